@@ -1,0 +1,51 @@
+// One build for every process (design §1): main and preload bundled by esbuild as CommonJS for
+// Node/Electron, the renderer bundled as ES modules for the browser (noVNC 1.7 has a top-level
+// await, so it must stay ESM). Output goes to dist/, which is all the packaged app contains.
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const out = 'dist';
+rmSync(out, { recursive: true, force: true });
+mkdirSync(`${out}/renderer`, { recursive: true });
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // ws tries these optional native helpers and falls back to JS when they are absent.
+  external: ['electron', 'bufferutil', 'utf-8-validate'],
+};
+
+const jobs = [];
+const nodeEntries = [
+  ['main/serve/cli.ts', `${out}/main/serve.cjs`],
+  ['main/electron/main.ts', `${out}/main/electron.cjs`],
+  ['main/electron/preload.ts', `${out}/preload/preload.cjs`],
+];
+for (const [entry, outfile] of nodeEntries) {
+  if (existsSync(entry)) jobs.push(build({ ...node, entryPoints: [entry], outfile }));
+}
+
+if (existsSync('renderer/src/main.ts')) {
+  jobs.push(
+    build({
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'chrome120',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      entryPoints: { app: 'renderer/src/main.ts', styles: 'renderer/src/styles.css' },
+      outdir: `${out}/renderer`,
+      loader: { '.woff2': 'file', '.svg': 'file' },
+    }),
+  );
+}
+await Promise.all(jobs);
+if (existsSync('renderer/index.html')) cpSync('renderer/index.html', `${out}/renderer/index.html`);
+if (existsSync('assets/icon.svg')) cpSync('assets/icon.svg', `${out}/renderer/icon.svg`);
+if (!watch) console.log('built dist/');
