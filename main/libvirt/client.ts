@@ -1,0 +1,289 @@
+/**
+ * The public face of the wire client: open a libvirt URI, authenticate, call procedures, take
+ * events, open streams, reconnect. Knows nothing of the app.
+ */
+import { EventEmitter } from 'node:events';
+import { AuthType, DrvFeature, DomainEventId, ConnectFlags } from './constants.js';
+import { RpcConnection, type DomainEvent, type KeepaliveOptions } from './connection.js';
+import { ConnectionClosedError, LibvirtError } from './errors.js';
+import type { ArgsOf, EventBody, EventName, ProcedureName, RetOf } from './procedures.js';
+import type { DomainRef } from './protocol.js';
+import type { SshLink } from './ssh.js';
+import type { LibvirtStream } from './stream.js';
+import { openTransport, TransportError, type TransportOptions } from './transport.js';
+import { describeUri, parseUri, type ParsedUri } from './uri.js';
+
+export interface ClientOptions extends Partial<TransportOptions> {
+  /** Whole open (transport, auth, CONNECT_OPEN), in ms. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Keepalive; `false` turns it off. Default: ping after 5 s of silence, give up after 5 more. */
+  keepalive?: KeepaliveOptions | false;
+  readOnly?: boolean;
+}
+
+/** Refused, unsupported or failed authentication, with what to do about it. */
+export class AuthError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AuthError';
+  }
+}
+
+const EVENT_IDS: Record<EventName, number> = {
+  lifecycle: DomainEventId.LIFECYCLE,
+  reboot: DomainEventId.REBOOT,
+  graphics: DomainEventId.GRAPHICS,
+  controlError: DomainEventId.CONTROL_ERROR,
+  deviceRemoved: DomainEventId.DEVICE_REMOVED,
+  deviceAdded: DomainEventId.DEVICE_ADDED,
+  metadataChange: DomainEventId.METADATA_CHANGE,
+};
+
+interface Subscription {
+  name: EventName;
+  dom: DomainRef | null;
+  handler: (body: never) => void;
+  persistent: boolean;
+  callbackId: number | undefined;
+}
+
+/** What `subscribe` returns: call `remove()` to deregister. */
+export interface EventSubscription {
+  remove(): Promise<void>;
+}
+
+export interface ClientEvents {
+  /** The connection dropped; `reconnect()` brings it back. */
+  disconnect: [Error];
+  /** A new connection is up after `reconnect()`; persistent subscriptions are registered again. */
+  reconnect: [];
+}
+
+export class LibvirtClient extends EventEmitter<ClientEvents> {
+  private conn: RpcConnection;
+  private ssh: SshLink | undefined;
+  private readonly subs = new Set<Subscription>();
+  private readonly byCallback = new Map<number, Subscription>();
+  private closedByUser = false;
+
+  private constructor(
+    readonly uri: ParsedUri,
+    private readonly opts: ClientOptions,
+    opened: { conn: RpcConnection; ssh: SshLink | undefined },
+  ) {
+    super();
+    this.conn = opened.conn;
+    this.ssh = opened.ssh;
+    this.attach(this.conn);
+  }
+
+  /** Opens a URI such as `qemu:///system` or `qemu+ssh://root@host/system`. */
+  static async connect(uri: string | ParsedUri, opts: ClientOptions = {}): Promise<LibvirtClient> {
+    const parsed = typeof uri === 'string' ? parseUri(uri) : uri;
+    const opened = await LibvirtClient.open(parsed, opts);
+    return new LibvirtClient(parsed, opts, opened);
+  }
+
+  private static async open(uri: ParsedUri, opts: ClientOptions): Promise<{ conn: RpcConnection; ssh: SshLink | undefined }> {
+    const timeoutMs = opts.connectTimeoutMs ?? 10_000;
+    const label = describeUri(uri);
+    const transport = await openTransport(uri, { ...opts, connectTimeoutMs: timeoutMs });
+    const conn = new RpcConnection(transport.stream, label);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new TransportError(`connecting to ${label} timed out after ${timeoutMs} ms`, uri.transport === 'ssh' ? 'check that the host is reachable and accepts your SSH key' : undefined));
+        conn.destroy('connect timeout');
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([LibvirtClient.handshake(conn, uri, opts), timeout]);
+      return { conn, ssh: transport.ssh };
+    } catch (e) {
+      conn.destroy('open failed');
+      transport.ssh?.close();
+      throw LibvirtClient.explain(e, uri, transport.endpoint);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private static async handshake(conn: RpcConnection, uri: ParsedUri, opts: ClientOptions): Promise<void> {
+    // AUTH_LIST must come first: for root under polkit it is what authenticates the client.
+    const { types } = await conn.call('authList', undefined);
+    if (!types.includes(AuthType.NONE)) {
+      if (types.includes(AuthType.POLKIT)) {
+        try {
+          await conn.call('authPolkit', undefined);
+        } catch (e) {
+          const why = e instanceof Error ? e.message : String(e);
+          throw new AuthError(
+            `libvirt at ${describeUri(uri)} refused access for this user (${why}); add the user to the libvirt group (sudo usermod -aG libvirt $USER, then log in again) or run as root`,
+            { cause: e },
+          );
+        }
+      } else if (types.includes(AuthType.SASL)) {
+        throw new AuthError(`libvirt at ${describeUri(uri)} asks for SASL authentication, which virtswitch does not support; use qemu+ssh:// or qemu+tls:// with client certificates`);
+      } else {
+        throw new AuthError(`libvirt at ${describeUri(uri)} offers no authentication virtswitch knows (${types.join(', ')})`);
+      }
+    }
+    if (opts.keepalive !== false) {
+      const { supported } = await conn.call('connectSupportsFeature', { feature: DrvFeature.PROGRAM_KEEPALIVE });
+      if (supported) conn.startKeepalive(opts.keepalive ?? { intervalMs: 5000, count: 5 });
+    }
+    await conn.call('connectOpen', { name: uri.daemonUri, flags: opts.readOnly ? ConnectFlags.RO : 0 });
+  }
+
+  /** Turns low-level failures into one sentence a person can act on. */
+  private static explain(e: unknown, uri: ParsedUri, endpoint: string): Error {
+    if (e instanceof AuthError || e instanceof TransportError) return e;
+    if (e instanceof LibvirtError) {
+      const err = new LibvirtError({ code: e.code, domain: e.domain, level: e.level, message: `cannot open ${describeUri(uri)}: ${e.message}` });
+      return err;
+    }
+    if (e instanceof ConnectionClosedError) {
+      const cause = e.cause instanceof Error ? e.cause.message : e.message;
+      return new TransportError(`cannot open ${describeUri(uri)} via ${endpoint}: ${cause}`, uri.transport === 'ssh' ? 'check that you can `ssh` to the host without a password prompt and that libvirt runs there' : undefined, { cause: e });
+    }
+    return e instanceof Error ? e : new Error(String(e));
+  }
+
+  private attach(conn: RpcConnection): void {
+    conn.on('event', (ev) => this.route(ev));
+    conn.once('close', (err) => {
+      if (this.closedByUser) return;
+      this.emit('disconnect', err);
+    });
+  }
+
+  private route(ev: DomainEvent): void {
+    const sub = this.byCallback.get(ev.body.callbackId);
+    if (!sub || sub.name !== ev.name) return;
+    (sub.handler as (b: unknown) => void)(ev.body);
+  }
+
+  get connected(): boolean {
+    return !this.conn.closed;
+  }
+
+  /** The SSH link of a qemu+ssh:// connection (for console forwards), else undefined. */
+  get sshLink(): SshLink | undefined {
+    return this.ssh;
+  }
+
+  /** Calls any procedure of the table, typed by its name. */
+  call<K extends ProcedureName>(name: K, args: ArgsOf<K>): Promise<RetOf<K>> {
+    return this.conn.call(name, args);
+  }
+
+  /** Calls a stream procedure; the reply and the stream both come back. */
+  callStream<K extends ProcedureName>(name: K, args: ArgsOf<K>): { reply: Promise<RetOf<K>>; stream: LibvirtStream } {
+    return this.conn.callStream(name, args);
+  }
+
+  /**
+   * Takes one kind of domain event, for one domain or all. With `persistent`, the subscription is
+   * registered again on the new connection after `reconnect()`.
+   */
+  async subscribe<N extends EventName>(
+    name: N,
+    handler: (body: EventBody<N>) => void,
+    opts: { dom?: DomainRef; persistent?: boolean } = {},
+  ): Promise<EventSubscription> {
+    const sub: Subscription = { name, dom: opts.dom ?? null, handler: handler as (b: never) => void, persistent: opts.persistent ?? false, callbackId: undefined };
+    await this.register(sub);
+    this.subs.add(sub);
+    return {
+      remove: async () => {
+        this.subs.delete(sub);
+        const id = sub.callbackId;
+        sub.callbackId = undefined;
+        if (id === undefined) return;
+        this.byCallback.delete(id);
+        if (this.connected) await this.conn.call('connectDomainEventCallbackDeregisterAny', { callbackId: id });
+      },
+    };
+  }
+
+  private async register(sub: Subscription): Promise<void> {
+    const { callbackId } = await this.conn.call('connectDomainEventCallbackRegisterAny', { eventId: EVENT_IDS[sub.name], dom: sub.dom });
+    sub.callbackId = callbackId;
+    this.byCallback.set(callbackId, sub);
+  }
+
+  /**
+   * Replaces a dropped connection with a new one to the same URI. Persistent subscriptions are
+   * registered again; the others are dropped, since the daemon forgot them with the old connection.
+   */
+  async reconnect(): Promise<void> {
+    if (this.closedByUser) throw new ConnectionClosedError(`${describeUri(this.uri)}: the client was closed`);
+    this.conn.destroy('replaced by a new connection');
+    this.ssh?.close();
+    const opened = await LibvirtClient.open(this.uri, this.opts);
+    this.conn = opened.conn;
+    this.ssh = opened.ssh;
+    this.attach(this.conn);
+    this.byCallback.clear();
+    for (const sub of [...this.subs]) {
+      sub.callbackId = undefined;
+      if (sub.persistent) await this.register(sub);
+      else this.subs.delete(sub);
+    }
+    this.emit('reconnect');
+  }
+
+  /** Closes politely (CONNECT_CLOSE), then drops the transport. */
+  async close(): Promise<void> {
+    if (this.closedByUser) return;
+    this.closedByUser = true;
+    if (this.connected) {
+      await Promise.race([this.conn.call('connectClose', undefined).catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    }
+    this.conn.destroy('closed by the client');
+    this.ssh?.close();
+  }
+
+  // Conveniences over the table for what every caller needs.
+
+  listAllDomains(flags = 0): Promise<DomainRef[]> {
+    return this.call('connectListAllDomains', { needResults: true, flags }).then((r) => r.domains);
+  }
+
+  lookupByUuid(uuid: string): Promise<DomainRef> {
+    return this.call('domainLookupByUuid', { uuid }).then((r) => r.dom);
+  }
+
+  lookupByName(name: string): Promise<DomainRef> {
+    return this.call('domainLookupByName', { name }).then((r) => r.dom);
+  }
+
+  getState(dom: DomainRef): Promise<{ state: number; reason: number }> {
+    return this.call('domainGetState', { dom, flags: 0 });
+  }
+
+  getXml(dom: DomainRef, flags = 0): Promise<string> {
+    return this.call('domainGetXmlDesc', { dom, flags }).then((r) => r.xml);
+  }
+
+  /** A screenshot of the guest's screen: the image bytes and their MIME type (PNG on QEMU ≥ 7.1). */
+  async screenshot(dom: DomainRef, screen = 0): Promise<{ mime: string; data: Buffer }> {
+    const { reply, stream } = this.callStream('domainScreenshot', { dom, screen, flags: 0 });
+    const chunks: Buffer[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('error', reject);
+      stream.on('finish', resolve);
+    });
+    const { mime } = await reply;
+    await done;
+    return { mime: mime ?? 'application/octet-stream', data: Buffer.concat(chunks) };
+  }
+
+  /** The guest's console (its first serial port, or `devName` such as "serial0") as a byte stream. */
+  async openConsole(dom: DomainRef, opts: { devName?: string; force?: boolean } = {}): Promise<LibvirtStream> {
+    const { reply, stream } = this.callStream('domainOpenConsole', { dom, devName: opts.devName ?? null, flags: opts.force ? 1 : 0 });
+    await reply;
+    return stream;
+  }
+}

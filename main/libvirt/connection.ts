@@ -1,0 +1,294 @@
+/**
+ * One RPC connection to a libvirt daemon over any byte transport (unix socket, TLS, an ssh
+ * process's pipes). Calls run concurrently and replies are matched by serial, in any order.
+ * Packets are routed by message type first: events carry serial 1 and must never be taken for
+ * the reply to call 1. Keepalive pings are answered; a silent peer is detected and dropped. When
+ * the transport goes away every pending call and stream fails at once with one clear error.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { ConnectionClosedError, LibvirtError, ProtocolError } from './errors.js';
+import { encodePacket, PacketReader } from './packet.js';
+import {
+  HEADER_SIZE,
+  KEEPALIVE_PROC_PING,
+  KEEPALIVE_PROC_PONG,
+  KEEPALIVE_PROGRAM,
+  KEEPALIVE_VERSION,
+  LENGTH_SIZE,
+  MessageStatus,
+  MessageType,
+  REMOTE_PROGRAM,
+  REMOTE_PROTOCOL_VERSION,
+  remoteError,
+  type Header,
+} from './protocol.js';
+import { eventMessages, procedures, type ArgsOf, type EventBody, type EventName, type ProcedureName, type RetOf } from './procedures.js';
+import { LibvirtStream } from './stream.js';
+import { XdrError, XdrReader } from './xdr.js';
+
+interface PendingCall {
+  name: ProcedureName;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+export interface KeepaliveOptions {
+  /** Silence after which we ping the daemon, in ms (libvirt's default is 5 s). */
+  intervalMs: number;
+  /** Unanswered intervals after which the peer counts as dead (libvirt's default is 5). */
+  count: number;
+}
+
+export type DomainEvent = { [N in EventName]: { name: N; body: EventBody<N> } }[EventName];
+
+export interface ConnectionEvents {
+  event: [DomainEvent];
+  close: [Error];
+}
+
+export class RpcConnection extends EventEmitter<ConnectionEvents> {
+  private serial = 0;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly streams = new Map<number, LibvirtStream>();
+  private readonly reader: PacketReader;
+  private closedWith: Error | undefined;
+  private lastReceived = Date.now();
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private pausedBy = new Set<LibvirtStream>();
+
+  constructor(
+    private readonly transport: Duplex,
+    /** Names the daemon in error messages, e.g. "qemu:///system". */
+    readonly label: string,
+  ) {
+    super();
+    this.reader = new PacketReader((h, pkt) => this.dispatch(h, pkt));
+    transport.on('data', (chunk: Buffer) => {
+      this.lastReceived = Date.now();
+      try {
+        this.reader.push(chunk);
+      } catch (e) {
+        this.fail(e instanceof ProtocolError ? e : new ProtocolError(`bad data from ${label}: ${(e as Error).message}`, { cause: e }));
+      }
+    });
+    transport.on('error', (e: Error) => this.fail(new ConnectionClosedError(`connection to ${label} failed: ${e.message}`, { cause: e })));
+    transport.on('close', () => this.fail(new ConnectionClosedError(`connection to ${label} closed`)));
+    transport.on('end', () => this.fail(new ConnectionClosedError(`connection to ${label} closed by the daemon`)));
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** Why the connection ended, once it has. */
+  get closeReason(): Error | undefined {
+    return this.closedWith;
+  }
+
+  get pendingCalls(): number {
+    return this.pending.size;
+  }
+
+  private nextSerial(): number {
+    this.serial = (this.serial + 1) >>> 0;
+    if (this.serial === 0) this.serial = 1;
+    return this.serial;
+  }
+
+  /** Calls a procedure by its name in the table; resolves with its decoded return value. */
+  call<K extends ProcedureName>(name: K, args: ArgsOf<K>): Promise<RetOf<K>> {
+    return this.send(name, args, this.nextSerial());
+  }
+
+  private send<K extends ProcedureName>(name: K, args: ArgsOf<K>, serial: number): Promise<RetOf<K>> {
+    if (this.closedWith) return Promise.reject(this.closedError(name));
+    const def = procedures[name];
+    let packet: Buffer;
+    try {
+      packet = encodePacket(
+        { prog: REMOTE_PROGRAM, vers: REMOTE_PROTOCOL_VERSION, proc: def.proc, type: MessageType.Call, serial, status: MessageStatus.Ok },
+        (w) => (def.args.enc as (w: unknown, v: unknown) => void)(w, args),
+      );
+    } catch (e) {
+      return Promise.reject(e instanceof XdrError ? new TypeError(`bad arguments for ${name}: ${e.message}`) : e);
+    }
+    return new Promise<RetOf<K>>((resolve, reject) => {
+      this.pending.set(serial, { name, resolve: resolve as (v: unknown) => void, reject });
+      this.transport.write(packet);
+    });
+  }
+
+  /**
+   * Calls a stream procedure (screenshot, console). The stream is registered before the call is
+   * sent, since the daemon may send data before its reply.
+   */
+  callStream<K extends ProcedureName>(name: K, args: ArgsOf<K>): { reply: Promise<RetOf<K>>; stream: LibvirtStream } {
+    const def = procedures[name] as { proc: number; stream?: 'read' | 'duplex' };
+    if (!def.stream) throw new TypeError(`${name} is not a stream procedure`);
+    const serial = this.nextSerial();
+    const stream = new LibvirtStream({
+      label: `${name} on ${this.label}`,
+      sendPacket: (status, data, cb) => this.sendStreamPacket(def.proc, serial, status, data, cb),
+      pauseSource: (paused) => this.setPaused(stream, paused),
+      release: () => {
+        this.streams.delete(serial);
+        this.setPaused(stream, false);
+      },
+    });
+    if (this.closedWith) stream.destroy(this.closedError(name));
+    else this.streams.set(serial, stream);
+    const reply = this.send(name, args, serial);
+    // A failed call means the stream will never carry anything.
+    reply.catch((e: Error) => stream.destroy(e));
+    return { reply, stream };
+  }
+
+  private sendStreamPacket(proc: number, serial: number, status: MessageStatus, data: Buffer | undefined, cb: (e?: Error | null) => void): void {
+    if (this.closedWith) {
+      cb(this.closedWith);
+      return;
+    }
+    const packet = encodePacket(
+      { prog: REMOTE_PROGRAM, vers: REMOTE_PROTOCOL_VERSION, proc, type: MessageType.Stream, serial, status },
+      undefined,
+      data,
+    );
+    this.transport.write(packet, (e) => cb(e));
+  }
+
+  /** Incoming backpressure: a stream whose reader is full holds the whole transport. */
+  private setPaused(stream: LibvirtStream, paused: boolean): void {
+    if (paused) this.pausedBy.add(stream);
+    else this.pausedBy.delete(stream);
+    if (this.pausedBy.size > 0) this.transport.pause();
+    else if (!this.closedWith) this.transport.resume();
+  }
+
+  /**
+   * Opts in to keepalive: answer the daemon's pings (the daemon pings only clients that asked for
+   * the keepalive feature) and ping it ourselves after `intervalMs` of silence; after `count`
+   * silent intervals the peer is declared dead and the connection fails.
+   */
+  startKeepalive(opts: KeepaliveOptions): void {
+    this.stopKeepalive();
+    const { intervalMs, count } = opts;
+    this.keepaliveTimer = setInterval(() => {
+      const silent = Date.now() - this.lastReceived;
+      if (silent >= intervalMs * (count + 1)) {
+        this.fail(new ConnectionClosedError(`libvirt at ${this.label} stopped answering (no reply to keepalive for ${Math.round(silent / 1000)} s)`));
+      } else if (silent >= intervalMs) {
+        this.sendKeepalive(KEEPALIVE_PROC_PING);
+      }
+    }, intervalMs);
+    this.keepaliveTimer.unref();
+  }
+
+  stopKeepalive(): void {
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
+  }
+
+  private sendKeepalive(proc: number): void {
+    if (this.closedWith) return;
+    this.transport.write(
+      encodePacket({ prog: KEEPALIVE_PROGRAM, vers: KEEPALIVE_VERSION, proc, type: MessageType.Message, serial: 0, status: MessageStatus.Ok }),
+    );
+  }
+
+  private dispatch(h: Header, pkt: Buffer): void {
+    const body = LENGTH_SIZE + HEADER_SIZE;
+    if (h.prog === KEEPALIVE_PROGRAM) {
+      if (h.proc === KEEPALIVE_PROC_PING) this.sendKeepalive(KEEPALIVE_PROC_PONG);
+      return;
+    }
+    if (h.prog !== REMOTE_PROGRAM) return; // another program's traffic (QEMU/LXC): not ours
+    switch (h.type) {
+      case MessageType.Reply:
+        this.onReply(h, pkt, body);
+        return;
+      case MessageType.Message:
+        this.onEvent(h, pkt, body);
+        return;
+      case MessageType.Stream:
+        this.onStream(h, pkt, body);
+        return;
+      default:
+        throw new ProtocolError(`unexpected message type ${h.type} from ${this.label}`);
+    }
+  }
+
+  private onReply(h: Header, pkt: Buffer, at: number): void {
+    const call = this.pending.get(h.serial);
+    if (!call) return; // no call of ours has this serial: nothing to resolve
+    this.pending.delete(h.serial);
+    const r = new XdrReader(pkt, at);
+    try {
+      if (h.status === MessageStatus.Error) {
+        call.reject(new LibvirtError(remoteError.dec(r), call.name));
+      } else if (h.status === MessageStatus.Ok) {
+        const v = procedures[call.name].ret.dec(r);
+        call.resolve(v);
+      } else {
+        call.reject(new ProtocolError(`reply to ${call.name} has status ${h.status}`));
+      }
+    } catch (e) {
+      call.reject(new ProtocolError(`undecodable reply to ${call.name} from ${this.label}: ${(e as Error).message}`, { cause: e }));
+    }
+  }
+
+  private onEvent(h: Header, pkt: Buffer, at: number): void {
+    const def = (eventMessages as Record<number, (typeof eventMessages)[keyof typeof eventMessages]>)[h.proc];
+    if (!def) return; // an event we did not ask for or do not know: ignore, as libvirt's client does
+    let body: unknown;
+    try {
+      body = def.body.dec(new XdrReader(pkt, at));
+    } catch (e) {
+      throw new ProtocolError(`undecodable ${def.name} event from ${this.label}: ${(e as Error).message}`, { cause: e });
+    }
+    this.emit('event', { name: def.name, body } as DomainEvent);
+  }
+
+  private onStream(h: Header, pkt: Buffer, at: number): void {
+    const stream = this.streams.get(h.serial);
+    if (!stream) return; // data for a stream already finished or aborted
+    if (h.status === MessageStatus.Continue) {
+      stream.receiveData(pkt.subarray(at));
+    } else if (h.status === MessageStatus.Ok) {
+      stream.receiveFinish();
+    } else {
+      let err: Error;
+      try {
+        err = pkt.length > at ? new LibvirtError(remoteError.dec(new XdrReader(pkt, at))) : new ProtocolError('stream aborted by the daemon');
+      } catch (e) {
+        err = new ProtocolError(`undecodable stream error from ${this.label}: ${(e as Error).message}`);
+      }
+      stream.receiveError(err);
+    }
+  }
+
+  private closedError(name: string): ConnectionClosedError {
+    const why = this.closedWith?.message ?? 'closed';
+    return new ConnectionClosedError(`${name} failed: ${why}`, { cause: this.closedWith });
+  }
+
+  /** Fails the connection once: rejects every pending call, errors every stream, emits 'close'. */
+  private fail(err: Error): void {
+    if (this.closedWith) return;
+    this.closedWith = err;
+    this.stopKeepalive();
+    this.transport.destroy();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const c of pending) c.reject(this.closedError(c.name));
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    for (const s of streams) s.destroy(err);
+    this.emit('close', err);
+  }
+
+  /** Drops the transport now; pending calls fail with `reason`. */
+  destroy(reason = 'connection closed by the client'): void {
+    this.fail(new ConnectionClosedError(reason));
+  }
+}

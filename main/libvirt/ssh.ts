@@ -1,0 +1,143 @@
+/**
+ * qemu+ssh:// through the user's own OpenSSH, as libvirt's client does it: `ssh -T -e none host`
+ * running virt-ssh-helper on the far side, or `nc -U` to the daemon's socket where the helper is
+ * missing. So ~/.ssh/config, agents, ProxyJump and known_hosts work as they do for virsh.
+ * The libvirt connection's ssh process is a ControlMaster, so console forwards (`ssh -W`)
+ * ride the same SSH connection instead of opening one each.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duplex } from 'node:stream';
+import type { ParsedUri } from './uri.js';
+
+/** Quotes a string for a POSIX shell. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface SshOptions {
+  connectTimeoutMs: number;
+  readOnly?: boolean;
+  /** ssh binary (tests point it elsewhere); default "ssh" from PATH. */
+  sshPath?: string;
+  /** Folder for the ControlMaster socket; default a private folder under XDG_RUNTIME_DIR. */
+  controlDir?: string;
+}
+
+function defaultControlDir(): string {
+  const base = process.env.XDG_RUNTIME_DIR || tmpdir();
+  const dir = join(base, `virtswitch-ssh-${process.getuid?.() ?? 0}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** The remote command that connects ssh's stdio to the libvirt daemon (libvirt's `proxy=auto`). */
+export function remoteProxyCommand(uri: ParsedUri, readOnly: boolean): string {
+  const nc = uri.params.get('netcat') ?? 'nc';
+  const socket = uri.params.get('socket') ?? `/var/run/libvirt/libvirt-sock${readOnly ? '-ro' : ''}`;
+  const helper = `virt-ssh-helper${readOnly ? ' -r ' : ' '}${shellQuote(uri.daemonUri)}`;
+  const ncCmd = `if ${shellQuote(nc)} -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;${shellQuote(nc)} $ARG -U ${shellQuote(socket)}`;
+  let proxy = uri.params.get('proxy') ?? 'auto';
+  // The client can't know a remote user's runtime folder, so /session needs the helper.
+  if (uri.session) proxy = 'native';
+  if (uri.params.has('socket') || uri.params.has('netcat')) proxy = 'netcat';
+  const script =
+    proxy === 'netcat'
+      ? ncCmd
+      : proxy === 'native'
+        ? helper
+        : `which virt-ssh-helper 1>/dev/null 2>&1; if test $? = 0; then ${helper}; else ${ncCmd}; fi`;
+  return `sh -c ${shellQuote(script)}`;
+}
+
+export class SshLink {
+  private readonly controlDir: string;
+  private master: ChildProcess | undefined;
+
+  constructor(
+    readonly uri: ParsedUri,
+    private readonly opts: SshOptions,
+  ) {
+    this.controlDir = opts.controlDir ?? defaultControlDir();
+  }
+
+  /** ssh's options for this host, the same for the libvirt channel and every forward. */
+  baseArgs(): string[] {
+    const u = this.uri;
+    const args: string[] = [];
+    if (u.port) args.push('-p', String(u.port));
+    if (u.user) args.push('-l', u.user);
+    const key = u.params.get('keyfile');
+    if (key) args.push('-i', key);
+    args.push('-T', '-e', 'none');
+    // No terminal to ask a password in: keys and agents only, unless the URI says no_tty=0.
+    if (u.params.get('no_tty') !== '0') args.push('-o', 'BatchMode=yes');
+    if (u.params.get('no_verify') === '1') args.push('-o', 'StrictHostKeyChecking=no');
+    args.push('-o', `ConnectTimeout=${Math.max(1, Math.ceil(this.opts.connectTimeoutMs / 1000))}`);
+    args.push('-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3');
+    args.push('-o', `ControlPath=${join(this.controlDir, '%C')}`);
+    return args;
+  }
+
+  /** The full argument list of the ssh process that carries the libvirt RPC. */
+  rpcArgs(): string[] {
+    return [...this.baseArgs(), '-o', 'ControlMaster=auto', '-o', 'ControlPersist=no', '--', this.uri.host!, remoteProxyCommand(this.uri, this.opts.readOnly ?? false)];
+  }
+
+  /** Starts ssh with the libvirt proxy command; its stdin/stdout are the RPC byte channel. */
+  open(): Duplex {
+    const child = spawn(this.opts.sshPath ?? 'ssh', this.rpcArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.master = child;
+    return childDuplex(child, `ssh to ${this.uri.host}`);
+  }
+
+  /**
+   * A byte channel to an address on the remote host (a VNC port), over the same SSH connection.
+   * `socket` forwards to a unix socket there through `nc -U`.
+   */
+  forward(target: { host: string; port: number } | { socket: string }): Duplex {
+    const base = [...this.baseArgs(), '-o', 'ControlMaster=no'];
+    const args =
+      'socket' in target
+        ? [...base, '--', this.uri.host!, `sh -c ${shellQuote(`exec ${shellQuote(this.uri.params.get('netcat') ?? 'nc')} -U ${shellQuote(target.socket)}`)}`]
+        : [...base, '-W', `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`, '--', this.uri.host!];
+    const child = spawn(this.opts.sshPath ?? 'ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    return childDuplex(child, `ssh forward to ${'socket' in target ? target.socket : `${target.host}:${target.port}`} on ${this.uri.host}`);
+  }
+
+  close(): void {
+    this.master?.kill();
+    this.master = undefined;
+  }
+}
+
+/**
+ * A child process's stdin/stdout as one Duplex. Its stderr is kept (the last few KiB) so that a
+ * failure says what ssh said ("Permission denied (publickey)", "Could not resolve hostname …").
+ */
+export function childDuplex(child: ChildProcess, label: string): Duplex {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString('utf8')).slice(-4096);
+  });
+  const duplex = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
+  const lastLine = (): string =>
+    stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? '';
+  child.on('error', (e) => duplex.destroy(new Error(`${label}: ${e.message}`)));
+  child.on('exit', (code, signal) => {
+    const why = lastLine();
+    if (code !== 0 && code !== null) duplex.destroy(new Error(`${label} exited with ${code}${why ? `: ${why}` : ''}`));
+    else if (signal && signal !== 'SIGTERM') duplex.destroy(new Error(`${label} killed by ${signal}${why ? `: ${why}` : ''}`));
+    else duplex.destroy();
+  });
+  duplex.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  });
+  return duplex;
+}

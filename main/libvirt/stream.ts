@@ -1,0 +1,105 @@
+/**
+ * A libvirt stream (screenshot, console) as a Node Duplex. The daemon's data arrives as STREAM
+ * packets with status CONTINUE; an empty CONTINUE is its end of data. Ending the writable side
+ * sends the finish handshake (STREAM OK, answered by OK); destroying the stream aborts it
+ * (STREAM ERROR, answered by OK). Backpressure both ways: writes complete when the transport has
+ * taken the bytes; a full reader pauses the transport until it reads again.
+ */
+import { Duplex } from 'node:stream';
+import { MessageStatus, STREAM_CHUNK_MAX } from './protocol.js';
+
+export interface StreamHooks {
+  label: string;
+  sendPacket(status: MessageStatus, data: Buffer | undefined, cb: (e?: Error | null) => void): void;
+  pauseSource(paused: boolean): void;
+  release(): void;
+}
+
+export class LibvirtStream extends Duplex {
+  private finishCallback: ((e?: Error | null) => void) | undefined;
+  private settled = false;
+
+  constructor(private readonly hooks: StreamHooks) {
+    // Half-open off: once the daemon ends its data we end ours, which sends the finish handshake.
+    super({ allowHalfOpen: false, readableHighWaterMark: 1 << 20, writableHighWaterMark: 1 << 20 });
+  }
+
+  /** @internal data from the daemon (empty = its end of data). */
+  receiveData(data: Buffer): void {
+    if (this.destroyed) return;
+    if (data.length === 0) {
+      this.push(null);
+      return;
+    }
+    if (!this.push(data)) this.hooks.pauseSource(true);
+  }
+
+  /** @internal the daemon's OK: confirms our finish or abort, or ends the stream on its own. */
+  receiveFinish(): void {
+    this.settle();
+    const cb = this.finishCallback;
+    this.finishCallback = undefined;
+    if (cb) cb();
+    else if (!this.readableEnded) this.push(null);
+  }
+
+  /** @internal a STREAM ERROR from the daemon. */
+  receiveError(err: Error): void {
+    this.settle();
+    this.destroy(err);
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.hooks.release();
+  }
+
+  override _read(): void {
+    this.hooks.pauseSource(false);
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.settled) {
+      cb(new Error(`${this.hooks.label}: the stream has ended`));
+      return;
+    }
+    let offset = 0;
+    const next = (e?: Error | null): void => {
+      if (e || offset >= chunk.length) {
+        cb(e);
+        return;
+      }
+      const part = chunk.subarray(offset, offset + STREAM_CHUNK_MAX);
+      offset += part.length;
+      this.hooks.sendPacket(MessageStatus.Continue, part, next);
+    };
+    next();
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    if (this.settled) {
+      cb();
+      return;
+    }
+    this.finishCallback = cb;
+    this.hooks.sendPacket(MessageStatus.Ok, undefined, (e) => {
+      if (e && this.finishCallback) {
+        this.finishCallback = undefined;
+        cb(e);
+      }
+    });
+  }
+
+  override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
+    if (!this.settled) {
+      // Abort: tell the daemon to drop its side; its confirmation needs no waiting for.
+      this.hooks.sendPacket(MessageStatus.Error, undefined, () => undefined);
+      this.settle();
+    }
+    const pendingFinish = this.finishCallback;
+    this.finishCallback = undefined;
+    pendingFinish?.(err ?? new Error(`${this.hooks.label}: aborted`));
+    cb(err);
+  }
+}
