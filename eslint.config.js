@@ -32,7 +32,7 @@ export default tseslint.config(
     // The renderer runs sandboxed in a browser: no Node, no main-process code except the shared contract.
     files: ['renderer/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'electron', '../../main/!(app)/**', '../../main/app/!(contract)*'] }],
+      'no-restricted-imports': ['error', { patterns: ['node:*', 'electron', '../../main/!(app)/**', '../../main/app/!(shared)/**', '../../main/app/*.ts'] }],
     },
   },
   {

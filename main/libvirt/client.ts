@@ -3,6 +3,7 @@
  * events, open streams, reconnect. Knows nothing of the app.
  */
 import { EventEmitter } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { AuthType, DrvFeature, DomainEventId, ConnectFlags } from './constants.js';
 import { RpcConnection, type DomainEvent, type KeepaliveOptions } from './connection.js';
 import { ConnectionClosedError, LibvirtError } from './errors.js';
@@ -34,6 +35,7 @@ const EVENT_IDS: Record<EventName, number> = {
   reboot: DomainEventId.REBOOT,
   graphics: DomainEventId.GRAPHICS,
   controlError: DomainEventId.CONTROL_ERROR,
+  balloonChange: DomainEventId.BALLOON_CHANGE,
   deviceRemoved: DomainEventId.DEVICE_REMOVED,
   deviceAdded: DomainEventId.DEVICE_ADDED,
   metadataChange: DomainEventId.METADATA_CHANGE,
@@ -65,6 +67,8 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
   private readonly subs = new Set<Subscription>();
   private readonly byCallback = new Map<number, Subscription>();
   private closedByUser = false;
+  /** Connections this client dropped itself (replaced by reconnect()): their close is not news. */
+  private readonly retired = new WeakSet<RpcConnection>();
 
   private constructor(
     readonly uri: ParsedUri,
@@ -152,7 +156,8 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
   private attach(conn: RpcConnection): void {
     conn.on('event', (ev) => this.route(ev));
     conn.once('close', (err) => {
-      if (this.closedByUser) return;
+      // A connection replaced by reconnect() is not news.
+      if (this.closedByUser || conn !== this.conn || this.retired.has(conn)) return;
       this.emit('disconnect', err);
     });
   }
@@ -218,6 +223,7 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
    */
   async reconnect(): Promise<void> {
     if (this.closedByUser) throw new ConnectionClosedError(`${describeUri(this.uri)}: the client was closed`);
+    this.retired.add(this.conn);
     this.conn.destroy('replaced by a new connection');
     this.ssh?.close();
     const opened = await LibvirtClient.open(this.uri, this.opts);
@@ -238,7 +244,14 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
     if (this.closedByUser) return;
     this.closedByUser = true;
     if (this.connected) {
-      await Promise.race([this.conn.call('connectClose', undefined).catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.conn.call('connectClose', undefined).catch(() => undefined),
+        new Promise((r) => {
+          timer = setTimeout(r, 1000);
+        }),
+      ]);
+      clearTimeout(timer);
     }
     this.conn.destroy('closed by the client');
     this.ssh?.close();
@@ -270,14 +283,14 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
   async screenshot(dom: DomainRef, screen = 0): Promise<{ mime: string; data: Buffer }> {
     const { reply, stream } = this.callStream('domainScreenshot', { dom, screen, flags: 0 });
     const chunks: Buffer[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('error', reject);
-      stream.on('finish', resolve);
-    });
-    const { mime } = await reply;
-    await done;
-    return { mime: mime ?? 'application/octet-stream', data: Buffer.concat(chunks) };
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    // Settles on the finish handshake, an error or a premature close, whichever comes first; it
+    // is awaited even when the reply fails, so that its rejection is never left unhandled.
+    const done = finished(stream);
+    const [r, d] = await Promise.allSettled([reply, done]);
+    if (r.status === 'rejected') throw r.reason;
+    if (d.status === 'rejected') throw d.reason;
+    return { mime: r.value.mime ?? 'application/octet-stream', data: Buffer.concat(chunks) };
   }
 
   /** The guest's console (its first serial port, or `devName` such as "serial0") as a byte stream. */

@@ -151,6 +151,7 @@ export const eventMessages = {
     }),
   },
   325: { eventId: 7, name: 'controlError', body: struct({ callbackId: int, dom: domain }) },
+  331: { eventId: 13, name: 'balloonChange', body: struct({ callbackId: int, dom: domain, actual: uhyperNumber }) },
   333: { eventId: 15, name: 'deviceRemoved', body: struct({ callbackId: int, dom: domain, devAlias: nonnullString }) },
   354: { eventId: 19, name: 'deviceAdded', body: struct({ callbackId: int, dom: domain, devAlias: nonnullString }) },
   379: { eventId: 23, name: 'metadataChange', body: struct({ callbackId: int, dom: domain, type: int, nsuri: optional(nonnullString) }) },

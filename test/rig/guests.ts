@@ -82,7 +82,7 @@ export function testDomainXml(g: { name: string; uuid: string; serialPath: strin
     <serial type='pty'><log file='${xmlEscape(g.serialPath)}' append='on'/><target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>
     ${gfx}
-    <memballoon model='none'/>
+    <memballoon model='virtio'/>
   </devices>
 </domain>
 `;

@@ -27,8 +27,9 @@ export PATH=/bin HOME=/ PS1='# '
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-insmod /lib/evdev.ko
-insmod /lib/button.ko
+for m in evdev button virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_balloon; do
+  insmod /lib/$m.ko
+done
 name=$(sed -n 's/.*vsname=\\([^ ]*\\).*/\\1/p' /proc/cmdline | base64 -d)
 # The ACPI power button arrives as a key on its own input device: any event from it powers off.
 for d in /sys/class/input/event*; do
@@ -105,6 +106,18 @@ export function cpioNewc(entries: readonly CpioEntry[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Kernel modules the guest loads, in dependency order, with their paths under kernel/. */
+const MODULES: readonly [string, string][] = [
+  ['evdev', 'drivers/input/evdev.ko'],
+  ['button', 'drivers/acpi/button.ko'],
+  ['virtio_ring', 'drivers/virtio/virtio_ring.ko'],
+  ['virtio', 'drivers/virtio/virtio.ko'],
+  ['virtio_pci_modern_dev', 'drivers/virtio/virtio_pci_modern_dev.ko'],
+  ['virtio_pci_legacy_dev', 'drivers/virtio/virtio_pci_legacy_dev.ko'],
+  ['virtio_pci', 'drivers/virtio/virtio_pci.ko'],
+  ['virtio_balloon', 'drivers/virtio/virtio_balloon.ko'],
+];
+
 const DIR = 0o040755;
 const FILE = 0o100644;
 const EXEC = 0o100755;
@@ -116,10 +129,12 @@ export function ensureGuestImage(): GuestImage {
   if (!existsSync(busyboxPath)) throw new RigError('busybox is not installed: apt-get install busybox-static');
   const busybox = readFileSync(busyboxPath);
   if (!isStaticElf(busybox)) throw new RigError('/bin/busybox is dynamically linked: apt-get install busybox-static');
-  const button = readFileSync(findModule(release, 'drivers/acpi/button.ko'));
-  const evdev = readFileSync(findModule(release, 'drivers/input/evdev.ko'));
+  // The power button (ACPI) and a balloon driver, so graceful shutdown and live memory changes work.
+  const modules = MODULES.map(([name, rel]) => ({ name, data: readFileSync(findModule(release, rel)) }));
 
-  const key = createHash('sha256').update(INIT_SCRIPT).update(busybox).update(button).update(evdev).update(release).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(INIT_SCRIPT).update(busybox).update(release);
+  for (const m of modules) hash.update(m.data);
+  const key = hash.digest('hex').slice(0, 16);
   const dir = join(rigCacheDir(), `guest-${key}`);
   const initrd = join(dir, 'initrd.gz');
   if (existsSync(initrd) && statSync(initrd).size > 0) return { kernel, initrd };
@@ -131,8 +146,7 @@ export function ensureGuestImage(): GuestImage {
     ...['bin', 'dev', 'proc', 'sys', 'etc', 'tmp', 'lib'].map((name) => ({ name, mode: DIR })),
     { name: 'dev/console', mode: CHR, rdev: [5, 1] },
     { name: 'bin/busybox', mode: EXEC, data: busybox },
-    { name: 'lib/button.ko', mode: FILE, data: button },
-    { name: 'lib/evdev.ko', mode: FILE, data: evdev },
+    ...modules.map((m) => ({ name: `lib/${m.name}.ko`, mode: FILE, data: m.data })),
     { name: 'init', mode: EXEC, data: Buffer.from(INIT_SCRIPT) },
   ]);
   const tmp = `${initrd}.${process.pid}.tmp`;

@@ -1,0 +1,168 @@
+/**
+ * The app's API surface: one contract of commands and events (shared/contract.ts), every input
+ * checked against its schema, every failure an ApiError a person can read. The shells (Electron,
+ * serve) add nothing but transport: each connected window or page gets a session.
+ */
+import { EventEmitter } from 'node:events';
+import type { AppEvent, AppState, CommandName, CommandParams, CommandResult, ConsoleState } from './shared/contract.js';
+import { ApiError } from '../hosts/api-error.js';
+import * as guest from '../hosts/guest-commands.js';
+import { HostManager, type ManagerOptions } from '../hosts/manager.js';
+import { describeIssues, schemas } from './schemas.js';
+import { SettingsStore } from './settings.js';
+
+export type AppOptions = ManagerOptions;
+
+type Handlers = { [K in CommandName]: (p: CommandParams<K>, s: AppSession) => Promise<CommandResult<K>> };
+
+export interface AppEvents {
+  event: [AppEvent];
+  /** Something to tell the user that no command asked for (a corrupt config file was set aside). */
+  problem: [string];
+}
+
+export class App extends EventEmitter<AppEvents> {
+  readonly hosts: HostManager;
+  readonly settings: SettingsStore;
+  /** Console states, kept by the console layer through `setConsoleState`. */
+  private readonly consoleStates = new Map<string, ConsoleState>();
+  private readonly handlers: Handlers;
+  private started = false;
+
+  constructor(readonly opts: AppOptions = {}) {
+    super();
+    this.hosts = new HostManager(opts);
+    this.settings = new SettingsStore(opts.configDir);
+    this.hosts.on('host', (host) => this.emit('event', { type: 'host', host }));
+    this.hosts.on('host-removed', (uri) => this.emit('event', { type: 'host-removed', uri }));
+    this.hosts.on('guest', (g) => this.emit('event', { type: 'guest', guest: g }));
+    this.hosts.on('guest-removed', (r) => this.emit('event', { type: 'guest-removed', host: r.host, uuid: r.uuid }));
+    this.hosts.on('stats', (stats) => this.emit('event', { type: 'stats', stats }));
+    this.hosts.on('problem', (p) => this.emit('problem', p));
+    this.settings.on('change', (settings) => this.emit('event', { type: 'settings', settings }));
+    this.settings.on('problem', (p) => this.emit('problem', p));
+    this.handlers = this.makeHandlers();
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.settings.load();
+    this.hosts.start();
+  }
+
+  state(): AppState {
+    return {
+      hosts: this.hosts.list().map((h) => h.info()),
+      guests: this.hosts.guests(),
+      consoles: [...this.consoleStates.values()],
+      settings: this.settings.get(),
+    };
+  }
+
+  /** The console layer reports each console's state here; it reaches every client as an event. */
+  setConsoleState(c: ConsoleState): void {
+    this.consoleStates.set(`${c.kind}:${c.uuid}@${c.host}`, c);
+    this.emit('event', { type: 'console', console: c });
+  }
+
+  deleteConsoleState(c: Pick<ConsoleState, 'kind' | 'host' | 'uuid'>): void {
+    this.consoleStates.delete(`${c.kind}:${c.uuid}@${c.host}`);
+  }
+
+  /** One connected client (a window or a browser page). */
+  session(): AppSession {
+    return new AppSession(this);
+  }
+
+  /** @internal */
+  run<K extends CommandName>(name: K, params: CommandParams<K>, s: AppSession): Promise<CommandResult<K>> {
+    return this.handlers[name](params, s);
+  }
+
+  private makeHandlers(): Handlers {
+    const H = (p: { host: string }) => this.hosts.get(p.host);
+    const done = async (p: Promise<void>): Promise<null> => {
+      await p;
+      return null;
+    };
+    return {
+      'state.get': async () => this.state(),
+      'hosts.add': async (p) => this.hosts.add(p.uri),
+      'hosts.remove': (p) => done(this.hosts.remove(p.host)),
+      'hosts.test': (p) => HostManager.test(p.uri, this.opts.host?.client),
+      'hosts.retry': async (p) => {
+        H(p).retry();
+        return null;
+      },
+      'guest.start': (p) => done(guest.start(H(p), p.uuid)),
+      'guest.shutdown': (p) => done(guest.shutdown(H(p), p.uuid)),
+      'guest.reboot': (p) => done(guest.reboot(H(p), p.uuid)),
+      'guest.reset': (p) => done(guest.reset(H(p), p.uuid)),
+      'guest.poweroff': (p) => done(guest.powerOff(H(p), p.uuid)),
+      'guest.pause': (p) => done(guest.pause(H(p), p.uuid)),
+      'guest.resume': (p) => done(guest.resume(H(p), p.uuid)),
+      'guest.save': (p) => done(guest.save(H(p), p.uuid)),
+      'guest.delete': (p) => done(guest.deleteGuest(H(p), p.uuid, p)),
+      'guest.setAutostart': (p) => done(guest.setAutostart(H(p), p.uuid, p.enabled)),
+      'guest.setMemory': (p) => done(guest.setMemory(H(p), p.uuid, p.memoryMiB, p.live, p.config)),
+      'guest.setVcpus': (p) => done(guest.setVcpus(H(p), p.uuid, p.vcpus, p.live, p.config)),
+      'guest.snapshots': (p) => guest.listSnapshots(H(p), p.uuid),
+      'guest.snapshotCreate': (p) => guest.createSnapshot(H(p), p.uuid, p.name, p.description ?? ''),
+      'guest.snapshotRevert': (p) => done(guest.revertSnapshot(H(p), p.uuid, p.name)),
+      'guest.snapshotDelete': (p) => done(guest.deleteSnapshot(H(p), p.uuid, p.name)),
+      'guest.screenshot': (p) => guest.screenshot(H(p), p.uuid),
+      'guest.sendKeys': (p) => done(guest.sendKeys(H(p), p.uuid, p.keys)),
+      'stats.watch': async (p, s) => {
+        s.watchStats(p.on);
+        return null;
+      },
+      'settings.update': async (p) => this.settings.update(p),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.hosts.close();
+  }
+}
+
+export class AppSession {
+  private stopStats: (() => void)[] | undefined;
+  private closed = false;
+
+  constructor(private readonly app: App) {}
+
+  /**
+   * Runs a command from an untrusted client: the name must be known and the parameters must pass
+   * its schema. Resolves with the result; rejects only with ApiError.
+   */
+  async invoke(name: unknown, params: unknown): Promise<unknown> {
+    if (typeof name !== 'string' || !Object.hasOwn(schemas, name)) {
+      throw new ApiError('invalid-input', `Unknown command ${JSON.stringify(String(name)).slice(0, 80)}`);
+    }
+    const cmd = name as CommandName;
+    const parsed = schemas[cmd].safeParse(params ?? {});
+    if (!parsed.success) throw new ApiError('invalid-input', `Bad input for ${cmd}: ${describeIssues(parsed.error)}`);
+    try {
+      return await this.app.run(cmd, parsed.data as never, this);
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw new ApiError('internal', `${cmd} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** @internal stats are taken while any session watches. */
+  watchStats(on: boolean): void {
+    if (this.closed) return;
+    if (on && !this.stopStats) this.stopStats = this.app.hosts.list().map((h) => h.watchStats());
+    if (!on && this.stopStats) {
+      for (const stop of this.stopStats) stop();
+      this.stopStats = undefined;
+    }
+  }
+
+  close(): void {
+    this.watchStats(false);
+    this.closed = true;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Runtime schemas for every command's input (zod). The renderer is untrusted: nothing reaches
+ * the hosts layer without passing here, in either shell.
+ */
+import { z } from 'zod';
+import { HOTKEY_ACTIONS, type CommandName } from './shared/contract.js';
+import { validateHotkeys } from './shared/hotkeys.js';
+import { LINUX_KEYCODES } from './shared/keycodes.js';
+
+const host = z.string().min(1).max(2048);
+const uuid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'not a UUID');
+const guestRef = { host, uuid };
+const ref = z.strictObject(guestRef);
+const uri = z.string().trim().min(1).max(2048);
+const snapshotName = z
+  .string()
+  .trim()
+  .min(1, 'a snapshot needs a name')
+  .max(100)
+  .regex(/^[^/\\\0<>]+$/, 'a snapshot name cannot contain / \\ < or >');
+const scaling = z.enum(['fit', 'actual', 'resize']);
+const guestKey = z.string().min(38).max(2100);
+
+const hotkeys = z
+  .strictObject(Object.fromEntries(HOTKEY_ACTIONS.map((a) => [a, z.string().max(64)])) as Record<(typeof HOTKEY_ACTIONS)[number], z.ZodString>)
+  .superRefine((v, ctx) => {
+    const problem = validateHotkeys(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const settingsSchema = z.strictObject({
+  hotkeys,
+  scanIntervalSec: z.number().int().min(1).max(600),
+  defaultScaling: scaling,
+  scaling: z.record(guestKey, scaling),
+  order: z.array(guestKey).max(100_000),
+  lastActive: guestKey.optional(),
+  theme: z.enum(['system', 'light', 'dark']),
+});
+
+export const schemas = {
+  'state.get': z.strictObject({}),
+  'hosts.add': z.strictObject({ uri }),
+  'hosts.remove': z.strictObject({ host }),
+  'hosts.test': z.strictObject({ uri }),
+  'hosts.retry': z.strictObject({ host }),
+  'guest.start': ref,
+  'guest.shutdown': ref,
+  'guest.reboot': ref,
+  'guest.reset': ref,
+  'guest.poweroff': ref,
+  'guest.pause': ref,
+  'guest.resume': ref,
+  'guest.save': ref,
+  'guest.delete': z.strictObject({
+    ...guestRef,
+    force: z.boolean().optional(),
+    removeManagedSave: z.boolean().optional(),
+    removeSnapshots: z.boolean().optional(),
+    removeNvram: z.boolean().optional(),
+  }),
+  'guest.setAutostart': z.strictObject({ ...guestRef, enabled: z.boolean() }),
+  'guest.setMemory': z.strictObject({ ...guestRef, memoryMiB: z.number().int().min(16).max(16 * 1024 * 1024), live: z.boolean(), config: z.boolean() }),
+  'guest.setVcpus': z.strictObject({ ...guestRef, vcpus: z.number().int().min(1).max(4096), live: z.boolean(), config: z.boolean() }),
+  'guest.snapshots': ref,
+  'guest.snapshotCreate': z.strictObject({ ...guestRef, name: snapshotName, description: z.string().max(10_000).optional() }),
+  'guest.snapshotRevert': z.strictObject({ ...guestRef, name: snapshotName }),
+  'guest.snapshotDelete': z.strictObject({ ...guestRef, name: snapshotName }),
+  'guest.screenshot': ref,
+  'guest.sendKeys': z.strictObject({
+    ...guestRef,
+    keys: z
+      .array(z.string().refine((k) => k in LINUX_KEYCODES, { message: 'unknown key' }))
+      .min(1)
+      .max(16),
+  }),
+  'stats.watch': z.strictObject({ on: z.boolean() }),
+  'settings.update': settingsSchema.partial(),
+} satisfies Record<CommandName, z.ZodType>;
+
+/** One readable sentence from a zod failure: "memoryMiB: Too small: expected number to be >=16". */
+export function describeIssues(e: z.ZodError): string {
+  return e.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}

@@ -1,0 +1,41 @@
+/** The user's settings (settings.json in the config folder), validated, merged over defaults, saved atomically. */
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { DEFAULT_SETTINGS, type Settings } from './shared/contract.js';
+import { configDir, loadJson, saveJson } from '../hosts/json-file.js';
+import { settingsSchema } from './schemas.js';
+
+function withDefaults(raw: unknown): Settings {
+  const r = (raw ?? {}) as Partial<Settings>;
+  const merged = { ...DEFAULT_SETTINGS, ...r, hotkeys: { ...DEFAULT_SETTINGS.hotkeys, ...(r.hotkeys ?? {}) } };
+  return settingsSchema.parse(merged) as Settings;
+}
+
+export class SettingsStore extends EventEmitter<{ change: [Settings]; problem: [string] }> {
+  private value: Settings = DEFAULT_SETTINGS;
+  private readonly file: string;
+
+  constructor(dir: string = configDir()) {
+    super();
+    this.file = join(dir, 'settings.json');
+  }
+
+  load(): Settings {
+    const r = loadJson(this.file, DEFAULT_SETTINGS, withDefaults);
+    this.value = r.value;
+    if (r.problem) queueMicrotask(() => this.emit('problem', r.problem!));
+    return this.value;
+  }
+
+  get(): Settings {
+    return this.value;
+  }
+
+  /** Applies a validated partial update and saves it. */
+  update(patch: Partial<Settings>): Settings {
+    this.value = withDefaults({ ...this.value, ...patch, hotkeys: { ...this.value.hotkeys, ...(patch.hotkeys ?? {}) } });
+    saveJson(this.file, this.value);
+    this.emit('change', this.value);
+    return this.value;
+  }
+}

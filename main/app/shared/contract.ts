@@ -1,0 +1,272 @@
+/**
+ * The app's one API contract: commands, events and the data they carry. Both shells (Electron and
+ * serve) expose exactly this, and the renderer depends on nothing else. Pure types and constants:
+ * no Node, no DOM.
+ */
+
+/** libvirt's own words for a guest's state. */
+export type GuestStateName = 'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' | 'nostate';
+
+/** Names one guest: the host it lives on (its connection URI as the user gave it) and its UUID. */
+export interface GuestRef {
+  host: string;
+  uuid: string;
+}
+
+/** A stable string key for a guest, for maps, settings and DOM ids. */
+export function guestKey(ref: GuestRef): string {
+  return `${ref.uuid}@${ref.host}`;
+}
+
+export function parseGuestKey(key: string): GuestRef {
+  return { uuid: key.slice(0, 36), host: key.slice(37) };
+}
+
+export type HostStatus = 'connecting' | 'connected' | 'reconnecting' | 'failed';
+
+export interface HostFacts {
+  hostname: string;
+  /** e.g. "9.0.0" */
+  libvirtVersion: string;
+  /** e.g. "QEMU" */
+  hypervisor: string;
+  /** e.g. "7.2.22" */
+  hypervisorVersion: string;
+  cpus: number;
+  cpuModel: string;
+  memoryKiB: number;
+  /** The host CPU has VT-x or AMD-V. */
+  hardwareVirt: boolean;
+  /** libvirt can run KVM guests here (/dev/kvm usable). */
+  kvm: boolean;
+}
+
+export interface HostInfo {
+  /** The connection URI exactly as the user gave it; also the host's id. */
+  uri: string;
+  status: HostStatus;
+  /** Why it is failed or reconnecting, in words. */
+  error?: string;
+  /** When reconnecting: ms until the next attempt. */
+  retryInMs?: number;
+  facts?: HostFacts;
+}
+
+export interface GuestInfo extends GuestRef {
+  name: string;
+  state: GuestStateName;
+  /** Why it is in that state, in words ("booted", "destroyed", "saved", …). */
+  reason: string;
+  vcpus: number;
+  maxVcpus: number;
+  memoryKiB: number;
+  maxMemoryKiB: number;
+  autostart: boolean;
+  persistent: boolean;
+  /** A managed save image exists: Start restores it. */
+  managedSave: boolean;
+  hasVnc: boolean;
+  hasSerial: boolean;
+  /** From the libosinfo metadata, when present, e.g. "http://debian.org/debian/12". */
+  os?: string;
+  snapshotCount: number;
+  currentSnapshot?: string;
+  /** A long operation under way, in words ("saving", "reverting to snap1"). */
+  busy?: string;
+}
+
+export interface SnapshotInfo {
+  name: string;
+  description: string;
+  /** ms since the epoch */
+  createdAt: number;
+  /** The guest's state when it was taken. */
+  state: string;
+  current: boolean;
+  parent?: string;
+}
+
+export interface GuestStats extends GuestRef {
+  /** ms since the epoch */
+  at: number;
+  /** 0–100 × vCPUs is folded to 0–100 of the guest's whole allotment. */
+  cpuPercent: number;
+  memoryUsedKiB: number;
+  memoryKiB: number;
+  diskReadBps: number;
+  diskWriteBps: number;
+  netRxBps: number;
+  netTxBps: number;
+}
+
+export type ConsoleKind = 'vnc' | 'serial';
+export type ConsoleStatus = 'connecting' | 'connected' | 'disconnected' | 'unavailable';
+
+export interface ConsoleState extends GuestRef {
+  kind: ConsoleKind;
+  status: ConsoleStatus;
+  reason?: string;
+}
+
+export type Scaling = 'fit' | 'actual' | 'resize';
+export type Theme = 'system' | 'light' | 'dark';
+
+export const HOTKEY_ACTIONS = [
+  'slot1',
+  'slot2',
+  'slot3',
+  'slot4',
+  'slot5',
+  'slot6',
+  'slot7',
+  'slot8',
+  'slot9',
+  'next',
+  'previous',
+  'last',
+  'osd',
+  'fullscreen',
+] as const;
+export type HotkeyAction = (typeof HOTKEY_ACTIONS)[number];
+
+export interface Settings {
+  /** Each action's binding: "Ctrl+Alt+Digit1" (KeyboardEvent.code names), or "ScrollLock*2" for a double tap. */
+  hotkeys: Record<HotkeyAction, string>;
+  /** Auto-scan dwell per guest, in seconds. */
+  scanIntervalSec: number;
+  defaultScaling: Scaling;
+  /** Per-guest scaling, by guestKey. */
+  scaling: Record<string, Scaling>;
+  /** The user's switcher order, as guestKeys; guests not listed follow in the default order. */
+  order: string[];
+  /** The guest that last owned the keyboard, by guestKey. */
+  lastActive?: string;
+  theme: Theme;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  hotkeys: {
+    slot1: 'Ctrl+Alt+Digit1',
+    slot2: 'Ctrl+Alt+Digit2',
+    slot3: 'Ctrl+Alt+Digit3',
+    slot4: 'Ctrl+Alt+Digit4',
+    slot5: 'Ctrl+Alt+Digit5',
+    slot6: 'Ctrl+Alt+Digit6',
+    slot7: 'Ctrl+Alt+Digit7',
+    slot8: 'Ctrl+Alt+Digit8',
+    slot9: 'Ctrl+Alt+Digit9',
+    next: 'Ctrl+Alt+PageDown',
+    previous: 'Ctrl+Alt+PageUp',
+    last: 'Ctrl+Alt+Backquote',
+    osd: 'ScrollLock*2',
+    fullscreen: 'Ctrl+Alt+KeyF',
+  },
+  scanIntervalSec: 5,
+  defaultScaling: 'fit',
+  scaling: {},
+  order: [],
+  theme: 'system',
+};
+
+/** What the app is: sent whole on subscribe, then kept current by events. */
+export interface AppState {
+  hosts: HostInfo[];
+  guests: GuestInfo[];
+  consoles: ConsoleState[];
+  settings: Settings;
+}
+
+export interface DeleteOptions {
+  /** Power the guest off first if it runs. */
+  force?: boolean;
+  removeManagedSave?: boolean;
+  removeSnapshots?: boolean;
+  removeNvram?: boolean;
+}
+
+/** Every command: its parameters and its result. */
+export interface Commands {
+  'state.get': { params: Record<string, never>; result: AppState };
+  'hosts.add': { params: { uri: string }; result: HostInfo };
+  'hosts.remove': { params: { host: string }; result: null };
+  'hosts.test': { params: { uri: string }; result: HostFacts };
+  'hosts.retry': { params: { host: string }; result: null };
+  'guest.start': { params: GuestRef; result: null };
+  'guest.shutdown': { params: GuestRef; result: null };
+  'guest.reboot': { params: GuestRef; result: null };
+  'guest.reset': { params: GuestRef; result: null };
+  'guest.poweroff': { params: GuestRef; result: null };
+  'guest.pause': { params: GuestRef; result: null };
+  'guest.resume': { params: GuestRef; result: null };
+  'guest.save': { params: GuestRef; result: null };
+  'guest.delete': { params: GuestRef & DeleteOptions; result: null };
+  'guest.setAutostart': { params: GuestRef & { enabled: boolean }; result: null };
+  'guest.setMemory': { params: GuestRef & { memoryMiB: number; live: boolean; config: boolean }; result: null };
+  'guest.setVcpus': { params: GuestRef & { vcpus: number; live: boolean; config: boolean }; result: null };
+  'guest.snapshots': { params: GuestRef; result: SnapshotInfo[] };
+  'guest.snapshotCreate': { params: GuestRef & { name: string; description?: string }; result: SnapshotInfo };
+  'guest.snapshotRevert': { params: GuestRef & { name: string }; result: null };
+  'guest.snapshotDelete': { params: GuestRef & { name: string }; result: null };
+  'guest.screenshot': { params: GuestRef; result: { mime: string; base64: string } };
+  /** Presses the keys together and releases them (KeyboardEvent.code names, e.g. ControlLeft, AltLeft, Delete). */
+  'guest.sendKeys': { params: GuestRef & { keys: string[] }; result: null };
+  'stats.watch': { params: { on: boolean }; result: null };
+  'settings.update': { params: Partial<Settings>; result: Settings };
+}
+
+export type CommandName = keyof Commands;
+export type CommandParams<K extends CommandName> = Commands[K]['params'];
+export type CommandResult<K extends CommandName> = Commands[K]['result'];
+
+export type AppEvent =
+  | { type: 'host'; host: HostInfo }
+  | { type: 'host-removed'; uri: string }
+  | { type: 'guest'; guest: GuestInfo }
+  | { type: 'guest-removed'; host: string; uuid: string }
+  | { type: 'stats'; stats: GuestStats[] }
+  | { type: 'console'; console: ConsoleState }
+  | { type: 'settings'; settings: Settings };
+
+export type ApiErrorCode =
+  | 'invalid-input'
+  | 'no-such-host'
+  | 'no-such-guest'
+  | 'no-such-snapshot'
+  | 'invalid-state'
+  | 'out-of-range'
+  | 'host-unavailable'
+  | 'access-denied'
+  | 'unsupported'
+  | 'conflict'
+  | 'libvirt'
+  | 'internal';
+
+/** Every failure a command can end in: a code for programs, a sentence for people. */
+export interface ApiErrorShape {
+  code: ApiErrorCode;
+  message: string;
+  host?: string;
+  guest?: string;
+}
+
+/** The WebSocket-shaped byte channel noVNC and xterm.js read a console from. */
+export interface ConsoleChannel {
+  binaryType: string;
+  readonly readyState: number;
+  readonly protocol: string;
+  send(data: ArrayBuffer | ArrayBufferView | string): void;
+  close(): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: ArrayBuffer | string }) => void) | null;
+  onclose: ((ev: { code?: number; reason?: string; wasClean?: boolean }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+/** What the renderer talks to; the Electron preload and the serve shell's page each provide one. */
+export interface Bridge {
+  readonly kind: 'electron' | 'browser';
+  invoke<K extends CommandName>(command: K, params: CommandParams<K>): Promise<CommandResult<K>>;
+  /** Calls back with the whole state first, then with every event. Returns an unsubscribe. */
+  subscribe(onState: (state: AppState) => void, onEvent: (event: AppEvent) => void): () => void;
+  openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel;
+}
