@@ -262,11 +262,39 @@ export interface ConsoleChannel {
   onerror: ((ev: unknown) => void) | null;
 }
 
+/** A VM action the user can ask for from a toolbar, a menu, the tray or a shortcut. */
+export const GUEST_ACTIONS = ['start', 'shutdown', 'reboot', 'reset', 'poweroff', 'pause', 'resume', 'save', 'snapshot', 'delete'] as const;
+export type GuestAction = (typeof GUEST_ACTIONS)[number];
+
+/** What the desktop shell's menu or tray asks the renderer to do. */
+export type MenuCommand =
+  | { kind: 'guest-action'; action: GuestAction; guest?: GuestRef }
+  | { kind: 'switch'; guest: GuestRef }
+  | { kind: 'hotkey'; action: HotkeyAction }
+  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' };
+
+/** How the app was started (the desktop shell's command line, in the manner of virt-viewer). */
+export interface LaunchOptions {
+  /** Open straight onto the guest of this name (or UUID). */
+  domain?: string;
+  fullscreen: boolean;
+  /** Fullscreen, minimal chrome, no leaving it. */
+  kiosk: boolean;
+}
+
 /** What the renderer talks to; the Electron preload and the serve shell's page each provide one. */
 export interface Bridge {
   readonly kind: 'electron' | 'browser';
   invoke<K extends CommandName>(command: K, params: CommandParams<K>): Promise<CommandResult<K>>;
   /** Calls back with the whole state first, then with every event. Returns an unsubscribe. */
   subscribe(onState: (state: AppState) => void, onEvent: (event: AppEvent) => void): () => void;
+  /** The console of one guest, as a WebSocket-shaped byte channel (noVNC and xterm.js take it). */
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel;
+  launchOptions(): Promise<LaunchOptions>;
+  /** Desktop only: hotkeys the main process caught before the page could see them. */
+  onHotkey?(cb: (action: HotkeyAction) => void): () => void;
+  /** Desktop only: picks from the application menu and the tray. */
+  onMenuCommand?(cb: (command: MenuCommand) => void): () => void;
+  /** Desktop only: which guest owns the keyboard now (the shell turns menu shortcuts off while one does). */
+  setActiveGuest?(ref: GuestRef | null, consoleFocused: boolean): void;
 }
