@@ -47,6 +47,14 @@ export interface ConnectionEvents {
   close: [Error];
 }
 
+/** Keepalive traffic so far, both ways (for diagnostics and tests). */
+export interface KeepaliveCounters {
+  pingsReceived: number;
+  pongsSent: number;
+  pingsSent: number;
+  pongsReceived: number;
+}
+
 export class RpcConnection extends EventEmitter<ConnectionEvents> {
   private serial = 0;
   private readonly pending = new Map<number, PendingCall>();
@@ -55,7 +63,8 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
   private closedWith: Error | undefined;
   private lastReceived = Date.now();
   private keepaliveTimer: NodeJS.Timeout | undefined;
-  private pausedBy = new Set<LibvirtStream>();
+  private readonly pausedBy = new Set<LibvirtStream>();
+  private readonly ka: KeepaliveCounters = { pingsReceived: 0, pongsSent: 0, pingsSent: 0, pongsReceived: 0 };
 
   constructor(
     private readonly transport: Duplex,
@@ -65,16 +74,21 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     super();
     this.reader = new PacketReader((h, pkt) => this.dispatch(h, pkt));
     transport.on('data', (chunk: Buffer) => {
+      if (this.closedWith) return;
       this.lastReceived = Date.now();
       try {
         this.reader.push(chunk);
       } catch (e) {
+        // Only the framer and the dispatcher throw here (listeners run isolated, see deliver()).
         this.fail(e instanceof ProtocolError ? e : new ProtocolError(`bad data from ${label}: ${(e as Error).message}`, { cause: e }));
       }
     });
     transport.on('error', (e: Error) => this.fail(new ConnectionClosedError(`connection to ${label} failed: ${e.message}`, { cause: e })));
     transport.on('close', () => this.fail(new ConnectionClosedError(`connection to ${label} closed`)));
     transport.on('end', () => this.fail(new ConnectionClosedError(`connection to ${label} closed by the daemon`)));
+    // A transport that was read with 'readable' before (the TLS confirmation byte) may be left in
+    // paused mode, where adding a 'data' listener does not start the flow.
+    transport.resume();
   }
 
   get closed(): boolean {
@@ -88,6 +102,11 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
 
   get pendingCalls(): number {
     return this.pending.size;
+  }
+
+  /** Keepalive packets seen and sent so far. */
+  get keepaliveCounters(): Readonly<KeepaliveCounters> {
+    return { ...this.ka };
   }
 
   private nextSerial(): number {
@@ -139,8 +158,10 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     if (this.closedWith) stream.destroy(this.closedError(name));
     else this.streams.set(serial, stream);
     const reply = this.send(name, args, serial);
-    // A failed call means the stream will never carry anything.
-    reply.catch((e: Error) => stream.destroy(e));
+    // A failed call means the daemon never opened the stream: drop ours without an abort packet.
+    // The rejected reply is the news; the stream's 'error' is for whoever listens to it, and must
+    // not crash the process as an unhandled 'error' when nobody does.
+    reply.catch((e: Error) => stream.failQuietly(e));
     return { reply, stream };
   }
 
@@ -157,12 +178,27 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     this.transport.write(packet, (e) => cb(e));
   }
 
-  /** Incoming backpressure: a stream whose reader is full holds the whole transport. */
+  /**
+   * Incoming backpressure: a stream whose reader is full holds the whole transport (libvirt has no
+   * per-stream flow control; the daemon sends the next chunk only when the socket takes it).
+   */
   private setPaused(stream: LibvirtStream, paused: boolean): void {
+    const was = this.pausedBy.size > 0;
     if (paused) this.pausedBy.add(stream);
     else this.pausedBy.delete(stream);
-    if (this.pausedBy.size > 0) this.transport.pause();
-    else if (!this.closedWith) this.transport.resume();
+    const now = this.pausedBy.size > 0;
+    if (now === was) return;
+    if (now) this.transport.pause();
+    else if (!this.closedWith) {
+      // Whatever silence passed while we did not read is ours, not the daemon's.
+      this.lastReceived = Date.now();
+      this.transport.resume();
+    }
+  }
+
+  /** True while a stream's full reader holds the transport paused. */
+  get paused(): boolean {
+    return this.pausedBy.size > 0;
   }
 
   /**
@@ -173,7 +209,15 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
   startKeepalive(opts: KeepaliveOptions): void {
     this.stopKeepalive();
     const { intervalMs, count } = opts;
+    this.lastReceived = Date.now();
     this.keepaliveTimer = setInterval(() => {
+      if (this.pausedBy.size > 0) {
+        // We are not reading, so the daemon's answers sit unread: no verdict on its silence. Keep
+        // pinging, though, so that the daemon sees traffic from us and does not drop us meanwhile.
+        this.lastReceived = Date.now();
+        this.sendKeepalive(KEEPALIVE_PROC_PING);
+        return;
+      }
       const silent = Date.now() - this.lastReceived;
       if (silent >= intervalMs * (count + 1)) {
         this.fail(new ConnectionClosedError(`libvirt at ${this.label} stopped answering (no reply to keepalive for ${Math.round(silent / 1000)} s)`));
@@ -191,15 +235,22 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
 
   private sendKeepalive(proc: number): void {
     if (this.closedWith) return;
+    if (proc === KEEPALIVE_PROC_PING) this.ka.pingsSent++;
+    else this.ka.pongsSent++;
     this.transport.write(
       encodePacket({ prog: KEEPALIVE_PROGRAM, vers: KEEPALIVE_VERSION, proc, type: MessageType.Message, serial: 0, status: MessageStatus.Ok }),
     );
   }
 
   private dispatch(h: Header, pkt: Buffer): void {
+    // A listener may have closed the connection while earlier packets of this chunk were delivered.
+    if (this.closedWith) return;
     const body = LENGTH_SIZE + HEADER_SIZE;
     if (h.prog === KEEPALIVE_PROGRAM) {
-      if (h.proc === KEEPALIVE_PROC_PING) this.sendKeepalive(KEEPALIVE_PROC_PONG);
+      if (h.proc === KEEPALIVE_PROC_PING) {
+        this.ka.pingsReceived++;
+        this.sendKeepalive(KEEPALIVE_PROC_PONG);
+      } else if (h.proc === KEEPALIVE_PROC_PONG) this.ka.pongsReceived++;
       return;
     }
     if (h.prog !== REMOTE_PROGRAM) return; // another program's traffic (QEMU/LXC): not ours
@@ -220,7 +271,13 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
 
   private onReply(h: Header, pkt: Buffer, at: number): void {
     const call = this.pending.get(h.serial);
-    if (!call) return; // no call of ours has this serial: nothing to resolve
+    if (!call) {
+      // The daemon answers a stream finish or abort it could not carry out with a REPLY error on
+      // the stream's serial; anything else with no call waiting is nothing to resolve.
+      const stream = this.streams.get(h.serial);
+      if (stream && h.status === MessageStatus.Error) stream.receiveError(this.streamError(pkt, at));
+      return;
+    }
     this.pending.delete(h.serial);
     const r = new XdrReader(pkt, at);
     try {
@@ -244,26 +301,55 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     try {
       body = def.body.dec(new XdrReader(pkt, at));
     } catch (e) {
-      throw new ProtocolError(`undecodable ${def.name} event from ${this.label}: ${(e as Error).message}`, { cause: e });
+      // As libvirt's own client does: an event that does not decode is dropped, the connection
+      // (and the framing, which is intact) carries on. Said once per kind, not silently.
+      this.warnOnce(`undecodable-${def.name}`, `libvirt: dropped an undecodable ${def.name} event from ${this.label}: ${(e as Error).message}`);
+      return;
     }
-    this.emit('event', { name: def.name, body } as DomainEvent);
+    this.deliver(() => this.emit('event', { name: def.name, body } as DomainEvent));
+  }
+
+  private readonly warned = new Set<string>();
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    process.emitWarning(message, 'LibvirtProtocolWarning');
+  }
+
+  /**
+   * Runs listener code (event handlers, a stream's 'data' listeners). A listener that throws is a
+   * bug of its own: it must neither kill the connection nor pass for a protocol error, so its
+   * exception is rethrown on its own tick, where it surfaces as the uncaught exception it is.
+   */
+  private deliver(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      process.nextTick(() => {
+        throw e;
+      });
+    }
   }
 
   private onStream(h: Header, pkt: Buffer, at: number): void {
     const stream = this.streams.get(h.serial);
     if (!stream) return; // data for a stream already finished or aborted
     if (h.status === MessageStatus.Continue) {
-      stream.receiveData(pkt.subarray(at));
+      const data = pkt.subarray(at);
+      this.deliver(() => stream.receiveData(data));
     } else if (h.status === MessageStatus.Ok) {
-      stream.receiveFinish();
+      this.deliver(() => stream.receiveFinish());
     } else {
-      let err: Error;
-      try {
-        err = pkt.length > at ? new LibvirtError(remoteError.dec(new XdrReader(pkt, at))) : new ProtocolError('stream aborted by the daemon');
-      } catch (e) {
-        err = new ProtocolError(`undecodable stream error from ${this.label}: ${(e as Error).message}`);
-      }
-      stream.receiveError(err);
+      const err = this.streamError(pkt, at);
+      this.deliver(() => stream.receiveError(err));
+    }
+  }
+
+  private streamError(pkt: Buffer, at: number): Error {
+    try {
+      return pkt.length > at ? new LibvirtError(remoteError.dec(new XdrReader(pkt, at))) : new ProtocolError('stream aborted by the daemon');
+    } catch (e) {
+      return new ProtocolError(`undecodable stream error from ${this.label}: ${(e as Error).message}`, { cause: e });
     }
   }
 
@@ -283,8 +369,9 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     for (const c of pending) c.reject(this.closedError(c.name));
     const streams = [...this.streams.values()];
     this.streams.clear();
-    for (const s of streams) s.destroy(err);
-    this.emit('close', err);
+    for (const s of streams) this.deliver(() => s.failQuietly(err));
+    this.pausedBy.clear();
+    this.deliver(() => this.emit('close', err));
   }
 
   /** Drops the transport now; pending calls fail with `reason`. */

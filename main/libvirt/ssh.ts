@@ -116,28 +116,69 @@ export class SshLink {
 /**
  * A child process's stdin/stdout as one Duplex. Its stderr is kept (the last few KiB) so that a
  * failure says what ssh said ("Permission denied (publickey)", "Could not resolve hostname …").
+ * The end of its output is reported only once the process has exited and its stderr is fully
+ * read: ssh closes its stdout before it exits, and a bare end of data (or an EPIPE on a write)
+ * would otherwise hide the reason it gave.
  */
 export function childDuplex(child: ChildProcess, label: string): Duplex {
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-4096);
   });
-  const duplex = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
   const lastLine = (): string =>
     stderr
       .split('\n')
       .map((l) => l.trim())
       .filter(Boolean)
       .pop() ?? '';
+  const stdout = child.stdout!;
+  const stdin = child.stdin!;
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let outputEnded = false;
+  // Write errors (EPIPE when ssh is gone) are explained by the exit that follows, not reported raw.
+  stdin.on('error', () => undefined);
+  const duplex = new Duplex({
+    read() {
+      stdout.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (exited || stdin.destroyed) {
+        cb();
+        return;
+      }
+      if (stdin.write(chunk)) cb();
+      else stdin.once('drain', () => cb());
+    },
+    final(cb) {
+      stdin.end();
+      cb();
+    },
+    destroy(err, cb) {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      cb(err);
+    },
+  });
+  stdout.on('data', (d: Buffer) => {
+    if (!duplex.push(d)) stdout.pause();
+  });
+  stdout.on('end', () => {
+    outputEnded = true;
+    settle();
+  });
+  stdout.on('error', () => undefined);
   child.on('error', (e) => duplex.destroy(new Error(`${label}: ${e.message}`)));
-  child.on('exit', (code, signal) => {
+  child.on('close', (code, signal) => {
+    exited = { code, signal };
+    outputEnded = true;
+    settle();
+  });
+  function settle(): void {
+    if (!exited || !outputEnded || duplex.destroyed) return;
+    const { code, signal } = exited;
     const why = lastLine();
     if (code !== 0 && code !== null) duplex.destroy(new Error(`${label} exited with ${code}${why ? `: ${why}` : ''}`));
     else if (signal && signal !== 'SIGTERM') duplex.destroy(new Error(`${label} killed by ${signal}${why ? `: ${why}` : ''}`));
-    else duplex.destroy();
-  });
-  duplex.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill();
-  });
+    else duplex.push(null);
+  }
   return duplex;
 }

@@ -18,6 +18,7 @@ export interface StreamHooks {
 export class LibvirtStream extends Duplex {
   private finishCallback: ((e?: Error | null) => void) | undefined;
   private settled = false;
+  private eof = false;
 
   constructor(private readonly hooks: StreamHooks) {
     // Half-open off: once the daemon ends its data we end ours, which sends the finish handshake.
@@ -26,21 +27,41 @@ export class LibvirtStream extends Duplex {
 
   /** @internal data from the daemon (empty = its end of data). */
   receiveData(data: Buffer): void {
-    if (this.destroyed) return;
+    if (this.destroyed || this.eof) return;
     if (data.length === 0) {
-      this.push(null);
+      this.endReadable();
       return;
     }
     if (!this.push(data)) this.hooks.pauseSource(true);
   }
 
-  /** @internal the daemon's OK: confirms our finish or abort, or ends the stream on its own. */
+  private endReadable(): void {
+    if (this.eof) return;
+    this.eof = true;
+    this.push(null);
+  }
+
+  /** @internal the daemon's OK: confirms our finish, or ends the stream on its own. */
   receiveFinish(): void {
     this.settle();
+    // Nothing more can arrive on a finished stream (a console we end() is closed both ways).
+    if (!this.destroyed) this.endReadable();
     const cb = this.finishCallback;
     this.finishCallback = undefined;
     if (cb) cb();
-    else if (!this.readableEnded) this.push(null);
+  }
+
+  /**
+   * @internal the stream can no longer work (its call failed, or the connection dropped): release
+   * it without an abort packet, and destroy it with `err`. The error is not thrown at a process
+   * where nobody listens for it; whoever opened the stream learns it from the call's rejection or
+   * the connection's 'close'.
+   */
+  failQuietly(err: Error): void {
+    this.settle();
+    if (this.destroyed) return;
+    if (this.listenerCount('error') === 0) this.once('error', () => undefined);
+    this.destroy(err);
   }
 
   /** @internal a STREAM ERROR from the daemon. */

@@ -175,22 +175,47 @@ async function openTls(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTr
       reject(new TransportError(`TLS connection to ${host}:${port} failed: ${e.message}`, undefined, { cause: e }));
     });
   });
-  // After its own checks of our certificate, the daemon sends one byte, 1, inside TLS.
+  // After its own checks of our certificate, the daemon sends one byte, 1, inside TLS. With TLS
+  // 1.3 the server judges our certificate after our handshake is done, so a refusal shows up here,
+  // as an alert (an 'error') or a close instead of that byte.
   const ok = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TransportError(`${host}:${port} sent no TLS confirmation`)), opts.connectTimeoutMs);
-    socket.once('readable', () => {
+    const refused = 'the daemon may have refused our client certificate (check it, its CA and tls_allowed_dn_list on the host)';
+    const done = (): void => {
       clearTimeout(timer);
+      socket.off('readable', onReadable);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    const onReadable = (): void => {
       const b = socket.read(1) as Buffer | null;
-      resolve(b ? b[0]! : -1);
-    });
-    socket.once('close', () => {
-      clearTimeout(timer);
-      reject(new TransportError(`${host}:${port} closed the TLS connection`, 'the daemon may have refused our client certificate (check tls_allowed_dn_list)'));
-    });
+      if (!b) return; // a TLS record with no application data yet
+      done();
+      resolve(b[0]!);
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(new TransportError(`TLS connection to ${host}:${port} failed after the handshake: ${e.message}`, refused, { cause: e }));
+    };
+    const onClose = (): void => {
+      done();
+      reject(new TransportError(`${host}:${port} closed the TLS connection before confirming it`, refused));
+    };
+    const timer = setTimeout(() => {
+      done();
+      socket.destroy();
+      reject(new TransportError(`${host}:${port} sent no TLS confirmation within ${opts.connectTimeoutMs} ms`));
+    }, opts.connectTimeoutMs);
+    socket.on('readable', onReadable);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    onReadable();
+  }).catch((e: unknown) => {
+    socket.destroy();
+    throw e;
   });
   if (ok !== 1) {
     socket.destroy();
-    throw new TransportError(`${host}:${port} refused our client certificate`, 'check the certificate and tls_allowed_dn_list on the host');
+    throw new TransportError(`${host}:${port} refused our client certificate (it answered ${ok}, not 1)`, 'check the certificate and tls_allowed_dn_list on the host');
   }
   return { stream: socket, endpoint: `${host}:${port}` };
 }

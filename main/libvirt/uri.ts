@@ -50,6 +50,15 @@ const CLIENT_PARAMS = new Set([
 
 const TRANSPORTS: Record<string, Transport> = { unix: 'unix', ssh: 'ssh', tls: 'tls', tcp: 'tcp' };
 
+/** decodeURIComponent, but a malformed escape is the URI's fault: a UriError, not a URIError. */
+function unescapeUri(s: string, input: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new UriError(`bad %-escape in ${JSON.stringify(input)}: ${JSON.stringify(s)}`);
+  }
+}
+
 export function parseUri(input: string): ParsedUri {
   const original = input.trim();
   const m = /^([a-z][a-z0-9]*)(?:\+([a-z0-9]+))?:\/\/([^/?#]*)(\/[^?#]*)?(?:\?([^#]*))?$/i.exec(original);
@@ -64,7 +73,7 @@ export function parseUri(input: string): ParsedUri {
   let hostPort = authority;
   const at = authority.lastIndexOf('@');
   if (at >= 0) {
-    user = decodeURIComponent(authority.slice(0, at));
+    user = unescapeUri(authority.slice(0, at), input);
     hostPort = authority.slice(at + 1);
   }
   let host: string | undefined;
@@ -100,8 +109,8 @@ export function parseUri(input: string): ParsedUri {
   const params = new Map<string, string>();
   for (const part of query.split('&').filter(Boolean)) {
     const eq = part.indexOf('=');
-    const k = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
-    const v = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+    const k = unescapeUri(eq < 0 ? part : part.slice(0, eq), input);
+    const v = eq < 0 ? '' : unescapeUri(part.slice(eq + 1).replace(/\+/g, ' '), input);
     params.set(k, v);
   }
   const passOn = [...params].filter(([k]) => !CLIENT_PARAMS.has(k));

@@ -102,10 +102,14 @@ export class XdrWriter {
     return this.offset;
   }
 
+  /**
+   * Reserves n bytes and returns where they start. It may replace `this.buf`, so callers must call
+   * it before they read `this.buf` (`this.buf.writeX(v, this.room(n))` would write into the old one).
+   */
   private room(n: number): number {
     const at = this.offset;
     if (at + n > this.buf.length) {
-      let size = this.buf.length * 2;
+      let size = Math.max(64, this.buf.length * 2);
       while (size < at + n) size *= 2;
       const next = Buffer.allocUnsafe(size);
       this.buf.copy(next, 0, 0, at);
@@ -117,26 +121,31 @@ export class XdrWriter {
 
   int(v: number): void {
     if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new XdrError(`int out of range: ${v}`);
-    this.buf.writeInt32BE(v, this.room(4));
+    const at = this.room(4);
+    this.buf.writeInt32BE(v, at);
   }
 
   uint(v: number): void {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new XdrError(`unsigned int out of range: ${v}`);
-    this.buf.writeUInt32BE(v, this.room(4));
+    const at = this.room(4);
+    this.buf.writeUInt32BE(v, at);
   }
 
   hyper(v: bigint): void {
     if (v < -(1n << 63n) || v >= 1n << 63n) throw new XdrError(`hyper out of range: ${v}`);
-    this.buf.writeBigInt64BE(v, this.room(8));
+    const at = this.room(8);
+    this.buf.writeBigInt64BE(v, at);
   }
 
   uhyper(v: bigint): void {
     if (v < 0n || v >= 1n << 64n) throw new XdrError(`unsigned hyper out of range: ${v}`);
-    this.buf.writeBigUInt64BE(v, this.room(8));
+    const at = this.room(8);
+    this.buf.writeBigUInt64BE(v, at);
   }
 
   double(v: number): void {
-    this.buf.writeDoubleBE(v, this.room(8));
+    const at = this.room(8);
+    this.buf.writeDoubleBE(v, at);
   }
 
   bool(v: boolean): void {
@@ -145,7 +154,10 @@ export class XdrWriter {
 
   private padding(n: number): void {
     const p = pad(n);
-    if (p) this.buf.fill(0, this.room(p), this.offset);
+    if (p) {
+      const at = this.room(p);
+      this.buf.fill(0, at, at + p);
+    }
   }
 
   opaque(v: Uint8Array, max: number): void {
@@ -162,14 +174,16 @@ export class XdrWriter {
 
   /** Raw bytes with no length word and no padding (stream payloads are not XDR). */
   fixedOpaqueUnpadded(v: Uint8Array): void {
-    this.buf.set(v, this.room(v.length));
+    const at = this.room(v.length);
+    this.buf.set(v, at);
   }
 
   string(v: string, max: number): void {
     const len = Buffer.byteLength(v, 'utf8');
     if (len > max) throw new XdrError(`string of ${len} bytes exceeds its limit of ${max}`);
     this.uint(len);
-    this.buf.write(v, this.room(len), len, 'utf8');
+    const at = this.room(len);
+    this.buf.write(v, at, len, 'utf8');
     this.padding(len);
   }
 
