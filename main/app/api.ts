@@ -4,11 +4,13 @@
  * serve) add nothing but transport: each connected window or page gets a session.
  */
 import { EventEmitter } from 'node:events';
-import type { AppEvent, AppState, CommandName, CommandParams, CommandResult, ConsoleState } from './shared/contract.js';
+import type { AppEvent, AppState, CommandName, CommandParams, CommandResult, ConsoleKind, ConsoleState, GuestRef } from './shared/contract.js';
 import { ApiError } from '../hosts/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
-import { describeIssues, schemas } from './schemas.js';
+import { ConsoleManager } from '../consoles/manager.js';
+import type { Duplex } from 'node:stream';
+import { consoleRequest, describeIssues, schemas } from './schemas.js';
 import { SettingsStore } from './settings.js';
 
 export type AppOptions = ManagerOptions;
@@ -24,6 +26,7 @@ export interface AppEvents {
 export class App extends EventEmitter<AppEvents> {
   readonly hosts: HostManager;
   readonly settings: SettingsStore;
+  readonly consoles: ConsoleManager;
   /** Console states, kept by the console layer through `setConsoleState`. */
   private readonly consoleStates = new Map<string, ConsoleState>();
   private readonly handlers: Handlers;
@@ -41,6 +44,7 @@ export class App extends EventEmitter<AppEvents> {
     this.hosts.on('problem', (p) => this.emit('problem', p));
     this.settings.on('change', (settings) => this.emit('event', { type: 'settings', settings }));
     this.settings.on('problem', (p) => this.emit('problem', p));
+    this.consoles = new ConsoleManager(this.hosts, (c) => this.setConsoleState(c));
     this.handlers = this.makeHandlers();
   }
 
@@ -122,6 +126,7 @@ export class App extends EventEmitter<AppEvents> {
   }
 
   async close(): Promise<void> {
+    this.consoles.closeAll();
     await this.hosts.close();
   }
 }
@@ -149,6 +154,17 @@ export class AppSession {
       if (e instanceof ApiError) throw e;
       throw new ApiError('internal', `${cmd} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /**
+   * Opens a guest's console for this client: the guest is named, never a host or port. `ref`
+   * comes from an untrusted client and is validated like any command's input.
+   */
+  async openConsole(ref: unknown, kind: unknown): Promise<Duplex> {
+    const parsed = consoleRequest.safeParse({ ...(ref as object), kind });
+    if (!parsed.success) throw new ApiError('invalid-input', `Bad console request: ${describeIssues(parsed.error)}`);
+    const { host, uuid } = parsed.data;
+    return this.app.consoles.open({ host, uuid } satisfies GuestRef, parsed.data.kind satisfies ConsoleKind);
   }
 
   /** @internal stats are taken while any session watches. */

@@ -78,6 +78,9 @@ export const schemas = {
   'settings.update': settingsSchema.partial(),
 } satisfies Record<CommandName, z.ZodType>;
 
+/** A console request: a guest and which of its consoles. Never a host or a port. */
+export const consoleRequest = z.strictObject({ ...guestRef, kind: z.enum(['vnc', 'serial']) });
+
 /** One readable sentence from a zod failure: "memoryMiB: Too small: expected number to be >=16". */
 export function describeIssues(e: z.ZodError): string {
   return e.issues
