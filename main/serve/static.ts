@@ -1,0 +1,58 @@
+/** The built renderer's files, served read-only with strict headers; nothing outside its folder. */
+import { createReadStream, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
+
+/** The page may talk only to its own origin (its API and console WebSockets). */
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const HEADERS = {
+  'Content-Security-Policy': PAGE_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cache-Control': 'no-cache',
+};
+
+function fail(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { ...HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(`${text}\n`);
+}
+
+export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'method not allowed');
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  } catch {
+    return fail(res, 400, 'bad path');
+  }
+  if (path.includes('\0')) return fail(res, 400, 'bad path');
+  if (path === '/') path = '/index.html';
+  const base = resolve(root);
+  const file = resolve(join(base, path));
+  if (file !== base && !file.startsWith(base + sep)) return fail(res, 404, 'not found');
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) return fail(res, 404, 'not found');
+    size = st.size;
+  } catch {
+    return fail(res, 404, 'not found');
+  }
+  res.writeHead(200, { ...HEADERS, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': size });
+  if (req.method === 'HEAD') return void res.end();
+  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+}
