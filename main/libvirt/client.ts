@@ -296,7 +296,18 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
   /** The guest's console (its first serial port, or `devName` such as "serial0") as a byte stream. */
   async openConsole(dom: DomainRef, opts: { devName?: string; force?: boolean } = {}): Promise<LibvirtStream> {
     const { reply, stream } = this.callStream('domainOpenConsole', { dom, devName: opts.devName ?? null, flags: opts.force ? 1 : 0 });
-    await reply;
+    // Until the caller has the stream, nobody else can listen for its errors.
+    let early: Error | undefined;
+    const onEarly = (e: Error): void => {
+      early ??= e;
+    };
+    stream.on('error', onEarly);
+    try {
+      await reply;
+    } finally {
+      stream.off('error', onEarly);
+    }
+    if (early) throw early;
     return stream;
   }
 }

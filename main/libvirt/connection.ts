@@ -45,6 +45,8 @@ export type DomainEvent = { [N in EventName]: { name: N; body: EventBody<N> } }[
 export interface ConnectionEvents {
   event: [DomainEvent];
   close: [Error];
+  /** Something the daemon sent was dropped (an event that does not decode); the connection goes on. */
+  warning: [ProtocolError];
 }
 
 /** Keepalive traffic so far, both ways (for diagnostics and tests). */
@@ -303,17 +305,22 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     } catch (e) {
       // As libvirt's own client does: an event that does not decode is dropped, the connection
       // (and the framing, which is intact) carries on. Said once per kind, not silently.
-      this.warnOnce(`undecodable-${def.name}`, `libvirt: dropped an undecodable ${def.name} event from ${this.label}: ${(e as Error).message}`);
+      this.warn(`undecodable-${def.name}`, new ProtocolError(`dropped an undecodable ${def.name} event from ${this.label}: ${(e as Error).message}`, { cause: e }));
       return;
     }
     this.deliver(() => this.emit('event', { name: def.name, body } as DomainEvent));
   }
 
   private readonly warned = new Set<string>();
-  private warnOnce(key: string, message: string): void {
+  /** To 'warning' listeners; with none, once per kind as a process warning. */
+  private warn(key: string, err: ProtocolError): void {
+    if (this.listenerCount('warning') > 0) {
+      this.deliver(() => this.emit('warning', err));
+      return;
+    }
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    process.emitWarning(message, 'LibvirtProtocolWarning');
+    process.emitWarning(`libvirt: ${err.message}`, 'LibvirtProtocolWarning');
   }
 
   /**

@@ -4,6 +4,8 @@
  * sends the finish handshake (STREAM OK, answered by OK); destroying the stream aborts it
  * (STREAM ERROR, answered by OK). Backpressure both ways: writes complete when the transport has
  * taken the bytes; a full reader pauses the transport until it reads again.
+ * An error from the daemon's side goes to 'error' listeners; with none, the stream just closes
+ * with `errored` set, rather than crashing the process.
  */
 import { Duplex } from 'node:stream';
 import { MessageStatus, STREAM_CHUNK_MAX } from './protocol.js';
@@ -52,10 +54,10 @@ export class LibvirtStream extends Duplex {
   }
 
   /**
-   * @internal the stream can no longer work (its call failed, or the connection dropped): release
-   * it without an abort packet, and destroy it with `err`. The error is not thrown at a process
-   * where nobody listens for it; whoever opened the stream learns it from the call's rejection or
-   * the connection's 'close'.
+   * @internal the stream can no longer work (the daemon ended it with an error, its call failed,
+   * or the connection dropped): release it without an abort packet, and destroy it with `err`.
+   * 'error' listeners get it; with none, the stream just closes with `errored` set. The daemon
+   * may end a stream at any moment, and that must never crash a process as an unhandled 'error'.
    */
   failQuietly(err: Error): void {
     this.settle();
@@ -64,10 +66,9 @@ export class LibvirtStream extends Duplex {
     this.destroy(err);
   }
 
-  /** @internal a STREAM ERROR from the daemon. */
+  /** @internal a STREAM ERROR from the daemon (or a REPLY error to our finish). */
   receiveError(err: Error): void {
-    this.settle();
-    this.destroy(err);
+    this.failQuietly(err);
   }
 
   private settle(): void {

@@ -123,23 +123,33 @@ describe('RpcConnection against a fake daemon', () => {
 
   it('drops an event that does not decode, with a warning, and keeps the connection', async () => {
     peer = await FakePeer.start();
-    const warnings: string[] = [];
-    const onWarning = (w: Error): void => {
-      warnings.push(w.message);
-    };
-    process.on('warning', onWarning);
+    const warnings: Error[] = [];
+    peer.conn.on('warning', (w) => warnings.push(w));
+    const events: DomainEvent[] = [];
+    peer.conn.on('event', (e) => events.push(e));
+    peer.send({ proc: 318, type: MessageType.Message, serial: 1 }, (w) => w.int(1)); // truncated body
+    peer.send({ proc: 319, type: MessageType.Message, serial: 1 }, (w) => eventMessages[319].body.enc(w, { callbackId: 2, dom }));
+    await until(() => events.length === 1, 'the good event');
+    assert.equal(events[0]!.name, 'reboot');
+    assert.equal(warnings.length, 1);
+    assert.ok(warnings[0] instanceof ProtocolError);
+    assert.match(warnings[0].message, /dropped an undecodable lifecycle event from fake/);
+    assert.equal(peer.conn.closed, false);
+  });
+
+  it('with no warning listener, says it once per kind as a process warning', async () => {
+    peer = await FakePeer.start();
+    const emitted = mock.method(process, 'emitWarning', () => undefined);
     try {
       const events: DomainEvent[] = [];
       peer.conn.on('event', (e) => events.push(e));
-      peer.send({ proc: 318, type: MessageType.Message, serial: 1 }, (w) => w.int(1)); // truncated body
+      for (let i = 0; i < 3; i++) peer.send({ proc: 318, type: MessageType.Message, serial: 1 }, (w) => w.int(1));
       peer.send({ proc: 319, type: MessageType.Message, serial: 1 }, (w) => eventMessages[319].body.enc(w, { callbackId: 2, dom }));
       await until(() => events.length === 1, 'the good event');
-      assert.equal(events[0]!.name, 'reboot');
-      await until(() => warnings.length > 0, 'the warning');
-      assert.match(warnings[0]!, /dropped an undecodable lifecycle event/);
-      assert.equal(peer.conn.closed, false);
+      assert.equal(emitted.mock.callCount(), 1);
+      assert.match(String(emitted.mock.calls[0]!.arguments[0]), /undecodable lifecycle event/);
     } finally {
-      process.off('warning', onWarning);
+      emitted.mock.restore();
     }
   });
 
