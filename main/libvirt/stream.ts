@@ -62,9 +62,15 @@ export class LibvirtStream extends Duplex {
   failQuietly(err: Error): void {
     this.settle();
     if (this.destroyed) return;
-    if (this.listenerCount('error') === 0) this.once('error', () => undefined);
+    // Not "if nobody listens now": a listener may be gone by the time 'error' is emitted (on a
+    // later tick), as openConsole's own is when its call fails.
+    if (!this.quiet) {
+      this.quiet = true;
+      this.on('error', () => undefined);
+    }
     this.destroy(err);
   }
+  private quiet = false;
 
   /** @internal a STREAM ERROR from the daemon (or a REPLY error to our finish). */
   receiveError(err: Error): void {
