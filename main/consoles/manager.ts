@@ -1,8 +1,10 @@
 /**
  * Console channels: the screen (VNC bytes straight from QEMU) or the serial console (libvirt's
- * console stream) of one guest, as a Node Duplex the shells relay to the renderer. Each open
- * channel reports its state (connecting, connected, disconnected with the reason) as API events,
- * and is closed cleanly when its guest stops.
+ * console stream) of one guest, as a Node Duplex the shells relay to the renderer. Each guest's
+ * console of each kind has one reported state (connecting, connected, disconnected with the
+ * reason) as API events, whatever the number of channels open to it: a viewer that opens a new
+ * channel before its old one has finished closing stays "connected". Channels are closed cleanly
+ * when their guest stops.
  */
 import type { Duplex } from 'node:stream';
 import { LifecycleEvent, type LibvirtStream } from '../libvirt/index.js';
@@ -22,8 +24,26 @@ interface OpenChannel {
   reason?: string;
 }
 
+/** The channels of one guest's console of one kind, and what was last reported for it. */
+interface ConsoleTally {
+  connecting: number;
+  connected: number;
+  reported?: ConsoleState['status'];
+  reason?: string;
+}
+
+const key = (ref: GuestRef, kind: ConsoleKind): string => `${kind}:${ref.uuid}@${ref.host}`;
+
+/** What a channel that ended by itself says, when nothing more precise is known. */
+const ENDED: Record<ConsoleKind, string> = {
+  vnc: "the guest's display closed the connection",
+  serial: "the guest's serial console was closed",
+};
+
 export class ConsoleManager {
   private readonly channels = new Set<OpenChannel>();
+  private readonly tallies = new Map<string, ConsoleTally>();
+  private readonly byStream = new WeakMap<Duplex, OpenChannel>();
 
   constructor(
     private readonly hosts: HostManager,
@@ -32,7 +52,10 @@ export class ConsoleManager {
     hosts.on('lifecycle', (l) => {
       if (l.event === LifecycleEvent.STOPPED || l.event === LifecycleEvent.UNDEFINED) this.closeGuest(l, 'the guest stopped');
     });
-    hosts.on('guest-removed', (r) => this.closeGuest(r, 'the guest was removed'));
+    hosts.on('guest-removed', (r) => {
+      this.closeGuest(r, 'the guest was removed');
+      for (const kind of ['vnc', 'serial'] as const) this.tallies.delete(key(r, kind));
+    });
   }
 
   /** Channels open now (for tests and diagnostics). */
@@ -58,28 +81,73 @@ export class ConsoleManager {
     if (kind === 'serial' && !info.hasSerial) throw new ApiError('unsupported', `${info.name} has no serial console (it needs a pty serial port)`, where);
     if (!ACTIVE.has(info.state)) throw new ApiError('invalid-state', `${info.name} is not running (it is ${info.state}); start it to see its console`, where);
 
-    const state = (status: ConsoleState['status'], reason?: string): void =>
-      this.report({ host: ref.host, uuid: ref.uuid, kind, status, ...(reason ? { reason } : {}) });
-    state('connecting');
+    const tally = this.tally(ref, kind);
+    tally.connecting++;
+    this.update(ref, kind);
     let stream: Duplex;
     try {
       stream = kind === 'vnc' ? await this.openVnc(host, ref) : await this.openSerial(host, ref);
     } catch (e) {
       const err = e instanceof ConsoleError ? new ApiError(e.code === 'unavailable' ? 'unsupported' : 'host-unavailable', `${info.name}'s console: ${e.message}`, where) : toApiError(e, { ...where, action: `open the console of ${info.name}` });
-      state('disconnected', err.message);
+      tally.connecting--;
+      this.update(ref, kind, err.message);
       throw err;
     }
     const ch: OpenChannel = { ref, kind, stream };
     this.channels.add(ch);
-    state('connected');
+    this.byStream.set(stream, ch);
+    tally.connecting--;
+    tally.connected++;
+    this.update(ref, kind);
     stream.on('error', (e: Error) => {
       ch.reason ??= e.message;
     });
+    stream.once('end', () => {
+      ch.reason ??= ENDED[kind];
+    });
     stream.once('close', () => {
       this.channels.delete(ch);
-      state('disconnected', ch.reason ?? 'closed');
+      tally.connected--;
+      this.update(ref, kind, ch.reason ?? ENDED[kind]);
     });
     return stream;
+  }
+
+  /** Why a channel ended (or is ending), once known; undefined while it runs normally. */
+  reasonOf(stream: Duplex): string | undefined {
+    return this.byStream.get(stream)?.reason;
+  }
+
+  /** Closes one channel this manager opened, saying why (e.g. "the viewer closed it"). */
+  closeChannel(stream: Duplex, why: string): void {
+    const ch = this.byStream.get(stream);
+    if (ch && this.channels.has(ch)) this.close(ch, why);
+    else if (!stream.destroyed) stream.destroy();
+  }
+
+  private tally(ref: GuestRef, kind: ConsoleKind): ConsoleTally {
+    const k = key(ref, kind);
+    let t = this.tallies.get(k);
+    if (!t) {
+      t = { connecting: 0, connected: 0 };
+      this.tallies.set(k, t);
+    }
+    return t;
+  }
+
+  /**
+   * Reports the console's state from its channels: connected while any is, else connecting
+   * while any opens, else disconnected with the reason of the one that ended last. A state that
+   * has not changed is not reported again, except a disconnection, which always says why.
+   */
+  private update(ref: GuestRef, kind: ConsoleKind, reason?: string): void {
+    const t = this.tally(ref, kind);
+    const status: ConsoleState['status'] = t.connected > 0 ? 'connected' : t.connecting > 0 ? 'connecting' : 'disconnected';
+    if (status === t.reported && status !== 'disconnected') return;
+    if (status === 'disconnected' && reason === undefined) return;
+    t.reported = status;
+    t.reason = status === 'disconnected' ? reason : undefined;
+    this.report({ host: ref.host, uuid: ref.uuid, kind, status, ...(status === 'disconnected' && reason ? { reason } : {}) });
   }
 
   private async openVnc(host: Host, ref: GuestRef): Promise<Duplex> {
@@ -99,6 +167,12 @@ export class ConsoleManager {
   private closeGuest(ref: GuestRef, why: string): void {
     for (const ch of [...this.channels]) {
       if (ch.ref.host === ref.host && ch.ref.uuid === ref.uuid) this.close(ch, why);
+    }
+    // A screen channel mostly ends before the event arrives (QEMU closes its socket as it
+    // exits): now the reason is known for certain, say it.
+    for (const kind of ['vnc', 'serial'] as const) {
+      const t = this.tallies.get(key(ref, kind));
+      if (t && t.reported === 'disconnected' && t.reason === ENDED[kind] && t.connected === 0 && t.connecting === 0) this.update(ref, kind, why);
     }
   }
 

@@ -6,12 +6,14 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../app/api.js';
+import type { ApiErrorShape } from '../app/shared/contract.js';
+import type { ConsoleManager } from '../consoles/manager.js';
 import { ApiError } from '../hosts/api-error.js';
 import { isLoopback } from './args.js';
 import { serveStatic } from './static.js';
@@ -36,12 +38,21 @@ export interface ServeShell {
   close(): Promise<void>;
 }
 
-/** Largest API message from a browser: commands are small. */
-const API_MAX_PAYLOAD = 1 << 20;
+/** Largest API message from a browser: commands are small. A bigger one closes the channel (1009). */
+export const API_MAX_PAYLOAD = 1 << 20;
 /** Largest console frame from a browser (VNC input is tiny; serial paste may be larger). */
-const CONSOLE_MAX_PAYLOAD = 4 << 20;
+export const CONSOLE_MAX_PAYLOAD = 4 << 20;
 /** A client that lets this much pile up unread is too slow; it is dropped rather than buffered for. */
 const API_MAX_BUFFERED = 16 << 20;
+/**
+ * Console bytes handed to a browser's socket and not yet taken by the kernel: above the high mark
+ * the guest's side is paused (QEMU then waits), below the low mark it flows again. Big enough to
+ * keep a fast link busy, small enough that a browser that stops reading costs almost nothing.
+ */
+export const RELAY_HIGH_WATER = 1 << 20;
+const RELAY_LOW_WATER = 256 << 10;
+/** A refused handshake's socket is closed after its answer, or after this long at the latest. */
+const REFUSE_LINGER_MS = 5_000;
 
 function tokenMatches(given: string | null, token: string): boolean {
   if (!given) return false;
@@ -50,12 +61,21 @@ function tokenMatches(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function refuse(socket: Duplex, status: number, message: string): void {
-  const body = `${JSON.stringify({ error: { code: status === 401 ? 'access-denied' : 'invalid-input', message } })}\n`;
+/** Answers a WebSocket handshake with an HTTP error and a JSON body, never a 101. */
+function refuse(socket: Duplex, status: number, error: ApiErrorShape): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `${JSON.stringify({ error })}\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : status === 409 ? 'Conflict' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
   );
+  // The client closes its side on our answer; one that never does is cut off.
+  const timer = setTimeout(() => socket.destroy(), REFUSE_LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 const STATUS_FOR: Record<string, number> = {
@@ -68,13 +88,24 @@ const STATUS_FOR: Record<string, number> = {
   'host-unavailable': 503,
 };
 
+/** Wildcard addresses: the shell answers on every interface, under any name. */
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
+
+/** A close frame's reason is at most 123 bytes of UTF-8. */
+function closeReason(text: string): string {
+  let out = text;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
 export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
   const token = o.token ?? randomBytes(32).toString('base64url');
   const log = o.log ?? (() => undefined);
   const scheme = o.tls ? 'https' : 'http';
   const handler = (req: IncomingMessage, res: ServerResponse): void => serveStatic(o.staticDir, req, res);
   const server: Server = o.tls ? createHttpsServer({ cert: readFileSync(o.tls.cert), key: readFileSync(o.tls.key) }, handler) : createHttpServer(handler);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: CONSOLE_MAX_PAYLOAD, perMessageDeflate: false });
+  const apiWss = new WebSocketServer({ noServer: true, maxPayload: API_MAX_PAYLOAD, perMessageDeflate: false });
+  const consoleWss = new WebSocketServer({ noServer: true, maxPayload: CONSOLE_MAX_PAYLOAD, perMessageDeflate: false });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -82,24 +113,36 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
   });
 
   let port = o.port;
-  /** Host header values that name this server: its address and, on loopback, the usual aliases. */
-  const allowedHosts = (): Set<string> => {
-    const names = new Set([o.host]);
-    if (isLoopback(o.host)) ['127.0.0.1', 'localhost', '::1'].forEach((n) => names.add(n));
-    return new Set([...names].map((n) => `${n.includes(':') ? `[${n}]` : n}:${port}`));
+  /**
+   * Whether a Host header names this server. On loopback only its loopback names do (a page on
+   * another site that rebinds its DNS name to 127.0.0.1 is refused even before the secret is
+   * checked); bound elsewhere, users reach it by any name or address, and the secret and the
+   * same-origin check do the work.
+   */
+  const hostAllowed = (hostHeader: string): boolean => {
+    if (!isLoopback(o.host)) return hostHeader.length > 0;
+    const names = new Set([o.host, '127.0.0.1', 'localhost', '::1']);
+    return [...names].some((n) => hostHeader === `${n.includes(':') ? `[${n}]` : n}:${port}`);
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Until the WebSocket takes the socket over, nobody else listens for its errors: a client
+    // that resets the connection mid-handshake must not take the whole server down.
+    const swallow = (): void => undefined;
+    socket.on('error', swallow);
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const hostHeader = (req.headers.host ?? '').toLowerCase();
-      if (!allowedHosts().has(hostHeader)) return refuse(socket, 403, 'unknown Host');
+      if (!hostAllowed(hostHeader)) return refuse(socket, 403, { code: 'access-denied', message: 'unknown Host' });
       const origin = req.headers.origin;
-      if (origin !== undefined && origin !== `${scheme}://${hostHeader}`) return refuse(socket, 403, 'foreign Origin');
-      if (!tokenMatches(url.searchParams.get('token'), token)) return refuse(socket, 401, 'missing or wrong secret');
+      if (origin !== undefined && origin.toLowerCase() !== `${scheme}://${hostHeader}`) return refuse(socket, 403, { code: 'access-denied', message: 'foreign Origin' });
+      if (!tokenMatches(url.searchParams.get('token'), token)) return refuse(socket, 401, { code: 'access-denied', message: 'missing or wrong secret' });
       (socket as Socket).setNoDelay?.(true);
       if (url.pathname === '/api') {
-        wss.handleUpgrade(req, socket, head, (ws) => handleApi(o.app, ws));
+        apiWss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('error', swallow);
+          handleApi(o.app, ws);
+        });
       } else if (url.pathname === '/console') {
         const session = o.app.session();
         let upstream: Duplex;
@@ -108,16 +151,25 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
         } catch (e) {
           session.close();
           const err = e instanceof ApiError ? e : new ApiError('internal', String(e));
-          return refuse(socket, STATUS_FOR[err.code] ?? 500, err.message);
+          return refuse(socket, STATUS_FOR[err.code] ?? 500, err.toJSON());
         }
-        if (socket.destroyed) {
-          upstream.destroy();
+        let taken = false;
+        if (socket.writable && !socket.destroyed) {
+          // ws completes the upgrade synchronously, or drops a socket that is already gone
+          // without calling back: then the channel just opened must not stay open.
+          consoleWss.handleUpgrade(req, socket, head, (ws) => {
+            taken = true;
+            socket.off('error', swallow);
+            relayConsole(ws, upstream, o.app.consoles, () => session.close());
+          });
+        }
+        if (!taken) {
+          o.app.consoles.closeChannel(upstream, 'the browser went away before the console opened');
           session.close();
-          return;
+          socket.destroy();
         }
-        wss.handleUpgrade(req, socket, head, (ws) => relayConsole(ws, upstream, () => session.close()));
       } else {
-        refuse(socket, 404, 'no such endpoint');
+        refuse(socket, 404, { code: 'invalid-input', message: 'no such endpoint' });
       }
     })().catch((e: unknown) => {
       log(`upgrade failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -133,7 +185,9 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     });
   });
   port = (server.address() as AddressInfo).port;
-  const hostPart = o.host.includes(':') ? `[${o.host}]` : o.host;
+  // A wildcard address is no place to open a page at; the machine's own loopback is.
+  const shownHost = WILDCARD.has(o.host) ? '127.0.0.1' : o.host;
+  const hostPart = shownHost.includes(':') ? `[${shownHost}]` : shownHost;
   const origin = `${scheme}://${hostPart}:${port}`;
   return {
     url: `${origin}/#token=${token}`,
@@ -141,7 +195,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     token,
     port,
     close: async () => {
-      for (const c of wss.clients) c.terminate();
+      for (const c of [...apiWss.clients, ...consoleWss.clients]) c.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
@@ -164,20 +218,25 @@ function handleApi(app: App, ws: WebSocket): void {
   const onEvent = (event: unknown): void => send({ type: 'event', event });
   app.on('event', onEvent);
   send({ type: 'state', state: app.state() });
-  ws.on('message', (data, isBinary) => {
-    if (isBinary || (data as Buffer).length > API_MAX_PAYLOAD) {
-      send({ id: null, error: { code: 'invalid-input', message: 'expected a JSON text message' } });
+  ws.on('message', (data: Buffer, isBinary) => {
+    if (isBinary) {
+      send({ id: null, error: { code: 'invalid-input', message: 'expected a JSON text message, got binary' } });
       return;
     }
-    let msg: { id?: unknown; command?: unknown; params?: unknown };
+    let msg: unknown;
     try {
-      msg = JSON.parse((data as Buffer).toString('utf8')) as typeof msg;
-    } catch {
-      send({ id: null, error: { code: 'invalid-input', message: 'not JSON' } });
+      msg = JSON.parse(data.toString('utf8'));
+    } catch (e) {
+      send({ id: null, error: { code: 'invalid-input', message: `not JSON: ${e instanceof Error ? e.message.slice(0, 120) : 'parse error'}` } });
       return;
     }
-    const id = typeof msg?.id === 'number' || typeof msg?.id === 'string' ? msg.id : null;
-    session.invoke(msg?.command, msg?.params).then(
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+      send({ id: null, error: { code: 'invalid-input', message: 'expected an object {id, command, params}' } });
+      return;
+    }
+    const m = msg as { id?: unknown; command?: unknown; params?: unknown };
+    const id = typeof m.id === 'number' || typeof m.id === 'string' ? m.id : null;
+    session.invoke(m.command, m.params).then(
       (result) => send({ id, result: result ?? null }),
       (e: unknown) => send({ id, error: e instanceof ApiError ? e.toJSON() : { code: 'internal', message: String(e) } }),
     );
@@ -189,21 +248,62 @@ function handleApi(app: App, ws: WebSocket): void {
   ws.on('error', () => ws.terminate());
 }
 
-/** A console channel: browser WebSocket ↔ console bytes, with backpressure both ways. */
-function relayConsole(ws: WebSocket, upstream: Duplex, done: () => void): void {
-  const browser = createWebSocketStream(ws);
-  let finished = false;
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    upstream.destroy();
-    browser.destroy();
-    done();
+/**
+ * A console channel: browser WebSocket ↔ console bytes. Each chunk from the guest goes out as
+ * one binary message, as it came (no re-chunking, no copy); while more than RELAY_HIGH_WATER bytes
+ * wait for the browser's socket, the guest's side is paused. The browser's messages go to the
+ * guest, and a guest that does not keep up pauses the browser's socket. When either side ends,
+ * the other is closed: the browser gets a close frame that says why (1000, or 1011 on an error).
+ */
+function relayConsole(ws: WebSocket, upstream: Duplex, consoles: ConsoleManager, done: () => void): void {
+  let inFlight = 0;
+  let paused = false;
+  const resumeIfDrained = (): void => {
+    if (paused && inFlight <= RELAY_LOW_WATER && !upstream.destroyed) {
+      paused = false;
+      upstream.resume();
+    }
   };
-  upstream.pipe(browser);
-  browser.pipe(upstream);
-  upstream.once('close', finish);
-  browser.once('close', finish);
-  upstream.on('error', finish);
-  browser.on('error', finish);
+  upstream.on('data', (chunk: Buffer) => {
+    if (ws.readyState !== ws.OPEN) return;
+    const n = chunk.length;
+    inFlight += n;
+    ws.send(chunk, { binary: true }, () => {
+      inFlight -= n;
+      resumeIfDrained();
+    });
+    if (inFlight > RELAY_HIGH_WATER && !paused) {
+      paused = true;
+      upstream.pause();
+    }
+  });
+
+  let waitingDrain = false;
+  ws.on('message', (data: Buffer) => {
+    if (upstream.destroyed || upstream.writableEnded) return;
+    if (!upstream.write(data) && !waitingDrain) {
+      waitingDrain = true;
+      ws.pause();
+      upstream.once('drain', () => {
+        waitingDrain = false;
+        ws.resume();
+      });
+    }
+  });
+
+  // The reason is kept by the console manager; the error itself needs no more handling here.
+  upstream.on('error', () => undefined);
+  upstream.once('close', () => {
+    if (ws.readyState === ws.OPEN) {
+      const why = consoles.reasonOf(upstream) ?? 'the console closed';
+      ws.close(upstream.errored ? 1011 : 1000, closeReason(why));
+    } else if (ws.readyState === ws.CONNECTING) {
+      ws.terminate();
+    }
+  });
+  ws.once('close', () => {
+    consoles.closeChannel(upstream, 'the viewer closed the console');
+    done();
+  });
+  ws.on('error', () => ws.terminate());
 }

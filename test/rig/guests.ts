@@ -55,7 +55,9 @@ export function testDomainXml(g: { name: string; uuid: string; serialPath: strin
     graphics === 'none'
       ? ''
       : graphics === 'vnc-unix'
-        ? `<graphics type='vnc'><listen type='socket' socket='${xmlEscape(g.vncSocket ?? '')}'/></graphics><video><model type='vga'/></video>`
+        ? // Without a path libvirt makes the socket in the guest's own folder, where QEMU (user
+          // libvirt-qemu) may create it; the rig's run folder belongs to root.
+          `<graphics type='vnc'><listen type='socket'${g.vncSocket ? ` socket='${xmlEscape(g.vncSocket)}'` : ''}/></graphics><video><model type='vga'/></video>`
         : `<graphics type='vnc' autoport='yes' listen='127.0.0.1'${ws}><listen type='address' address='127.0.0.1'/></graphics><video><model type='vga'/></video>`;
   const disk = g.diskPath
     ? `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${xmlEscape(g.diskPath)}'/><target dev='vda' bus='virtio'/></disk>`
@@ -160,8 +162,7 @@ export class TestRig {
       const r = await run('qemu-img', ['create', '-q', '-f', 'qcow2', diskPath, '32M']);
       if (r.code !== 0) throw new RigError(`qemu-img failed: ${r.stderr.trim()} (apt-get install qemu-utils)`);
     }
-    const vncSocket = options.graphics === 'vnc-unix' ? join(this.runDir, `${uuid}.vnc`) : undefined;
-    const xml = testDomainXml({ name, uuid, serialPath, diskPath, vncSocket }, options, this.image);
+    const xml = testDomainXml({ name, uuid, serialPath, diskPath }, options, this.image);
     const xmlPath = join(this.runDir, `${uuid}.xml`);
     writeFileSync(xmlPath, xml);
     const guest: TestGuest = { name, uuid, serialPath, options };
