@@ -100,7 +100,9 @@ export class ConsoleManager {
     tally.connected++;
     this.update(ref, kind);
     stream.on('error', (e: Error) => {
-      ch.reason ??= e.message;
+      // A serial console has one viewer: opening it again (FORCE) cuts the older stream off,
+      // which libvirt reports as an I/O failure.
+      ch.reason ??= kind === 'serial' && tally.connecting > 0 ? 'another viewer took the serial console over' : e.message;
     });
     stream.once('end', () => {
       ch.reason ??= ENDED[kind];
