@@ -1,0 +1,465 @@
+/**
+ * The switcher: ties the state, the consoles, the keyboard and the UI together. One guest owns
+ * keyboard, video and mouse; a hotkey hands them to another at once, because every running
+ * guest's console is already connected, held back in the background.
+ */
+import { guestKey, parseGuestKey, type Bridge, type GuestAction, type GuestInfo, type HotkeyAction, type MenuCommand, type Scaling } from '../../main/app/shared/contract.js';
+import { ConsolePool } from './consoles/pool.js';
+import type { VncConsole } from './consoles/vnc-console.js';
+import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
+import { strokesFor, XK_SHIFT_L } from './input/type-text.js';
+import { reorder } from './state/order.js';
+import { Store, type Change } from './state/store.js';
+import { isRunning, Switcher } from './state/switcher.js';
+import { ACTION_LABELS, CONFIRM } from './ui/actions.js';
+import { confirm } from './ui/dialogs.js';
+import { h, icon, iconButton } from './ui/dom.js';
+import { ErrorToasts } from './ui/errors.js';
+import { Osd } from './ui/osd.js';
+import { resourcesDialog, settingsDialog, snapshotsPanel, takeSnapshotDialog, typeTextDialog } from './ui/panels.js';
+import { SerialView } from './ui/serial.js';
+import { Stage, type Tool } from './ui/stage.js';
+import { Strip } from './ui/strip.js';
+
+/** How often a background console catches up once, in turn, for its thumbnail. */
+const BACKGROUND_REFRESH_MS = 3000;
+
+export class VirtSwitch {
+  readonly store = new Store();
+  private readonly switcher = new Switcher();
+  private readonly toasts = new ErrorToasts();
+  private readonly stage: Stage;
+  private readonly strip: Strip;
+  private readonly pool: ConsolePool;
+  private readonly keyboard: KeyboardRouter;
+  private readonly osd: Osd;
+  private readonly serial: SerialView;
+  private scanTimer: number | undefined;
+  private saveTimer: number | undefined;
+  private painted = new Map<string, number>();
+  private launchDomain: string | undefined;
+  private chosenAtStart = false;
+  private kiosk = false;
+  private serialWanted = false;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly bridge: Bridge,
+  ) {
+    this.stage = new Stage({
+      action: (a) => this.runAction(a, this.switcher.activeKey),
+      tool: (t) => this.tool(t),
+      sendKeys: (keys) => this.sendKeys(keys),
+      scaling: (s) => this.setScaling(s),
+      reconnect: () => this.switcher.activeKey && this.pool.reconnect(this.switcher.activeKey),
+    });
+    const footer = h(
+      'div',
+      { className: 'strip-footer' },
+      h('button', { type: 'button', className: 'add-host', onclick: () => this.tool('settings') }, icon('plus'), 'Add host'),
+      iconButton('settings', 'Settings', () => this.tool('settings')),
+    );
+    this.strip = new Strip(
+      this.store,
+      {
+        select: (key) => this.switchTo(key),
+        action: (a, key) => this.runAction(a, key),
+        reorder: (moved, before) => this.reorder(moved, before),
+        retryHost: (uri) => this.bridge.invoke('hosts.retry', { host: uri }).catch((e: unknown) => this.fail(e)),
+      },
+      footer,
+    );
+    this.pool = new ConsolePool(this.bridge, this.stage.screen, { status: (c) => this.onConsoleStatus(c), clipboard: (c, t) => this.onGuestClipboard(c, t) }, (key) => this.store.scalingFor(key));
+    this.keyboard = new KeyboardRouter(this.store.settings.hotkeys, {
+      hotkey: (a) => this.hotkey(a),
+      modalKey: (e) => {
+        if (!this.osd.isOpen) return false;
+        this.osd.key(e.type, e.code);
+        return true;
+      },
+      anyInput: () => this.stopScan(),
+    });
+    this.osd = new Osd(
+      (key) => this.switchTo(key),
+      (key) => this.strip.thumbnail(key),
+    );
+    this.serial = new SerialView(this.bridge, this.stage.serialPanel);
+    root.append(this.strip.element, this.stage.element, this.toasts.element);
+  }
+
+  async start(): Promise<void> {
+    const launch = await this.bridge.launchOptions().catch(() => ({ fullscreen: false, kiosk: false }) as const);
+    this.launchDomain = 'domain' in launch ? launch.domain : undefined;
+    this.kiosk = launch.kiosk;
+    this.root.classList.toggle('kiosk', launch.kiosk);
+    this.store.subscribe((ch) => this.onChange(ch));
+    this.bridge.subscribe(
+      (s) => this.store.applyState(s),
+      (e) => this.store.applyEvent(e),
+    );
+    if ('onConnectionChange' in this.bridge) {
+      (this.bridge as { onConnectionChange?: (ok: boolean, why?: string) => void }).onConnectionChange = (ok, why) => this.store.setConnection(ok, why);
+    }
+    this.bridge.onHotkey?.((a) => this.hotkey(a));
+    this.bridge.onMenuCommand?.((c) => this.menuCommand(c));
+    attachKeyboard(window, this.keyboard, (t) => t instanceof HTMLCanvasElement && t.closest('.console') !== null, (t) => t instanceof HTMLElement && t.classList.contains('hotkey-input'));
+    window.addEventListener('mousedown', () => this.stopScan(), true);
+    document.addEventListener('visibilitychange', () => this.watchStats());
+    document.addEventListener('fullscreenchange', () => this.onFullscreenChange());
+    window.setInterval(() => this.paintThumbnails(), 1000);
+    window.setInterval(() => {
+      const c = this.pool.refreshNextBackground();
+      if (c) window.setTimeout(() => this.paintThumbnail(c, true), 400);
+    }, BACKGROUND_REFRESH_MS);
+    this.watchStats();
+    this.applyTheme();
+    window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.applyTheme());
+    if (launch.fullscreen || launch.kiosk) void this.setFullscreen(true);
+  }
+
+  private watchStats(): void {
+    this.bridge.invoke('stats.watch', { on: document.visibilityState === 'visible' }).catch(() => undefined);
+  }
+
+  private fail(e: unknown, title?: string): void {
+    this.toasts.show(e instanceof Error ? e.message : String(e), title);
+  }
+
+  private onChange(ch: ReadonlySet<Change>): void {
+    if (ch.has('settings')) {
+      this.keyboard.setHotkeys(this.store.settings.hotkeys);
+      this.applyTheme();
+      for (const c of this.pool.all()) c.setScaling(this.store.scalingFor(c.key));
+    }
+    if (ch.has('guests') || ch.has('hosts') || ch.has('settings')) {
+      const ordered = this.store.ordered();
+      if (!this.chosenAtStart && this.store.loaded) this.chooseInitial(ordered);
+      const active = this.switcher.activeKey;
+      if (active && !this.store.guest(active)) {
+        this.switcher.forget(active);
+        const next = this.switcher.initial(ordered, undefined);
+        if (next) this.switchTo(next);
+        else this.stage.setActiveAttributes(undefined);
+      }
+      this.pool.sync(ordered, this.mru());
+      this.strip.render();
+      this.strip.setActive(this.switcher.activeKey);
+      this.syncSerial();
+    }
+    if (ch.has('stats')) {
+      this.strip.renderStats();
+      this.renderStats();
+    }
+    if (ch.has('connection') && !this.store.connected) this.fail(this.store.connectionProblem ?? 'Lost the connection to virtswitch', 'Disconnected');
+    this.renderStage();
+  }
+
+  private mru(): string[] {
+    const active = this.switcher.activeKey;
+    return active ? [active, ...this.store.ordered().map(guestKey).filter((k) => k !== active)] : this.store.ordered().map(guestKey);
+  }
+
+  private chooseInitial(ordered: readonly GuestInfo[]): void {
+    // Wait until every host has had its say, or the remembered guest may not be listed yet.
+    if (this.store.hosts.some((h) => h.status === 'connecting') && ordered.length === 0) return;
+    let key: string | undefined;
+    if (this.launchDomain) {
+      const g = ordered.find((x) => x.name === this.launchDomain || x.uuid === this.launchDomain);
+      if (g) key = guestKey(g);
+      else if (this.store.hosts.every((h) => h.status !== 'connecting')) this.fail(`No guest named ${this.launchDomain}`, 'Cannot open that guest');
+      else return;
+    }
+    key ??= this.switcher.initial(ordered, this.store.settings.lastActive);
+    if (!key) return;
+    this.chosenAtStart = true;
+    this.switchTo(key);
+  }
+
+  /** Hands keyboard, video and mouse to the guest `key`. */
+  switchTo(key: string | undefined): void {
+    if (!key || !this.store.guest(key)) return;
+    const changed = this.switcher.activate(key);
+    if (!changed) {
+      this.pool.get(key)?.focus();
+      return;
+    }
+    this.chosenAtStart = true;
+    this.pool.activate(key, this.keyboard.takeHeld());
+    this.strip.setActive(key);
+    const g = this.store.guest(key);
+    this.stage.setActiveAttributes(g);
+    this.syncSerial();
+    this.renderStage();
+    this.renderStats();
+    this.paintThumbnails();
+    this.bridge.setActiveGuest?.(g ? { host: g.host, uuid: g.uuid } : null, !!this.pool.get(key));
+    window.clearTimeout(this.saveTimer);
+    this.saveTimer = window.setTimeout(() => {
+      if (this.store.settings.lastActive !== key) this.bridge.invoke('settings.update', { lastActive: key }).catch(() => undefined);
+    }, 1000);
+  }
+
+  private hotkey(a: HotkeyAction): void {
+    const ordered = this.store.ordered();
+    const slot = /^slot(\d)$/.exec(a);
+    if (slot) this.switchTo(this.switcher.slot(ordered, Number(slot[1])));
+    else if (a === 'next') this.switchTo(this.switcher.step(ordered, 1));
+    else if (a === 'previous') this.switchTo(this.switcher.step(ordered, -1));
+    else if (a === 'last') this.switchTo(this.switcher.last(ordered));
+    else if (a === 'osd') this.toggleOsd();
+    else if (a === 'fullscreen') void this.setFullscreen(!document.fullscreenElement);
+  }
+
+  private menuCommand(c: MenuCommand): void {
+    if (c.kind === 'switch') this.switchTo(guestKey(c.guest));
+    else if (c.kind === 'hotkey') this.hotkey(c.action);
+    else if (c.kind === 'guest-action') this.runAction(c.action, c.guest ? guestKey(c.guest) : this.switcher.activeKey);
+    else if (c.kind === 'open') {
+      const map: Record<typeof c.panel, Tool> = { settings: 'settings', snapshots: 'snapshots', resources: 'resources', 'send-keys': 'type-text', hosts: 'settings' };
+      this.tool(map[c.panel]);
+    }
+  }
+
+  private toggleOsd(): void {
+    if (this.osd.isOpen) this.osd.close();
+    else this.osd.open(this.store.ordered(), this.switcher.activeKey);
+  }
+
+  async runAction(action: GuestAction, key: string | undefined): Promise<void> {
+    const g = this.store.guest(key);
+    if (!g) return;
+    const ref = { host: g.host, uuid: g.uuid };
+    const ask = CONFIRM[action];
+    if (ask && !(await confirm(ask.question(g.name), ask.detail, ask.yes))) return;
+    try {
+      switch (action) {
+        case 'start':
+          return await this.bridge.invoke('guest.start', ref).then(() => undefined);
+        case 'shutdown':
+          return await this.bridge.invoke('guest.shutdown', ref).then(() => undefined);
+        case 'reboot':
+          return await this.bridge.invoke('guest.reboot', ref).then(() => undefined);
+        case 'reset':
+          return await this.bridge.invoke('guest.reset', ref).then(() => undefined);
+        case 'poweroff':
+          return await this.bridge.invoke('guest.poweroff', ref).then(() => undefined);
+        case 'pause':
+          return await this.bridge.invoke('guest.pause', ref).then(() => undefined);
+        case 'resume':
+          return await this.bridge.invoke('guest.resume', ref).then(() => undefined);
+        case 'save':
+          return await this.bridge.invoke('guest.save', ref).then(() => undefined);
+        case 'delete':
+          return await this.bridge.invoke('guest.delete', { ...ref, force: true }).then(() => undefined);
+        case 'snapshot':
+          takeSnapshotDialog(this.bridge, g, (e) => this.fail(e, `Couldn't take the snapshot`));
+          return;
+      }
+    } catch (e) {
+      this.fail(e, `${ACTION_LABELS[action]} failed`);
+    } finally {
+      if (key === this.switcher.activeKey) this.pool.get(key)?.focus();
+    }
+  }
+
+  private tool(t: Tool): void {
+    const g = this.store.guest(this.switcher.activeKey);
+    const fail = (e: unknown): void => this.fail(e);
+    switch (t) {
+      case 'settings':
+        settingsDialog(this.bridge, this.store, fail);
+        return;
+      case 'strip':
+        this.root.classList.toggle('strip-hidden');
+        return;
+      case 'osd':
+        this.toggleOsd();
+        return;
+      case 'fullscreen':
+        void this.setFullscreen(!document.fullscreenElement);
+        return;
+      case 'scan':
+        if (this.scanTimer) this.stopScan();
+        else this.startScan();
+        return;
+      case 'serial':
+        this.serialWanted = !this.serialWanted;
+        this.syncSerial();
+        this.renderStage();
+        return;
+    }
+    if (!g) return;
+    if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
+    else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
+    else if (t === 'type-text') typeTextDialog(g, (text) => this.typeText(text));
+  }
+
+  private startScan(): void {
+    this.stopScan();
+    const tick = (): void => this.switchTo(this.switcher.step(this.store.ordered(), 1));
+    this.scanTimer = window.setInterval(tick, this.store.settings.scanIntervalSec * 1000);
+    this.stage.scanning = true;
+    this.root.classList.add('scanning');
+    this.renderStage();
+  }
+
+  private stopScan(): void {
+    if (!this.scanTimer) return;
+    window.clearInterval(this.scanTimer);
+    this.scanTimer = undefined;
+    this.stage.scanning = false;
+    this.root.classList.remove('scanning');
+    this.renderStage();
+  }
+
+  private async setFullscreen(on: boolean): Promise<void> {
+    try {
+      if (on && !document.fullscreenElement) {
+        await document.documentElement.requestFullscreen({ navigationUI: 'hide' });
+      } else if (!on && document.fullscreenElement && !this.kiosk) {
+        await document.exitFullscreen();
+      }
+    } catch (e) {
+      this.fail(e, 'Fullscreen is not available');
+    }
+  }
+
+  /** In fullscreen, the keyboard belongs to the guest: Alt+Tab, Super and friends go to it. */
+  private onFullscreenChange(): void {
+    const kb = (navigator as Navigator & { keyboard?: { lock?: () => Promise<void>; unlock?: () => void } }).keyboard;
+    if (document.fullscreenElement) kb?.lock?.().catch(() => undefined);
+    else kb?.unlock?.();
+    this.root.classList.toggle('fullscreen', !!document.fullscreenElement);
+    this.pool.get(this.switcher.activeKey)?.focus();
+  }
+
+  private sendKeys(keys: readonly string[]): void {
+    const g = this.store.guest(this.switcher.activeKey);
+    if (!g) return;
+    this.bridge.invoke('guest.sendKeys', { host: g.host, uuid: g.uuid, keys: [...keys] }).catch((e: unknown) => this.fail(e, 'Could not send the keys'));
+    this.pool.get(this.switcher.activeKey)?.focus();
+  }
+
+  /** Types text into the active console as key presses, paced so the guest's keyboard keeps up. */
+  private typeText(text: string): { skipped: string[] } {
+    const c = this.pool.get(this.switcher.activeKey);
+    const { strokes, skipped } = strokesFor(text);
+    if (!c) {
+      this.fail('The guest has no screen to type into');
+      return { skipped };
+    }
+    let i = 0;
+    const next = (): void => {
+      const s = strokes[i++];
+      if (!s) return;
+      if (s.shift) c.sendKey(XK_SHIFT_L, 'ShiftLeft', true);
+      c.sendKey(s.keysym, s.code, true);
+      c.sendKey(s.keysym, s.code, false);
+      if (s.shift) c.sendKey(XK_SHIFT_L, 'ShiftLeft', false);
+      window.setTimeout(next, 8);
+    };
+    next();
+    c.focus();
+    return { skipped };
+  }
+
+  private setScaling(s: Scaling): void {
+    const key = this.switcher.activeKey;
+    if (!key) return;
+    this.pool.setScaling(key, s);
+    this.bridge.invoke('settings.update', { scaling: { ...this.store.settings.scaling, [key]: s } }).catch((e: unknown) => this.fail(e));
+  }
+
+  private reorder(moved: string, before: string | undefined): void {
+    const order = reorder(this.store.ordered(), moved, before);
+    this.bridge.invoke('settings.update', { order }).catch((e: unknown) => this.fail(e));
+  }
+
+  private onConsoleStatus(c: VncConsole): void {
+    if (c.key === this.switcher.activeKey) {
+      this.renderStage();
+      this.bridge.setActiveGuest?.(parseGuestKey(c.key), c.status === 'connected');
+    }
+  }
+
+  private onGuestClipboard(c: VncConsole, text: string): void {
+    if (c.key !== this.switcher.activeKey || !document.hasFocus()) return;
+    navigator.clipboard?.writeText(text).catch(() => undefined);
+  }
+
+  /** The serial console shows beside the screen when asked, or instead of it for guests without one. */
+  private syncSerial(): void {
+    const g = this.store.guest(this.switcher.activeKey);
+    const want = g && isRunning(g) && g.hasSerial && (this.serialWanted || !g.hasVnc);
+    this.stage.serialOpen = !!(g && this.serialWanted);
+    this.stage.element.classList.toggle('serial-only', !!(want && g && !g.hasVnc));
+    if (want && g) this.serial.open({ host: g.host, uuid: g.uuid }, guestKey(g));
+    else if (this.serial.key) this.serial.close();
+  }
+
+  private renderStage(): void {
+    const key = this.switcher.activeKey;
+    const g = this.store.guest(key);
+    const host = g ? this.store.hosts.find((x) => x.uri === g.host) : undefined;
+    const nothing = this.store.hosts.length === 0 ? 'No hosts configured' : this.store.hosts.every((x) => x.status === 'connecting') ? 'Connecting…' : undefined;
+    this.stage.render(g, this.pool.get(key), host, key ? this.store.scalingFor(key) : this.store.settings.defaultScaling, nothing);
+  }
+
+  private renderStats(): void {
+    const key = this.switcher.activeKey;
+    const hist = key ? (this.store.stats.get(key) ?? []) : [];
+    const last = hist.at(-1);
+    this.stage.renderStats(
+      hist.map((s) => s.cpuPercent),
+      last?.memoryUsedKiB,
+      last?.memoryKiB,
+    );
+    if (hist.length > 1 && last) this.stage.renderMemoryHistory(hist.map((s) => (s.memoryKiB ? (s.memoryUsedKiB / s.memoryKiB) * 100 : 0)), `${Math.round(last.memoryUsedKiB / 1024)} MiB`);
+  }
+
+  private paintThumbnails(): void {
+    for (const c of this.pool.all()) {
+      const isActive = c.key === this.switcher.activeKey;
+      if (isActive || this.painted.get(c.key) !== c.generation) this.paintThumbnail(c, isActive);
+    }
+    // Guests that are off keep no stale picture.
+    for (const g of this.store.guests.values()) {
+      if (!isRunning(g)) {
+        const t = this.strip.thumbnail(guestKey(g));
+        if (t && this.painted.has(guestKey(g))) {
+          t.getContext('2d')?.clearRect(0, 0, t.width, t.height);
+          this.painted.delete(guestKey(g));
+        }
+      }
+    }
+  }
+
+  private paintThumbnail(c: VncConsole, force: boolean): void {
+    const src = c.canvas;
+    const dst = this.strip.thumbnail(c.key);
+    if (!src || !dst || src.width === 0 || (!force && this.painted.get(c.key) === c.generation)) return;
+    const ctx = dst.getContext('2d');
+    if (!ctx) return;
+    const scale = Math.min(dst.width / src.width, dst.height / src.height);
+    const w = src.width * scale;
+    const hgt = src.height * scale;
+    ctx.clearRect(0, 0, dst.width, dst.height);
+    ctx.drawImage(src, (dst.width - w) / 2, (dst.height - hgt) / 2, w, hgt);
+    this.painted.set(c.key, c.generation);
+    dst.closest('.guest-card')?.classList.add('has-thumb');
+  }
+
+  private applyTheme(): void {
+    const t = this.store.settings.theme;
+    const dark = t === 'dark' || (t === 'system' && window.matchMedia('(prefers-color-scheme: dark)').matches);
+    document.documentElement.dataset.resolvedTheme = dark ? 'dark' : 'light';
+  }
+
+  // For tests and benchmarks: the consoles' traffic and state, read from the page.
+  debugInfo(): { active: string | undefined; consoles: { key: string; status: string; held: boolean; bytesIn: number }[] } {
+    return {
+      active: this.switcher.activeKey,
+      consoles: this.pool.all().map((c) => ({ key: c.key, status: c.status, held: c.isHeld, bytesIn: c.bytesIn })),
+    };
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The Bridge in a browser, over the serve shell: one WebSocket for the API (commands answered by
+ * id, the state then every event pushed), one WebSocket per console. The secret arrives in the
+ * page's fragment (#token=…); it is kept in sessionStorage and the fragment is cleared, so it
+ * does not linger in the address bar or the history.
+ */
+import type {
+  AppEvent,
+  AppState,
+  Bridge,
+  CommandName,
+  CommandParams,
+  CommandResult,
+  ConsoleChannel,
+  ConsoleKind,
+  GuestRef,
+  LaunchOptions,
+} from '../../../main/app/shared/contract.js';
+
+export class BridgeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly host?: string,
+    readonly guest?: string,
+  ) {
+    super(message);
+    this.name = 'BridgeError';
+  }
+}
+
+const TOKEN_KEY = 'virtswitch.token';
+
+export function takeToken(loc: Location = location, store: Storage = sessionStorage): string | undefined {
+  const m = /(?:^|[#&])token=([^&]+)/.exec(loc.hash);
+  if (m) {
+    const token = decodeURIComponent(m[1]!);
+    store.setItem(TOKEN_KEY, token);
+    history.replaceState(null, '', loc.pathname + loc.search);
+    return token;
+  }
+  return store.getItem(TOKEN_KEY) ?? undefined;
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+export class BrowserBridge implements Bridge {
+  readonly kind = 'browser' as const;
+  private ws: WebSocket | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<{ onState: (s: AppState) => void; onEvent: (e: AppEvent) => void }>();
+  private lastState: AppState | undefined;
+  private retryMs = 250;
+  /** Calls while the socket is (re)connecting wait here. */
+  private queue: string[] = [];
+  onConnectionChange: ((connected: boolean, why?: string) => void) | undefined;
+
+  constructor(
+    private readonly token: string,
+    private readonly base: string = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`,
+  ) {
+    this.connect();
+  }
+
+  private url(path: string, params: Record<string, string> = {}): string {
+    const q = new URLSearchParams({ ...params, token: this.token });
+    return `${this.base}${path}?${q.toString()}`;
+  }
+
+  private connect(): void {
+    const ws = new WebSocket(this.url('/api'));
+    this.ws = ws;
+    ws.onopen = () => {
+      this.retryMs = 250;
+      for (const m of this.queue) ws.send(m);
+      this.queue = [];
+      this.onConnectionChange?.(true);
+    };
+    ws.onmessage = (ev) => this.onMessage(String(ev.data));
+    ws.onclose = (ev) => {
+      for (const p of this.pending.values()) p.reject(new BridgeError('host-unavailable', 'Lost the connection to virtswitch'));
+      this.pending.clear();
+      this.onConnectionChange?.(false, ev.code === 1006 ? 'virtswitch is not reachable' : ev.reason || `closed (${ev.code})`);
+      // The server may be restarting: keep trying, a little slower each time.
+      setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(5000, this.retryMs * 2);
+    };
+  }
+
+  private onMessage(text: string): void {
+    let msg: { type?: string; state?: AppState; event?: AppEvent; id?: number; result?: unknown; error?: { code: string; message: string; host?: string; guest?: string } };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return;
+    }
+    if (msg.type === 'state' && msg.state) {
+      this.lastState = msg.state;
+      for (const l of this.listeners) l.onState(msg.state);
+    } else if (msg.type === 'event' && msg.event) {
+      for (const l of this.listeners) l.onEvent(msg.event);
+    } else if (typeof msg.id === 'number') {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.error) p.reject(new BridgeError(msg.error.code, msg.error.message, msg.error.host, msg.error.guest));
+      else p.resolve(msg.result);
+    }
+  }
+
+  invoke<K extends CommandName>(command: K, params: CommandParams<K>): Promise<CommandResult<K>> {
+    const id = this.nextId++;
+    const text = JSON.stringify({ id, command, params });
+    return new Promise<CommandResult<K>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(text);
+      else this.queue.push(text);
+    });
+  }
+
+  subscribe(onState: (state: AppState) => void, onEvent: (event: AppEvent) => void): () => void {
+    const l = { onState, onEvent };
+    this.listeners.add(l);
+    if (this.lastState) onState(this.lastState);
+    return () => this.listeners.delete(l);
+  }
+
+  openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel {
+    const ws = new WebSocket(this.url('/console', { host: ref.host, uuid: ref.uuid, kind }));
+    ws.binaryType = 'arraybuffer';
+    return ws as unknown as ConsoleChannel;
+  }
+
+  async launchOptions(): Promise<LaunchOptions> {
+    const q = new URLSearchParams(location.search);
+    return { ...(q.get('domain') ? { domain: q.get('domain')! } : {}), fullscreen: false, kiosk: q.has('kiosk') };
+  }
+}
+
+/** The browser bridge, when the page was opened with a secret; undefined otherwise. */
+export function browserBridge(): BrowserBridge | undefined {
+  const token = takeToken();
+  return token ? new BrowserBridge(token) : undefined;
+}

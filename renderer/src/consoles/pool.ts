@@ -1,0 +1,126 @@
+/**
+ * Every running guest's screen, connected in the background (up to a limit, most recently used
+ * first), so a switch changes which console shows instead of connecting one. A console whose
+ * connection drops while its guest still runs reconnects by itself, with backoff; a guest that
+ * stops loses its console; one that starts gets a new one.
+ */
+import { guestKey, type Bridge, type GuestInfo, type Scaling } from '../../../main/app/shared/contract.js';
+import { isRunning } from '../state/switcher.js';
+import { VncConsole } from './vnc-console.js';
+
+export interface PoolHooks {
+  status(c: VncConsole): void;
+  clipboard(c: VncConsole, text: string): void;
+}
+
+/** Beyond this many, the least recently used running guests are not kept warm. */
+export const WARM_LIMIT = 24;
+
+/** Reconnection delays: quick at first (a restart), then backing off to a steady retry. */
+export function backoffMs(attempt: number): number {
+  return Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+}
+
+export class ConsolePool {
+  private readonly consoles = new Map<string, VncConsole>();
+  private readonly retry = new Map<string, { attempt: number; timer: number | undefined }>();
+  private wanted = new Set<string>();
+  private activeKey: string | undefined;
+  private refreshCursor = 0;
+
+  constructor(
+    private readonly bridge: Bridge,
+    private readonly stage: HTMLElement,
+    private readonly hooks: PoolHooks,
+    private readonly scalingFor: (key: string) => Scaling,
+  ) {}
+
+  get(key: string | undefined): VncConsole | undefined {
+    return key ? this.consoles.get(key) : undefined;
+  }
+
+  all(): VncConsole[] {
+    return [...this.consoles.values()];
+  }
+
+  /** Brings the consoles in line with the guests: one for each running guest with a display. */
+  sync(guests: readonly GuestInfo[], mru: readonly string[]): void {
+    const rank = new Map(mru.map((k, i) => [k, i]));
+    const candidates = guests
+      .filter((g) => g.hasVnc && isRunning(g))
+      .sort((a, b) => (rank.get(guestKey(a)) ?? 1e9) - (rank.get(guestKey(b)) ?? 1e9))
+      .slice(0, WARM_LIMIT);
+    this.wanted = new Set(candidates.map(guestKey));
+    for (const [key, c] of this.consoles) {
+      if (!this.wanted.has(key)) {
+        this.cancelRetry(key);
+        c.dispose();
+        this.consoles.delete(key);
+      }
+    }
+    for (const g of candidates) {
+      const key = guestKey(g);
+      if (this.consoles.has(key)) continue;
+      const c = new VncConsole({ host: g.host, uuid: g.uuid }, key, this.bridge, { status: (x) => this.onStatus(x), clipboard: (x, t) => this.hooks.clipboard(x, t) }, this.scalingFor(key));
+      this.consoles.set(key, c);
+      this.stage.append(c.element);
+      if (key === this.activeKey) c.setActive(true);
+      c.connect();
+    }
+  }
+
+  private onStatus(c: VncConsole): void {
+    if (c.status === 'connected') this.retry.delete(c.key);
+    if (c.status === 'disconnected' && this.wanted.has(c.key) && this.consoles.get(c.key) === c) this.scheduleReconnect(c);
+    this.hooks.status(c);
+  }
+
+  private scheduleReconnect(c: VncConsole): void {
+    const r = this.retry.get(c.key) ?? { attempt: 0, timer: undefined };
+    window.clearTimeout(r.timer);
+    r.timer = window.setTimeout(() => {
+      if (this.consoles.get(c.key) === c && this.wanted.has(c.key)) c.connect();
+    }, backoffMs(r.attempt));
+    r.attempt++;
+    this.retry.set(c.key, r);
+  }
+
+  /** Reconnects now (the user asked), forgetting the backoff. */
+  reconnect(key: string): void {
+    this.cancelRetry(key);
+    this.consoles.get(key)?.connect();
+  }
+
+  private cancelRetry(key: string): void {
+    window.clearTimeout(this.retry.get(key)?.timer);
+    this.retry.delete(key);
+  }
+
+  /** Moves keyboard, video and mouse to `key`'s console; the old one releases its keys first. */
+  activate(key: string | undefined, heldCodes: readonly string[]): void {
+    const old = this.get(this.activeKey);
+    this.activeKey = key;
+    const next = this.get(key);
+    if (old && old !== next) old.setActive(false, heldCodes);
+    next?.setActive(true);
+  }
+
+  /** Lets the next background console catch up once, round-robin (for live thumbnails). */
+  refreshNextBackground(): VncConsole | undefined {
+    const bg = this.all().filter((c) => c.key !== this.activeKey && c.status === 'connected');
+    if (bg.length === 0) return undefined;
+    const c = bg[this.refreshCursor++ % bg.length]!;
+    c.refresh();
+    return c;
+  }
+
+  setScaling(key: string, s: Scaling): void {
+    this.consoles.get(key)?.setScaling(s);
+  }
+
+  dispose(): void {
+    for (const key of this.retry.keys()) this.cancelRetry(key);
+    for (const c of this.consoles.values()) c.dispose();
+    this.consoles.clear();
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * One guest's screen: a noVNC RFB over a throttled channel, inside its own element on the stage.
+ * Active: shown, taking keyboard and pointer, its updates flowing. Background: hidden under the
+ * active one, view-only, its updates held back, refreshed now and then for its thumbnail.
+ */
+import RFB from '@novnc/novnc';
+import type { Bridge, GuestRef, Scaling } from '../../../main/app/shared/contract.js';
+import { ThrottledChannel } from './throttled-channel.js';
+
+export type VncStatus = 'connecting' | 'connected' | 'disconnected';
+
+export interface VncConsoleEvents {
+  status(c: VncConsole): void;
+  clipboard(c: VncConsole, text: string): void;
+}
+
+export class VncConsole {
+  readonly element: HTMLDivElement;
+  status: VncStatus = 'connecting';
+  /** Why it disconnected, in words, when it did. */
+  reason: string | undefined;
+  /** Set once the first framebuffer arrived (the canvas has the guest's size). */
+  width = 0;
+  height = 0;
+  /** Bumped whenever the canvas may have new pixels (for thumbnails). */
+  generation = 0;
+  private rfb: RFB | undefined;
+  private channel: ThrottledChannel | undefined;
+  private active = false;
+  private refreshTimer: number | undefined;
+
+  constructor(
+    readonly ref: GuestRef,
+    readonly key: string,
+    private readonly bridge: Bridge,
+    private readonly on: VncConsoleEvents,
+    private scaling: Scaling,
+  ) {
+    this.element = document.createElement('div');
+    this.element.className = 'console';
+    this.element.dataset.console = key;
+  }
+
+  connect(): void {
+    this.disposeRfb();
+    this.status = 'connecting';
+    this.reason = undefined;
+    const channel = new ThrottledChannel(this.bridge.openConsole(this.ref, 'vnc'));
+    this.channel = channel;
+    const rfb = new RFB(this.element, channel, { shared: true });
+    this.rfb = rfb;
+    rfb.background = 'transparent';
+    rfb.focusOnClick = true;
+    rfb.viewOnly = !this.active;
+    this.applyScaling();
+    if (this.active) rfb.focus({ preventScroll: true });
+    rfb.addEventListener('connect', () => {
+      if (this.rfb !== rfb) return;
+      this.status = 'connected';
+      this.generation++;
+      this.on.status(this);
+      if (this.active) rfb.focus({ preventScroll: true });
+      else this.holdSoon();
+    });
+    rfb.addEventListener('disconnect', (e) => {
+      if (this.rfb !== rfb) return;
+      const clean = (e as CustomEvent<{ clean: boolean }>).detail?.clean;
+      this.status = 'disconnected';
+      this.reason = clean ? 'the console closed' : 'the connection to the console was lost';
+      this.on.status(this);
+    });
+    rfb.addEventListener('clipboard', (e) => this.on.clipboard(this, (e as CustomEvent<{ text: string }>).detail.text));
+    this.on.status(this);
+  }
+
+  /** The canvas noVNC draws into (after connect). */
+  get canvas(): HTMLCanvasElement | null {
+    return this.element.querySelector('canvas');
+  }
+
+  get bytesIn(): number {
+    return this.channel?.bytesIn ?? 0;
+  }
+
+  get isHeld(): boolean {
+    return this.channel?.isPaused ?? false;
+  }
+
+  setScaling(s: Scaling): void {
+    this.scaling = s;
+    this.applyScaling();
+  }
+
+  private applyScaling(): void {
+    if (!this.rfb) return;
+    // 'resize' asks the guest to match the window; guests that can't keep their size, scaled to fit.
+    this.rfb.scaleViewport = this.scaling !== 'actual';
+    this.rfb.clipViewport = this.scaling === 'actual';
+    this.rfb.dragViewport = false;
+    this.rfb.resizeSession = this.scaling === 'resize';
+    this.element.classList.toggle('actual-size', this.scaling === 'actual');
+  }
+
+  /**
+   * Gives this console the keyboard, video and mouse (or takes them away). Taking them away:
+   * release what this guest still holds down first, then make it view-only (noVNC drops key-ups
+   * once view-only is on), then hold its updates back.
+   */
+  setActive(active: boolean, heldCodes: readonly string[] = []): void {
+    if (this.active === active) return;
+    this.active = active;
+    this.element.classList.toggle('active', active);
+    if (!this.rfb) return;
+    if (active) {
+      window.clearTimeout(this.refreshTimer);
+      this.channel?.resume();
+      this.rfb.viewOnly = false;
+      this.rfb.focus({ preventScroll: true });
+    } else {
+      this.releaseKeys(heldCodes);
+      this.rfb.viewOnly = true;
+      this.rfb.blur();
+      this.holdSoon();
+    }
+  }
+
+  /** Hold back updates once the console has settled (a frame that is mid-way gets finished). */
+  private holdSoon(): void {
+    window.clearTimeout(this.refreshTimer);
+    this.refreshTimer = window.setTimeout(() => {
+      if (!this.active) this.channel?.pause();
+    }, 150);
+  }
+
+  /** Synthetic key-ups on the canvas: noVNC sends the guest a release for each key it had down. */
+  private releaseKeys(codes: readonly string[]): void {
+    const canvas = this.canvas;
+    if (!canvas) return;
+    for (const code of codes) {
+      canvas.dispatchEvent(new KeyboardEvent('keyup', { code, key: code, bubbles: true, cancelable: true }));
+    }
+  }
+
+  /** Lets a background console catch up once (for its thumbnail), then holds it again. */
+  refresh(): void {
+    if (this.active || !this.channel || this.status !== 'connected') return;
+    this.channel.resume();
+    this.generation++;
+    this.holdSoon();
+  }
+
+  focus(): void {
+    if (this.active) this.rfb?.focus({ preventScroll: true });
+  }
+
+  sendKey(keysym: number, code: string, down?: boolean): void {
+    this.rfb?.sendKey(keysym, code, down);
+  }
+
+  pasteClipboard(text: string): void {
+    this.rfb?.clipboardPasteFrom(text);
+  }
+
+  private disposeRfb(): void {
+    const rfb = this.rfb;
+    this.rfb = undefined;
+    this.channel = undefined;
+    if (rfb) {
+      try {
+        rfb.disconnect();
+      } catch {
+        // Already disconnected.
+      }
+    }
+    this.element.replaceChildren();
+  }
+
+  dispose(): void {
+    window.clearTimeout(this.refreshTimer);
+    this.disposeRfb();
+    this.element.remove();
+  }
+}

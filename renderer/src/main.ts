@@ -1,0 +1,26 @@
+/** Start-up: pick the bridge (the desktop shell's, else the serve shell's) and start the switcher. */
+import '@xterm/xterm/css/xterm.css';
+import { VirtSwitch } from './app.js';
+import { browserBridge } from './bridge/browser.js';
+
+function main(): void {
+  const root = document.getElementById('app')!;
+  const bridge = browserBridge();
+  if (!bridge) {
+    root.classList.add('locked');
+    const box = document.createElement('div');
+    box.className = 'locked-message';
+    const title = document.createElement('h1');
+    title.textContent = 'Open virtswitch from the link it printed';
+    const text = document.createElement('p');
+    text.textContent = 'This page needs the secret that `npm run serve` prints with its URL (…/#token=…). Open that exact link.';
+    box.append(title, text);
+    root.append(box);
+    return;
+  }
+  const app = new VirtSwitch(root, bridge);
+  (window as unknown as { virtswitch: VirtSwitch }).virtswitch = app;
+  void app.start();
+}
+
+main();
