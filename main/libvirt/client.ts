@@ -42,11 +42,24 @@ const EVENT_IDS: Record<EventName, number> = {
 };
 
 interface Subscription {
-  name: EventName;
-  dom: DomainRef | null;
   handler: (body: never) => void;
   persistent: boolean;
+}
+
+/**
+ * One registration with the daemon per event kind and domain filter, shared by every local
+ * subscription to it: libvirt refuses a second identical registration on one connection ("event
+ * callback already tracked"), and its own client multiplexes the same way.
+ */
+interface Registration {
+  key: string;
+  name: EventName;
+  dom: DomainRef | null;
+  subs: Set<Subscription>;
+  /** The connection the registration is (being) made on, and the daemon's id for it there. */
+  conn: RpcConnection | undefined;
   callbackId: number | undefined;
+  pending: Promise<void> | undefined;
 }
 
 /** What `subscribe` returns: call `remove()` to deregister. */
@@ -64,8 +77,8 @@ export interface ClientEvents {
 export class LibvirtClient extends EventEmitter<ClientEvents> {
   private conn: RpcConnection;
   private ssh: SshLink | undefined;
-  private readonly subs = new Set<Subscription>();
-  private readonly byCallback = new Map<number, Subscription>();
+  private readonly registrations = new Map<string, Registration>();
+  private readonly byCallback = new Map<number, Registration>();
   private closedByUser = false;
   /** Connections this client dropped itself (replaced by reconnect()): their close is not news. */
   private readonly retired = new WeakSet<RpcConnection>();
@@ -163,9 +176,18 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
   }
 
   private route(ev: DomainEvent): void {
-    const sub = this.byCallback.get(ev.body.callbackId);
-    if (!sub || sub.name !== ev.name) return;
-    (sub.handler as (b: unknown) => void)(ev.body);
+    const reg = this.byCallback.get(ev.body.callbackId);
+    if (!reg || reg.name !== ev.name) return;
+    for (const sub of [...reg.subs]) {
+      try {
+        (sub.handler as (b: unknown) => void)(ev.body);
+      } catch (e) {
+        // One handler's bug must not keep the event from the others: rethrown on its own tick.
+        process.nextTick(() => {
+          throw e;
+        });
+      }
+    }
   }
 
   get connected(): boolean {
@@ -188,33 +210,68 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Takes one kind of domain event, for one domain or all. With `persistent`, the subscription is
-   * registered again on the new connection after `reconnect()`.
+   * Takes one kind of domain event, for one domain or all. Any number of subscriptions may take
+   * the same kind; the daemon is asked once. With `persistent`, the subscription is registered
+   * again on the new connection after `reconnect()`.
    */
   async subscribe<N extends EventName>(
     name: N,
     handler: (body: EventBody<N>) => void,
     opts: { dom?: DomainRef; persistent?: boolean } = {},
   ): Promise<EventSubscription> {
-    const sub: Subscription = { name, dom: opts.dom ?? null, handler: handler as (b: never) => void, persistent: opts.persistent ?? false, callbackId: undefined };
-    await this.register(sub);
-    this.subs.add(sub);
-    return {
-      remove: async () => {
-        this.subs.delete(sub);
-        const id = sub.callbackId;
-        sub.callbackId = undefined;
-        if (id === undefined) return;
-        this.byCallback.delete(id);
-        if (this.connected) await this.conn.call('connectDomainEventCallbackDeregisterAny', { callbackId: id });
-      },
-    };
+    const dom = opts.dom ?? null;
+    const key = `${name}/${dom ? dom.uuid : '*'}`;
+    let reg = this.registrations.get(key);
+    if (!reg) {
+      reg = { key, name, dom, subs: new Set(), conn: undefined, callbackId: undefined, pending: undefined };
+      this.registrations.set(key, reg);
+    }
+    const sub: Subscription = { handler: handler as (b: never) => void, persistent: opts.persistent ?? false };
+    reg.subs.add(sub);
+    try {
+      await this.ensureRegistered(reg);
+    } catch (e) {
+      await this.unsubscribe(reg, sub);
+      throw e;
+    }
+    const r = reg;
+    return { remove: () => this.unsubscribe(r, sub) };
   }
 
-  private async register(sub: Subscription): Promise<void> {
-    const { callbackId } = await this.conn.call('connectDomainEventCallbackRegisterAny', { eventId: EVENT_IDS[sub.name], dom: sub.dom });
-    sub.callbackId = callbackId;
-    this.byCallback.set(callbackId, sub);
+  private ensureRegistered(reg: Registration): Promise<void> {
+    const conn = this.conn;
+    if (reg.conn === conn && reg.callbackId !== undefined) return Promise.resolve();
+    if (reg.conn === conn && reg.pending) return reg.pending;
+    reg.conn = conn;
+    reg.callbackId = undefined;
+    const p = conn
+      .call('connectDomainEventCallbackRegisterAny', { eventId: EVENT_IDS[reg.name], dom: reg.dom })
+      .then(({ callbackId }) => {
+        if (this.registrations.get(reg.key) !== reg) {
+          // Every subscription went away while the daemon registered it: undo it there.
+          if (!conn.closed) conn.call('connectDomainEventCallbackDeregisterAny', { callbackId }).catch(() => undefined);
+          return;
+        }
+        if (reg.conn !== conn) return; // superseded by a reconnect
+        reg.callbackId = callbackId;
+        this.byCallback.set(callbackId, reg);
+      })
+      .finally(() => {
+        if (reg.pending === p) reg.pending = undefined;
+      });
+    reg.pending = p;
+    return p;
+  }
+
+  private async unsubscribe(reg: Registration, sub: Subscription): Promise<void> {
+    if (!reg.subs.delete(sub) || reg.subs.size > 0) return;
+    if (this.registrations.get(reg.key) === reg) this.registrations.delete(reg.key);
+    const id = reg.callbackId;
+    const conn = reg.conn;
+    reg.callbackId = undefined;
+    if (id === undefined) return; // never registered, or still registering (which then undoes itself)
+    this.byCallback.delete(id);
+    if (conn && !conn.closed) await conn.call('connectDomainEventCallbackDeregisterAny', { callbackId: id });
   }
 
   /**
@@ -231,11 +288,14 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
     this.ssh = opened.ssh;
     this.attach(this.conn);
     this.byCallback.clear();
-    for (const sub of [...this.subs]) {
-      sub.callbackId = undefined;
-      if (sub.persistent) await this.register(sub);
-      else this.subs.delete(sub);
+    for (const reg of [...this.registrations.values()]) {
+      for (const sub of [...reg.subs]) if (!sub.persistent) reg.subs.delete(sub);
+      reg.conn = undefined;
+      reg.callbackId = undefined;
+      reg.pending = undefined;
+      if (reg.subs.size === 0) this.registrations.delete(reg.key);
     }
+    await Promise.all([...this.registrations.values()].map((reg) => this.ensureRegistered(reg)));
     this.emit('reconnect');
   }
 

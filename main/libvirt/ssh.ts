@@ -3,10 +3,13 @@
  * running virt-ssh-helper on the far side, or `nc -U` to the daemon's socket where the helper is
  * missing. So ~/.ssh/config, agents, ProxyJump and known_hosts work as they do for virsh.
  * The libvirt connection's ssh process is a ControlMaster, so console forwards (`ssh -W`)
- * ride the same SSH connection instead of opening one each.
+ * ride the same SSH connection instead of opening one each. Each link has a control socket of its
+ * own: two clients of one host must neither share a login (a second client's key would go unused)
+ * nor die together (killing a shared master ends every session riding on it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
@@ -53,14 +56,15 @@ export function remoteProxyCommand(uri: ParsedUri, readOnly: boolean): string {
 }
 
 export class SshLink {
-  private readonly controlDir: string;
+  /** This link's own control socket: its RPC ssh process is the master, forwards ride on it. */
+  readonly controlPath: string;
   private master: ChildProcess | undefined;
 
   constructor(
     readonly uri: ParsedUri,
     private readonly opts: SshOptions,
   ) {
-    this.controlDir = opts.controlDir ?? defaultControlDir();
+    this.controlPath = join(opts.controlDir ?? defaultControlDir(), `vs-${randomBytes(8).toString('hex')}`);
   }
 
   /** ssh's options for this host, the same for the libvirt channel and every forward. */
@@ -77,13 +81,13 @@ export class SshLink {
     if (u.params.get('no_verify') === '1') args.push('-o', 'StrictHostKeyChecking=no');
     args.push('-o', `ConnectTimeout=${Math.max(1, Math.ceil(this.opts.connectTimeoutMs / 1000))}`);
     args.push('-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3');
-    args.push('-o', `ControlPath=${join(this.controlDir, '%C')}`);
+    args.push('-o', `ControlPath=${this.controlPath}`);
     return args;
   }
 
   /** The full argument list of the ssh process that carries the libvirt RPC. */
   rpcArgs(): string[] {
-    return [...this.baseArgs(), '-o', 'ControlMaster=auto', '-o', 'ControlPersist=no', '--', this.uri.host!, remoteProxyCommand(this.uri, this.opts.readOnly ?? false)];
+    return [...this.baseArgs(), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=no', '--', this.uri.host!, remoteProxyCommand(this.uri, this.opts.readOnly ?? false)];
   }
 
   /** Starts ssh with the libvirt proxy command; its stdin/stdout are the RPC byte channel. */
@@ -110,6 +114,8 @@ export class SshLink {
   close(): void {
     this.master?.kill();
     this.master = undefined;
+    // ssh removes its socket on SIGTERM; not if it was killed harder.
+    rmSync(this.controlPath, { force: true });
   }
 }
 

@@ -86,12 +86,22 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
     await c.call('domainResume', { dom });
     await waitFor('both events on the domain’s own subscription', () => mine.length >= 2);
     assert.deepEqual(mine, [E.SUSPENDED, E.RESUMED]);
+    // A second subscription to the same kind and domain shares the daemon's registration.
+    const second: number[] = [];
+    const sub2 = await c.subscribe('lifecycle', (b) => second.push(b.event), { dom });
     await sub.remove();
     log.skip();
     await c.call('domainSuspend', { dom });
     await c.call('domainResume', { dom });
     await log.next(g.uuid, E.RESUMED, 0); // the catch-all subscription still hears them
+    await waitFor('the second subscription to hear them', () => second.length === 2);
     assert.deepEqual(mine, [E.SUSPENDED, E.RESUMED], 'nothing after the deregistration');
+    await sub2.remove(); // the last one: deregistered with the daemon
+    await sub2.remove(); // twice is harmless
+    await c.call('domainSuspend', { dom });
+    await c.call('domainResume', { dom });
+    await log.next(g.uuid, E.RESUMED, 0);
+    assert.deepEqual(second, [E.SUSPENDED, E.RESUMED]);
     // Deregistering an id the daemon does not know is libvirt's error, typed.
     await assert.rejects(c.call('connectDomainEventCallbackDeregisterAny', { callbackId: 987654 }), LibvirtError);
   });

@@ -33,8 +33,12 @@ describe('ssh command lines', () => {
     const opts = args.slice(0, dd).join(' ');
     assert.match(opts, /-o BatchMode=yes/);
     assert.match(opts, /-o ConnectTimeout=7\b/);
-    assert.match(opts, /-o ControlMaster=auto/);
-    assert.ok(opts.includes(`-o ControlPath=${join(dir, '%C')}`));
+    assert.match(opts, /-o ControlMaster=yes/);
+    // A control socket of its own, so that two clients of one host share neither a login nor a fate.
+    assert.match(link.controlPath, new RegExp(`^${dir}/vs-[0-9a-f]{16}$`));
+    assert.ok(opts.includes(`-o ControlPath=${link.controlPath}`));
+    const other = new SshLink(parseUri('qemu+ssh://admin@kvm1:2222/system?keyfile=/k/id'), { connectTimeoutMs: 7000, controlDir: dir });
+    assert.notEqual(other.controlPath, link.controlPath);
     assert.doesNotMatch(opts, /StrictHostKeyChecking/);
   });
 
@@ -58,7 +62,7 @@ describe('ssh command lines', () => {
     };
     const tcp = await argsOf(link.forward({ host: '127.0.0.1', port: 5901 }));
     assert.deepEqual(tcp.slice(tcp.indexOf('-W')), ['-W', '127.0.0.1:5901', '--', 'h']);
-    assert.ok(tcp.includes('ControlMaster=no') && tcp.includes(`ControlPath=${join(dir, '%C')}`));
+    assert.ok(tcp.includes('ControlMaster=no') && tcp.includes(`ControlPath=${link.controlPath}`));
     const v6 = await argsOf(link.forward({ host: '::1', port: 5902 }));
     assert.ok(v6.includes('[::1]:5902'));
     const unix = await argsOf(link.forward({ socket: '/run/vnc sock' }));
