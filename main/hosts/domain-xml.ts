@@ -1,5 +1,5 @@
 /** What the app needs from a domain's XML: sizes, consoles, OS, and the VNC endpoint. */
-import { attr, node, nodes, parseXml, text, type XmlNode } from './xml.js';
+import { attr, node, nodes, parseXml, text, type XmlNode, type XmlValue } from './xml.js';
 
 export type VncEndpoint =
   | { kind: 'tcp'; host: string; port: number; websocketPort?: number; password?: string }
@@ -36,10 +36,10 @@ const UNIT_KIB: Record<string, number> = {
   tb: 1e12 / 1024,
 };
 
-function kib(n: XmlNode | undefined, fallback: number): number {
-  const t = text(n);
+function kib(v: XmlValue, fallback: number): number {
+  const t = text(v);
   if (t === undefined || t === '') return fallback;
-  const unit = (attr(n, 'unit') ?? 'KiB').toLowerCase();
+  const unit = (attr(node(v), 'unit') ?? 'KiB').toLowerCase();
   return Math.round(Number(t) * (UNIT_KIB[unit] ?? 1));
 }
 
@@ -69,11 +69,10 @@ export function parseDomainXml(xml: string): DomainXmlFacts {
   const vncNode = graphics.find((g) => attr(g, 'type') === 'vnc');
   const serials = nodes(devices?.['serial']);
   const consoles = nodes(devices?.['console']);
-  const vcpu = node(d['vcpu']);
-  const maxVcpus = Number(text(vcpu) || '1');
-  const vcpus = Number(attr(vcpu, 'current') ?? maxVcpus);
-  const maxMemoryKiB = kib(node(d['memory']), 0);
-  const memoryKiB = kib(node(d['currentMemory']), maxMemoryKiB);
+  const maxVcpus = Number(text(d['vcpu']) || '1');
+  const vcpus = Number(attr(node(d['vcpu']), 'current') ?? maxVcpus);
+  const maxMemoryKiB = kib(d['memory'], 0);
+  const memoryKiB = kib(d['currentMemory'], maxMemoryKiB);
   let os: string | undefined;
   const meta = node(d['metadata']);
   if (meta) {

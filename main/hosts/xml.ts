@@ -34,11 +34,11 @@ export function nodes(v: XmlValue): XmlNode[] {
 
 /** The text of an element, whether it came out as a string or as a node with attributes. */
 export function text(v: XmlValue): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === 'string') return v;
-  const n = node(v);
-  const t = n?.['#text'];
-  return typeof t === 'string' ? t : n ? '' : undefined;
+  const first: unknown = Array.isArray(v) ? v[0] : v;
+  if (first === undefined) return undefined;
+  if (typeof first === 'string') return first;
+  const t = (first as XmlNode)['#text'];
+  return typeof t === 'string' ? t : '';
 }
 
 export function attr(n: XmlNode | undefined, name: string): string | undefined {

@@ -6,6 +6,7 @@
  */
 import { guestKey, type Bridge, type GuestInfo, type Scaling } from '../../../main/app/shared/contract.js';
 import { isRunning } from '../state/switcher.js';
+import { backoffMs } from './backoff.js';
 import { VncConsole } from './vnc-console.js';
 
 export interface PoolHooks {
@@ -16,10 +17,6 @@ export interface PoolHooks {
 /** Beyond this many, the least recently used running guests are not kept warm. */
 export const WARM_LIMIT = 24;
 
-/** Reconnection delays: quick at first (a restart), then backing off to a steady retry. */
-export function backoffMs(attempt: number): number {
-  return Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
-}
 
 export class ConsolePool {
   private readonly consoles = new Map<string, VncConsole>();
