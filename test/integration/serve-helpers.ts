@@ -95,21 +95,41 @@ export function apiUrl(shell: Pick<ServeShell, 'origin' | 'token'>, token: strin
  * once they have arrived; `until(pattern)` with everything up to and including the match.
  */
 export class WsReader {
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private length = 0;
   private waiters: (() => void)[] = [];
   closed: { code: number; reason: string } | undefined;
   received = 0;
+  /** Count what arrives, but keep none of it (for bulk transfers). */
+  discard = false;
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       this.received += data.length;
-      this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : data;
+      if (!this.discard) {
+        this.chunks.push(data);
+        this.length += data.length;
+      }
       this.wake();
     });
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
       this.wake();
     });
+  }
+
+  /** Everything kept so far, as one buffer (joined once, then kept joined). */
+  private get buf(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.length)];
+    return this.chunks[0]!;
+  }
+
+  private take(n: number): Buffer {
+    const all = this.buf;
+    const out = all.subarray(0, n);
+    this.chunks = [all.subarray(n)];
+    this.length -= n;
+    return out;
   }
 
   private wake(): void {
@@ -123,13 +143,11 @@ export class WsReader {
   }
 
   async read(n: number, timeoutMs = 10_000): Promise<Buffer> {
-    while (this.buf.length < n) {
-      if (this.closed) throw new Error(`closed (${this.closed.code} ${this.closed.reason}) after ${this.buf.length} of ${n} bytes`);
+    while (this.length < n) {
+      if (this.closed) throw new Error(`closed (${this.closed.code} ${this.closed.reason}) after ${this.length} of ${n} bytes`);
       await this.next(`${n} bytes`, timeoutMs);
     }
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    return out;
+    return this.take(n);
   }
 
   /** Everything received so far (without taking it). */
@@ -144,7 +162,7 @@ export class WsReader {
       const m = typeof pattern === 'string' ? (t.includes(pattern) ? { index: t.indexOf(pattern), 0: pattern } : null) : pattern.exec(t);
       if (m) {
         const end = m.index + m[0].length;
-        this.buf = this.buf.subarray(end);
+        this.take(end);
         return t.slice(0, end);
       }
       if (this.closed) throw new Error(`closed (${this.closed.code} ${this.closed.reason}) before ${String(pattern)}; got ${JSON.stringify(t.slice(-200))}`);
