@@ -66,6 +66,9 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
   private lastReceived = Date.now();
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private readonly pausedBy = new Set<LibvirtStream>();
+  private outgoing: Buffer[] = [];
+  private outgoingBytes = 0;
+  private flushScheduled = false;
   private readonly ka: KeepaliveCounters = { pingsReceived: 0, pongsSent: 0, pingsSent: 0, pongsReceived: 0 };
 
   constructor(
@@ -136,8 +139,32 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     }
     return new Promise<RetOf<K>>((resolve, reject) => {
       this.pending.set(serial, { name, resolve: resolve as (v: unknown) => void, reject });
-      this.transport.write(packet);
+      this.enqueue(packet);
     });
+  }
+
+  /**
+   * Calls made in one go (a Promise.all over many domains) leave in one write: one syscall for the
+   * lot instead of one each, and the daemon reads them in one go. The queue is flushed on the next
+   * tick, in order, and before any stream packet.
+   */
+  private enqueue(packet: Buffer): void {
+    this.outgoing.push(packet);
+    this.outgoingBytes += packet.length;
+    if (this.outgoingBytes >= 256 * 1024) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outgoing.length === 0) return;
+    const out = this.outgoing.length === 1 ? this.outgoing[0]! : Buffer.concat(this.outgoing, this.outgoingBytes);
+    this.outgoing = [];
+    this.outgoingBytes = 0;
+    if (!this.closedWith) this.transport.write(out);
   }
 
   /**
@@ -177,6 +204,7 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
       undefined,
       data,
     );
+    this.flush(); // after any call queued before it: a stream's data never overtakes its CALL
     this.transport.write(packet, (e) => cb(e));
   }
 
@@ -239,9 +267,7 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     if (this.closedWith) return;
     if (proc === KEEPALIVE_PROC_PING) this.ka.pingsSent++;
     else this.ka.pongsSent++;
-    this.transport.write(
-      encodePacket({ prog: KEEPALIVE_PROGRAM, vers: KEEPALIVE_VERSION, proc, type: MessageType.Message, serial: 0, status: MessageStatus.Ok }),
-    );
+    this.enqueue(encodePacket({ prog: KEEPALIVE_PROGRAM, vers: KEEPALIVE_VERSION, proc, type: MessageType.Message, serial: 0, status: MessageStatus.Ok }));
   }
 
   private dispatch(h: Header, pkt: Buffer): void {

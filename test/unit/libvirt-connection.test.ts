@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { RpcConnection, type DomainEvent } from '../../main/libvirt/connection.js';
 import { ConnectionClosedError, LibvirtError, ProtocolError } from '../../main/libvirt/errors.js';
-import { encodePacket } from '../../main/libvirt/packet.js';
+import { encodePacket, PacketReader } from '../../main/libvirt/packet.js';
 import { procedures, eventMessages } from '../../main/libvirt/procedures.js';
 import {
   KEEPALIVE_PROC_PING,
@@ -448,6 +448,7 @@ describe('stream writes and the transport', () => {
     const t = new ManualTransport();
     const conn = new RpcConnection(t, 'manual');
     const { reply, stream } = conn.callStream('domainOpenConsole', { dom, devName: null, flags: 0 });
+    await until(() => t.writes.length === 1, 'the call');
     const callPkt = t.writes[0]!.data;
     const serial = callPkt.readUInt32BE(20);
     t.feed(encodePacket({ prog: REMOTE_PROGRAM, vers: 1, proc: 201, type: MessageType.Reply, serial, status: 0 }));
@@ -474,5 +475,25 @@ describe('stream writes and the transport', () => {
     const payload = Buffer.concat(t.writes.slice(1, 4).map((w) => w.data.subarray(28)));
     assert.ok(payload.equals(big));
     conn.destroy();
+  });
+
+  it('calls made in one go leave in one write, and a stream’s data never overtakes its CALL', async () => {
+    const t = new ManualTransport();
+    const conn = new RpcConnection(t, 'manual');
+    const calls = Array.from({ length: 9 }, () => conn.call('domainGetState', { dom, flags: 0 }).catch(() => undefined));
+    await until(() => t.writes.length === 1, 'the batch');
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(t.writes.length, 1, 'one write for nine calls');
+    const serials: number[] = [];
+    new PacketReader((h) => serials.push(h.serial)).push(t.writes[0]!.data);
+    assert.deepEqual(serials, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // A stream written to at once: the CALL still goes first.
+    const { stream } = conn.callStream('domainOpenConsole', { dom, devName: null, flags: 0 });
+    stream.write('early input');
+    await until(() => t.writes.length === 3, 'the call and the data');
+    assert.equal(t.writes[1]!.data.readUInt32BE(16), MessageType.Call);
+    assert.equal(t.writes[2]!.data.readUInt32BE(16), MessageType.Stream);
+    conn.destroy();
+    await Promise.all(calls);
   });
 });
