@@ -1,0 +1,161 @@
+/**
+ * The desktop app's command line, in the manner of virt-viewer, parsed without side effects:
+ *   virtswitch [--connect URI]... [--domain NAME] [--fullscreen] [--kiosk] [--config-dir DIR]
+ * Chromium's, Electron's and Node's own switches may share the command line (a user's
+ * `--ozone-platform=x11`, a test driver's `--remote-debugging-port=0`); the known ones pass.
+ */
+import type { LaunchOptions } from '../app/shared/contract.js';
+
+export interface DesktopArgs {
+  connect: string[];
+  domain?: string;
+  fullscreen: boolean;
+  kiosk: boolean;
+  configDir?: string;
+  help: boolean;
+  version: boolean;
+}
+
+export class ArgsError extends Error {}
+
+export const DESKTOP_USAGE = `usage: virtswitch [--connect URI]... [--domain NAME] [--fullscreen] [--kiosk] [--config-dir DIR]
+
+  -c, --connect URI    a libvirt URI to manage (repeatable), e.g. qemu:///system or qemu+ssh://user@host/system;
+                       default: the saved hosts, else qemu:///system
+  --domain NAME        open straight onto this guest (its name or UUID)
+  -f, --fullscreen     start in fullscreen
+  -k, --kiosk          fullscreen with minimal chrome, and no leaving it
+  --config-dir DIR     where hosts and settings are kept (default $XDG_CONFIG_HOME/virtswitch)
+  -h, --help           show this and quit
+  -V, --version        show the version and quit`;
+
+/**
+ * Switches of Chromium, Electron and Node that this app leaves to them. Only in the `--name` or
+ * `--name=value` form, as Chromium writes them; anything else unknown is an error.
+ */
+const PASSTHROUGH = new Set([
+  'no-sandbox',
+  'disable-gpu',
+  'disable-gpu-sandbox',
+  'disable-software-rasterizer',
+  'disable-dev-shm-usage',
+  'no-zygote',
+  'in-process-gpu',
+  'enable-logging',
+  'log-file',
+  'log-level',
+  'v',
+  'vmodule',
+  'ozone-platform',
+  'ozone-platform-hint',
+  'enable-features',
+  'disable-features',
+  'enable-wayland-ime',
+  'wayland-text-input-version',
+  'use-gl',
+  'use-angle',
+  'force-device-scale-factor',
+  'high-dpi-support',
+  'lang',
+  'user-data-dir',
+  'password-store',
+  'gtk-version',
+  'force-renderer-accessibility',
+  'remote-debugging-port',
+  'remote-debugging-pipe',
+  'remote-allow-origins',
+  'inspect',
+  'inspect-brk',
+  'inspect-port',
+  'js-flags',
+  'trace-warnings',
+]);
+
+/** A libvirt URI as people write them: a scheme, then anything. */
+const URI = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * Parses the arguments after the executable. `appPathFirst`: Electron was started as
+ * `electron APP_DIR …` (a development run), so the first bare argument names the app, not an
+ * option of ours.
+ */
+export function parseDesktopArgs(argv: readonly string[], opts: { appPathFirst: boolean } = { appPathFirst: false }): DesktopArgs {
+  const out: DesktopArgs = { connect: [], fullscreen: false, kiosk: false, help: false, version: false };
+  let appPathPending = opts.appPathFirst;
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const eq = raw.indexOf('=');
+    const long = raw.startsWith('--');
+    const flag = long && eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = long && eq > 0 ? raw.slice(eq + 1) : undefined;
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('-'))) throw new ArgsError(`${flag} needs a value`);
+      if (v.trim() === '') throw new ArgsError(`${flag} needs a value, not an empty string`);
+      return v;
+    };
+    const noValue = (): void => {
+      if (inline !== undefined) throw new ArgsError(`${flag} takes no value`);
+    };
+    switch (flag) {
+      case '--connect':
+      case '-c': {
+        const uri = value();
+        if (!URI.test(uri)) throw new ArgsError(`--connect needs a libvirt URI such as qemu:///system or qemu+ssh://user@host/system, not ${JSON.stringify(uri)}`);
+        if (!out.connect.includes(uri)) out.connect.push(uri);
+        break;
+      }
+      case '--domain':
+        if (out.domain !== undefined) throw new ArgsError('--domain given twice; one window opens onto one guest');
+        out.domain = value();
+        break;
+      case '--fullscreen':
+      case '--full-screen':
+      case '-f':
+        noValue();
+        out.fullscreen = true;
+        break;
+      case '--kiosk':
+      case '-k':
+        noValue();
+        out.kiosk = true;
+        break;
+      case '--config-dir':
+        out.configDir = value();
+        break;
+      case '--help':
+      case '-h':
+        noValue();
+        out.help = true;
+        break;
+      case '--version':
+      case '-V':
+        noValue();
+        out.version = true;
+        break;
+      default:
+        if (long && PASSTHROUGH.has(flag.slice(2))) break;
+        if (!raw.startsWith('-') && appPathPending) {
+          appPathPending = false;
+          break;
+        }
+        if (!raw.startsWith('-')) throw new ArgsError(`unexpected argument ${JSON.stringify(raw)} (name a guest with --domain NAME; see --help)`);
+        throw new ArgsError(`unknown option ${JSON.stringify(raw)} (see --help)`);
+    }
+  }
+  return out;
+}
+
+/** What the renderer hears of the command line. */
+export function launchOptionsOf(args: DesktopArgs): LaunchOptions {
+  return { ...(args.domain !== undefined ? { domain: args.domain } : {}), fullscreen: args.fullscreen || args.kiosk, kiosk: args.kiosk };
+}
+
+/**
+ * The guest `--domain` names, as virt-viewer reads its DOMAIN argument: a UUID, else a name
+ * (the first of that name in switcher order when several hosts have one).
+ */
+export function resolveDomain<G extends { uuid: string; name: string }>(orderedGuests: readonly G[], domain: string): G | undefined {
+  const d = domain.trim();
+  return orderedGuests.find((g) => g.uuid.toLowerCase() === d.toLowerCase()) ?? orderedGuests.find((g) => g.name === d);
+}

@@ -1,0 +1,371 @@
+/**
+ * The Bridge in the desktop app, over what the Electron preload exposes as
+ * `window.virtswitchDesktop` (main/electron/preload-api.ts): commands and events through named
+ * IPC methods, and each console over a MessagePort of its own that the preload hands to this
+ * page with window.postMessage. No network at all: the page's CSP has connect-src 'none'.
+ *
+ * The types and the console wire below restate main/electron/channels.ts and
+ * main/electron/console-relay.ts (the renderer may import nothing from main/electron); a unit
+ * test checks that the two sides agree.
+ */
+import type {
+  ApiErrorShape,
+  AppEvent,
+  AppState,
+  Bridge,
+  CommandName,
+  CommandParams,
+  CommandResult,
+  ConsoleChannel,
+  ConsoleKind,
+  GuestRef,
+  HotkeyAction,
+  LaunchOptions,
+  MenuCommand,
+} from '../../../main/app/shared/contract.js';
+
+type Outcome<T> = { ok: true; result: T } | { ok: false; error: ApiErrorShape };
+type AppMessage = { type: 'state'; state: AppState } | { type: 'event'; event: AppEvent };
+
+/** What the preload exposes (main/electron/channels.ts has the original). */
+export interface DesktopApi {
+  invoke(command: string, params: unknown): Promise<Outcome<unknown>>;
+  subscribe(listener: (message: AppMessage) => void): () => void;
+  openConsole(id: string, ref: GuestRef, kind: ConsoleKind): Promise<Outcome<null>>;
+  launchOptions(): Promise<LaunchOptions>;
+  onHotkey(listener: (action: HotkeyAction) => void): () => void;
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+  setActiveGuest(ref: GuestRef | null, consoleFocused: boolean): void;
+  captureHotkeys(on: boolean): void;
+}
+
+export const DESKTOP_API_NAME = 'virtswitchDesktop';
+
+/** A failed command: the API's code and sentence (and where), as the browser bridge reports them. */
+export class ElectronBridgeError extends Error {
+  readonly code: string;
+  readonly host?: string;
+  readonly guest?: string;
+
+  constructor(shape: ApiErrorShape) {
+    super(shape.message);
+    this.name = 'BridgeError';
+    this.code = shape.code;
+    if (shape.host !== undefined) this.host = shape.host;
+    if (shape.guest !== undefined) this.guest = shape.guest;
+  }
+}
+
+// ---- One console over a MessagePort -------------------------------------------------------
+
+/** Control messages of the console wire; an ArrayBuffer is data. */
+type ConsoleControl = { t: 'ack'; n: number } | { t: 'close'; code: number; reason: string };
+/** The most this page sends before the main process acknowledges it (PAGE_SEND_WINDOW there). */
+export const CONSOLE_SEND_WINDOW = 1 << 20;
+/** Received bytes are acknowledged once this many have been taken, or at the end of the task. */
+export const CONSOLE_ACK_EVERY = 64 << 10;
+
+/** The parts of a DOM MessagePort the channel uses. */
+export interface ConsolePort {
+  onmessage: ((ev: MessageEvent) => void) | null;
+  addEventListener(type: 'close', listener: () => void): void;
+  postMessage(message: unknown): void;
+  start(): void;
+  close(): void;
+}
+
+function isControl(v: unknown): v is ConsoleControl {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  return (m.t === 'ack' && typeof m.n === 'number') || (m.t === 'close' && typeof m.code === 'number' && typeof m.reason === 'string');
+}
+
+/** The bytes of what noVNC or xterm.js sends, as an ArrayBuffer of their own (a view's whole
+ * buffer would carry bytes that are not part of the message). */
+function toArrayBuffer(data: ArrayBuffer | ArrayBufferView | string): ArrayBuffer {
+  if (typeof data === 'string') return new TextEncoder().encode(data).buffer;
+  if (data instanceof ArrayBuffer) return data.slice(0);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
+}
+
+/**
+ * A console as a WebSocket-shaped channel (what noVNC and xterm.js read from): CONNECTING until
+ * its port arrives, OPEN while bytes flow, CLOSED once either side ends, with the reason.
+ */
+export class ElectronConsoleChannel implements ConsoleChannel {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readonly CLOSING = 2;
+  readonly CLOSED = 3;
+
+  /** Kept for noVNC's sake, which sets it; data always arrives as an ArrayBuffer, as the
+   * Bridge's ConsoleChannel promises, whatever it says. */
+  binaryType = 'arraybuffer';
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: ArrayBuffer | string }) => void) | null = null;
+  onclose: ((ev: { code?: number; reason?: string; wasClean?: boolean }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+
+  private state = 0;
+  private port: ConsolePort | undefined;
+  /** Sent and not yet acknowledged by the main process. */
+  private inFlight = 0;
+  /** Waiting for the window to open. */
+  private queue: ArrayBuffer[] = [];
+  private queued = 0;
+  private toAck = 0;
+  private ackScheduled = false;
+
+  get readyState(): number {
+    return this.state;
+  }
+
+  get protocol(): string {
+    return '';
+  }
+
+  /** Bytes given to send() that the guest's side has not yet taken. */
+  get bufferedAmount(): number {
+    return this.inFlight + this.queued;
+  }
+
+  /** The port arrived: the channel opens (or, if closed meanwhile, the port is closed at once). */
+  attach(port: ConsolePort): void {
+    if (this.state !== ElectronConsoleChannel.CONNECTING) {
+      port.postMessage({ t: 'close', code: 1000, reason: 'closed before it opened' } satisfies ConsoleControl);
+      port.close();
+      return;
+    }
+    this.port = port;
+    port.onmessage = (ev) => {
+      if (this.port === port) this.receive(ev.data);
+    };
+    // Electron's extension to MessagePort: 'close' when the other end is gone. A port this side
+    // has already let go of (closing it ourselves) is not news.
+    port.addEventListener('close', () => {
+      if (this.port === port) this.finish(1006, 'the desktop app closed the console', false);
+    });
+    port.start();
+    this.state = ElectronConsoleChannel.OPEN;
+    this.onopen?.({ type: 'open' });
+  }
+
+  /** The console could not be opened: why, as a person reads it. */
+  fail(message: string): void {
+    if (this.state >= ElectronConsoleChannel.CLOSING) return;
+    this.state = ElectronConsoleChannel.CLOSED;
+    this.onerror?.({ type: 'error', message });
+    this.onclose?.({ code: 1006, reason: message, wasClean: false });
+  }
+
+  send(data: ArrayBuffer | ArrayBufferView | string): void {
+    if (this.state === ElectronConsoleChannel.CONNECTING) throw new DOMException('the console is still connecting', 'InvalidStateError');
+    if (this.state !== ElectronConsoleChannel.OPEN) return;
+    const buf = toArrayBuffer(data);
+    if (buf.byteLength === 0) return;
+    this.queue.push(buf);
+    this.queued += buf.byteLength;
+    this.flush();
+  }
+
+  close(): void {
+    if (this.state === ElectronConsoleChannel.CLOSING || this.state === ElectronConsoleChannel.CLOSED) return;
+    this.state = ElectronConsoleChannel.CLOSING;
+    this.dropPort({ t: 'close', code: 1000, reason: '' });
+    // As a WebSocket does, the close event follows later, not within close().
+    setTimeout(() => this.finish(1000, '', true), 0);
+  }
+
+  private flush(): void {
+    while (this.port && this.queue.length && this.inFlight < CONSOLE_SEND_WINDOW) {
+      const buf = this.queue.shift()!;
+      this.queued -= buf.byteLength;
+      this.inFlight += buf.byteLength;
+      this.port.postMessage(buf);
+    }
+  }
+
+  private receive(data: unknown): void {
+    if (this.state !== ElectronConsoleChannel.OPEN) return;
+    if (data instanceof ArrayBuffer) {
+      this.onmessage?.({ data });
+      this.acknowledge(data.byteLength);
+      return;
+    }
+    if (!isControl(data)) return;
+    if (data.t === 'ack') {
+      this.inFlight = Math.max(0, this.inFlight - data.n);
+      this.flush();
+      return;
+    }
+    this.dropPort();
+    this.finish(data.code, data.reason, true);
+  }
+
+  /** Lets go of the port (saying a last word on it, if any), so its own close is not news. */
+  private dropPort(last?: ConsoleControl): void {
+    const port = this.port;
+    this.port = undefined;
+    if (!port) return;
+    port.onmessage = null;
+    if (last) port.postMessage(last);
+    port.close();
+  }
+
+  /** Acknowledges taken bytes in batches: each one costs an IPC message. */
+  private acknowledge(n: number): void {
+    this.toAck += n;
+    if (this.toAck >= CONSOLE_ACK_EVERY) return this.sendAck();
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    setTimeout(() => {
+      this.ackScheduled = false;
+      this.sendAck();
+    }, 0);
+  }
+
+  private sendAck(): void {
+    if (this.toAck === 0 || !this.port || this.state !== ElectronConsoleChannel.OPEN) return;
+    this.port.postMessage({ t: 'ack', n: this.toAck } satisfies ConsoleControl);
+    this.toAck = 0;
+  }
+
+  private finish(code: number, reason: string, wasClean: boolean): void {
+    if (this.state === ElectronConsoleChannel.CLOSED) return;
+    this.state = ElectronConsoleChannel.CLOSED;
+    this.dropPort();
+    this.queue = [];
+    this.queued = 0;
+    this.onclose?.({ code, reason, wasClean });
+  }
+}
+
+// ---- The bridge ---------------------------------------------------------------------------
+
+/** The window the bridge listens on for console ports (the page's own window). */
+export interface PortWindow {
+  addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
+}
+
+function randomId(): string {
+  return crypto.randomUUID();
+}
+
+export class ElectronBridge implements Bridge {
+  readonly kind = 'electron' as const;
+  private readonly waiting = new Map<string, ElectronConsoleChannel>();
+  private readonly listeners = new Set<{ onState: (s: AppState) => void; onEvent: (e: AppEvent) => void }>();
+  private lastState: AppState | undefined;
+  private subscribed = false;
+
+  constructor(
+    private readonly desktop: DesktopApi,
+    private readonly win: PortWindow & object,
+  ) {
+    win.addEventListener('message', (ev) => this.onWindowMessage(ev));
+  }
+
+  /** A console's port from the preload: only from this window itself, only for an id we asked for. */
+  private onWindowMessage(ev: MessageEvent): void {
+    if (ev.source !== this.win) return;
+    const data: unknown = ev.data;
+    if (typeof data !== 'object' || data === null || (data as { virtswitch?: unknown }).virtswitch !== 'console-port') return;
+    const id = (data as { id?: unknown }).id;
+    const port = ev.ports[0];
+    const channel = typeof id === 'string' ? this.waiting.get(id) : undefined;
+    if (!channel || !port || ev.ports.length !== 1) {
+      for (const p of ev.ports) p.close();
+      return;
+    }
+    this.waiting.delete(id as string);
+    channel.attach(port);
+  }
+
+  async invoke<K extends CommandName>(command: K, params: CommandParams<K>): Promise<CommandResult<K>> {
+    let outcome: Outcome<unknown>;
+    try {
+      outcome = await this.desktop.invoke(command, params);
+    } catch (e) {
+      throw new ElectronBridgeError({ code: 'internal', message: e instanceof Error ? e.message : String(e) });
+    }
+    if (!outcome.ok) throw new ElectronBridgeError(outcome.error);
+    return outcome.result as CommandResult<K>;
+  }
+
+  subscribe(onState: (state: AppState) => void, onEvent: (event: AppEvent) => void): () => void {
+    const l = { onState, onEvent };
+    this.listeners.add(l);
+    if (this.lastState) onState(this.lastState);
+    if (!this.subscribed) {
+      this.subscribed = true;
+      this.desktop.subscribe((m) => this.onAppMessage(m));
+    }
+    return () => {
+      this.listeners.delete(l);
+    };
+  }
+
+  private onAppMessage(m: AppMessage): void {
+    if (m.type === 'state') {
+      this.lastState = m.state;
+      for (const l of [...this.listeners]) l.onState(m.state);
+    } else {
+      for (const l of [...this.listeners]) l.onEvent(m.event);
+    }
+  }
+
+  openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel {
+    const id = randomId();
+    const channel = new ElectronConsoleChannel();
+    this.waiting.set(id, channel);
+    const failed = (message: string): void => {
+      this.waiting.delete(id);
+      channel.fail(message);
+    };
+    this.desktop.openConsole(id, { host: ref.host, uuid: ref.uuid }, kind).then(
+      (o) => {
+        if (!o.ok) failed(o.error.message);
+      },
+      (e: unknown) => failed(e instanceof Error ? e.message : String(e)),
+    );
+    return channel;
+  }
+
+  launchOptions(): Promise<LaunchOptions> {
+    return this.desktop.launchOptions();
+  }
+
+  onHotkey(cb: (action: HotkeyAction) => void): () => void {
+    return this.desktop.onHotkey(cb);
+  }
+
+  onMenuCommand(cb: (command: MenuCommand) => void): () => void {
+    return this.desktop.onMenuCommand(cb);
+  }
+
+  setActiveGuest(ref: GuestRef | null, consoleFocused: boolean): void {
+    this.desktop.setActiveGuest(ref ? { host: ref.host, uuid: ref.uuid } : null, consoleFocused);
+  }
+
+  /** Desktop only, beyond the Bridge contract: hotkeys off while a field records a new one. */
+  captureHotkeys(on: boolean): void {
+    this.desktop.captureHotkeys(on);
+  }
+}
+
+function isDesktopApi(v: unknown): v is DesktopApi {
+  if (typeof v !== 'object' || v === null) return false;
+  const api = v as Record<string, unknown>;
+  return ['invoke', 'subscribe', 'openConsole', 'launchOptions', 'onHotkey', 'onMenuCommand', 'setActiveGuest', 'captureHotkeys'].every((k) => typeof api[k] === 'function');
+}
+
+/** The desktop bridge when this page runs in the Electron shell; undefined anywhere else. */
+export function electronBridge(): ElectronBridge | undefined {
+  if (typeof window === 'undefined') return undefined;
+  const api = (window as unknown as Record<string, unknown>)[DESKTOP_API_NAME];
+  return isDesktopApi(api) ? new ElectronBridge(api, window) : undefined;
+}
