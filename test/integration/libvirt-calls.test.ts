@@ -6,6 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import {
   AffectFlags,
   ConnectionClosedError,
@@ -15,6 +17,7 @@ import {
   DomainXmlFlags,
   DrvFeature,
   ErrorCode,
+  GraphicsPhase,
   LibvirtClient,
   LibvirtError,
   ListDomainsFlags,
@@ -25,6 +28,7 @@ import {
   VcpuFlags,
   paramsToRecord,
   type DomainRef,
+  type EventBody,
 } from '../../main/libvirt/index.js';
 import { testDomainXml, TestRig, type TestGuest } from '../rig/guests.js';
 import { waitFor } from './libvirt-helpers.js';
@@ -101,19 +105,31 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
   });
 
   it('lists all domains as virsh does, with its filter flags', async () => {
+    // Other suites define guests on the same daemon meanwhile: compare this suite's own, and
+    // everything only once the listing holds still.
     const mine = (names: string[]): string[] => names.filter((n) => n.startsWith(rig.prefix)).sort();
+    const virshNames = async (...flags: string[]): Promise<string[]> => (await rig.virsh('list', ...flags, '--name')).split('\n').map((x) => x.trim()).filter(Boolean);
     const all = await c.listAllDomains();
-    const virshAll = (await rig.virsh('list', '--all', '--name')).split('\n').map((s) => s.trim()).filter(Boolean);
-    assert.deepEqual(all.map((d) => d.name).sort(), [...virshAll].sort());
+    assert.deepEqual(mine(all.map((d) => d.name)), mine(await virshNames('--all')));
     assert.ok(all.some((d) => d.uuid === g.uuid));
+    await waitFor('our listing and virsh’s to agree while nothing changes', async () => {
+      const a = (await c.listAllDomains()).map((d) => d.name).sort();
+      const v = (await virshNames('--all')).sort();
+      const b = (await c.listAllDomains()).map((d) => d.name).sort();
+      return JSON.stringify(a) === JSON.stringify(v) && JSON.stringify(v) === JSON.stringify(b);
+    });
     const active = await c.listAllDomains(ListDomainsFlags.ACTIVE);
-    assert.deepEqual(mine(active.map((d) => d.name)), mine((await rig.virsh('list', '--name')).split('\n').map((s) => s.trim())));
+    assert.deepEqual(mine(active.map((d) => d.name)), mine(await virshNames()));
     const inactive = await c.listAllDomains(ListDomainsFlags.INACTIVE);
     assert.ok(!inactive.some((d) => d.uuid === g.uuid));
     // Without results: only the count.
-    const counted = await c.call('connectListAllDomains', { needResults: false, flags: 0 });
-    assert.deepEqual(counted.domains, []);
-    assert.equal(counted.ret, all.length);
+    await waitFor('the count to match the listing while nothing changes', async () => {
+      const before = (await c.listAllDomains()).length;
+      const counted = await c.call('connectListAllDomains', { needResults: false, flags: 0 });
+      assert.deepEqual(counted.domains, []);
+      const after = (await c.listAllDomains()).length;
+      return before === counted.ret && counted.ret === after;
+    });
   });
 
   it('looks up by UUID, name and id, as virsh names them', async () => {
@@ -240,6 +256,55 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
       one.records.map((r) => r.dom.uuid),
       [g.uuid],
     );
+  });
+
+  it('every other event kind decodes as it arrives: graphics, balloon change, metadata change, device added and removed', async () => {
+    const got: Record<string, unknown[]> = {};
+    const take = (name: string) => (b: unknown) => (got[name] ??= []).push(b);
+    const subs = await Promise.all([
+      c.subscribe('graphics', take('graphics'), { dom }),
+      c.subscribe('balloonChange', take('balloonChange'), { dom }),
+      c.subscribe('metadataChange', take('metadataChange'), { dom }),
+      c.subscribe('deviceAdded', take('deviceAdded'), { dom }),
+      c.subscribe('deviceRemoved', take('deviceRemoved'), { dom }),
+    ]);
+    try {
+      // A VNC client connects: QEMU reports it, libvirt relays a graphics event with both ends.
+      const xml = await c.getXml(dom);
+      const vncPort = Number(/<graphics type='vnc' port='(\d+)'/.exec(xml)![1]);
+      const vnc = connect(vncPort, '127.0.0.1');
+      vnc.on('error', () => undefined);
+      await waitFor('a graphics CONNECT event', () => got.graphics?.length);
+      vnc.destroy();
+      await waitFor('the graphics DISCONNECT event', () => (got.graphics as { phase: number }[]).some((e) => e.phase === GraphicsPhase.DISCONNECT));
+      const connected = got.graphics![0] as EventBody<'graphics'>;
+      assert.equal(connected.phase, GraphicsPhase.CONNECT);
+      assert.equal(connected.local.node, '127.0.0.1');
+      assert.equal(connected.local.service, String(vncPort));
+      assert.equal(connected.remote.node, '127.0.0.1');
+      assert.equal(connected.authScheme, 'none');
+      assert.deepEqual(connected.dom, dom);
+      // The balloon moves: the guest's driver reports its new size.
+      await c.call('domainSetMemoryFlags', { dom, memory: 180 * 1024, flags: AffectFlags.LIVE });
+      await waitFor('a balloon change to 180 MiB', () => (got.balloonChange as EventBody<'balloonChange'>[] | undefined)?.some((e) => e.actual === 180 * 1024), 30_000);
+      // Metadata set behind our back, with virsh.
+      await rig.virsh('metadata', g.uuid, 'https://virtswitch.invalid/test-meta', '--key', 'vs', '--set', '<note>hello</note>', '--live');
+      await waitFor('a metadata change', () => got.metadataChange?.length);
+      const meta = got.metadataChange![0] as EventBody<'metadataChange'>;
+      assert.deepEqual({ ...meta, callbackId: 0 }, { callbackId: 0, dom, type: 2 /* VIR_DOMAIN_METADATA_ELEMENT */, nsuri: 'https://virtswitch.invalid/test-meta' });
+      // A disk hot-plugged, then unplugged (the guest's kernel lets it go through ACPI).
+      const disk = `${rig.runDir}/hotplug.qcow2`;
+      const made = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '8M'], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      await rig.virsh('attach-disk', g.uuid, disk, 'vdb', '--live', '--subdriver', 'qcow2');
+      await waitFor('the device added event', () => got.deviceAdded?.length, 30_000);
+      assert.equal((got.deviceAdded![0] as EventBody<'deviceAdded'>).devAlias, 'virtio-disk1');
+      await rig.virsh('detach-disk', g.uuid, 'vdb', '--live');
+      await waitFor('the device removed event', () => got.deviceRemoved?.length, 30_000);
+      assert.equal((got.deviceRemoved![0] as EventBody<'deviceRemoved'>).devAlias, 'virtio-disk1');
+    } finally {
+      for (const s of subs) await s.remove();
+    }
   });
 
   it('errors arrive as LibvirtError with libvirt’s code: NO_DOMAIN for a missing UUID, OPERATION_INVALID to shut down a shut-off guest', async () => {

@@ -316,6 +316,19 @@ describe('libvirt wire client: daemons that die, stop, go silent or refuse', () 
     await c.close();
   });
 
+  it('qemu:///session of a running per-user daemon, found through the sessionSocketDir option', async () => {
+    const d = await daemon('session');
+    const dir = join(d.env.XDG_RUNTIME_DIR!, 'libvirt');
+    const c = await LibvirtClient.connect('qemu:///session', { sessionSocketDir: dir, sessionDaemon: '/nonexistent/never-spawned' });
+    try {
+      assert.equal((await c.call('connectGetUri', undefined)).uri, 'qemu:///session');
+      assert.deepEqual(await c.call('connectGetType', undefined), { type: 'QEMU' });
+      assert.match((await c.call('connectGetCapabilities', undefined)).capabilities, /<domain type='qemu'/);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('qemu:///session as a non-root user with no daemon running: the client spawns libvirtd --timeout=120', async () => {
     const env = userEnv(nobodyDir(base, 'spawn'));
     const runtime = env.XDG_RUNTIME_DIR!;
