@@ -1,6 +1,8 @@
 """libvirt's own C client, driven in-process through python3-libvirt, for bench/libvirt.ts.
 
   calls SECONDS            list all domains + state of each, for SECONDS; prints the rate
+  serve                    the same on one connection, once per line "calls SECONDS" read from
+                           stdin, one JSON line each (for measurements interleaved with ours)
   events UUID PAIRS        suspend/resume the running guest UUID PAIRS times; prints the latency
                            from each API call returning to its lifecycle event arriving
 
@@ -25,8 +27,10 @@ def state(d):
             raise
 
 
-def calls(seconds):
-    conn = libvirt.open(URI)
+def calls(seconds, conn=None):
+    own = conn is None
+    if own:
+        conn = libvirt.open(URI)
     # Warm up, as the TypeScript side does.
     for _ in range(20):
         for d in conn.listAllDomains(0):
@@ -44,8 +48,18 @@ def calls(seconds):
         elapsed = time.perf_counter() - t0
         if elapsed >= seconds:
             break
-    conn.close()
+    if own:
+        conn.close()
     return {"calls": n, "seconds": elapsed, "rate": n / elapsed, "domains": domains}
+
+
+def serve():
+    conn = libvirt.open(URI)
+    for line in sys.stdin:
+        words = line.split()
+        if words and words[0] == "calls":
+            print(json.dumps(calls(float(words[1]), conn)), flush=True)
+    conn.close()
 
 
 def events(uuid, pairs):
@@ -70,10 +84,12 @@ def events(uuid, pairs):
 
     cb = conn.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_event, None)
     latencies = []
+    since_call = []
 
     def step(action, event, record):
         with cond:
             before = len(arrived.get(event, []))
+        started = time.perf_counter()
         action()
         returned = time.perf_counter()
         with cond:
@@ -83,6 +99,7 @@ def events(uuid, pairs):
         if record:
             # An event may come before the reply: it was there when the call returned.
             latencies.append(max(0.0, at - returned) * 1000)
+            since_call.append((at - started) * 1000)
 
     for i in range(pairs + 5):
         record = i >= 5  # the first few warm up
@@ -91,13 +108,16 @@ def events(uuid, pairs):
     conn.domainEventDeregisterAny(cb)
     stop = True
     conn.close()
-    return {"latencies_ms": latencies}
+    return {"latencies_ms": latencies, "since_call_ms": since_call}
 
 
 def main():
     mode = sys.argv[1]
     if mode == "calls":
         out = calls(float(sys.argv[2]))
+    elif mode == "serve":
+        serve()
+        return
     elif mode == "events":
         out = events(sys.argv[2], int(sys.argv[3]))
     else:
