@@ -29,6 +29,22 @@ export default tseslint.config(
     },
   },
   {
+    // The desktop shell's logic takes Electron by injection, so Node tests reach all of it: only
+    // its two entry points load Electron itself; the rest may use Electron's types. Main code
+    // never reaches into the renderer's sources.
+    files: ['main/electron/**/*.ts'],
+    ignores: ['main/electron/main.ts', 'main/electron/preload.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', allowTypeImports: true, message: 'take Electron APIs by injection; only main.ts and preload.ts import electron' }],
+          patterns: ['../serve/*', '../../renderer/**'],
+        },
+      ],
+    },
+  },
+  {
     // The renderer runs sandboxed in a browser: no Node, no main-process code except the shared contract.
     files: ['renderer/**/*.ts'],
     rules: {

@@ -48,4 +48,9 @@ if (existsSync('renderer/src/main.ts')) {
 await Promise.all(jobs);
 if (existsSync('renderer/index.html')) cpSync('renderer/index.html', `${out}/renderer/index.html`);
 if (existsSync('assets/icon.svg')) cpSync('assets/icon.svg', `${out}/renderer/icon.svg`);
+// The desktop shell's window, tray and notification icons (nativeImage reads PNG, not SVG).
+for (const size of [32, 64, 256]) {
+  const icon = `assets/icons/${size}x${size}.png`;
+  if (existsSync(icon)) cpSync(icon, `${out}/icons/${size}x${size}.png`);
+}
 if (!watch) console.log('built dist/');
