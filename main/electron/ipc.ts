@@ -101,10 +101,10 @@ const refusal = (why: string): Outcome<never> => ({ ok: false, error: { code: 'a
 const badInput = (what: string, why: string): Outcome<never> => ({ ok: false, error: { code: 'invalid-input', message: `Bad ${what}: ${why}` } });
 
 export class DesktopIpc {
-  private session: SessionLike;
+  /** One session for the window: its stats watch follows whatever the page last asked. */
+  private readonly session: SessionLike;
+  /** Set once the page first subscribes; a reloaded page subscribes again (see pageLeaving). */
   private subscribed = false;
-  /** Bumped on each page load, so a request that outlives its page is dropped. */
-  private generation = 0;
   private readonly relays = new Set<ConsoleRelay>();
   private readonly onAppEvent = (event: AppEvent): void => {
     if (this.subscribed) this.toPage(CHANNELS.app, { type: 'event', event } satisfies AppMessage);
@@ -141,15 +141,22 @@ export class DesktopIpc {
     this.toPage(CHANNELS.menu, command);
   }
 
-  /** The page (re)loaded: a fresh session, nothing subscribed, the old page's consoles closed. */
-  pageReset(why = 'the page reloaded'): void {
-    this.generation++;
-    this.subscribed = false;
-    for (const r of [...this.relays]) r.close(why);
-    this.session.close();
-    this.session = this.o.app.session();
+  /**
+   * The page is about to be replaced (a reload): what it had set about the keyboard goes back to
+   * the defaults until the new page says otherwise. Its subscription stays: the new page
+   * subscribes again at once (and gets the whole state), and events sent between the two are
+   * dropped by the preload, so no ordering of navigation and IPC can leave a page without
+   * events. Its consoles end by themselves: the page's ports close with it.
+   */
+  pageLeaving(): void {
     if (!this.o.contents.isDestroyed()) this.o.contents.setIgnoreMenuShortcuts(false);
     this.o.onCaptureHotkeys?.(true);
+  }
+
+  /** The page's process ended (a crash): its consoles are closed here, should its ports not say so. */
+  pageGone(why = "the page's process ended"): void {
+    for (const r of [...this.relays]) r.close(why);
+    this.pageLeaving();
   }
 
   dispose(): void {
@@ -220,7 +227,6 @@ export class DesktopIpc {
     const p = consoleEnvelope.safeParse(request);
     if (!p.success) return badInput('console request', describeIssues(p.error));
     const { id, host, uuid, kind } = p.data;
-    const generation = this.generation;
     let stream: Duplex;
     try {
       stream = await this.session.openConsole({ host, uuid }, kind);
@@ -228,10 +234,12 @@ export class DesktopIpc {
       return { ok: false, error: errorShape(e) };
     }
     const closeStream = (s: Duplex, why: string): void => (this.o.consoles ? this.o.consoles.closeChannel(s, why) : void s.destroy());
-    if (generation !== this.generation || this.disposed || this.o.contents.isDestroyed()) {
-      closeStream(stream, 'the page went away before the console opened');
-      return refusal('the page went away');
+    if (this.disposed || this.o.contents.isDestroyed()) {
+      closeStream(stream, 'the window closed before the console opened');
+      return refusal('the window closed');
     }
+    // Should the page that asked have been replaced meanwhile, the new page does not know the
+    // id, closes the port, and the relay closes the stream.
     const { port1, port2 } = this.o.createChannel();
     const relay = relayConsole(port1, stream, {
       closeStream,

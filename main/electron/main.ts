@@ -101,12 +101,14 @@ function start(args: DesktopArgs): void {
     log,
   });
   contents.on('before-input-event', (event, input) => hotkeys.handle(event, input));
-  contents.on('did-navigate', () => ipc.pageReset());
+  contents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) ipc.pageLeaving();
+  });
 
   let crashReloads: number[] = [];
   contents.on('render-process-gone', (_e, details) => {
     log(`the page's process ended: ${details.reason}`);
-    ipc.pageReset('the page crashed');
+    ipc.pageGone('the page crashed');
     const now = Date.now();
     crashReloads = crashReloads.filter((t) => now - t < 60_000);
     if (details.reason !== 'clean-exit' && crashReloads.length < MAX_CRASH_RELOADS && !win.isDestroyed()) {

@@ -284,21 +284,42 @@ describe('IPC consoles', () => {
     assert.deepEqual(r, { ok: false, error: { code: 'no-such-guest', message: 'No guest with UUID 00000000-0000-0000-0000-000000000000' } });
   });
 
-  it('a page reload closes its consoles and starts a fresh session', async () => {
+  it('a page about to be replaced gets the keyboard defaults back; the new page subscribes afresh', async () => {
+    const t = setup();
+    await t.ipcMain.invoke(CHANNELS.subscribe, t.ok);
+    t.ipcMain.send(CHANNELS.activeGuest, t.ok, { guest: { host: HOST, uuid: UUID }, consoleFocused: true });
+    t.ipcMain.send(CHANNELS.captureHotkeys, t.ok, false);
+    t.ipc.pageLeaving();
+    assert.equal(t.contents.ignoreMenuShortcuts, false);
+    assert.deepEqual(t.capture, [false, true]);
+    // Whatever the order of the reload and the new page's first messages, it gets the state, then events.
+    await t.ipcMain.invoke(CHANNELS.subscribe, t.ok);
+    t.app.emit('event', { type: 'host-removed', uri: HOST });
+    assert.deepEqual(
+      t.contents.on(CHANNELS.app).map((m) => (m as { type: string }).type),
+      ['state', 'state', 'event'],
+    );
+    assert.equal(t.app.sessions.length, 1, 'one session for the window');
+  });
+
+  it("a crashed page's consoles are closed", async () => {
     const t = setup();
     await t.ipcMain.invoke(CHANNELS.openConsole, t.ok, { id: 'c0ffee00-1234', host: HOST, uuid: UUID, kind: 'vnc' });
-    await t.ipcMain.invoke(CHANNELS.subscribe, t.ok);
-    t.contents.setIgnoreMenuShortcuts(true);
     const stream = t.app.sessions[0]!.consoles[0]!;
-    t.ipc.pageReset();
+    t.contents.setIgnoreMenuShortcuts(true);
+    t.ipc.pageGone('the page crashed');
     assert.equal(stream.destroyed, true);
     assert.equal(t.ipc.openConsoles, 0);
-    assert.equal(t.app.sessions[0]!.closed, true);
-    assert.equal(t.app.sessions.length, 2);
     assert.equal(t.contents.ignoreMenuShortcuts, false);
-    assert.deepEqual(t.capture, [true]);
-    t.app.emit('event', { type: 'host-removed', uri: HOST });
-    assert.equal(t.contents.on(CHANNELS.app).length, 1, 'no events until the new page subscribes');
+  });
+
+  it("a console whose page closed its port (it was replaced, or closed it) is closed", async () => {
+    const t = setup();
+    await t.ipcMain.invoke(CHANNELS.openConsole, t.ok, { id: 'c0ffee00-1234', host: HOST, uuid: UUID, kind: 'vnc' });
+    t.pages[0]!.close();
+    await settle();
+    assert.equal(t.app.sessions[0]!.consoles[0]!.destroyed, true);
+    assert.equal(t.ipc.openConsoles, 0);
   });
 
   it('dispose removes every handler and closes everything', async () => {
@@ -308,6 +329,7 @@ describe('IPC consoles', () => {
     assert.equal(t.ipcMain.handlers.size, 0);
     assert.ok([...t.ipcMain.listeners.values()].every((s) => s.size === 0));
     assert.equal(t.app.sessions[0]!.consoles[0]!.destroyed, true);
+    assert.equal(t.app.sessions[0]!.closed, true);
     assert.equal(t.app.listenerCount('event'), 0);
   });
 });
