@@ -184,16 +184,21 @@ export class VirtSwitch {
       return;
     }
     this.chosenAtStart = true;
+    // The switch itself: the new console shows and takes input in this frame.
     this.pool.activate(key, this.keyboard.takeHeld());
-    this.strip.setActive(key);
     const g = this.store.guest(key);
     this.stage.setActiveAttributes(g);
-    this.syncSerial();
+    this.strip.setActive(key);
     this.renderStage();
-    this.renderStats();
-    this.paintThumbnails();
-    this.bridge.setActiveGuest?.(g ? { host: g.host, uuid: g.uuid } : null, !!this.pool.get(key));
+    // Everything else can wait until the frame is out.
     window.clearTimeout(this.saveTimer);
+    window.setTimeout(() => {
+      if (this.switcher.activeKey !== key) return;
+      this.syncSerial();
+      this.renderStats();
+      this.paintThumbnails();
+      this.bridge.setActiveGuest?.(g ? { host: g.host, uuid: g.uuid } : null, !!this.pool.get(key));
+    }, 16);
     this.saveTimer = window.setTimeout(() => {
       if (this.store.settings.lastActive !== key) this.bridge.invoke('settings.update', { lastActive: key }).catch(() => undefined);
     }, 1000);

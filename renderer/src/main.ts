@@ -1,5 +1,6 @@
 /** Start-up: pick the bridge (the desktop shell's, else the serve shell's) and start the switcher. */
 import '@xterm/xterm/css/xterm.css';
+import RFB from '@novnc/novnc';
 import { VirtSwitch } from './app.js';
 import { browserBridge } from './bridge/browser.js';
 
@@ -19,7 +20,8 @@ function main(): void {
     return;
   }
   const app = new VirtSwitch(root, bridge);
-  (window as unknown as { virtswitch: VirtSwitch }).virtswitch = app;
+  // A handle for tests, benchmarks and the curious: the switcher, its bridge and noVNC's RFB.
+  Object.assign(window, { virtswitch: app, virtswitchDebug: { bridge, RFB } });
   void app.start();
 }
 

@@ -113,9 +113,13 @@ export class VncConsole {
     if (!this.rfb) return;
     if (active) {
       window.clearTimeout(this.refreshTimer);
-      this.channel?.resume();
       this.rfb.viewOnly = false;
       this.rfb.focus({ preventScroll: true });
+      // The last frame shows at once; what the guest drew meanwhile is decoded just after.
+      const channel = this.channel;
+      this.refreshTimer = window.setTimeout(() => {
+        if (this.active) channel?.resume();
+      }, 0);
     } else {
       this.releaseKeys(heldCodes);
       this.rfb.viewOnly = true;

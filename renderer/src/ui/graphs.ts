@@ -5,6 +5,7 @@ export class Sparkline {
   readonly element: HTMLElement;
   private readonly canvas = h('canvas', { width: 56, height: 22, 'aria-hidden': 'true' });
   private readonly value = h('span', { className: 'spark-value' });
+  private color: string | undefined;
 
   constructor(label: string) {
     this.element = h('div', { className: 'spark', title: label }, h('span', { className: 'spark-label' }, label), this.canvas, this.value);
@@ -17,7 +18,9 @@ export class Sparkline {
     const { width: w, height: hgt } = this.canvas;
     ctx.clearRect(0, 0, w, hgt);
     if (values.length < 2) return;
-    const color = getComputedStyle(this.element).getPropertyValue('--accent').trim() || '#4c8dff';
+    // Read once per theme: getComputedStyle forces a style pass.
+    this.color ??= getComputedStyle(this.element).getPropertyValue('--accent').trim() || '#4c8dff';
+    const color = this.color;
     const step = w / (values.length - 1);
     ctx.beginPath();
     values.forEach((v, i) => {
