@@ -3,10 +3,11 @@ import '@xterm/xterm/css/xterm.css';
 import RFB from '@novnc/novnc';
 import { VirtSwitch } from './app.js';
 import { browserBridge } from './bridge/browser.js';
+import { electronBridge } from './bridge/electron.js';
 
 function main(): void {
   const root = document.getElementById('app')!;
-  const bridge = browserBridge();
+  const bridge = electronBridge() ?? browserBridge();
   if (!bridge) {
     root.classList.add('locked');
     const box = document.createElement('div');
