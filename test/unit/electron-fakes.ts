@@ -241,3 +241,213 @@ export class FakeContents {
     return this.sent.filter(([c]) => c === channel).map(([, p]) => p);
   }
 }
+
+// ---- A whole (small) Electron, for the composition root ------------------------------------
+
+/** An Electron event object: preventDefault() is remembered. */
+export function fakeEvent<T extends object>(fields: T = {} as T): T & { preventDefault(): void; defaultPrevented: boolean } {
+  const e = { ...fields, defaultPrevented: false, preventDefault: () => void (e.defaultPrevented = true) };
+  return e;
+}
+
+export class FakeWindowContents extends EventEmitter {
+  readonly id = 1;
+  readonly mainFrame = mainFrame();
+  readonly sent: [string, unknown][] = [];
+  readonly posted: { channel: string; message: unknown; transfer: unknown[] }[] = [];
+  ignoreMenuShortcuts = false;
+  openHandler: ((d: { url: string }) => unknown) | undefined;
+  reloads = 0;
+  setWindowOpenHandler(h: (d: { url: string }) => unknown): void {
+    this.openHandler = h;
+  }
+  send(channel: string, payload: unknown): void {
+    this.sent.push([channel, structuredClone(payload)]);
+  }
+  postMessage(channel: string, message: unknown, transfer: unknown[] = []): void {
+    this.posted.push({ channel, message, transfer });
+  }
+  setIgnoreMenuShortcuts(b: boolean): void {
+    this.ignoreMenuShortcuts = b;
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
+  reload(): void {
+    this.reloads++;
+  }
+  focus(): void {}
+}
+
+/**
+ * The parts of the `electron` module main.ts uses, recording what it is asked. `ready()` plays
+ * the app becoming ready.
+ */
+export function createFakeElectron(o: { appData: string; lock?: boolean }) {
+  const log: string[] = [];
+  let readyResolve!: () => void;
+  const readyPromise = new Promise<void>((r) => (readyResolve = r));
+  let isReady = false;
+  const paths = new Map<string, string>([['appData', o.appData]]);
+  const rec = {
+    schemes: undefined as unknown,
+    protocolHandlers: new Map<string, (r: Request) => Promise<Response>>(),
+    permissionRequest: undefined as undefined | ((wc: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl?: string }) => void),
+    permissionCheck: undefined as undefined | ((wc: unknown, p: string, origin: string) => boolean),
+    devicePermission: undefined as undefined | (() => boolean),
+    spellChecker: undefined as boolean | undefined,
+    blocked: undefined as undefined | { filter: { urls: string[] }; listener: (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void },
+    appMenu: undefined as undefined | { template: { label?: string }[] },
+    trays: [] as FakeTray[],
+    notifications: [] as FakeNotification[],
+    lockData: undefined as unknown,
+    exitCode: undefined as number | undefined,
+    quits: 0,
+  };
+
+  const app = Object.assign(new EventEmitter(), {
+    isPackaged: false,
+    getPath: (name: string) => paths.get(name) ?? `/fake/${name}`,
+    setPath: (name: string, p: string) => {
+      log.push(`setPath ${name}`);
+      paths.set(name, p);
+    },
+    getVersion: () => '0.1.0',
+    requestSingleInstanceLock: (data?: unknown) => {
+      log.push('requestSingleInstanceLock');
+      rec.lockData = data;
+      return o.lock ?? true;
+    },
+    enableSandbox: () => void log.push('enableSandbox'),
+    whenReady: () => readyPromise,
+    exit: (code = 0) => {
+      rec.exitCode = code;
+      log.push(`exit ${code}`);
+    },
+    quit: () => {
+      rec.quits++;
+      log.push('quit');
+    },
+  });
+
+  class FakeBrowserWindow extends EventEmitter {
+    static all: FakeBrowserWindow[] = [];
+    readonly webContents = new FakeWindowContents();
+    loadedUrl: string | undefined;
+    shown = 0;
+    constructor(readonly options: Record<string, unknown>) {
+      super();
+      if (!isReady) throw new Error('a BrowserWindow before the app is ready');
+      FakeBrowserWindow.all.push(this);
+      app.emit('web-contents-created', fakeEvent(), this.webContents);
+    }
+    loadURL(url: string): Promise<void> {
+      this.loadedUrl = url;
+      return Promise.resolve();
+    }
+    isDestroyed(): boolean {
+      return false;
+    }
+    isMinimized(): boolean {
+      return false;
+    }
+    restore(): void {}
+    show(): void {
+      this.shown++;
+    }
+    focus(): void {}
+  }
+
+  class FakeTray extends EventEmitter {
+    menu: unknown;
+    tooltip: string | undefined;
+    destroyed = false;
+    constructor(readonly image: unknown) {
+      super();
+      rec.trays.push(this);
+    }
+    setContextMenu(m: unknown): void {
+      this.menu = m;
+    }
+    setToolTip(t: string): void {
+      this.tooltip = t;
+    }
+    destroy(): void {
+      this.destroyed = true;
+    }
+  }
+
+  class FakeNotification extends EventEmitter {
+    shownCount = 0;
+    static isSupported(): boolean {
+      return true;
+    }
+    constructor(readonly options: { title: string; body: string }) {
+      super();
+      rec.notifications.push(this);
+    }
+    show(): void {
+      this.shownCount++;
+    }
+  }
+
+  class FakeMessageChannelMain {
+    readonly port1: FakeMainPort;
+    readonly port2: FakePagePort;
+    constructor() {
+      const { main, page } = fakePortPair();
+      this.port1 = main;
+      this.port2 = page;
+    }
+  }
+
+  const electron = {
+    app,
+    BrowserWindow: FakeBrowserWindow,
+    ipcMain: new FakeIpcMain(),
+    Menu: {
+      setApplicationMenu: (m: { template: { label?: string }[] }) => void (rec.appMenu = m),
+      buildFromTemplate: (template: unknown[]) => ({ template }),
+    },
+    MessageChannelMain: FakeMessageChannelMain,
+    nativeImage: {
+      createFromBuffer: (b: Buffer) => ({ image: 'png', bytes: b.length }),
+      createEmpty: () => ({ image: 'empty' }),
+    },
+    Notification: FakeNotification,
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown) => {
+        if (isReady) throw new Error('schemes must be registered before the app is ready');
+        log.push('registerSchemesAsPrivileged');
+        rec.schemes = schemes;
+      },
+      handle: (scheme: string, handler: (r: Request) => Promise<Response>) => {
+        if (!isReady) throw new Error('protocol.handle before the app is ready');
+        rec.protocolHandlers.set(scheme, handler);
+      },
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (h: typeof rec.permissionRequest) => void (rec.permissionRequest = h),
+        setPermissionCheckHandler: (h: typeof rec.permissionCheck) => void (rec.permissionCheck = h),
+        setDevicePermissionHandler: (h: typeof rec.devicePermission) => void (rec.devicePermission = h),
+        setSpellCheckerEnabled: (b: boolean) => void (rec.spellChecker = b),
+        webRequest: {
+          onBeforeRequest: (filter: { urls: string[] }, listener: (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void) => void (rec.blocked = { filter, listener }),
+        },
+      },
+    },
+    Tray: FakeTray,
+  };
+
+  return {
+    electron,
+    log,
+    rec,
+    windows: FakeBrowserWindow.all,
+    ready: () => {
+      isReady = true;
+      readyResolve();
+    },
+  };
+}
