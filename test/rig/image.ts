@@ -45,17 +45,17 @@ while true; do sleep 3600; done
 `;
 
 /** The newest kernel in /boot, with its module folder. */
-export function findKernel(): { kernel: string; release: string } {
+export function findKernel(boot = process.env.VIRTSWITCH_BOOT_DIR ?? '/boot'): { kernel: string; release: string } {
   let names: string[] = [];
   try {
-    names = readdirSync('/boot').filter((n) => n.startsWith('vmlinuz-'));
+    names = readdirSync(boot).filter((n) => n.startsWith('vmlinuz-'));
   } catch {
     /* no /boot at all: handled below */
   }
   names.sort((a, b) => b.localeCompare(a, undefined, { numeric: true }));
   const name = names[0];
-  if (!name) throw new RigError('no kernel in /boot: apt-get install linux-image-amd64');
-  return { kernel: join('/boot', name), release: name.slice('vmlinuz-'.length) };
+  if (!name) throw new RigError(`no kernel in ${boot}: apt-get install linux-image-amd64`);
+  return { kernel: join(boot, name), release: name.slice('vmlinuz-'.length) };
 }
 
 /** True when the ELF file has no program interpreter, i.e. it is statically linked. */

@@ -20,10 +20,11 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  const kvm = process.env.VIRTSWITCH_KVM_DEVICE ?? '/dev/kvm';
   try {
-    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    accessSync(kvm, constants.R_OK | constants.W_OK);
   } catch {
-    console.log('virtswitch tests: no usable /dev/kvm; test guests run under TCG emulation anyway (design §6), so this only matters for real use');
+    console.log(`virtswitch tests: no usable ${kvm}; test guests run under TCG emulation anyway (design §6), so this only matters for real use (load kvm_intel or kvm_amd, or enable virtualisation in the firmware)`);
   }
 }
 
