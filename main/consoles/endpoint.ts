@@ -28,22 +28,57 @@ export interface ChannelTarget {
   remoteHost?: string;
 }
 
+/**
+ * When a listener's accept queue is full, Linux refuses a unix-socket connection with EAGAIN and
+ * drops a TCP SYN (the client sends it again only after a second). QEMU's VNC server listens with
+ * a backlog of 1 and accepts from its main loop, busy under emulation: viewers that open together,
+ * or one that reconnects at once, run into this. So EAGAIN is tried again after a short wait, and a
+ * TCP attempt that has not connected yet is joined by fresh ones; the first to connect wins.
+ */
+const EAGAIN_RETRY_MS = 15;
+/** When to start another attempt: soon on loopback, where connecting takes microseconds. */
+const STALLED_TCP_RETRY_MS = { loopback: [50, 150, 400, 1000, 2000], remote: [300, 900, 2000] } as const;
+
 function socketConnect(opts: { path: string } | { host: string; port: number }, timeoutMs: number, label: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect(opts);
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new ConsoleError(`timed out connecting to ${label}`));
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      s.setNoDelay(true);
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new ConsoleError(`cannot connect to ${label}: ${e.message}`));
-    });
+    const attempts = new Set<Socket>();
+    const timers = new Set<NodeJS.Timeout>();
+    let settled = false;
+    const later = (ms: number, f: () => void): void => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        f();
+      }, ms);
+      timers.add(t);
+    };
+    const settle = (winner: Socket | undefined, err?: ConsoleError): void => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      for (const a of attempts) if (a !== winner) a.destroy();
+      if (winner) resolve(winner);
+      else reject(err);
+    };
+    const attempt = (): void => {
+      if (settled) return;
+      const s = connect(opts);
+      attempts.add(s);
+      const onError = (e: NodeJS.ErrnoException): void => {
+        attempts.delete(s);
+        s.destroy();
+        if (e.code === 'EAGAIN') later(EAGAIN_RETRY_MS, attempt);
+        else settle(undefined, new ConsoleError(`cannot connect to ${label}: ${e.message}`));
+      };
+      s.once('error', onError);
+      s.once('connect', () => {
+        s.off('error', onError);
+        s.setNoDelay(true);
+        settle(s);
+      });
+    };
+    later(timeoutMs, () => settle(undefined, new ConsoleError(`timed out connecting to ${label}`)));
+    attempt();
+    if ('port' in opts) for (const ms of STALLED_TCP_RETRY_MS[LOOPBACK.test(opts.host) ? 'loopback' : 'remote']) if (ms < timeoutMs) later(ms, attempt);
   });
 }
 

@@ -98,6 +98,20 @@ describe('consoles: VNC through the serve shell, real guests', () => {
     await closeWs(ws);
   });
 
+  it('opens many channels at once to the same display, on TCP and on a unix socket', async () => {
+    // QEMU listens with a backlog of 1 and accepts from its main loop: connections that arrive
+    // together overflow it (a unix socket then refuses with EAGAIN; TCP drops the SYN).
+    for (const g of [unix, tcp]) {
+      for (let round = 0; round < 3; round++) {
+        const opened = await Promise.all(Array.from({ length: 6 }, () => openWs(consoleUrl(s.shell, g), { origin: s.shell.origin })));
+        const versions = await Promise.all(opened.map(({ reader }) => rfbHandshake(reader).then((h) => h.version)));
+        assert.deepEqual(new Set(versions), new Set(['RFB 003.008\n']), g.name);
+        await Promise.all(opened.map(({ ws }) => closeWs(ws)));
+      }
+    }
+    await waitFor('every channel to close', () => s.app.consoles.openCount === 0);
+  });
+
   it('refuses, at the handshake, a guest it does not know, one without graphics and one that is off', async () => {
     const unknown = await rawUpgrade(consoleUrl(s.shell, { uuid: '00000000-0000-4000-8000-000000000000' }), { Origin: s.shell.origin });
     assert.equal(unknown.status, 404);
