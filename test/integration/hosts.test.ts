@@ -209,6 +209,28 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
     await waitFor('the guest to leave the model', () => !model(g));
   });
 
+  it('takes stats only while someone watches: CPU, memory, disk and network rates', async () => {
+    const g = await rig.define({ name: 'stats' });
+    await waitState(g, 'running');
+    const samples: { cpuPercent: number; memoryKiB: number; memoryUsedKiB: number }[] = [];
+    const on = (e: { type: string; stats?: { uuid: string; cpuPercent: number; memoryKiB: number; memoryUsedKiB: number }[] }): void => {
+      if (e.type === 'stats') for (const x of e.stats ?? []) if (x.uuid === g.uuid) samples.push(x);
+    };
+    app.on('event', on as never);
+    await s.invoke('stats.watch', { on: true });
+    await waitFor('two stats samples', () => samples.length >= 2, 30_000);
+    for (const x of samples) {
+      assert.ok(x.cpuPercent >= 0 && x.cpuPercent <= 100, String(x.cpuPercent));
+      assert.ok(x.memoryKiB > 0 && x.memoryUsedKiB > 0 && x.memoryUsedKiB <= x.memoryKiB);
+    }
+    await s.invoke('stats.watch', { on: false });
+    const n = samples.length;
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.ok(samples.length <= n + 1, 'stats kept coming with nobody watching');
+    app.off('event', on as never);
+    await rig.remove(g);
+  });
+
   it('follows changes made behind its back', async () => {
     const g = await rig.define({ name: 'behind', start: false });
     await waitState(g, 'shutoff');
