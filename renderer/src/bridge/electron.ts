@@ -114,7 +114,7 @@ export class ElectronConsoleChannel implements ConsoleChannel {
   private port: ConsolePort | undefined;
   /** Sent and not yet acknowledged by the main process. */
   private inFlight = 0;
-  /** Waiting for the window to open. */
+  /** Given to send() and waiting for room in the send window. */
   private queue: ArrayBuffer[] = [];
   private queued = 0;
   private toAck = 0;
@@ -192,8 +192,12 @@ export class ElectronConsoleChannel implements ConsoleChannel {
   private receive(data: unknown): void {
     if (this.state !== ElectronConsoleChannel.OPEN) return;
     if (data instanceof ArrayBuffer) {
-      this.onmessage?.({ data });
-      this.acknowledge(data.byteLength);
+      try {
+        this.onmessage?.({ data });
+      } finally {
+        // Taken, even if the reader threw: an unacknowledged window would stall the console.
+        this.acknowledge(data.byteLength);
+      }
       return;
     }
     if (!isControl(data)) return;
