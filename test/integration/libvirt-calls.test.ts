@@ -361,6 +361,19 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
     }
   });
 
+  it('read-only: through the -ro socket, reads work and changes are libvirt’s OPERATION_DENIED', async () => {
+    const ro = await LibvirtClient.connect('qemu:///system', { readOnly: true });
+    try {
+      assert.equal((await ro.call('connectGetUri', undefined)).uri, 'qemu:///system');
+      const d = await ro.lookupByUuid(g.uuid);
+      assert.equal((await ro.getState(d)).state, DomainState.RUNNING);
+      await assert.rejects(ro.call('domainSuspend', { dom: d }), (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_DENIED && /read only access/.test(e.message));
+      assert.equal(await rig.domstate(g), 'running');
+    } finally {
+      await ro.close();
+    }
+  });
+
   it('closes politely: CONNECT_CLOSE, then every call fails with ConnectionClosedError', async () => {
     const t = await LibvirtClient.connect('qemu:///system');
     const disconnects: Error[] = [];
