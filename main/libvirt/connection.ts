@@ -175,22 +175,33 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     const def = procedures[name] as { proc: number; stream?: 'read' | 'duplex' };
     if (!def.stream) throw new TypeError(`${name} is not a stream procedure`);
     const serial = this.nextSerial();
+    // The daemon sets its side of the stream up while it handles the call, and drops stream
+    // packets that arrive before that: ours wait for the reply (in order), or fail with the call.
+    let replied!: (e?: Error) => void;
+    const opened = new Promise<Error | undefined>((resolve) => (replied = resolve));
     const stream = new LibvirtStream({
       label: `${name} on ${this.label}`,
-      sendPacket: (status, data, cb) => this.sendStreamPacket(def.proc, serial, status, data, cb),
+      sendPacket: (status, data, cb) => {
+        void opened.then((failed) => (failed ? cb(failed) : this.sendStreamPacket(def.proc, serial, status, data, cb)));
+      },
       pauseSource: (paused) => this.setPaused(stream, paused),
       release: () => {
         this.streams.delete(serial);
         this.setPaused(stream, false);
       },
     });
-    if (this.closedWith) stream.destroy(this.closedError(name));
-    else this.streams.set(serial, stream);
+    if (!this.closedWith) this.streams.set(serial, stream);
     const reply = this.send(name, args, serial);
     // A failed call means the daemon never opened the stream: drop ours without an abort packet.
     // The rejected reply is the news; the stream's 'error' is for whoever listens to it, and must
     // not crash the process as an unhandled 'error' when nobody does.
-    reply.catch((e: Error) => stream.failQuietly(e));
+    reply.then(
+      () => replied(),
+      (e: Error) => {
+        replied(e);
+        stream.failQuietly(e);
+      },
+    );
     return { reply, stream };
   }
 

@@ -477,7 +477,7 @@ describe('stream writes and the transport', () => {
     conn.destroy();
   });
 
-  it('calls made in one go leave in one write, and a stream’s data never overtakes its CALL', async () => {
+  it('calls made in one go leave in one write, and a stream’s data waits for its reply', async () => {
     const t = new ManualTransport();
     const conn = new RpcConnection(t, 'manual');
     const calls = Array.from({ length: 9 }, () => conn.call('domainGetState', { dom, flags: 0 }).catch(() => undefined));
@@ -487,12 +487,21 @@ describe('stream writes and the transport', () => {
     const serials: number[] = [];
     new PacketReader((h) => serials.push(h.serial)).push(t.writes[0]!.data);
     assert.deepEqual(serials, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    // A stream written to at once: the CALL still goes first.
-    const { stream } = conn.callStream('domainOpenConsole', { dom, devName: null, flags: 0 });
+    // A stream written to at once: the data waits for the daemon's reply (which is when the
+    // daemon has set its side up; it drops stream packets that come earlier).
+    const { reply, stream } = conn.callStream('domainOpenConsole', { dom, devName: null, flags: 0 });
     stream.write('early input');
-    await until(() => t.writes.length === 3, 'the call and the data');
+    stream.write(' and more');
+    await until(() => t.writes.length === 2, 'the call');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(t.writes.length, 2, 'no data before the reply');
     assert.equal(t.writes[1]!.data.readUInt32BE(16), MessageType.Call);
+    const serial = t.writes[1]!.data.readUInt32BE(20);
+    t.feed(encodePacket({ prog: REMOTE_PROGRAM, vers: 1, proc: 201, type: MessageType.Reply, serial, status: 0 }));
+    await reply;
+    await until(() => t.writes.length === 4, 'the data, after the reply, in order');
     assert.equal(t.writes[2]!.data.readUInt32BE(16), MessageType.Stream);
+    assert.equal(t.writes[2]!.data.subarray(28).toString() + t.writes[3]!.data.subarray(28).toString(), 'early input and more');
     conn.destroy();
     await Promise.all(calls);
   });
