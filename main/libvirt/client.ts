@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { AuthType, DrvFeature, DomainEventId, ConnectFlags } from './constants.js';
-import { RpcConnection, type DomainEvent, type KeepaliveOptions } from './connection.js';
+import { RpcConnection, type DomainEvent, type KeepaliveCounters, type KeepaliveOptions } from './connection.js';
 import { ConnectionClosedError, LibvirtError } from './errors.js';
 import type { ArgsOf, EventBody, EventName, ProcedureName, RetOf } from './procedures.js';
 import type { DomainRef } from './protocol.js';
@@ -192,6 +192,11 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
 
   get connected(): boolean {
     return !this.conn.closed;
+  }
+
+  /** Keepalive traffic on the current connection so far (diagnostics). */
+  get keepaliveCounters(): Readonly<KeepaliveCounters> {
+    return this.conn.keepaliveCounters;
   }
 
   /** The SSH link of a qemu+ssh:// connection (for console forwards), else undefined. */

@@ -1,6 +1,6 @@
 /** virtswitch's pure-TypeScript client of libvirt's RPC protocol. Knows nothing of the app. */
 export { LibvirtClient, AuthError, type ClientOptions, type EventSubscription } from './client.js';
-export { RpcConnection, type DomainEvent, type KeepaliveOptions } from './connection.js';
+export { RpcConnection, type DomainEvent, type KeepaliveOptions, type KeepaliveCounters, type ConnectionEvents } from './connection.js';
 export { LibvirtError, ConnectionClosedError, ProtocolError } from './errors.js';
 export { LibvirtStream } from './stream.js';
 export { parseUri, describeUri, UriError, type ParsedUri, type Transport } from './uri.js';

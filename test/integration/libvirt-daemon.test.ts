@@ -14,7 +14,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthError, ConnectionClosedError, LibvirtClient, LifecycleEvent } from '../../main/libvirt/index.js';
+import { AuthError, ConnectionClosedError, LibvirtClient, LifecycleEvent, type KeepaliveCounters } from '../../main/libvirt/index.js';
 import { encodePacket, PacketReader } from '../../main/libvirt/packet.js';
 import { KEEPALIVE_PROGRAM, MessageStatus, MessageType, REMOTE_PROGRAM } from '../../main/libvirt/protocol.js';
 import { waitFor, within } from './libvirt-helpers.js';
@@ -194,8 +194,7 @@ describe('libvirt wire client: daemons that die, stop, go silent or refuse', () 
       assert.ok(sys.connected && user.connected);
       assert.equal((await sys.call('connectGetUri', undefined)).uri, 'qemu:///system');
       assert.equal((await user.call('connectGetUri', undefined)).uri, 'test:///default');
-      const ka = (c: LibvirtClient): { pingsReceived: number; pongsSent: number; pingsSent: number } =>
-        (c as unknown as { conn: { keepaliveCounters: { pingsReceived: number; pongsSent: number; pingsSent: number } } }).conn.keepaliveCounters;
+      const ka = (c: LibvirtClient): KeepaliveCounters => c.keepaliveCounters;
       assert.ok(ka(user).pingsReceived >= 8, `the user daemon pinged ${ka(user).pingsReceived} times`);
       assert.equal(ka(user).pongsSent, ka(user).pingsReceived);
       assert.equal(ka(user).pingsSent, 0);
