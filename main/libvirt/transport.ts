@@ -118,15 +118,24 @@ async function spawnSessionDaemon(uri: ParsedUri, opts: TransportOptions, candid
   }
   const socket = daemon.endsWith('libvirtd') ? candidates[candidates.length - 1]! : candidates[0]!;
   const child = spawn(daemon, ['--timeout=120'], { detached: true, stdio: 'ignore', env: process.env });
+  // A daemon that cannot be started (not executable, …) is an 'error' event: never unhandled.
+  let spawnError: Error | undefined;
+  let exited: string | undefined;
+  child.once('error', (e) => (spawnError = e));
+  // Run without -d, the daemon stays in the foreground until idle: an early exit is a failure
+  // (unless another client's daemon won the race for the socket, which the connect below finds).
+  child.once('exit', (code, signal) => (exited = signal ? `was killed by ${signal}` : `exited with ${code}`));
   child.unref();
   const deadline = Date.now() + Math.max(5000, opts.connectTimeoutMs);
   let last: NodeJS.ErrnoException | undefined;
   while (Date.now() < deadline) {
+    if (spawnError) throw new TransportError(`cannot start ${daemon} for ${describeUri(uri)}: ${spawnError.message}`, undefined, { cause: spawnError });
     try {
       return { stream: await connectUnix(socket, opts.connectTimeoutMs), endpoint: socket };
     } catch (e) {
       last = e as NodeJS.ErrnoException;
       if (last.code !== 'ENOENT' && last.code !== 'ECONNREFUSED') break;
+      if (exited) throw new TransportError(`started ${daemon} for ${describeUri(uri)}, but it ${exited} before its socket ${socket} answered`, 'run it by hand to see why');
       await new Promise((r) => setTimeout(r, 10));
     }
   }

@@ -1,5 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LibvirtClient } from '../../main/libvirt/client.js';
+import { TransportError } from '../../main/libvirt/transport.js';
 import { describeUri, parseUri, UriError } from '../../main/libvirt/uri.js';
 import { localSocketCandidates, sessionSocketDir, tlsCredentialPaths } from '../../main/libvirt/transport.js';
 
@@ -156,5 +161,21 @@ describe('local sockets and credentials', () => {
 
   it('finds TLS credentials under ?pkipath= with libvirt file names', () => {
     assert.deepEqual(tlsCredentialPaths(parseUri('qemu+tls://h/system?pkipath=/p')), { ca: '/p/cacert.pem', cert: '/p/clientcert.pem', key: '/p/clientkey.pem' });
+  });
+
+  it('a session daemon that cannot start, or exits at once, is a clear error, not a crash or a long wait', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vs-spawn-'));
+    try {
+      writeFileSync(join(dir, 'not-executable'), 'x', { mode: 0o644 });
+      writeFileSync(join(dir, 'libvirtd'), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
+      const opts = { sessionSocketDir: join(dir, 'run'), connectTimeoutMs: 10_000 };
+      await assert.rejects(LibvirtClient.connect('qemu:///session', { ...opts, sessionDaemon: join(dir, 'not-executable') }), (e: unknown) => e instanceof TransportError && /cannot start .*not-executable.*EACCES/.test(e.message));
+      const t0 = performance.now();
+      await assert.rejects(LibvirtClient.connect('qemu:///session', { ...opts, sessionDaemon: join(dir, 'libvirtd') }), (e: unknown) => e instanceof TransportError && /but it exited with 3 before its socket .*run\/libvirt-sock answered/.test(e.message));
+      assert.ok(performance.now() - t0 < 5000, 'not the whole connect timeout');
+      await assert.rejects(LibvirtClient.connect('qemu:///session', { ...opts, sessionDaemon: join(dir, 'missing') }), (e: unknown) => e instanceof TransportError && /is not installed/.test(e.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
