@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -170,7 +170,7 @@ async function openTls(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTr
   const port = uri.port ?? LIBVIRTD_TLS_PORT;
   const verify = uri.params.get('no_verify') !== '1';
   const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const s = tlsConnect({ host, port, ca, cert, key, servername: /^[\d.:]+$/.test(host) ? undefined : host, rejectUnauthorized: verify });
+    const s = tlsConnect({ host, port, ca, cert, key, servername: isIP(host) ? undefined : host, rejectUnauthorized: verify });
     const timer = setTimeout(() => {
       s.destroy();
       reject(new TransportError(`timed out connecting to ${host}:${port}`));

@@ -44,7 +44,7 @@ function pkiDir(dir: string, name: string, ca: string, client: string): string {
 type Behaviour = 'libvirtd' | 'refuse-byte' | 'silent';
 
 /** A TLS front for the system daemon. */
-async function front(dir: string, behaviour: Behaviour, serverCert = 'server'): Promise<{ server: Server; port: number }> {
+async function front(dir: string, behaviour: Behaviour, serverCert = 'server', address = '127.0.0.1'): Promise<{ server: Server; port: number }> {
   const server = createServer(
     {
       key: readFileSync(join(dir, `${serverCert}.key`)),
@@ -72,7 +72,7 @@ async function front(dir: string, behaviour: Behaviour, serverCert = 'server'): 
     },
   );
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, address, r));
   return { server, port: (server.address() as { port: number }).port };
 }
 
@@ -82,8 +82,8 @@ describe('libvirt wire client over TLS (a loopback front for the system daemon)'
   let rogue: string;
   const servers: Server[] = [];
 
-  const start = async (behaviour: Behaviour, serverCert?: string): Promise<number> => {
-    const f = await front(dir, behaviour, serverCert);
+  const start = async (behaviour: Behaviour, serverCert?: string, address?: string): Promise<number> => {
+    const f = await front(dir, behaviour, serverCert, address);
     servers.push(f.server);
     return f.port;
   };
@@ -92,7 +92,7 @@ describe('libvirt wire client over TLS (a loopback front for the system daemon)'
     dir = mkdtempSync(join(tmpdir(), 'vs-tls-'));
     makeCa(dir, 'ca');
     makeCa(dir, 'rogue-ca');
-    makeCert(dir, 'ca', 'server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+    makeCert(dir, 'ca', 'server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\n');
     makeCert(dir, 'ca', 'elsewhere', 'kvm.example.org', 'subjectAltName=DNS:kvm.example.org\nextendedKeyUsage=serverAuth\n');
     makeCert(dir, 'ca', 'client', 'client.virtswitch.invalid', 'extendedKeyUsage=clientAuth\n');
     makeCert(dir, 'rogue-ca', 'rogue-client', 'rogue.invalid', 'extendedKeyUsage=clientAuth\n');
@@ -116,6 +116,16 @@ describe('libvirt wire client over TLS (a loopback front for the system daemon)'
       // Many calls at once over TLS.
       const states = await Promise.all(Array.from({ length: 50 }, () => c.call('connectGetLibVersion', undefined)));
       assert.ok(states.every((s) => s.libVer === 9000000));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('an IPv6 host in brackets: qemu+tls://[::1]:PORT/system', async () => {
+    const port = await start('libvirtd', 'server', '::1');
+    const c = await LibvirtClient.connect(`qemu+tls://[::1]:${port}/system?pkipath=${encodeURIComponent(good)}`);
+    try {
+      assert.equal((await c.call('connectGetUri', undefined)).uri, 'qemu:///system');
     } finally {
       await c.close();
     }
