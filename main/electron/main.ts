@@ -12,7 +12,7 @@ import { App } from '../app/api.js';
 import type { GuestRef } from '../app/shared/contract.js';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.js';
 import { ArgsError, DESKTOP_USAGE, launchOptionsOf, parseDesktopArgs, resolveDomain, type DesktopArgs } from './args.js';
-import { switcherOrder } from './guest-order.js';
+import { switcherOrder } from '../app/shared/order.js';
 import { HotkeyFilter } from './hotkey-filter.js';
 import { DesktopIpc } from './ipc.js';
 import { applicationMenu, trayMenu, trayTooltip, type MenuActions, type MenuModel } from './menu.js';

@@ -7,7 +7,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { guestKey, type AppState, type GuestAction, type GuestInfo, type GuestRef, type GuestStateName, type HotkeyAction, type MenuCommand } from '../app/shared/contract.js';
 import { describeBinding, parseBinding } from '../app/shared/hotkeys.js';
-import { switcherOrder } from './guest-order.js';
+import { switcherOrder } from '../app/shared/order.js';
 
 export interface MenuModel {
   state: AppState;

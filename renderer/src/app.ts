@@ -8,7 +8,7 @@ import { ConsolePool } from './consoles/pool.js';
 import type { VncConsole } from './consoles/vnc-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
 import { strokesFor, XK_SHIFT_L } from './input/type-text.js';
-import { reorder } from './state/order.js';
+import { reorder } from '../../main/app/shared/order.js';
 import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
 import { ACTION_LABELS, CONFIRM } from './ui/actions.js';

@@ -3,6 +3,7 @@
  * driving the real UI through playwright-core.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,7 +15,104 @@ import { SYSTEM_URI, TestRig, type GuestOptions, type TestGuest } from '../rig/g
 
 export const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 
+/**
+ * What each guest's keyboard has been told, read off the RFB bytes the browser sends to QEMU:
+ * the keys currently held down there (by XT scancode, from QEMU extended key events, and by
+ * keysym from plain key events). A key left in here after the user let go is a stuck key.
+ */
+export class KeyLedger {
+  /** guest uuid → scancodes (or keysyms, prefixed "k") down right now */
+  readonly down = new Map<string, Set<string>>();
+  /** Key events seen, for the curious (and to prove the ledger reads anything at all). */
+  events = 0;
+
+  tap(uuid: string, upstream: Duplex): Duplex {
+    const held = this.down.get(uuid) ?? new Set<string>();
+    this.down.set(uuid, held);
+    let buf = Buffer.alloc(0);
+    // ProtocolVersion (12), the security type (1), ClientInit (1): then client messages.
+    let skip = 14;
+    const parse = (): void => {
+      if (skip > 0) {
+        const n = Math.min(skip, buf.length);
+        buf = buf.subarray(n);
+        skip -= n;
+      }
+      for (;;) {
+        if (skip > 0 || buf.length < 1) return;
+        const t = buf[0]!;
+        let len: number;
+        if (t === 0) len = 20;
+        else if (t === 2) {
+          if (buf.length < 4) return;
+          len = 4 + 4 * buf.readUInt16BE(2);
+        } else if (t === 3) len = 10;
+        else if (t === 4) len = 8;
+        else if (t === 5) len = 6;
+        else if (t === 6) {
+          if (buf.length < 8) return;
+          // A negative length is the extended clipboard format: its size is the absolute value.
+          len = 8 + Math.abs(buf.readInt32BE(4));
+        } else if (t === 255) len = 12;
+        else if (t === 248) len = 10;
+        else if (t === 250) {
+          if (buf.length < 9) return;
+          len = 9 + buf[8]!;
+        } else if (t === 150) len = 10;
+        else throw new Error(`KeyLedger: unknown client message ${t}`);
+        if (buf.length < len) return;
+        const m = buf.subarray(0, len);
+        buf = buf.subarray(len);
+        if (t === 4 || (t === 255 && m[1] === 0)) this.events++;
+        // Keyed by keysym (a press and its release carry the same one, whichever message type
+        // noVNC used: plain key events go out until QEMU has acknowledged extended ones).
+        if (t === 4) {
+          const key = `k${m.readUInt32BE(4)}`;
+          if (m[1]) held.add(key);
+          else held.delete(key);
+        } else if (t === 255 && m[1] === 0) {
+          const keysym = m.readUInt32BE(4);
+          const key = keysym ? `k${keysym}` : `s${m.readUInt32BE(8)}`;
+          if (m.readUInt16BE(2)) held.add(key);
+          else held.delete(key);
+        }
+      }
+    };
+    const tapped = new Duplex({
+      read() {
+        upstream.resume();
+      },
+      write(chunk: Buffer, _enc, cb) {
+        buf = Buffer.concat([buf, chunk]);
+        parse();
+        upstream.write(chunk, cb);
+      },
+      final(cb) {
+        upstream.end();
+        cb();
+      },
+      destroy(err, cb) {
+        upstream.destroy();
+        cb(err);
+      },
+    });
+    upstream.on('data', (d: Buffer) => {
+      if (!tapped.push(d)) upstream.pause();
+    });
+    upstream.on('end', () => tapped.push(null));
+    upstream.on('close', () => tapped.destroy());
+    upstream.on('error', (e) => tapped.destroy(e));
+    return tapped;
+  }
+
+  /** Keys the guest still holds down. */
+  held(uuid: string): string[] {
+    return [...(this.down.get(uuid) ?? [])];
+  }
+}
+
 export interface SwitcherRig {
+  keys: KeyLedger;
   rig: TestRig;
   app: App;
   shell: ServeShell;
@@ -30,6 +128,13 @@ export async function startSwitcherRig(guests: GuestOptions[], viewport = { widt
   for (const g of guests) defined.push(await rig.define(g));
   const app = new App({ configDir: dir, uris: [SYSTEM_URI] });
   app.start();
+  // Every screen the page opens is tapped, so tests can see what each guest's keyboard was told.
+  const keys = new KeyLedger();
+  const open = app.consoles.open.bind(app.consoles);
+  app.consoles.open = async (ref, kind) => {
+    const ch = await open(ref, kind);
+    return kind === 'vnc' ? keys.tap(ref.uuid, ch) : ch;
+  };
   const shell = await startServeShell({ app, host: '127.0.0.1', port: 0, staticDir: join(process.cwd(), 'dist', 'renderer') });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
   const page = await browser.newPage({ viewport });
@@ -37,6 +142,7 @@ export async function startSwitcherRig(guests: GuestOptions[], viewport = { widt
   await page.addInitScript('window.__name = (f) => f');
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
+    keys,
     rig,
     app,
     shell,

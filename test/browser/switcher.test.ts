@@ -98,10 +98,15 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
     await waitActive(r.page, g1);
     await r.page.keyboard.press(`Control+Alt+Digit${s2}`);
     await waitActive(r.page, g2);
-    await markAndCheck(g2, 'plain-two');
+    await markAndCheck(g2, 'plain-f2');
     await r.page.keyboard.press(`Control+Alt+Digit${s1}`);
     await waitActive(r.page, g1);
-    await markAndCheck(g1, 'plain-one');
+    await markAndCheck(g1, 'plain-f1');
+    // And the guests' keyboards agree: nothing is held down in either (typed digits included).
+    await r.page.waitForTimeout(200);
+    console.log('LEDGER', r.keys.events, JSON.stringify([...r.keys.down].map(([k, v]) => [k.slice(0, 8), [...v]])));
+    assert.deepEqual(r.keys.held(g1.uuid), [], `${g1.name} still holds keys down`);
+    assert.deepEqual(r.keys.held(g2.uuid), [], `${g2.name} still holds keys down`);
     await r.page.screenshot({ path: join(SCREENSHOTS, 'stage.png') });
   });
 

@@ -3,11 +3,10 @@
  * guests in (main/electron/menu.ts, notifier.ts, guest-order.ts).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
 import { DEFAULT_SETTINGS, guestKey, type AppState, type GuestInfo, type GuestStateName, type HostInfo, type MenuCommand } from '../../main/app/shared/contract.js';
-import { switcherOrder } from '../../main/electron/guest-order.js';
+import { switcherOrder } from '../../main/app/shared/order.js';
 import { applicationMenu, guestActionEnabled, toAccelerator, trayMenu, trayTooltip, type MenuActions, type MenuModel } from '../../main/electron/menu.js';
 import { Notifier, type NoticeContent } from '../../main/electron/notifier.js';
 
@@ -241,19 +240,5 @@ describe('switcher order', () => {
       switcherOrder(hosts, gs, [guestKey(vm10), guestKey(mid)]).map((g) => g.name),
       ['vm2', 'vm10', 'mid', 'alpha', 'zeta', 'orphan'],
     );
-  });
-
-  it('agrees with the renderer’s own order, where that is present', async (t) => {
-    const path = '../../renderer/src/state/order.ts';
-    if (!existsSync(new URL(path, import.meta.url))) return t.skip('renderer/src/state/order.ts is not here');
-    const theirs = (await import(path)) as { switcherOrder: typeof switcherOrder };
-    // Many random guest lists and user orders: both must agree on every one.
-    let seed = 7;
-    const rnd = (k: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % k);
-    for (let round = 0; round < 300; round++) {
-      const list = Array.from({ length: rnd(12) }, () => guest(`g${rnd(15)}`, 'running', ['a', 'b', 'c'][rnd(3)]));
-      const order = list.filter(() => rnd(2) === 0).map(guestKey).sort(() => rnd(3) - 1);
-      assert.deepEqual(switcherOrder(hosts, list, order).map(guestKey), theirs.switcherOrder(hosts, list, order).map(guestKey));
-    }
   });
 });

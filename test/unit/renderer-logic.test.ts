@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_SETTINGS, guestKey, type ConsoleChannel, type GuestInfo, type HostInfo } from '../../main/app/shared/contract.js';
-import { reorder, slots, switcherOrder } from '../../renderer/src/state/order.js';
+import { reorder, slots, switcherOrder } from '../../main/app/shared/order.js';
 import { Switcher } from '../../renderer/src/state/switcher.js';
 import { ThrottledChannel } from '../../renderer/src/consoles/throttled-channel.js';
 import { KeyboardRouter, type KeyEventLike } from '../../renderer/src/input/keyboard.js';
@@ -204,6 +204,26 @@ describe('keyboard routing', () => {
     assert.equal(a.swallowed, false);
     r.handle(ev('keyup', 'KeyA'));
     assert.deepEqual(r.takeHeld(), []);
+  });
+
+  it('lets a plain digit through both ways, so it is never left held down in the guest', () => {
+    const r = new KeyboardRouter(DEFAULT_SETTINGS.hotkeys, { hotkey: () => undefined, modalKey: () => false, anyInput: () => undefined }, () => 0);
+    const down = ev('keydown', 'Digit1');
+    const up = ev('keyup', 'Digit1');
+    r.handle(down);
+    r.handle(up);
+    assert.deepEqual([down.swallowed, up.swallowed], [false, false]);
+    // …while the key-up of a digit that switched guests stays away from both.
+    const chord = ev('keydown', 'Digit1', { ctrl: true, alt: true });
+    const chordUp = ev('keyup', 'Digit1');
+    r.handle(chord);
+    r.handle(chordUp);
+    assert.deepEqual([chord.swallowed, chordUp.swallowed], [true, true]);
+    const f = ev('keydown', 'KeyF');
+    const fUp = ev('keyup', 'KeyF');
+    r.handle(f);
+    r.handle(fUp);
+    assert.deepEqual([f.swallowed, fUp.swallowed], [false, false]);
   });
 
   it('gives every key to the picker while it is open', () => {

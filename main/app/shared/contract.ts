@@ -297,4 +297,6 @@ export interface Bridge {
   onMenuCommand?(cb: (command: MenuCommand) => void): () => void;
   /** Desktop only: which guest owns the keyboard now (the shell turns menu shortcuts off while one does). */
   setActiveGuest?(ref: GuestRef | null, consoleFocused: boolean): void;
+  /** Desktop only: off while the page records a new hotkey, so the keys reach the field. */
+  captureHotkeys?(on: boolean): void;
 }

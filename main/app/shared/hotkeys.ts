@@ -88,9 +88,10 @@ export function describeBinding(text: string): string {
 
 /**
  * Matches key events against the bindings. Stateful only for double taps. `match` returns the
- * action a keydown triggers, or undefined; `isBound` tells whether a key event belongs to a
- * hotkey (including the keyup of its key and the first tap of a double tap), so the caller can
- * keep it away from the guest.
+ * action a keydown triggers, or undefined; `isBound` tells whether a keydown belongs to a hotkey
+ * (the first tap of a double tap included), so the caller can keep it away from the guest. The
+ * caller keeps the matching key-up away too — only for a key-down it kept away, or a plain "1"
+ * typed into a guest would lose its release and stay held down there.
  */
 export class HotkeyMatcher {
   private bindings: [HotkeyAction, Binding][] = [];
@@ -134,12 +135,12 @@ export class HotkeyMatcher {
     return undefined;
   }
 
-  /** True for any key event that is part of a binding and must not reach the guest. */
+  /** True for a keydown that is part of a binding and must not reach the guest. */
   isBound(e: KeyInput): boolean {
+    if (e.type !== 'keydown') return false;
     for (const [, b] of this.bindings) {
       if (e.code !== b.code) continue;
       if (b.taps === 2) return true;
-      if (e.type === 'keyup') return true;
       if (e.ctrlKey === b.ctrl && e.altKey === b.alt && e.shiftKey === b.shift && e.metaKey === b.meta) return true;
     }
     return false;

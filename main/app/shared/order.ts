@@ -2,7 +2,7 @@
  * The switcher's order: hosts in the order added, guests by name within a host, then the user's
  * own reordering on top. Slots 1–9 go to the first nine guests in that order. Pure.
  */
-import { guestKey, type GuestInfo, type HostInfo } from '../../../main/app/shared/contract.js';
+import { guestKey, type GuestInfo, type HostInfo } from './contract.js';
 
 const byName = (a: GuestInfo, b: GuestInfo): number => a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' }) || a.uuid.localeCompare(b.uuid);
 

@@ -25,6 +25,8 @@ export interface KeyboardHooks {
 export class KeyboardRouter {
   /** Codes pressed on the active console and not yet released there. */
   private readonly held = new Set<string>();
+  /** Codes whose key-down was kept from the guests: their key-up is kept away too. */
+  private readonly swallowed = new Set<string>();
   private readonly matcher: HotkeyMatcher;
 
   constructor(
@@ -52,12 +54,18 @@ export class KeyboardRouter {
       e.preventDefault();
       e.stopImmediatePropagation();
     };
+    if (e.type === 'keyup' && this.swallowed.delete(e.code)) {
+      swallow();
+      return;
+    }
     if (this.hooks.modalKey(e)) {
+      if (e.type === 'keydown') this.swallowed.add(e.code);
       swallow();
       return;
     }
     const action = this.matcher.match(e, this.now());
     if (action || this.matcher.isBound(e)) {
+      this.swallowed.add(e.code);
       swallow();
       if (action) this.hooks.hotkey(action);
       return;

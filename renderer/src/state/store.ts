@@ -10,7 +10,7 @@ import {
   type HostInfo,
   type Settings,
 } from '../../../main/app/shared/contract.js';
-import { switcherOrder } from './order.js';
+import { switcherOrder } from '../../../main/app/shared/order.js';
 
 export type Change = 'hosts' | 'guests' | 'consoles' | 'settings' | 'stats' | 'connection';
 

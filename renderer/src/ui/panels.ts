@@ -156,8 +156,11 @@ const ACTION_NAMES: Record<HotkeyAction, string> = {
 };
 
 /** Captures the next chord pressed in an input, as a binding. */
-function hotkeyInput(initial: string, onChange: (v: string) => void): HTMLInputElement {
+function hotkeyInput(initial: string, onChange: (v: string) => void, capture: (on: boolean) => void): HTMLInputElement {
   const input = h('input', { type: 'text', value: describeBinding(initial), readonly: true, className: 'hotkey-input', 'data-binding': initial });
+  // While this field records keys, the desktop shell must not take them as hotkeys.
+  input.addEventListener('focus', () => capture(false));
+  input.addEventListener('blur', () => capture(true));
   input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Tab') return;
     ev.preventDefault();
@@ -183,10 +186,14 @@ export function settingsDialog(bridge: Bridge, store: Store, fail: ErrorSink): v
   const hotkeys: Record<HotkeyAction, string> = { ...s.hotkeys };
   const problem = h('p', { className: 'hint error-text', role: 'alert' });
   const hotkeyRows = HOTKEY_ACTIONS.map((a) => {
-    const input = hotkeyInput(hotkeys[a], (v) => {
-      hotkeys[a] = v;
-      problem.textContent = validateHotkeys(hotkeys) ?? '';
-    });
+    const input = hotkeyInput(
+      hotkeys[a],
+      (v) => {
+        hotkeys[a] = v;
+        problem.textContent = validateHotkeys(hotkeys) ?? '';
+      },
+      (on) => bridge.captureHotkeys?.(on),
+    );
     if (a === 'osd') {
       // Double taps can't be pressed into a field; offer the ones that make sense.
       const select = h(

@@ -4,7 +4,7 @@
  * made once and then only its changed parts are touched.
  */
 import { guestKey, type GuestAction, type GuestInfo, type HostInfo } from '../../../main/app/shared/contract.js';
-import { slots } from '../state/order.js';
+import { slots } from '../../../main/app/shared/order.js';
 import type { Store } from '../state/store.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
 import { h, icon, iconButton } from './dom.js';
