@@ -42,9 +42,9 @@ async function relay(config: { staticDir: string; synthetic: Record<string, numb
     await new Promise((r) => setTimeout(r, 20));
   }
   const real = app.consoles.open.bind(app.consoles);
-  app.consoles.open = (ref, kind) => {
+  app.consoles.open = (ref, kind, opts) => {
     const port = config.synthetic[ref.uuid];
-    return port ? openVncChannel({ kind: 'tcp', host: '127.0.0.1', port }, {}) : real(ref, kind);
+    return port ? openVncChannel({ kind: 'tcp', host: '127.0.0.1', port }, {}, 10_000, opts?.reader) : real(ref, kind, opts);
   };
   const shell = await startServeShell({ app, host: '127.0.0.1', port: 0, staticDir: config.staticDir });
   const info: RelayInfo = { origin: shell.origin, token: shell.token, port: shell.port };

@@ -11,7 +11,7 @@
  * Each relay runs in a process of its own; the client runs here. No figure is asserted on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,17 +28,19 @@ import { percentile, report } from './report.js';
 const SYNTH_SOURCE = '5e1f0000-0000-4000-8000-00000000000a';
 const SYNTH_ECHO = '5e1f0000-0000-4000-8000-00000000000b';
 
-const ROUNDS = Number(process.env.BENCH_CONSOLE_ROUNDS ?? 5);
-const BYTES_PER_ROUND = Number(process.env.BENCH_CONSOLE_BYTES ?? 256 << 20);
-const RTT_PER_ROUND = Number(process.env.BENCH_CONSOLE_RTTS ?? 600);
+// The machine is shared and small (2 cores): short rounds, interleaved, many of them, medians.
+const ROUNDS = Number(process.env.BENCH_CONSOLE_ROUNDS ?? 9);
+const BYTES_PER_ROUND = Number(process.env.BENCH_CONSOLE_BYTES ?? 128 << 20);
+const RTT_ROUNDS = Number(process.env.BENCH_CONSOLE_RTT_ROUNDS ?? 20);
+const RTT_PER_ROUND = Number(process.env.BENCH_CONSOLE_RTTS ?? 250);
 const RTT_SIZE = 64;
 const FRAMES = Number(process.env.BENCH_CONSOLE_FRAMES ?? 40);
 
 const peers = fileURLToPath(new URL('./consoles-peers.ts', import.meta.url));
 const children: ChildProcess[] = [];
 
-/** Starts a child and waits for the one JSON line it prints when ready. */
-function startChild<T>(cmd: string, args: string[]): Promise<T> {
+/** Starts a child and waits for the one JSON line it prints when ready (its pid added). */
+function startChild<T>(cmd: string, args: string[]): Promise<T & { pid: number }> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -46,10 +48,29 @@ function startChild<T>(cmd: string, args: string[]): Promise<T> {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)) as T);
+      if (nl >= 0) resolve({ ...(JSON.parse(out.slice(0, nl)) as T), pid: child.pid! });
     });
     child.once('exit', (code) => reject(new Error(`${cmd} ${args[0] ?? ''} exited (${code}) before it was ready`)));
   });
+}
+
+/** CPU time (ms) used so far by a process and all its descendants (websockify forks per client). */
+function cpuMs(pid: number): number {
+  let ticks = 0;
+  const walk = (p: number): void => {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean)) walk(Number(c));
+      }
+    } catch {
+      /* gone meanwhile */
+    }
+  };
+  walk(pid);
+  return (ticks * 1000) / 100;
 }
 
 function freePort(): Promise<number> {
@@ -79,12 +100,12 @@ async function waitListening(port: number, timeoutMs = 10_000): Promise<void> {
 }
 
 /** websockify from Debian, relaying a port of ours to a target; serves `web` as its static files. */
-async function websockify(target: number, web: string): Promise<number> {
+async function websockify(target: number, web: string): Promise<{ port: number; pid: number }> {
   const port = await freePort();
   const child = spawn('websockify', ['--web', web, `127.0.0.1:${port}`, `127.0.0.1:${target}`], { stdio: 'ignore' });
   children.push(child);
   await waitListening(port);
-  return port;
+  return { port, pid: child.pid! };
 }
 
 function openWs(url: string, origin: string): Promise<WebSocket> {
@@ -188,41 +209,59 @@ export async function run(): Promise<void> {
     const wsfySource = await websockify(src.source, dir);
     const wsfyEcho = await websockify(src.echo, dir);
 
-    // Throughput: the same client, the same sizes, rounds interleaved.
+    // Throughput: the same client, the same sizes, rounds interleaved. Both relays warm up first
+    // (ours has a JIT to warm; websockify forks a process per client).
     const tOurs: number[] = [];
     const tPeer: number[] = [];
+    const tCpu = { ours: 0, peer: 0 };
     {
       const a = await openWs(ourUrl(SYNTH_SOURCE), ours.origin);
-      const b = await openWs(`ws://127.0.0.1:${wsfySource}/`, `http://127.0.0.1:${wsfySource}`);
-      await throughput(a, 32 << 20);
-      await throughput(b, 32 << 20);
+      const b = await openWs(`ws://127.0.0.1:${wsfySource.port}/`, `http://127.0.0.1:${wsfySource.port}`);
+      for (let i = 0; i < 2; i++) {
+        await throughput(a, 64 << 20);
+        await throughput(b, 64 << 20);
+      }
       for (let i = 0; i < ROUNDS; i++) {
-        tOurs.push(await throughput(a, BYTES_PER_ROUND));
-        tPeer.push(await throughput(b, BYTES_PER_ROUND));
+        // Alternate which goes first.
+        for (const which of i % 2 ? (['ours', 'peer'] as const) : (['peer', 'ours'] as const)) {
+          const pid = which === 'ours' ? ours.pid : wsfySource.pid;
+          const c0 = cpuMs(pid);
+          const mbs = await throughput(which === 'ours' ? a : b, BYTES_PER_ROUND);
+          tCpu[which] += cpuMs(pid) - c0;
+          (which === 'ours' ? tOurs : tPeer).push(mbs);
+        }
       }
       a.close();
       b.close();
     }
+    const gb = (ROUNDS * BYTES_PER_ROUND) / 1e9;
     report('console_throughput_mb_s', median(tOurs), 'MB/s');
     report('console_throughput_websockify_mb_s', median(tPeer), 'MB/s');
     report('console_throughput_ratio_vs_websockify', median(tOurs) / median(tPeer), 'x');
+    report('console_relay_cpu_ms_per_gb', tCpu.ours / gb, 'ms');
+    report('console_relay_cpu_websockify_ms_per_gb', tCpu.peer / gb, 'ms');
 
     // Added latency: small round trips through each relay and over direct TCP, interleaved.
     const lOurs: number[] = [];
     const lPeer: number[] = [];
     const lDirect: number[] = [];
+    const lCpu = { ours: 0, peer: 0 };
     {
       const a = await openWs(ourUrl(SYNTH_ECHO), ours.origin);
-      const b = await openWs(`ws://127.0.0.1:${wsfyEcho}/`, `http://127.0.0.1:${wsfyEcho}`);
+      const b = await openWs(`ws://127.0.0.1:${wsfyEcho.port}/`, `http://127.0.0.1:${wsfyEcho.port}`);
       const direct = connect(src.echo, '127.0.0.1');
       direct.setNoDelay(true);
       await new Promise((r) => direct.once('connect', r));
-      await wsRoundTrips(a, 100);
-      await wsRoundTrips(b, 100);
-      await tcpRoundTrips(direct, 100);
-      for (let i = 0; i < ROUNDS; i++) {
-        lOurs.push(...(await wsRoundTrips(a, RTT_PER_ROUND)));
-        lPeer.push(...(await wsRoundTrips(b, RTT_PER_ROUND)));
+      await wsRoundTrips(a, 2000);
+      await wsRoundTrips(b, 2000);
+      await tcpRoundTrips(direct, 2000);
+      for (let i = 0; i < RTT_ROUNDS; i++) {
+        for (const which of i % 2 ? (['ours', 'peer'] as const) : (['peer', 'ours'] as const)) {
+          const pid = which === 'ours' ? ours.pid : wsfyEcho.pid;
+          const c0 = cpuMs(pid);
+          (which === 'ours' ? lOurs : lPeer).push(...(await wsRoundTrips(which === 'ours' ? a : b, RTT_PER_ROUND)));
+          lCpu[which] += cpuMs(pid) - c0;
+        }
         lDirect.push(...(await tcpRoundTrips(direct, RTT_PER_ROUND)));
       }
       a.close();
@@ -236,12 +275,15 @@ export async function run(): Promise<void> {
     report('console_added_latency_websockify_ms', addedPeer, 'ms');
     report('console_added_latency_ratio_vs_websockify', addedOurs / addedPeer, 'x');
     report('console_rtt_direct_tcp_p50_ms', base, 'ms');
+    const trips = RTT_ROUNDS * RTT_PER_ROUND;
+    report('console_relay_cpu_us_per_round_trip', (1000 * lCpu.ours) / trips, 'us');
+    report('console_relay_cpu_websockify_us_per_round_trip', (1000 * lCpu.peer) / trips, 'us');
 
     // Request → first frame drawn by noVNC, same guest both ways, interleaved.
     await rig.waitForBoot(guest);
     const xml = await rig.virsh('dumpxml', guest.uuid);
     const vncPort = Number(/<graphics type='vnc' port='(\d+)'/.exec(xml)?.[1]);
-    const wsfyGuest = await websockify(vncPort, dir);
+    const wsfyGuest = (await websockify(vncPort, dir)).port;
     browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
     const pageOurs = await browser.newPage();
     await pageOurs.goto(`${ours.origin}/`);

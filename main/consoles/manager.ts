@@ -12,7 +12,15 @@ import type { ConsoleKind, ConsoleState, GuestInfo, GuestRef } from '../app/shar
 import { ApiError, toApiError } from '../hosts/api-error.js';
 import type { Host } from '../hosts/host.js';
 import type { HostManager } from '../hosts/manager.js';
-import { ConsoleError, openVncChannel } from './endpoint.js';
+import { ConsoleError, openVncChannel, type ChannelReader } from './endpoint.js';
+
+export interface OpenOptions {
+  /**
+   * For a screen channel that is a plain socket: read into the reader's buffers instead of
+   * emitting 'data' (see ChannelReader, readsIntoReader). Ignored by other channels.
+   */
+  reader?: ChannelReader;
+}
 
 const ACTIVE = new Set(['running', 'paused', 'blocked', 'shutdown', 'pmsuspended']);
 
@@ -74,7 +82,7 @@ export class ConsoleManager {
    * Opens a console channel. Fails with an ApiError, before anything connects, for an unknown
    * guest, one that is not running, or one without that kind of console.
    */
-  async open(ref: GuestRef, kind: ConsoleKind): Promise<Duplex> {
+  async open(ref: GuestRef, kind: ConsoleKind, opts: OpenOptions = {}): Promise<Duplex> {
     const { host, info } = this.guest(ref);
     const where = { host: ref.host, guest: info.name };
     if (kind === 'vnc' && !info.hasVnc) throw new ApiError('unsupported', `${info.name} has no graphical display; use its serial console`, where);
@@ -86,7 +94,7 @@ export class ConsoleManager {
     this.update(ref, kind);
     let stream: Duplex;
     try {
-      stream = kind === 'vnc' ? await this.openVnc(host, ref) : await this.openSerial(host, ref);
+      stream = kind === 'vnc' ? await this.openVnc(host, ref, opts.reader) : await this.openSerial(host, ref);
     } catch (e) {
       const err = e instanceof ConsoleError ? new ApiError(e.code === 'unavailable' ? 'unsupported' : 'host-unavailable', `${info.name}'s console: ${e.message}`, where) : toApiError(e, { ...where, action: `open the console of ${info.name}` });
       tally.connecting--;
@@ -152,12 +160,12 @@ export class ConsoleManager {
     this.report({ host: ref.host, uuid: ref.uuid, kind, status, ...(status === 'disconnected' && reason ? { reason } : {}) });
   }
 
-  private async openVnc(host: Host, ref: GuestRef): Promise<Duplex> {
+  private async openVnc(host: Host, ref: GuestRef, reader?: ChannelReader): Promise<Duplex> {
     const ep = await host.vncEndpoint(ref.uuid);
     if (!ep) throw new ConsoleError('the display is not listening yet', 'unreachable');
     const client = host.libvirt();
     const remote = client.uri.transport === 'tls' || client.uri.transport === 'tcp' ? client.uri.host : undefined;
-    return openVncChannel(ep, { ...(client.sshLink ? { ssh: client.sshLink } : {}), ...(remote ? { remoteHost: remote } : {}) });
+    return openVncChannel(ep, { ...(client.sshLink ? { ssh: client.sshLink } : {}), ...(remote ? { remoteHost: remote } : {}) }, undefined, reader);
   }
 
   private async openSerial(host: Host, ref: GuestRef): Promise<LibvirtStream> {

@@ -13,7 +13,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../app/api.js';
 import type { ApiErrorShape } from '../app/shared/contract.js';
+import { readsIntoReader, type ChannelReader } from '../consoles/endpoint.js';
 import type { ConsoleManager } from '../consoles/manager.js';
+import { consoleRequest, describeIssues } from '../app/schemas.js';
 import { ApiError } from '../hosts/api-error.js';
 import { isLoopback } from './args.js';
 import { serveStatic } from './static.js';
@@ -45,12 +47,13 @@ export const CONSOLE_MAX_PAYLOAD = 4 << 20;
 /** A client that lets this much pile up unread is too slow; it is dropped rather than buffered for. */
 const API_MAX_BUFFERED = 16 << 20;
 /**
- * Console bytes handed to a browser's socket and not yet taken by the kernel: above the high mark
- * the guest's side is paused (QEMU then waits), below the low mark it flows again. Big enough to
- * keep a fast link busy, small enough that a browser that stops reading costs almost nothing.
+ * Console bytes handed to a browser's socket and not yet taken by the kernel: above this the
+ * guest's side is paused (QEMU then waits) until the socket has drained. Big enough to keep a
+ * fast link busy, small enough that a browser that stops reading costs almost nothing.
  */
 export const RELAY_HIGH_WATER = 1 << 20;
-const RELAY_LOW_WATER = 256 << 10;
+/** The size of one read from a guest's display: what Node reads at once from a socket. */
+const READ_CHUNK = 64 << 10;
 /** A refused handshake's socket is closed after its answer, or after this long at the latest. */
 const REFUSE_LINGER_MS = 5_000;
 
@@ -144,12 +147,14 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
           handleApi(o.app, ws);
         });
       } else if (url.pathname === '/console') {
-        const session = o.app.session();
+        const request = consoleRequest.safeParse({ host: url.searchParams.get('host'), uuid: url.searchParams.get('uuid'), kind: url.searchParams.get('kind') });
+        if (!request.success) return refuse(socket, 400, { code: 'invalid-input', message: `Bad console request: ${describeIssues(request.error)}` });
+        const { host, uuid, kind } = request.data;
+        const reader = new RelayReader();
         let upstream: Duplex;
         try {
-          upstream = await session.openConsole({ host: url.searchParams.get('host'), uuid: url.searchParams.get('uuid') }, url.searchParams.get('kind'));
+          upstream = await o.app.consoles.open({ host, uuid }, kind, { reader });
         } catch (e) {
-          session.close();
           const err = e instanceof ApiError ? e : new ApiError('internal', String(e));
           return refuse(socket, STATUS_FOR[err.code] ?? 500, err.toJSON());
         }
@@ -160,12 +165,11 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
           consoleWss.handleUpgrade(req, socket, head, (ws) => {
             taken = true;
             socket.off('error', swallow);
-            relayConsole(ws, upstream, o.app.consoles, () => session.close());
+            relayConsole(ws, socket, upstream, readsIntoReader(upstream) ? reader : undefined, o.app.consoles);
           });
         }
         if (!taken) {
           o.app.consoles.closeChannel(upstream, 'the browser went away before the console opened');
-          session.close();
           socket.destroy();
         }
       } else {
@@ -249,43 +253,81 @@ function handleApi(app: App, ws: WebSocket): void {
 }
 
 /**
- * A console channel: browser WebSocket ↔ console bytes. Each chunk from the guest goes out as
- * one binary message, as it came (no re-chunking, no copy); while more than RELAY_HIGH_WATER bytes
- * wait for the browser's socket, the guest's side is paused. The browser's messages go to the
- * guest, and a guest that does not keep up pauses the browser's socket. When either side ends,
- * the other is closed: the browser gets a close frame that says why (1000, or 1011 on an error).
+ * Reads a socket channel into one reused buffer (see ChannelReader): each read goes out to the
+ * browser at once, and the buffer is used again unless the browser's socket still holds it (a
+ * write the kernel has not taken yet); only then does a new one take its place. Until the
+ * WebSocket is ready, a read is copied aside and the channel paused.
  */
-function relayConsole(ws: WebSocket, upstream: Duplex, consoles: ConsoleManager, done: () => void): void {
-  let inFlight = 0;
-  let paused = false;
-  const resumeIfDrained = (): void => {
-    if (paused && inFlight <= RELAY_LOW_WATER && !upstream.destroyed) {
-      paused = false;
-      upstream.resume();
-    }
-  };
-  upstream.on('data', (chunk: Buffer) => {
-    if (ws.readyState !== ws.OPEN) return;
-    const n = chunk.length;
-    inFlight += n;
-    ws.send(chunk, { binary: true }, () => {
-      inFlight -= n;
-      resumeIfDrained();
-    });
-    if (inFlight > RELAY_HIGH_WATER && !paused) {
-      paused = true;
-      upstream.pause();
-    }
-  });
+class RelayReader implements ChannelReader {
+  private buf = Buffer.allocUnsafeSlow(READ_CHUNK);
+  private early: Buffer[] = [];
+  private out: ((bytes: Buffer) => boolean) | undefined;
 
-  let waitingDrain = false;
+  buffer = (): Uint8Array => this.buf;
+
+  take = (bytes: Buffer): boolean => {
+    if (this.out) return this.out(bytes);
+    this.early.push(Buffer.from(bytes));
+    return false;
+  };
+
+  /** From now on reads go to `out`; what came before goes first. */
+  attach(out: (bytes: Buffer) => boolean): void {
+    for (const b of this.early.splice(0)) out(b);
+    this.out = out;
+  }
+
+  /** The buffer is still held by a pending write: the next reads go into a new one. */
+  renew(): void {
+    this.buf = Buffer.allocUnsafeSlow(READ_CHUNK);
+  }
+}
+
+/**
+ * A console channel: browser WebSocket ↔ console bytes. Each read from the guest goes out as one
+ * binary message, as it came (no re-chunking, no copy); while more than RELAY_HIGH_WATER bytes
+ * wait in the browser's socket, the guest's side is paused until that socket drains. The
+ * browser's messages go to the guest, and a guest that does not keep up pauses the browser's
+ * socket. When either side ends, the other is closed: the browser gets a close frame that says
+ * why (1000, or 1011 on an error).
+ */
+function relayConsole(ws: WebSocket, socket: Duplex, upstream: Duplex, reader: RelayReader | undefined, consoles: ConsoleManager): void {
+  let waitingForDrain = false;
+  const onDrain = (): void => {
+    waitingForDrain = false;
+    if (!upstream.destroyed) upstream.resume();
+  };
+  /** Sends one read on; false when the guest's side must pause. */
+  const forward = (bytes: Buffer, reused: boolean): boolean => {
+    if (ws.readyState !== ws.OPEN) return false;
+    ws.send(bytes, { binary: true });
+    const queued = ws.bufferedAmount;
+    if (queued === 0) return true;
+    if (reused) reader!.renew();
+    if (queued <= RELAY_HIGH_WATER) return true;
+    if (!waitingForDrain) {
+      waitingForDrain = true;
+      socket.once('drain', onDrain);
+    }
+    return false;
+  };
+  if (reader) {
+    reader.attach((bytes) => forward(bytes, true));
+    upstream.resume();
+  } else {
+    upstream.on('data', (chunk: Buffer) => {
+      if (!forward(chunk, false)) upstream.pause();
+    });
+  }
+
+  let waitingForUpstream = false;
   ws.on('message', (data: Buffer) => {
     if (upstream.destroyed || upstream.writableEnded) return;
-    if (!upstream.write(data) && !waitingDrain) {
-      waitingDrain = true;
+    if (!upstream.write(data) && !waitingForUpstream) {
+      waitingForUpstream = true;
       ws.pause();
       upstream.once('drain', () => {
-        waitingDrain = false;
+        waitingForUpstream = false;
         ws.resume();
       });
     }
@@ -294,6 +336,7 @@ function relayConsole(ws: WebSocket, upstream: Duplex, consoles: ConsoleManager,
   // The reason is kept by the console manager; the error itself needs no more handling here.
   upstream.on('error', () => undefined);
   upstream.once('close', () => {
+    socket.off('drain', onDrain);
     if (ws.readyState === ws.OPEN) {
       const why = consoles.reasonOf(upstream) ?? 'the console closed';
       ws.close(upstream.errored ? 1011 : 1000, closeReason(why));
@@ -301,9 +344,6 @@ function relayConsole(ws: WebSocket, upstream: Duplex, consoles: ConsoleManager,
       ws.terminate();
     }
   });
-  ws.once('close', () => {
-    consoles.closeChannel(upstream, 'the viewer closed the console');
-    done();
-  });
+  ws.once('close', () => consoles.closeChannel(upstream, 'the viewer closed the console'));
   ws.on('error', () => ws.terminate());
 }

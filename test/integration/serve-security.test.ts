@@ -12,6 +12,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
+import { openVncChannel, type ChannelReader } from '../../main/consoles/endpoint.js';
 import { RELAY_HIGH_WATER } from '../../main/serve/server.js';
 import { TestRig, type TestGuest } from '../rig/guests.js';
 import {
@@ -73,9 +74,13 @@ async function apiClient(s: Served): Promise<{ ws: WebSocket; messages: unknown[
   };
 }
 
+/** The byte a fast source sends at stream offset `p`: a pattern that shows any reordering or reuse. */
+const patternAt = (p: number): number => (p % (1 << 20)) % 251;
+
 /** A TCP source that writes as fast as the other side takes it; counts what it wrote. */
 function fastSource(): Promise<{ server: Server; port: number; written: () => number; sockets: Socket[] }> {
-  const chunk = Buffer.alloc(1 << 20, 0x5a);
+  const chunk = Buffer.alloc(1 << 20);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = patternAt(i);
   let written = 0;
   const sockets: Socket[] = [];
   const server = createServer((sock) => {
@@ -130,7 +135,7 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
   let s: Served;
   let g: TestGuest;
   /** Routes console requests for FAKE to a stream the test chooses. */
-  let fake: (() => Promise<Duplex>) | undefined;
+  let fake: ((reader?: ChannelReader) => Promise<Duplex>) | undefined;
 
   before(async () => {
     rig = await TestRig.start();
@@ -138,7 +143,7 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
     s = await serve();
     await waitModel(s, g, 'running');
     const real = s.app.consoles.open.bind(s.app.consoles);
-    s.app.consoles.open = (ref, kind) => (ref.uuid === FAKE && fake ? fake() : real(ref, kind));
+    s.app.consoles.open = (ref, kind, opts) => (ref.uuid === FAKE && fake ? fake(opts?.reader) : real(ref, kind, opts));
   });
 
   after(async () => {
@@ -302,33 +307,44 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
     await closeWs(ws);
   });
 
-  it('pauses the guest side while a browser does not read its console: memory stays bounded', async () => {
-    const src = await fastSource();
-    fake = async () => {
-      const sock = connect(src.port, '127.0.0.1');
-      await new Promise((r) => sock.once('connect', r));
-      return sock;
-    };
-    try {
-      const before = mem();
-      const { ws, reader } = await openWs(consoleUrl(s.shell, { uuid: FAKE }), { origin: s.shell.origin });
-      reader.discard = true;
-      ws.pause(); // the browser stops reading: everything stays in the kernel's buffers
-      const stalled = await plateau('the fast source', src.written);
-      const grown = mem() - before;
-      // Kernel socket buffers hold some megabytes on each hop; the relay itself at most its window.
-      assert.ok(stalled < 256 << 20, `the source stalled after ${stalled >> 20} MiB`);
-      assert.ok(grown < 6 * RELAY_HIGH_WATER + (16 << 20), `memory grew by ${grown >> 20} MiB`);
-      // When the browser reads again, the flow resumes.
-      ws.resume();
-      await waitFor('the flow to resume', () => src.written() > stalled + (64 << 20) && reader.received > stalled, 30_000);
-      await closeWs(ws);
-    } finally {
-      fake = undefined;
-      for (const sock of src.sockets) sock.destroy();
-      src.server.close();
-    }
-  });
+  for (const how of ['reads into one reused buffer', "emits 'data'"] as const) {
+    it(`pauses the guest side while a browser does not read its console (a channel that ${how}): memory stays bounded`, async () => {
+      const src = await fastSource();
+      fake = async (reader) => {
+        if (how === 'reads into one reused buffer') return openVncChannel({ kind: 'tcp', host: '127.0.0.1', port: src.port }, {}, 10_000, reader);
+        const sock = connect(src.port, '127.0.0.1');
+        await new Promise((r) => sock.once('connect', r));
+        return sock;
+      };
+      try {
+        const before = mem();
+        const { ws, reader } = await openWs(consoleUrl(s.shell, { uuid: FAKE }), { origin: s.shell.origin });
+        reader.discard = true;
+        ws.pause(); // the browser stops reading: everything stays in the kernel's buffers
+        const stalled = await plateau('the fast source', src.written);
+        const grown = mem() - before;
+        // Kernel socket buffers hold some megabytes on each hop; the relay itself at most its window.
+        assert.ok(stalled < 256 << 20, `the source stalled after ${stalled >> 20} MiB`);
+        assert.ok(grown < 6 * RELAY_HIGH_WATER + (16 << 20), `memory grew by ${grown >> 20} MiB`);
+        // When the browser reads again, the flow resumes, and every byte is the source's, in order.
+        let corrupt = 0;
+        let offset = reader.received;
+        ws.on('message', (d: Buffer) => {
+          for (let i = 0; i < d.length; i += 97) if (d[i] !== patternAt(offset + i)) corrupt++;
+          if (d[d.length - 1] !== patternAt(offset + d.length - 1)) corrupt++;
+          offset += d.length;
+        });
+        ws.resume();
+        await waitFor('the flow to resume', () => src.written() > stalled + (64 << 20) && reader.received > stalled, 30_000);
+        assert.equal(corrupt, 0);
+        await closeWs(ws);
+      } finally {
+        fake = undefined;
+        for (const sock of src.sockets) sock.destroy();
+        src.server.close();
+      }
+    });
+  }
 
   it('pauses a browser that floods a console the guest does not drain: memory stays bounded', async () => {
     const sink = await deafSink();
