@@ -32,11 +32,14 @@ for m in evdev button virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy
 done
 name=$(sed -n 's/.*vsname=\\([^ ]*\\).*/\\1/p' /proc/cmdline | base64 -d)
 # The ACPI power button arrives as a key on its own input device: any event from it powers off.
+# The watcher opens the device before the banner is printed, so a press right after boot counts.
 for d in /sys/class/input/event*; do
   if grep -q 'Power Button' "$d/device/name" 2>/dev/null; then
-    ( head -c 1 "/dev/input/\${d##*/}" >/dev/null && echo 'power button: powering off' >/dev/ttyS0 && poweroff -f ) &
+    button=1
+    ( exec 3<"/dev/input/\${d##*/}"; : > /tmp/power-button-ready; head -c 1 <&3 >/dev/null && echo 'power button: powering off' >/dev/ttyS0 && poweroff -f ) &
   fi
 done
+[ -n "$button" ] && while [ ! -e /tmp/power-button-ready ]; do usleep 10000; done
 echo "virtswitch test guest: $name" > /dev/tty1
 echo "virtswitch test guest: $name" > /dev/ttyS0
 setsid sh -c 'exec sh </dev/tty1 >/dev/tty1 2>&1' &
