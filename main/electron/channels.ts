@@ -1,11 +1,9 @@
 /**
  * What the main process and the preload say to each other: the IPC channel names and the shape
  * of the API the preload exposes to the page. Pure types and constants, bundled into both the
- * main process and the (sandboxed) preload. The page's half of this contract is restated in
- * renderer/src/bridge/electron.ts, which may import nothing from main/electron; a unit test
- * checks that the two agree.
+ * main process and the (sandboxed) preload. The page-facing half lives in main/app/shared/desktop-api.ts,
+ * which the renderer shares.
  */
-import type { ApiErrorShape, AppEvent, AppState, ConsoleKind, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from '../app/shared/contract.js';
 
 /** Every channel carries the app's prefix, so a stray channel name can never be one of ours. */
 export const CHANNELS = {
@@ -31,34 +29,4 @@ export const CHANNELS = {
   consolePort: 'virtswitch:console-port',
 } as const;
 
-/** How a request ends: the result, or the API's error in its wire shape (IPC would drop its fields). */
-export type Outcome<T> = { ok: true; result: T } | { ok: false; error: ApiErrorShape };
-
-/** What arrives on the `app` channel. */
-export type AppMessage = { type: 'state'; state: AppState } | { type: 'event'; event: AppEvent };
-
-/** What the preload posts to the page (window.postMessage) along with a console's port. */
-export interface ConsolePortMessage {
-  virtswitch: 'console-port';
-  id: string;
-}
-
-/** The name under which the preload exposes the DesktopApi on the page's window. */
-export const DESKTOP_API_NAME = 'virtswitchDesktop';
-
-/**
- * The preload's API, exposed to the page through contextBridge: named methods that each do one
- * thing, never raw IPC, and callbacks that receive data only (never an IPC event object).
- */
-export interface DesktopApi {
-  invoke(command: string, params: unknown): Promise<Outcome<unknown>>;
-  /** Calls back with the state, then with every event. Returns an unsubscribe. */
-  subscribe(listener: (message: AppMessage) => void): () => void;
-  /** Asks for a console; its port comes to the page as a window message carrying `id`. */
-  openConsole(id: string, ref: GuestRef, kind: ConsoleKind): Promise<Outcome<null>>;
-  launchOptions(): Promise<LaunchOptions>;
-  onHotkey(listener: (action: HotkeyAction) => void): () => void;
-  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
-  setActiveGuest(ref: GuestRef | null, consoleFocused: boolean): void;
-  captureHotkeys(on: boolean): void;
-}
+export { DESKTOP_API_NAME, type AppMessage, type ConsolePortMessage, type DesktopApi, type Outcome } from '../app/shared/desktop-api.js';

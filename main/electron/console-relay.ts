@@ -11,14 +11,16 @@
  */
 import type { Duplex } from 'node:stream';
 
-export type ConsoleControl = { t: 'ack'; n: number } | { t: 'close'; code: number; reason: string };
+import { CONSOLE_SEND_WINDOW, type ConsoleControl } from '../app/shared/desktop-api.js';
+
+export type { ConsoleControl };
 
 /** Above this many unacknowledged bytes sent to the page, the guest's side is paused… */
 export const RELAY_HIGH_WATER = 1 << 20;
 /** …and below this it flows again. */
 export const RELAY_LOW_WATER = 256 << 10;
 /** The most the page may have sent and not yet had acknowledged; it queues the rest itself. */
-export const PAGE_SEND_WINDOW = 1 << 20;
+export const PAGE_SEND_WINDOW = CONSOLE_SEND_WINDOW;
 /** A page that overruns its window by this much is not our page: the channel is closed. */
 const OVERRUN_SLACK = 64 << 10;
 /** After saying `close`, how long to wait for the page to close its end before closing ours. */

@@ -3,7 +3,7 @@
  * keyboard, video and mouse; a hotkey hands them to another at once, because every running
  * guest's console is already connected, held back in the background.
  */
-import { guestKey, parseGuestKey, type Bridge, type GuestAction, type GuestInfo, type HotkeyAction, type MenuCommand, type Scaling } from '../../main/app/shared/contract.js';
+import { guestKey, parseGuestKey, type Bridge, type CommandName, type GuestAction, type GuestInfo, type HotkeyAction, type MenuCommand, type Scaling } from '../../main/app/shared/contract.js';
 import { ConsolePool } from './consoles/pool.js';
 import type { VncConsole } from './consoles/vnc-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
@@ -20,6 +20,18 @@ import { resourcesDialog, settingsDialog, snapshotsPanel, takeSnapshotDialog, ty
 import { SerialView } from './ui/serial.js';
 import { Stage, type Tool } from './ui/stage.js';
 import { Strip } from './ui/strip.js';
+
+/** The command behind each action that needs nothing but the guest. */
+const ACTION_COMMANDS = {
+  start: 'guest.start',
+  shutdown: 'guest.shutdown',
+  reboot: 'guest.reboot',
+  reset: 'guest.reset',
+  poweroff: 'guest.poweroff',
+  pause: 'guest.pause',
+  resume: 'guest.resume',
+  save: 'guest.save',
+} as const satisfies Record<Exclude<GuestAction, 'snapshot' | 'delete'>, CommandName>;
 
 /** How often a background console catches up once, in turn, for its thumbnail. */
 const BACKGROUND_REFRESH_MS = 3000;
@@ -236,30 +248,13 @@ export class VirtSwitch {
     const ref = { host: g.host, uuid: g.uuid };
     const ask = CONFIRM[action];
     if (ask && !(await confirm(ask.question(g.name), ask.detail, ask.yes))) return;
+    if (action === 'snapshot') {
+      takeSnapshotDialog(this.bridge, g, (e) => this.fail(e, `Couldn't take the snapshot`));
+      return;
+    }
     try {
-      switch (action) {
-        case 'start':
-          return await this.bridge.invoke('guest.start', ref).then(() => undefined);
-        case 'shutdown':
-          return await this.bridge.invoke('guest.shutdown', ref).then(() => undefined);
-        case 'reboot':
-          return await this.bridge.invoke('guest.reboot', ref).then(() => undefined);
-        case 'reset':
-          return await this.bridge.invoke('guest.reset', ref).then(() => undefined);
-        case 'poweroff':
-          return await this.bridge.invoke('guest.poweroff', ref).then(() => undefined);
-        case 'pause':
-          return await this.bridge.invoke('guest.pause', ref).then(() => undefined);
-        case 'resume':
-          return await this.bridge.invoke('guest.resume', ref).then(() => undefined);
-        case 'save':
-          return await this.bridge.invoke('guest.save', ref).then(() => undefined);
-        case 'delete':
-          return await this.bridge.invoke('guest.delete', { ...ref, force: true }).then(() => undefined);
-        case 'snapshot':
-          takeSnapshotDialog(this.bridge, g, (e) => this.fail(e, `Couldn't take the snapshot`));
-          return;
-      }
+      // Deleting from here powers a running guest off first: the confirmation said so.
+      await (action === 'delete' ? this.bridge.invoke('guest.delete', { ...ref, force: true }) : this.bridge.invoke(ACTION_COMMANDS[action], ref));
     } catch (e) {
       this.fail(e, `${ACTION_LABELS[action]} failed`);
     } finally {

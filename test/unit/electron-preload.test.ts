@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS, type AppState, type HotkeyAction, type MenuCommand } from '../../main/app/shared/contract.js';
-import { CHANNELS, DESKTOP_API_NAME as MAIN_API_NAME, type AppMessage, type ConsolePortMessage, type DesktopApi as MainDesktopApi } from '../../main/electron/channels.js';
+import { CHANNELS, DESKTOP_API_NAME as MAIN_API_NAME, type AppMessage, type ConsolePortMessage } from '../../main/electron/channels.js';
 import { PAGE_SEND_WINDOW } from '../../main/electron/console-relay.js';
 import { createDesktopApi, type IpcRendererLike } from '../../main/electron/preload-api.js';
 import type {
@@ -22,11 +22,6 @@ import {
 } from '../../renderer/src/bridge/electron.js';
 import { fakePortPair, settle } from './electron-fakes.js';
 
-// The page restates the preload's API (it may not import main/electron): both directions must fit.
-const _pageFitsMain: PageDesktopApi = {} as MainDesktopApi;
-const _mainFitsPage: MainDesktopApi = {} as PageDesktopApi;
-void _pageFitsMain;
-void _mainFitsPage;
 
 const UUID = '6f1c7a52-3a3e-4f5e-9d55-1b2a3c4d5e6f';
 const HOST = 'qemu:///system';

@@ -16,18 +16,9 @@ import type {
   GuestRef,
   LaunchOptions,
 } from '../../../main/app/shared/contract.js';
+import { BridgeError } from '../../../main/app/shared/bridge-error.js';
 
-export class BridgeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly host?: string,
-    readonly guest?: string,
-  ) {
-    super(message);
-    this.name = 'BridgeError';
-  }
-}
+export { BridgeError };
 
 const TOKEN_KEY = 'virtswitch.token';
 
@@ -82,7 +73,7 @@ export class BrowserBridge implements Bridge {
     };
     ws.onmessage = (ev) => this.onMessage(String(ev.data));
     ws.onclose = (ev) => {
-      for (const p of this.pending.values()) p.reject(new BridgeError('host-unavailable', 'Lost the connection to virtswitch'));
+      for (const p of this.pending.values()) p.reject(new BridgeError({ code: 'host-unavailable', message: 'Lost the connection to virtswitch' }));
       this.pending.clear();
       this.onConnectionChange?.(false, ev.code === 1006 ? 'virtswitch is not reachable' : ev.reason || `closed (${ev.code})`);
       // The server may be restarting: keep trying, a little slower each time.
@@ -107,7 +98,7 @@ export class BrowserBridge implements Bridge {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
-      if (msg.error) p.reject(new BridgeError(msg.error.code, msg.error.message, msg.error.host, msg.error.guest));
+      if (msg.error) p.reject(new BridgeError(msg.error));
       else p.resolve(msg.result);
     }
   }

@@ -4,12 +4,10 @@
  * IPC methods, and each console over a MessagePort of its own that the preload hands to this
  * page with window.postMessage. No network at all: the page's CSP has connect-src 'none'.
  *
- * The types and the console wire below restate main/electron/channels.ts and
- * main/electron/console-relay.ts (the renderer may import nothing from main/electron); a unit
- * test checks that the two sides agree.
+ * The preload's API and the console wire are main/app/shared/desktop-api.ts, shared with the
+ * main process and the preload.
  */
 import type {
-  ApiErrorShape,
   AppEvent,
   AppState,
   Bridge,
@@ -23,45 +21,18 @@ import type {
   LaunchOptions,
   MenuCommand,
 } from '../../../main/app/shared/contract.js';
+import { BridgeError } from '../../../main/app/shared/bridge-error.js';
+import { CONSOLE_SEND_WINDOW, DESKTOP_API_NAME, type AppMessage, type ConsoleControl, type DesktopApi, type Outcome } from '../../../main/app/shared/desktop-api.js';
 
-type Outcome<T> = { ok: true; result: T } | { ok: false; error: ApiErrorShape };
-type AppMessage = { type: 'state'; state: AppState } | { type: 'event'; event: AppEvent };
+export { DESKTOP_API_NAME, type DesktopApi };
 
-/** What the preload exposes (main/electron/channels.ts has the original). */
-export interface DesktopApi {
-  invoke(command: string, params: unknown): Promise<Outcome<unknown>>;
-  subscribe(listener: (message: AppMessage) => void): () => void;
-  openConsole(id: string, ref: GuestRef, kind: ConsoleKind): Promise<Outcome<null>>;
-  launchOptions(): Promise<LaunchOptions>;
-  onHotkey(listener: (action: HotkeyAction) => void): () => void;
-  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
-  setActiveGuest(ref: GuestRef | null, consoleFocused: boolean): void;
-  captureHotkeys(on: boolean): void;
-}
-
-export const DESKTOP_API_NAME = 'virtswitchDesktop';
-
-/** A failed command: the API's code and sentence (and where), as the browser bridge reports them. */
-export class ElectronBridgeError extends Error {
-  readonly code: string;
-  readonly host?: string;
-  readonly guest?: string;
-
-  constructor(shape: ApiErrorShape) {
-    super(shape.message);
-    this.name = 'BridgeError';
-    this.code = shape.code;
-    if (shape.host !== undefined) this.host = shape.host;
-    if (shape.guest !== undefined) this.guest = shape.guest;
-  }
-}
+/** A failed command (the browser bridge reports the same class). */
+export { BridgeError as ElectronBridgeError };
 
 // ---- One console over a MessagePort -------------------------------------------------------
 
-/** Control messages of the console wire; an ArrayBuffer is data. */
-type ConsoleControl = { t: 'ack'; n: number } | { t: 'close'; code: number; reason: string };
-/** The most this page sends before the main process acknowledges it (PAGE_SEND_WINDOW there). */
-export const CONSOLE_SEND_WINDOW = 1 << 20;
+/** The most this page sends before the main process acknowledges it. */
+export { CONSOLE_SEND_WINDOW };
 /** Received bytes are acknowledged once this many have been taken, or at the end of the task. */
 export const CONSOLE_ACK_EVERY = 64 << 10;
 
@@ -294,9 +265,9 @@ export class ElectronBridge implements Bridge {
     try {
       outcome = await this.desktop.invoke(command, params);
     } catch (e) {
-      throw new ElectronBridgeError({ code: 'internal', message: e instanceof Error ? e.message : String(e) });
+      throw new BridgeError({ code: 'internal', message: e instanceof Error ? e.message : String(e) });
     }
-    if (!outcome.ok) throw new ElectronBridgeError(outcome.error);
+    if (!outcome.ok) throw new BridgeError(outcome.error);
     return outcome.result as CommandResult<K>;
   }
 

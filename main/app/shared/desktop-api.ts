@@ -1,0 +1,44 @@
+/**
+ * The desktop shell's page-facing contract: what the Electron preload exposes to the page, and
+ * the console wire over MessagePorts. Pure types and constants, shared by the main process, the
+ * preload and the renderer, so each side states it once.
+ */
+import type { ApiErrorShape, AppEvent, AppState, ConsoleKind, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from './contract.js';
+
+/** How a request ends: the result, or the API's error in its wire shape (IPC would drop its fields). */
+export type Outcome<T> = { ok: true; result: T } | { ok: false; error: ApiErrorShape };
+
+/** What arrives on the `app` channel. */
+export type AppMessage = { type: 'state'; state: AppState } | { type: 'event'; event: AppEvent };
+
+/** What the preload posts to the page (window.postMessage) along with a console's port. */
+export interface ConsolePortMessage {
+  virtswitch: 'console-port';
+  id: string;
+}
+
+/** The name under which the preload exposes the DesktopApi on the page's window. */
+export const DESKTOP_API_NAME = 'virtswitchDesktop';
+
+/**
+ * The preload's API, exposed to the page through contextBridge: named methods that each do one
+ * thing, never raw IPC, and callbacks that receive data only (never an IPC event object).
+ */
+export interface DesktopApi {
+  invoke(command: string, params: unknown): Promise<Outcome<unknown>>;
+  /** Calls back with the state, then with every event. Returns an unsubscribe. */
+  subscribe(listener: (message: AppMessage) => void): () => void;
+  /** Asks for a console; its port comes to the page as a window message carrying `id`. */
+  openConsole(id: string, ref: GuestRef, kind: ConsoleKind): Promise<Outcome<null>>;
+  launchOptions(): Promise<LaunchOptions>;
+  onHotkey(listener: (action: HotkeyAction) => void): () => void;
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+  setActiveGuest(ref: GuestRef | null, consoleFocused: boolean): void;
+  captureHotkeys(on: boolean): void;
+}
+
+/** Control messages of the console wire over a MessagePort; an ArrayBuffer is data. */
+export type ConsoleControl = { t: 'ack'; n: number } | { t: 'close'; code: number; reason: string };
+
+/** The most the page may have sent and not yet had acknowledged; it queues the rest itself. */
+export const CONSOLE_SEND_WINDOW = 1 << 20;
