@@ -21,9 +21,19 @@ const built = spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status ?? 1);
 
 const bin = electronBinary();
-if (!bin) {
-  console.error('virtswitch: no Electron binary on this machine (fetch one with `npx install-electron` where downloads work); meanwhile run the app in a browser: npm run serve');
-  process.exit(1);
+if (bin) {
+  const child = spawn(bin, ['.', ...process.argv.slice(2)], { stdio: 'inherit' });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  console.error('virtswitch: no Electron binary on this machine (`npx install-electron` fetches one where downloads work), so here is the same app in the browser: npm run serve');
+  // The desktop-only flags mean nothing to the browser mode; the hosts to connect to do.
+  const args = process.argv.slice(2);
+  const serveArgs = [];
+  for (let i = 0; i < args.length; i++) {
+    if ((args[i] === '--connect' || args[i] === '-c') && args[i + 1]) serveArgs.push('--connect', args[++i]);
+    else if (args[i].startsWith('--connect=')) serveArgs.push(args[i]);
+  }
+  const child = spawn(process.execPath, ['dist/main/serve.cjs', ...serveArgs], { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
-const child = spawn(bin, ['.', ...process.argv.slice(2)], { stdio: 'inherit' });
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
