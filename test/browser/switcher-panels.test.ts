@@ -121,6 +121,22 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
     await r.page.waitForFunction((uuid) => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid !== uuid, a.uuid);
   });
 
+  it('works from the keyboard outside the console: focus a guest, P pauses, U resumes, Enter switches', async () => {
+    await r.page.focus(guestCard(b));
+    await r.page.keyboard.press('p');
+    await r.rig.waitForState(b, 'paused');
+    await r.page.waitForSelector(`${guestCard(b)}[data-state="paused"]`);
+    await r.page.focus(guestCard(b));
+    await r.page.keyboard.press('u');
+    await r.rig.waitForState(b, 'running');
+    await r.page.focus(guestCard(b));
+    await r.page.keyboard.press('Enter');
+    await waitActive(r.page, b);
+    // Every control has a name a screen reader can say.
+    const unnamed = await r.page.$$eval('button', (bs) => bs.filter((x) => !(x.getAttribute('aria-label') || x.textContent?.trim())).length);
+    assert.equal(unnamed, 0);
+  });
+
   it('follows the light theme when asked', async () => {
     await r.app.settings.update({ theme: 'light' });
     await r.page.waitForFunction(() => document.documentElement.dataset.resolvedTheme === 'light');

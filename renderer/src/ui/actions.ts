@@ -33,7 +33,7 @@ export const CONFIRM: Partial<Record<GuestAction, { question: (name: string) => 
   },
 };
 
-/** Keyboard shortcuts for actions, used while the console does not own the keyboard. */
+/** Keyboard shortcuts on a focused guest card (Delete deletes); the console never sees them. */
 export const ACTION_KEYS: Partial<Record<string, GuestAction>> = {
   s: 'start',
   d: 'shutdown',

@@ -6,7 +6,7 @@
 import { guestKey, type GuestAction, type GuestInfo, type HostInfo } from '../../../main/app/shared/contract.js';
 import { slots } from '../../../main/app/shared/order.js';
 import type { Store } from '../state/store.js';
-import { actionsFor, ACTION_LABELS } from './actions.js';
+import { actionsFor, ACTION_KEYS, ACTION_LABELS } from './actions.js';
 import { h, icon, iconButton } from './dom.js';
 
 export interface StripHooks {
@@ -158,6 +158,14 @@ export class Strip {
       if (ev.key === 'Enter' || ev.key === ' ') {
         ev.preventDefault();
         this.hooks.select(key);
+      } else if (!ev.ctrlKey && !ev.altKey && !ev.metaKey && (ACTION_KEYS[ev.key.toLowerCase()] || ev.key === 'Delete')) {
+        // Action shortcuts on a focused card: only the actions its state offers.
+        const g = this.store.guest(key);
+        const a = ev.key === 'Delete' ? 'delete' : ACTION_KEYS[ev.key.toLowerCase()]!;
+        if (g && actionsFor(g).includes(a)) {
+          ev.preventDefault();
+          this.hooks.action(a, key);
+        }
       } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
         ev.preventDefault();
         const all = [...this.element.querySelectorAll<HTMLElement>('[data-testid="guest"]')];
@@ -219,7 +227,12 @@ export class Strip {
     const sig = acts.join(',');
     if (sig !== c.actionsSig) {
       c.actionsSig = sig;
-      c.actions.replaceChildren(...acts.map((a) => iconButton(a, `${ACTION_LABELS[a]} ${g.name}`, () => this.hooks.action(a, guestKey(g)), { 'data-action': a })));
+      c.actions.replaceChildren(
+        ...acts.map((a) => {
+          const shortcut = a === 'delete' ? 'Delete' : Object.entries(ACTION_KEYS).find(([, x]) => x === a)?.[0]?.toUpperCase();
+          return iconButton(a, `${ACTION_LABELS[a]} ${g.name}${shortcut ? ` (${shortcut})` : ''}`, () => this.hooks.action(a, guestKey(g)), { 'data-action': a, tabindex: -1 });
+        }),
+      );
     }
     const stats = this.store.stats.get(guestKey(g))?.at(-1);
     c.cpu.style.setProperty('--cpu', `${stats && g.state === 'running' ? Math.round(stats.cpuPercent) : 0}%`);
