@@ -3,9 +3,12 @@
  * them shares an event loop with the client that measures (run as `node --import tsx
  * bench/consoles-peers.ts MODE`; each prints one JSON line once it listens, then runs until
  * SIGTERM):
- *  - `relay CONFIG`: our serve shell, in-process with an App on the system daemon. Console
- *    requests for the UUIDs in CONFIG.synthetic go to a local TCP port through the same endpoint
- *    code (openVncChannel) instead of a guest's display; every other request takes the real path.
+ *  - `relay CONFIG`: our serve shell, in-process with an App, on CONFIG.uri when given (the real
+ *    path, live XML → endpoint → relay), else connected to no host at all. Console requests for
+ *    the UUIDs in CONFIG.synthetic go to a local TCP port through the same endpoint code
+ *    (openVncChannel) instead of a guest's display. The byte-path figures use a relay without a
+ *    host: on a daemon shared with other suites, an App would also be busy with their guests'
+ *    events, which is no part of the console path.
  *  - `source`: a fast TCP source (each 8-byte request, a big-endian byte count, is answered with
  *    that many bytes from one preallocated buffer) and a TCP echo server.
  */
@@ -32,14 +35,16 @@ function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 }
 
-async function relay(config: { staticDir: string; synthetic: Record<string, number>; uri: string }): Promise<void> {
+async function relay(config: { staticDir: string; synthetic: Record<string, number>; uri?: string }): Promise<void> {
   const configDir = mkdtempSync(join(tmpdir(), 'vs-bench-relay-'));
-  const app = new App({ configDir, uris: [config.uri] });
-  app.start();
-  const deadline = Date.now() + 30_000;
-  while (app.hosts.get(config.uri).info().status !== 'connected') {
-    if (Date.now() > deadline) throw new Error(`${config.uri} did not connect: ${app.hosts.get(config.uri).info().error ?? ''}`);
-    await new Promise((r) => setTimeout(r, 20));
+  const app = new App({ configDir, ...(config.uri ? { uris: [config.uri] } : {}) });
+  if (config.uri) {
+    app.start();
+    const deadline = Date.now() + 30_000;
+    while (app.hosts.get(config.uri).info().status !== 'connected') {
+      if (Date.now() > deadline) throw new Error(`${config.uri} did not connect: ${app.hosts.get(config.uri).info().error ?? ''}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
   const real = app.consoles.open.bind(app.consoles);
   app.consoles.open = (ref, kind, opts) => {

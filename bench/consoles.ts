@@ -28,11 +28,12 @@ import { percentile, report } from './report.js';
 const SYNTH_SOURCE = '5e1f0000-0000-4000-8000-00000000000a';
 const SYNTH_ECHO = '5e1f0000-0000-4000-8000-00000000000b';
 
-// The machine is shared and small (2 cores): short rounds, interleaved, many of them, medians.
-const ROUNDS = Number(process.env.BENCH_CONSOLE_ROUNDS ?? 9);
-const BYTES_PER_ROUND = Number(process.env.BENCH_CONSOLE_BYTES ?? 128 << 20);
-const RTT_ROUNDS = Number(process.env.BENCH_CONSOLE_RTT_ROUNDS ?? 20);
-const RTT_PER_ROUND = Number(process.env.BENCH_CONSOLE_RTTS ?? 250);
+// The machine is shared and small (2 cores): short rounds, interleaved, many of them, medians,
+// so that both relays see the same share of whatever else the machine is doing.
+const ROUNDS = Number(process.env.BENCH_CONSOLE_ROUNDS ?? 21);
+const BYTES_PER_ROUND = Number(process.env.BENCH_CONSOLE_BYTES ?? 64 << 20);
+const RTT_ROUNDS = Number(process.env.BENCH_CONSOLE_RTT_ROUNDS ?? 100);
+const RTT_PER_ROUND = Number(process.env.BENCH_CONSOLE_RTTS ?? 50);
 const RTT_SIZE = 64;
 const FRAMES = Number(process.env.BENCH_CONSOLE_FRAMES ?? 40);
 
@@ -197,15 +198,12 @@ export async function run(): Promise<void> {
     const guest: TestGuest = await rig.define({ name: 'bench-console' });
     await buildConsoleHarness(dir);
     const src = await startChild<SourceInfo>(process.execPath, ['--import', 'tsx', peers, 'source']);
-    const ours = await startChild<RelayInfo>(process.execPath, [
-      '--import',
-      'tsx',
-      peers,
-      'relay',
-      JSON.stringify({ staticDir: dir, uri: SYSTEM_URI, synthetic: { [SYNTH_SOURCE]: src.source, [SYNTH_ECHO]: src.echo } }),
-    ]);
-    const wsBase = ours.origin.replace(/^http/, 'ws');
-    const ourUrl = (uuid: string): string => `${wsBase}/console?token=${encodeURIComponent(ours.token)}&host=${encodeURIComponent(SYSTEM_URI)}&uuid=${uuid}&kind=vnc`;
+    // The byte path alone (no host: see consoles-peers.ts), and the whole path on the system daemon.
+    const ours = await startChild<RelayInfo>(process.execPath, ['--import', 'tsx', peers, 'relay', JSON.stringify({ staticDir: dir, synthetic: { [SYNTH_SOURCE]: src.source, [SYNTH_ECHO]: src.echo } })]);
+    const oursReal = await startChild<RelayInfo>(process.execPath, ['--import', 'tsx', peers, 'relay', JSON.stringify({ staticDir: dir, uri: SYSTEM_URI, synthetic: {} })]);
+    const consoleUrl = (r: RelayInfo, uuid: string): string =>
+      `${r.origin.replace(/^http/, 'ws')}/console?token=${encodeURIComponent(r.token)}&host=${encodeURIComponent(SYSTEM_URI)}&uuid=${uuid}&kind=vnc`;
+    const ourUrl = (uuid: string): string => consoleUrl(ours, uuid);
     const wsfySource = await websockify(src.source, dir);
     const wsfyEcho = await websockify(src.echo, dir);
 
@@ -286,12 +284,12 @@ export async function run(): Promise<void> {
     const wsfyGuest = (await websockify(vncPort, dir)).port;
     browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
     const pageOurs = await browser.newPage();
-    await pageOurs.goto(`${ours.origin}/`);
+    await pageOurs.goto(`${oursReal.origin}/`);
     const pagePeer = await browser.newPage();
     await pagePeer.goto(`http://127.0.0.1:${wsfyGuest}/index.html`);
     const fOurs: number[] = [];
     const fPeer: number[] = [];
-    const ourGuestUrl = ourUrl(guest.uuid);
+    const ourGuestUrl = consoleUrl(oursReal, guest.uuid);
     const peerGuestUrl = `ws://127.0.0.1:${wsfyGuest}/`;
     for (let i = 0; i < 3; i++) {
       await firstFrame(pageOurs, ourGuestUrl);

@@ -52,8 +52,13 @@ const API_MAX_BUFFERED = 16 << 20;
  * fast link busy, small enough that a browser that stops reading costs almost nothing.
  */
 export const RELAY_HIGH_WATER = 1 << 20;
-/** The size of one read from a guest's display: what Node reads at once from a socket. */
-const READ_CHUNK = 64 << 10;
+/**
+ * The buffer one read from a guest's display goes into. A read takes what is there, so a bigger
+ * buffer adds no wait; under load it takes more at once (fewer reads, fewer and bigger messages):
+ * measured on the consoles bench, 256 KiB moved ~25 % more than Node's usual 64 KiB for less CPU,
+ * and 1 MiB no more than 256 KiB.
+ */
+const READ_CHUNK = 256 << 10;
 /** A refused handshake's socket is closed after its answer, or after this long at the latest. */
 const REFUSE_LINGER_MS = 5_000;
 
