@@ -130,7 +130,9 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
   const hostAllowed = (hostHeader: string): boolean => {
     if (!isLoopback(o.host)) return hostHeader.length > 0;
     const names = new Set([o.host, '127.0.0.1', 'localhost', '::1']);
-    return [...names].some((n) => hostHeader === `${n.includes(':') ? `[${n}]` : n}:${port}`);
+    // A browser leaves the port out of Host when it is the scheme's own.
+    const ports = port === (o.tls ? 443 : 80) ? [`:${port}`, ''] : [`:${port}`];
+    return [...names].some((n) => ports.some((p) => hostHeader === `${n.includes(':') ? `[${n}]` : n}${p}`));
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -3,6 +3,10 @@
  * command typed into the channel runs in the guest's serial shell and its output comes back, and
  * lands in the guest's serial log; a second viewer takes the console over, as `virsh console
  * --force` does; 200 open/close cycles leave no descriptor behind, here or in libvirtd.
+ *
+ * For the renderer: a serial console has one viewer. A channel closed with 1011 "another viewer
+ * took the serial console over" must not reopen by itself, or two windows would take it from
+ * each other forever; reopen it on the user's word (or when the guest starts again).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,13 +4,17 @@
  * guest (the channel closes with a reason, a new one works), a reboot inside QEMU (the channel
  * stays), and 200 open/close cycles that leave nothing behind.
  *
- * What "reconnects by itself" needs from the renderer (which owns the noVNC side): a channel
- * ends when its guest's QEMU goes away, with a `console` event {status: 'disconnected', reason}
- * and the WebSocket closed (code 1000 with the reason, or 1011 on an error). noVNC's RFB object
- * cannot reconnect; the renderer drops it and, when the guest's `guest` event says `running`
- * again, opens a new channel (a new RFB in the same element). An open refused with 503 (display
- * not listening yet) or 409 (not running yet) is retried with backoff. A reboot or reset inside
- * the guest keeps QEMU, so the channel stays open and nothing needs doing.
+ * What "reconnects by itself" needs from the renderer (which owns the noVNC side):
+ *  - A channel ends when its guest's QEMU goes away: the WebSocket closes (1000 with the reason
+ *    in the close frame, 1011 on an error) and a `console` event {status: 'disconnected', reason}
+ *    follows; once libvirt's stop event arrives the reason becomes "the guest stopped".
+ *  - noVNC's RFB object cannot reconnect: drop it (its 'disconnect' event) and, when the guest's
+ *    `guest` event says `running` again, open a new channel with a new RFB in the same element.
+ *  - A browser hides a refused handshake's status (the WebSocket just fails, close code 1006):
+ *    while the model says `running`, retry with backoff (e.g. 0.25 s doubling to 5 s); stop
+ *    when the guest is not running. The `console` events carry the reasons meanwhile.
+ *  - A reboot or reset inside the guest keeps QEMU, so the channel stays: nothing to do (noVNC
+ *    follows the mode change itself).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
