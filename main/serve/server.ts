@@ -53,6 +53,13 @@ const API_MAX_BUFFERED = 16 << 20;
  */
 export const RELAY_HIGH_WATER = 1 << 20;
 /**
+ * A serial console is never paused: its bytes come over the host's one libvirt connection, which
+ * has no flow control of its own, so pausing the stream would stop everything else on that host
+ * too (calls, events, other consoles, for every client). Serial output is slow; a browser that
+ * lets this much of it pile up is not reading, and its channel is closed instead (1013).
+ */
+export const SERIAL_MAX_BUFFERED = 8 << 20;
+/**
  * The buffer one read from a guest's display goes into. A read takes what is there, so a bigger
  * buffer adds no wait; under load it takes more at once (fewer reads, fewer and bigger messages):
  * measured on the consoles bench, 256 KiB moved ~25 % more than Node's usual 64 KiB for less CPU,
@@ -172,7 +179,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
           consoleWss.handleUpgrade(req, socket, head, (ws) => {
             taken = true;
             socket.off('error', swallow);
-            relayConsole(ws, socket, upstream, readsIntoReader(upstream) ? reader : undefined, o.app.consoles);
+            relayConsole(ws, socket, upstream, readsIntoReader(upstream) ? reader : undefined, o.app.consoles, kind === 'vnc');
           });
         }
         if (!taken) {
@@ -293,12 +300,13 @@ class RelayReader implements ChannelReader {
 /**
  * A console channel: browser WebSocket ↔ console bytes. Each read from the guest goes out as one
  * binary message, as it came (no re-chunking, no copy); while more than RELAY_HIGH_WATER bytes
- * wait in the browser's socket, the guest's side is paused until that socket drains. The
- * browser's messages go to the guest, and a guest that does not keep up pauses the browser's
- * socket. When either side ends, the other is closed: the browser gets a close frame that says
- * why (1000, or 1011 on an error).
+ * wait in the browser's socket, a screen's side is paused until that socket drains (a serial
+ * console is not paused: see SERIAL_MAX_BUFFERED). The browser's messages go to the guest, and
+ * a guest that does not keep up pauses the browser's socket. When either side ends, the other is
+ * closed: the browser gets a close frame that says why (1000, 1011 on an error, 1013 when it did
+ * not keep up with a serial console).
  */
-function relayConsole(ws: WebSocket, socket: Duplex, upstream: Duplex, reader: RelayReader | undefined, consoles: ConsoleManager): void {
+function relayConsole(ws: WebSocket, socket: Duplex, upstream: Duplex, reader: RelayReader | undefined, consoles: ConsoleManager, pausable: boolean): void {
   let waitingForDrain = false;
   const onDrain = (): void => {
     waitingForDrain = false;
@@ -311,6 +319,14 @@ function relayConsole(ws: WebSocket, socket: Duplex, upstream: Duplex, reader: R
     const queued = ws.bufferedAmount;
     if (queued === 0) return true;
     if (reused) reader!.renew();
+    if (!pausable) {
+      if (queued > SERIAL_MAX_BUFFERED) {
+        const why = 'the browser did not keep up with the serial console';
+        ws.close(1013, why);
+        consoles.closeChannel(upstream, why);
+      }
+      return true;
+    }
     if (queued <= RELAY_HIGH_WATER) return true;
     if (!waitingForDrain) {
       waitingForDrain = true;

@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { openVncChannel, type ChannelReader } from '../../main/consoles/endpoint.js';
-import { RELAY_HIGH_WATER } from '../../main/serve/server.js';
+import { RELAY_HIGH_WATER, SERIAL_MAX_BUFFERED } from '../../main/serve/server.js';
 import { TestRig, type TestGuest } from '../rig/guests.js';
 import {
   apiUrl,
@@ -126,6 +126,44 @@ async function plateau(what: string, read: () => number, still = 8, everyMs = 10
     timeoutMs,
     everyMs,
   );
+}
+
+/**
+ * A serial console as libvirt gives it: a stream whose bytes share the host's one connection. When
+ * its reader stops taking them (push() returns false), libvirt's client stops reading the whole
+ * connection; `stalls` counts those moments. Produces as fast as it is read.
+ */
+class FastSerial extends Duplex {
+  stalls = 0;
+  produced = 0;
+  private readonly chunk = Buffer.alloc(64 << 10, 0x41);
+  private timer: NodeJS.Immediate | undefined;
+
+  constructor() {
+    super({ readableHighWaterMark: 1 << 20 });
+  }
+
+  /** Starts producing once someone reads (the relay), then keeps going whatever happens. */
+  override _read(): void {
+    if (this.timer) return;
+    const pump = (): void => {
+      for (let i = 0; i < 16 && !this.destroyed; i++) {
+        this.produced += this.chunk.length;
+        if (!this.push(this.chunk)) this.stalls++;
+      }
+      if (!this.destroyed) this.timer = setImmediate(pump);
+    };
+    this.timer = setImmediate(pump);
+  }
+
+  override _write(_c: Buffer, _e: BufferEncoding, cb: () => void): void {
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
+    if (this.timer) clearImmediate(this.timer);
+    cb(err);
+  }
 }
 
 const mem = (): number => process.memoryUsage().arrayBuffers + process.memoryUsage().heapUsed;
@@ -380,6 +418,28 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
       fake = undefined;
       for (const sock of sink.sockets) sock.destroy();
       sink.server.close();
+    }
+  });
+
+  it("never pauses a serial console for a browser that does not read it (that would stop the host's whole libvirt connection): closes it (1013)", async () => {
+    const serial = new FastSerial();
+    fake = () => Promise.resolve(serial);
+    try {
+      const before = mem();
+      const { ws, reader } = await openWs(consoleUrl(s.shell, { uuid: FAKE }, 'serial'), { origin: s.shell.origin });
+      reader.discard = true;
+      ws.pause();
+      await waitFor('the channel to be closed on the server side', () => serial.destroyed, 30_000);
+      assert.equal(serial.stalls, 0, 'the stream was never left unread');
+      assert.ok(serial.produced > SERIAL_MAX_BUFFERED, `${serial.produced >> 20} MiB produced`);
+      assert.ok(mem() - before < SERIAL_MAX_BUFFERED + (48 << 20), `memory grew by ${(mem() - before) >> 20} MiB`);
+      ws.resume();
+      const closed = await reader.waitClosed(40_000);
+      assert.equal(closed.code, 1013);
+      assert.match(closed.reason, /did not keep up with the serial console/);
+    } finally {
+      fake = undefined;
+      serial.destroy();
     }
   });
 
