@@ -293,6 +293,8 @@ export async function run(): Promise<void> {
     await pageOurs.goto(`${oursReal.origin}/`);
     const pagePeer = await browser.newPage();
     await pagePeer.goto(`http://127.0.0.1:${wsfyGuest}/index.html`);
+    // noVNC's module has a top-level await: the page's load event does not wait for it.
+    for (const p of [pageOurs, pagePeer]) await p.waitForFunction(() => window.harness !== undefined, undefined, { timeout: 20_000 });
     const fOurs: number[] = [];
     const fPeer: number[] = [];
     const sOurs: number[] = [];

@@ -49,6 +49,8 @@ describe('consoles: noVNC in Chromium draws a guest through the serve shell', ()
 
   it("draws the guest's boot screen: 720x400 with lit text pixels", async (t) => {
     await page.goto(`${s.shell.origin}/#url=${encodeURIComponent(consoleUrl(s.shell, g))}`);
+    // noVNC's module has a top-level await: the page's load event does not wait for it.
+    await page.waitForFunction(() => window.harnessFirst !== undefined, undefined, { timeout: 20_000 });
     const first = (await page.evaluate(() => window.harnessFirst!)) as OpenResult;
     assert.ok(first.ok, first.error);
     assert.ok(first.firstFrameMs! >= first.connectMs!, 'the frame comes after the handshake');
