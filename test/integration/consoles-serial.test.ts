@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { TestRig, type TestGuest } from '../rig/guests.js';
-import { closeWs, consoleEvents, consoleUrl, fdTargets, libvirtdPid, openWs, serve, waitFor, waitModel, type Served } from './serve-helpers.js';
+import { HOST, closeWs, consoleEvents, consoleUrl, fdTargets, libvirtdPid, openWs, serve, waitFor, waitModel, type Served } from './serve-helpers.js';
 
 describe('consoles: serial through the serve shell, real guest', () => {
   let rig: TestRig;
@@ -78,6 +78,9 @@ describe('consoles: serial through the serve shell, real guest', () => {
     const mineAfter = await waitFor('our fds to settle', () => (fdTargets().length <= mine ? fdTargets().length : undefined), 10_000).catch(() => fdTargets().length);
     assert.equal(mineAfter, mine, 'fds of this process');
     // libvirtd serves others too (other suites run against it); its console streams are ours.
+    // And the wire client holds no stream for them (a white-box look at its stream table).
+    const wire = s.app.hosts.get(HOST).libvirt() as unknown as { conn?: { streams?: Map<number, unknown> } };
+    if (wire.conn?.streams) await waitFor('the wire client to drop every console stream', () => wire.conn!.streams!.size === 0, 10_000);
     const theirsAfter = await waitFor('libvirtd fds to settle', () => (fdTargets(daemon).length <= theirs ? fdTargets(daemon).length : undefined), 10_000).catch(() => fdTargets(daemon).length);
     assert.ok(theirsAfter <= theirs + 4, `fds of libvirtd: ${theirs} → ${theirsAfter}`);
     // The console still works after all that.
