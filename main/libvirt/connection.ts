@@ -65,7 +65,6 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
   private closedWith: Error | undefined;
   private lastReceived = Date.now();
   private keepaliveTimer: NodeJS.Timeout | undefined;
-  private readonly pausedBy = new Set<LibvirtStream>();
   private outgoing: Buffer[] = [];
   private outgoingBytes = 0;
   private flushScheduled = false;
@@ -184,10 +183,8 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
       sendPacket: (status, data, cb) => {
         void opened.then((failed) => (failed ? cb(failed) : this.sendStreamPacket(def.proc, serial, status, data, cb)));
       },
-      pauseSource: (paused) => this.setPaused(stream, paused),
       release: () => {
         this.streams.delete(serial);
-        this.setPaused(stream, false);
       },
     });
     if (!this.closedWith) this.streams.set(serial, stream);
@@ -220,29 +217,6 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Incoming backpressure: a stream whose reader is full holds the whole transport (libvirt has no
-   * per-stream flow control; the daemon sends the next chunk only when the socket takes it).
-   */
-  private setPaused(stream: LibvirtStream, paused: boolean): void {
-    const was = this.pausedBy.size > 0;
-    if (paused) this.pausedBy.add(stream);
-    else this.pausedBy.delete(stream);
-    const now = this.pausedBy.size > 0;
-    if (now === was) return;
-    if (now) this.transport.pause();
-    else if (!this.closedWith) {
-      // Whatever silence passed while we did not read is ours, not the daemon's.
-      this.lastReceived = Date.now();
-      this.transport.resume();
-    }
-  }
-
-  /** True while a stream's full reader holds the transport paused. */
-  get paused(): boolean {
-    return this.pausedBy.size > 0;
-  }
-
-  /**
    * Opts in to keepalive: answer the daemon's pings (the daemon pings only clients that asked for
    * the keepalive feature) and ping it ourselves after `intervalMs` of silence; after `count`
    * silent intervals the peer is declared dead and the connection fails.
@@ -252,13 +226,6 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     const { intervalMs, count } = opts;
     this.lastReceived = Date.now();
     this.keepaliveTimer = setInterval(() => {
-      if (this.pausedBy.size > 0) {
-        // We are not reading, so the daemon's answers sit unread: no verdict on its silence. Keep
-        // pinging, though, so that the daemon sees traffic from us and does not drop us meanwhile.
-        this.lastReceived = Date.now();
-        this.sendKeepalive(KEEPALIVE_PROC_PING);
-        return;
-      }
       const silent = Date.now() - this.lastReceived;
       if (silent >= intervalMs * (count + 1)) {
         this.fail(new ConnectionClosedError(`libvirt at ${this.label} stopped answering (no reply to keepalive for ${Math.round(silent / 1000)} s)`));
@@ -414,7 +381,6 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     const streams = [...this.streams.values()];
     this.streams.clear();
     for (const s of streams) this.deliver(() => s.failQuietly(err));
-    this.pausedBy.clear();
     this.deliver(() => this.emit('close', err));
   }
 

@@ -10,10 +10,12 @@
 import { Duplex } from 'node:stream';
 import { MessageStatus, STREAM_CHUNK_MAX } from './protocol.js';
 
+/** The most one stream buffers for a reader that does not keep up (a console flood, a big screenshot). */
+export const STREAM_BUFFER_MAX = 16 << 20;
+
 export interface StreamHooks {
   label: string;
   sendPacket(status: MessageStatus, data: Buffer | undefined, cb: (e?: Error | null) => void): void;
-  pauseSource(paused: boolean): void;
   release(): void;
 }
 
@@ -34,7 +36,14 @@ export class LibvirtStream extends Duplex {
       this.endReadable();
       return;
     }
-    if (!this.push(data)) this.hooks.pauseSource(true);
+    this.push(data);
+    // libvirt has no per-stream flow control: holding the socket for one slow reader would stop
+    // every call on the host. So each stream buffers on its own, up to a bound, and a reader that
+    // falls further behind loses its stream rather than the whole connection.
+    if (this.readableLength > STREAM_BUFFER_MAX) {
+      if (!this.settled) this.hooks.sendPacket(MessageStatus.Error, undefined, () => undefined);
+      this.failQuietly(new Error(`${this.hooks.label}: the reader fell more than ${STREAM_BUFFER_MAX >> 20} MiB behind, so the stream was aborted`));
+    }
   }
 
   private endReadable(): void {
@@ -84,7 +93,7 @@ export class LibvirtStream extends Duplex {
   }
 
   override _read(): void {
-    this.hooks.pauseSource(false);
+    // Data is pushed as it arrives (see receiveData); there is nothing to ask for.
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {

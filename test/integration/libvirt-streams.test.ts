@@ -130,7 +130,7 @@ describe('libvirt wire client: streams and keys on real guests', () => {
     }
   });
 
-  it('backpressure: a paused console reader stops the flow; resuming delivers every byte', async () => {
+  it('a paused console reader holds up nothing else: calls go on, and resuming delivers every byte', async () => {
     const con = await c.openConsole(dom, { force: true });
     let got = 0;
     const onData = (b: Buffer): void => {
@@ -139,10 +139,9 @@ describe('libvirt wire client: streams and keys on real guests', () => {
     // Pause first, then make the guest talk: 1.3 MB of 'Z's, past the stream's 1 MiB buffer.
     con.pause();
     con.write("head -c 1300000 /dev/zero | tr '\\0' Z; echo\r");
-    await waitFor('the connection to stop reading', () => (c as unknown as { conn: { paused: boolean } }).conn.paused, 30_000);
-    const held = con.readableLength;
-    await new Promise((r) => setTimeout(r, 500));
-    assert.ok(con.readableLength <= held + 262144, `the stream holds ${con.readableLength} bytes, not the flood`);
+    await waitFor('the flood to wait in the stream', () => con.readableLength >= 1_300_000, 60_000);
+    // libvirt has no per-stream flow control, so the unread flood must not stop other calls.
+    assert.equal((await c.getState(dom)).state, 1);
     con.on('data', onData);
     con.resume();
     await waitFor(`all 1300000 bytes (got ${got})`, () => got >= 1300000, 60_000);
