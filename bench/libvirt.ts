@@ -20,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, LibvirtClient, LibvirtError, LifecycleEvent, type DomainRef } from '../main/libvirt/index.js';
 import { TestRig, type TestGuest } from '../test/rig/guests.js';
+import { percentile, report } from './report.js';
 
 const PYTHON = '/usr/bin/python3';
 const C_CLIENT = fileURLToPath(new URL('./libvirt_c.py', import.meta.url));
@@ -27,18 +28,8 @@ const SLICES = 6;
 const SLICE_SECONDS = 0.5;
 const EVENT_PAIRS = 100;
 
-function emit(name: string, value: number, unit: string): void {
-  const v = Number.isInteger(value) ? String(value) : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(3);
-  console.log(`bench ${name} ${v} ${unit}`);
-}
-
 function note(text: string): void {
   console.error(`libvirt bench: ${text}`);
-}
-
-function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 function python<T>(...args: string[]): Promise<T> {
@@ -124,9 +115,9 @@ async function callsRound(c: LibvirtClient, cc: CClient, guests: number): Promis
   }
   note(`${guests} defined guests of ours; the daemon listed ${domains[0]} domains to us and ${domains[1]} to the C client`);
   note(`slices, ours: ${ours.map(Math.round).join(' ')}; C: ${theirs.map(Math.round).join(' ')}`);
-  emit(`libvirt_calls_per_s_${guests}`, Math.round(median(ours)), 'calls/s');
-  emit(`libvirt_calls_per_s_c_${guests}`, Math.round(median(theirs)), 'calls/s');
-  emit(`libvirt_calls_ratio_vs_c_${guests}`, Number((median(ours) / median(theirs)).toFixed(2)), 'x');
+  report(`libvirt_calls_per_s_${guests}`, Math.round(median(ours)), 'calls/s');
+  report(`libvirt_calls_per_s_c_${guests}`, Math.round(median(theirs)), 'calls/s');
+  report(`libvirt_calls_ratio_vs_c_${guests}`, Number((median(ours) / median(theirs)).toFixed(2)), 'x');
 }
 
 async function oursEventLatency(c: LibvirtClient, dom: DomainRef): Promise<{ latencies: number[]; sinceCall: number[] }> {
@@ -182,16 +173,16 @@ async function eventRound(c: LibvirtClient, g: TestGuest): Promise<void> {
   const before = (xs: number[]): number => xs.filter((x) => x === 0).length;
   note(`event latency over ${ours.latencies.length} (ours) and ${theirs.latencies_ms.length} (C) suspend/resume events`);
   note(`events that came before the call returned: ours ${before(ours.latencies)}, C ${before(theirs.latencies_ms)}`);
-  emit('libvirt_event_p50_ms', percentile(ours.latencies, 50), 'ms');
-  emit('libvirt_event_p95_ms', percentile(ours.latencies, 95), 'ms');
-  emit('libvirt_event_c_p50_ms', percentile(theirs.latencies_ms, 50), 'ms');
-  emit('libvirt_event_c_p95_ms', percentile(theirs.latencies_ms, 95), 'ms');
+  report('libvirt_event_p50_ms', percentile(ours.latencies, 50), 'ms');
+  report('libvirt_event_p95_ms', percentile(ours.latencies, 95), 'ms');
+  report('libvirt_event_c_p50_ms', percentile(theirs.latencies_ms, 50), 'ms');
+  report('libvirt_event_c_p95_ms', percentile(theirs.latencies_ms, 95), 'ms');
   // libvirt 9 often sends the event before the reply, so the figures above are mostly 0: these
   // say how long after the call was made the event was in hand.
-  emit('libvirt_event_since_call_p50_ms', percentile(ours.sinceCall, 50), 'ms');
-  emit('libvirt_event_since_call_p95_ms', percentile(ours.sinceCall, 95), 'ms');
-  emit('libvirt_event_c_since_call_p50_ms', percentile(theirs.since_call_ms, 50), 'ms');
-  emit('libvirt_event_c_since_call_p95_ms', percentile(theirs.since_call_ms, 95), 'ms');
+  report('libvirt_event_since_call_p50_ms', percentile(ours.sinceCall, 50), 'ms');
+  report('libvirt_event_since_call_p95_ms', percentile(ours.sinceCall, 95), 'ms');
+  report('libvirt_event_c_since_call_p50_ms', percentile(theirs.since_call_ms, 50), 'ms');
+  report('libvirt_event_c_since_call_p95_ms', percentile(theirs.since_call_ms, 95), 'ms');
 }
 
 async function defineMany(rig: TestRig, from: number, to: number): Promise<void> {
