@@ -116,6 +116,7 @@ export class App extends EventEmitter<AppEvents> {
       'guest.snapshotRevert': (p) => done(guest.revertSnapshot(H(p), p.uuid, p.name)),
       'guest.snapshotDelete': (p) => done(guest.deleteSnapshot(H(p), p.uuid, p.name)),
       'guest.screenshot': (p) => guest.screenshot(H(p), p.uuid),
+      'guest.vncPassword': (p) => guest.vncPassword(H(p), p.uuid),
       'guest.sendKeys': (p) => done(guest.sendKeys(H(p), p.uuid, p.keys)),
       'stats.watch': async (p, s) => {
         s.watchStats(p.on);

@@ -67,6 +67,7 @@ export const schemas = {
   'guest.snapshotRevert': z.strictObject({ ...guestRef, name: snapshotName }),
   'guest.snapshotDelete': z.strictObject({ ...guestRef, name: snapshotName }),
   'guest.screenshot': ref,
+  'guest.vncPassword': ref,
   'guest.sendKeys': z.strictObject({
     ...guestRef,
     keys: z

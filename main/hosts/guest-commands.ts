@@ -221,6 +221,15 @@ export function screenshot(h: Host, uuid: string): Promise<{ mime: string; base6
   });
 }
 
+/** For a display with a password: the viewer asks for it when QEMU asks the viewer. */
+export async function vncPassword(h: Host, uuid: string): Promise<{ password: string | null }> {
+  const info = h.guest(uuid);
+  if (!info) throw new ApiError('no-such-guest', `No guest with UUID ${uuid} on ${h.uri}`, { host: h.uri, guest: uuid });
+  // null: the display has no password, or this connection may not read it (read-only access).
+  const ep = await h.vncEndpoint(uuid, true);
+  return { password: ep?.password ?? null };
+}
+
 export function sendKeys(h: Host, uuid: string, keys: readonly string[]): Promise<void> {
   return h.act(uuid, 'send keys to', async (c, dom, info) => {
     expectState(info, ['running', 'blocked'], 'send keys to', 'it is not running');

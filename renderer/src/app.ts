@@ -291,7 +291,7 @@ export class VirtSwitch {
     if (!g) return;
     if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
-    else if (t === 'type-text') typeTextDialog(g, (text) => this.typeText(text));
+    else if (t === 'type-text') typeTextDialog(g, (text) => this.typeText(text), (text) => this.pool.get(this.switcher.activeKey)?.pasteClipboard(text));
   }
 
   private startScan(): void {

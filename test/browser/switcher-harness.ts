@@ -30,16 +30,25 @@ export class KeyLedger {
     const held = this.down.get(uuid) ?? new Set<string>();
     this.down.set(uuid, held);
     let buf = Buffer.alloc(0);
-    // ProtocolVersion (12), the security type (1), ClientInit (1): then client messages.
-    let skip = 14;
+    // ProtocolVersion (12) and the security type (1); VNC authentication (type 2) adds a 16-byte
+    // response; then ClientInit (1), then client messages.
+    let skip = 12;
+    let securityChosen = false;
     const parse = (): void => {
-      if (skip > 0) {
-        const n = Math.min(skip, buf.length);
-        buf = buf.subarray(n);
-        skip -= n;
-      }
       for (;;) {
-        if (skip > 0 || buf.length < 1) return;
+        if (skip > 0) {
+          const n = Math.min(skip, buf.length);
+          buf = buf.subarray(n);
+          skip -= n;
+          if (skip > 0) return;
+        }
+        if (!securityChosen) {
+          if (buf.length < 1) return;
+          securityChosen = true;
+          skip = 1 + (buf[0] === 2 ? 16 : 0) + 1;
+          continue;
+        }
+        if (buf.length < 1) return;
         const t = buf[0]!;
         let len: number;
         if (t === 0) len = 20;

@@ -1,22 +1,24 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { guestCard, SCREENSHOTS, startSwitcherRig, waitActive, type SwitcherRig } from './switcher-harness.js';
+import { guestCard, SCREENSHOTS, startSwitcherRig, typeAsPerson, waitActive, type SwitcherRig } from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
 
 describe('the switcher panels and tools in Chromium, with real guests', () => {
   let r: SwitcherRig & { guests: TestGuest[] };
   let a: TestGuest;
   let b: TestGuest;
+  let locked: TestGuest;
   const stage = '[data-testid="stage"]';
 
   before(async () => {
     r = await startSwitcherRig([
       { name: 'pn-a', disk: true, maxVcpus: 2, maxMemoryMiB: 384 },
       { name: 'pn-b' },
+      { name: 'pn-locked', vncPassword: 's3kr1t' },
     ]);
-    [a, b] = r.guests as [TestGuest, TestGuest];
-    await Promise.all([a, b].map((g) => r.rig.waitForBoot(g)));
+    [a, b, locked] = r.guests as [TestGuest, TestGuest, TestGuest];
+    await Promise.all([a, b, locked].map((g) => r.rig.waitForBoot(g)));
     await r.page.goto(r.shell.url);
     await r.page.waitForSelector(`${guestCard(b)}[data-state="running"]`);
   });
@@ -29,6 +31,12 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
     await r.page.click(guestCard(g));
     await waitActive(r.page, g);
   };
+
+  it('opens a display that has a VNC password, reading it from the guest definition', async () => {
+    await activate(locked);
+    await typeAsPerson(r.page, 'echo unlocked-ok >/dev/ttyS0\n');
+    await r.rig.waitForSerial(locked, 'unlocked-ok\r\n', 30_000);
+  });
 
   it('types text into the guest as key presses (for guests without a clipboard agent)', async () => {
     await activate(a);

@@ -19,6 +19,8 @@ export interface GuestOptions {
   graphics?: 'vnc' | 'vnc-unix' | 'none';
   /** Ask QEMU for its own VNC-over-WebSocket listener too. */
   websocket?: boolean;
+  /** A VNC password (at most 8 characters count). */
+  vncPassword?: string;
   /** Attach a small qcow2 disk, so internal snapshots can be taken. */
   disk?: boolean;
   memoryMiB?: number;
@@ -50,7 +52,7 @@ export function testDomainXml(g: { name: string; uuid: string; serialPath: strin
   const maxVcpus = Math.max(o.maxVcpus ?? vcpus, vcpus);
   const nameB64 = Buffer.from(g.name).toString('base64');
   const graphics = o.graphics ?? 'vnc';
-  const ws = o.websocket ? " websocket='-1'" : '';
+  const ws = `${o.websocket ? " websocket='-1'" : ''}${o.vncPassword !== undefined ? ` passwd='${xmlEscape(o.vncPassword)}'` : ''}`;
   const gfx =
     graphics === 'none'
       ? ''

@@ -208,6 +208,8 @@ export interface Commands {
   'guest.snapshotRevert': { params: GuestRef & { name: string }; result: null };
   'guest.snapshotDelete': { params: GuestRef & { name: string }; result: null };
   'guest.screenshot': { params: GuestRef; result: { mime: string; base64: string } };
+  /** The guest's VNC password, when its display has one and this connection may read it. */
+  'guest.vncPassword': { params: GuestRef; result: { password: string | null } };
   /** Presses the keys together and releases them (KeyboardEvent.code names, e.g. ControlLeft, AltLeft, Delete). */
   'guest.sendKeys': { params: GuestRef & { keys: string[] }; result: null };
   'stats.watch': { params: { on: boolean }; result: null };

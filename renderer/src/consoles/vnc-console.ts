@@ -66,8 +66,25 @@ export class VncConsole {
       if (this.rfb !== rfb) return;
       const clean = (e as CustomEvent<{ clean: boolean }>).detail?.clean;
       this.status = 'disconnected';
-      this.reason = clean ? 'the console closed' : 'the connection to the console was lost';
+      this.reason ??= clean ? 'the console closed' : 'the connection to the console was lost';
       this.on.status(this);
+    });
+    rfb.addEventListener('credentialsrequired', () => {
+      // A display with a password: the app reads it from the guest's definition, as virt-manager does.
+      this.bridge.invoke('guest.vncPassword', this.ref).then(
+        ({ password }) => {
+          if (this.rfb !== rfb) return;
+          if (password === null) {
+            this.reason = 'the display asks for a password this connection may not read';
+            rfb.disconnect();
+          } else rfb.sendCredentials({ password });
+        },
+        () => rfb.disconnect(),
+      );
+    });
+    rfb.addEventListener('securityfailure', (e) => {
+      if (this.rfb !== rfb) return;
+      this.reason = `the display refused the password (${(e as CustomEvent<{ reason?: string }>).detail?.reason ?? 'security failure'})`;
     });
     rfb.addEventListener('clipboard', (e) => this.on.clipboard(this, (e as CustomEvent<{ text: string }>).detail.text));
     this.on.status(this);
