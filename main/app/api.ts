@@ -39,7 +39,11 @@ export class App extends EventEmitter<AppEvents> {
     this.hosts.on('host', (host) => this.emit('event', { type: 'host', host }));
     this.hosts.on('host-removed', (uri) => this.emit('event', { type: 'host-removed', uri }));
     this.hosts.on('guest', (g) => this.emit('event', { type: 'guest', guest: g }));
-    this.hosts.on('guest-removed', (r) => this.emit('event', { type: 'guest-removed', host: r.host, uuid: r.uuid }));
+    this.hosts.on('guest-removed', (r) => {
+      // A guest that is gone has no consoles to report on.
+      for (const kind of ['vnc', 'serial'] as const) this.deleteConsoleState({ kind, host: r.host, uuid: r.uuid });
+      this.emit('event', { type: 'guest-removed', host: r.host, uuid: r.uuid });
+    });
     this.hosts.on('stats', (stats) => this.emit('event', { type: 'stats', stats }));
     this.hosts.on('problem', (p) => this.emit('problem', p));
     this.settings.on('change', (settings) => this.emit('event', { type: 'settings', settings }));
@@ -70,7 +74,7 @@ export class App extends EventEmitter<AppEvents> {
     this.emit('event', { type: 'console', console: c });
   }
 
-  deleteConsoleState(c: Pick<ConsoleState, 'kind' | 'host' | 'uuid'>): void {
+  private deleteConsoleState(c: Pick<ConsoleState, 'kind' | 'host' | 'uuid'>): void {
     this.consoleStates.delete(`${c.kind}:${c.uuid}@${c.host}`);
   }
 
