@@ -8,7 +8,7 @@ import type { AppEvent, AppState, CommandName, CommandParams, CommandResult, Con
 import { ApiError } from '../hosts/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
-import { ConsoleManager } from '../consoles/manager.js';
+import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
 import type { Duplex } from 'node:stream';
 import { consoleRequest, describeIssues, schemas } from './schemas.js';
 import { SettingsStore } from './settings.js';
@@ -165,11 +165,11 @@ export class AppSession {
    * Opens a guest's console for this client: the guest is named, never a host or port. `ref`
    * comes from an untrusted client and is validated like any command's input.
    */
-  async openConsole(ref: unknown, kind: unknown): Promise<Duplex> {
+  async openConsole(ref: unknown, kind: unknown, opts?: OpenOptions): Promise<Duplex> {
     const parsed = consoleRequest.safeParse({ ...(ref as object), kind });
     if (!parsed.success) throw new ApiError('invalid-input', `Bad console request: ${describeIssues(parsed.error)}`);
     const { host, uuid } = parsed.data;
-    return this.app.consoles.open({ host, uuid } satisfies GuestRef, parsed.data.kind satisfies ConsoleKind);
+    return this.app.consoles.open({ host, uuid } satisfies GuestRef, parsed.data.kind satisfies ConsoleKind, opts);
   }
 
   /** @internal stats are taken while any session watches. */

@@ -15,7 +15,6 @@ import type { App } from '../app/api.js';
 import type { ApiErrorShape } from '../app/shared/contract.js';
 import { readsIntoReader, type ChannelReader } from '../consoles/endpoint.js';
 import type { ConsoleManager } from '../consoles/manager.js';
-import { consoleRequest, describeIssues } from '../app/schemas.js';
 import { ApiError } from '../hosts/api-error.js';
 import { isLoopback } from './args.js';
 import { serveStatic } from './static.js';
@@ -161,16 +160,17 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
           handleApi(o.app, ws);
         });
       } else if (url.pathname === '/console') {
-        const request = consoleRequest.safeParse({ host: url.searchParams.get('host'), uuid: url.searchParams.get('uuid'), kind: url.searchParams.get('kind') });
-        if (!request.success) return refuse(socket, 400, { code: 'invalid-input', message: `Bad console request: ${describeIssues(request.error)}` });
-        const { host, uuid, kind } = request.data;
+        const kind = url.searchParams.get('kind');
         const reader = new RelayReader();
         let upstream: Duplex;
+        const session = o.app.session();
         try {
-          upstream = await o.app.consoles.open({ host, uuid }, kind, { reader });
+          upstream = await session.openConsole({ host: url.searchParams.get('host'), uuid: url.searchParams.get('uuid') }, kind, { reader });
         } catch (e) {
           const err = e instanceof ApiError ? e : new ApiError('internal', String(e));
           return refuse(socket, STATUS_FOR[err.code] ?? 500, err.toJSON());
+        } finally {
+          session.close();
         }
         let taken = false;
         if (socket.writable && !socket.destroyed) {

@@ -1,32 +1,9 @@
 /** Small shared helpers of the libvirt wire client's integration tests. */
-import type { DomainRef, LibvirtClient } from '../../main/libvirt/index.js';
-import type { TestGuest, TestRig } from '../rig/guests.js';
+import type { LibvirtClient } from '../../main/libvirt/index.js';
+import { waitFor } from '../rig/wait.js';
 
-/** Polls until the probe yields a value (not undefined/false), or fails naming what it waited for. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-/** Settles within the bound or fails: the "never hangs" checks. */
-export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { waitFor };
+export { within } from '../rig/wait.js';
 
 export interface Lifecycle {
   uuid: string;
@@ -76,24 +53,5 @@ export class EventLog {
   /** Forgets everything seen so far. */
   skip(): void {
     this.taken = this.events.length;
-  }
-}
-
-/**
- * The rig guest's power-button watcher is a background `head -c 1 /dev/input/eventN` started just
- * before its boot banner; a button pressed before that process has the device open is lost (seen
- * under load right after a boot or a reset). This waits, through the serial console, until the
- * watcher runs.
- */
-export async function waitForPowerButtonWatcher(client: LibvirtClient, dom: DomainRef, rig: TestRig, g: TestGuest): Promise<void> {
-  const marker = `button-ready-${Math.random().toString(36).slice(2, 8)}`;
-  const from = rig.serial(g).length;
-  const con = await client.openConsole(dom, { force: true });
-  con.resume();
-  try {
-    con.write(`while ! pidof head >/dev/null; do sleep 0.1; done; sleep 0.2; echo ${marker.slice(0, 6)}''${marker.slice(6)}\r`);
-    await rig.waitForSerial(g, marker, 30_000, from);
-  } finally {
-    con.destroy();
   }
 }

@@ -17,28 +17,22 @@ import {
   remoteError,
 } from '../../main/libvirt/protocol.js';
 import { errorOf, FakePeer, ManualTransport } from './libvirt-fake-peer.js';
+import { waitFor, within } from '../rig/wait.js';
 
 const dom = { name: 'g', uuid: '00000000-0000-0000-0000-00000000000a', id: 3 };
 const P = procedures;
 
-/** Settles within the bound or fails the test: "never hangs". */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-    }),
-  ]);
+/** Opens a console on the fake daemon: the CALL arrives, the daemon says yes, the stream is live. */
+async function openConsole(peer: FakePeer, o: { devName: string | null; flags: number } = { devName: null, flags: 0 }) {
+  const { reply, stream } = peer.conn.callStream('domainOpenConsole', { dom, ...o });
+  const call = await peer.nextCall(201);
+  peer.reply(call, P.domainOpenConsole.ret, undefined);
+  await reply;
+  return { stream, call };
 }
 
-async function until(pred: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Polls a condition every 5 ms: the fake daemon answers at once. */
+const until = (pred: () => boolean, what: string, ms = 5000): Promise<true> => waitFor(what, () => pred(), ms, 5);
 
 describe('RpcConnection against a fake daemon', () => {
   let peer: FakePeer | undefined;
@@ -308,10 +302,7 @@ describe('streams against a fake daemon', () => {
 
   it('duplex stream, finished by us: data out, our OK, its OK; both sides end', async () => {
     peer = await FakePeer.start();
-    const { reply, stream } = peer.conn.callStream('domainOpenConsole', { dom, devName: null, flags: 0 });
-    const call = await peer.nextCall(201);
-    peer.reply(call, P.domainOpenConsole.ret, undefined);
-    await reply;
+    const { stream, call } = await openConsole(peer);
     stream.resume();
     stream.write('echo hi\r');
     stream.end();
@@ -326,10 +317,7 @@ describe('streams against a fake daemon', () => {
 
   it('aborted by us: one STREAM ERROR packet, the daemon’s confirmation is harmless', async () => {
     peer = await FakePeer.start();
-    const { reply, stream } = peer.conn.callStream('domainOpenConsole', { dom, devName: 'serial0', flags: 1 });
-    const call = await peer.nextCall(201);
-    peer.reply(call, P.domainOpenConsole.ret, undefined);
-    await reply;
+    const { stream, call } = await openConsole(peer, { devName: 'serial0', flags: 1 });
     stream.destroy();
     const abort = await peer.next((r) => r.h.type === MessageType.Stream);
     assert.deepEqual([abort.h.status, abort.h.serial, abort.body.length], [MessageStatus.Error, call.h.serial, 0]);
@@ -342,10 +330,7 @@ describe('streams against a fake daemon', () => {
 
   it('aborted by the daemon: a STREAM ERROR becomes the stream’s LibvirtError, and we send nothing back', async () => {
     peer = await FakePeer.start();
-    const { reply, stream } = peer.conn.callStream('domainOpenConsole', { dom, devName: null, flags: 0 });
-    const call = await peer.nextCall(201);
-    peer.reply(call, P.domainOpenConsole.ret, undefined);
-    await reply;
+    const { stream, call } = await openConsole(peer);
     stream.resume();
     peer.send({ proc: 201, serial: call.h.serial, type: MessageType.Stream, status: MessageStatus.Error }, (w) =>
       remoteError.enc(w, errorOf({ code: 1, message: 'stream had I/O failure' })),
@@ -359,10 +344,7 @@ describe('streams against a fake daemon', () => {
 
   it('a finish the daemon refuses (REPLY error on the stream serial) errors the stream instead of hanging', async () => {
     peer = await FakePeer.start();
-    const { reply, stream } = peer.conn.callStream('domainOpenConsole', { dom, devName: null, flags: 0 });
-    const call = await peer.nextCall(201);
-    peer.reply(call, P.domainOpenConsole.ret, undefined);
-    await reply;
+    const { stream, call } = await openConsole(peer);
     stream.resume();
     stream.end();
     await peer.next((r) => r.h.type === MessageType.Stream && r.h.status === MessageStatus.Ok);
@@ -393,10 +375,7 @@ describe('streams against a fake daemon', () => {
 
   it('a reader that does not read never holds up the host: other calls go on, and its bytes wait in its own buffer', async () => {
     peer = await FakePeer.start();
-    const { reply, stream } = peer.conn.callStream('domainOpenConsole', { dom, devName: null, flags: 0 });
-    const call = await peer.nextCall(201);
-    peer.reply(call, P.domainOpenConsole.ret, undefined);
-    await reply;
+    const { stream, call } = await openConsole(peer);
     const chunk = Buffer.alloc(64 * 1024, 1);
     for (let i = 0; i < 64; i++) peer.send(...streamPacket(call.h.serial, 201, MessageStatus.Continue, chunk));
     // libvirt has no per-stream flow control: a call must still be answered meanwhile.
@@ -413,10 +392,7 @@ describe('streams against a fake daemon', () => {
 
   it('a reader that falls more than 16 MiB behind loses its stream (aborted on the wire), not the connection', async () => {
     peer = await FakePeer.start();
-    const { reply, stream } = peer.conn.callStream('domainOpenConsole', { dom, devName: null, flags: 0 });
-    const call = await peer.nextCall(201);
-    peer.reply(call, P.domainOpenConsole.ret, undefined);
-    await reply;
+    const { stream, call } = await openConsole(peer);
     const chunk = Buffer.alloc(256 * 1024, 2);
     for (let i = 0; i < 70; i++) peer.send(...streamPacket(call.h.serial, 201, MessageStatus.Continue, chunk));
     await within(new Promise((r) => stream.on('close', r)), 5000, 'the stream to be aborted');
