@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from '../main/app/api.js';
 import { LibvirtClient } from '../main/libvirt/index.js';
-import type { GuestInfo } from '../main/app/shared/contract.js';
+import type { GuestInfo } from '../common/contract.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../test/rig/guests.js';
 import { percentile, report } from './report.js';
 

@@ -24,7 +24,7 @@ const jobs = [];
 const nodeEntries = [
   ['main/serve/cli.ts', `${out}/main/serve.cjs`],
   ['main/electron/main.ts', `${out}/main/electron.cjs`],
-  ['main/electron/preload.ts', `${out}/preload/preload.cjs`],
+  ['main/electron-preload/preload.ts', `${out}/preload/preload.cjs`],
 ];
 for (const [entry, outfile] of nodeEntries) {
   if (existsSync(entry)) jobs.push(build({ ...node, entryPoints: [entry], outfile }));

@@ -20,7 +20,9 @@ const wanted = process.argv.slice(2);
 const roots = wanted.length ? wanted : ['test/unit', 'test/integration', 'test/browser'].filter((d) => existsSync(d));
 
 step('npx', ['tsc', '-p', 'tsconfig.json']);
+step('npx', ['tsc', '-p', 'tsconfig.main.json']);
 if (existsSync('renderer/src')) step('npx', ['tsc', '-p', 'tsconfig.renderer.json']);
+step('npx', ['prettier', '--check', '--log-level=warn', '.']);
 step('npx', ['eslint', '--max-warnings=0', '.']);
 step('node', ['scripts/build.mjs']);
 step('node', ['--import', 'tsx', 'test/rig/preflight.ts']);

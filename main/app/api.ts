@@ -4,8 +4,8 @@
  * serve) add nothing but transport: each connected window or page gets a session.
  */
 import { EventEmitter } from 'node:events';
-import type { AppEvent, AppState, CommandName, CommandParams, CommandResult, ConsoleKind, ConsoleState, GuestRef } from './shared/contract.js';
-import { ApiError } from '../hosts/api-error.js';
+import type { AppEvent, AppState, CommandName, CommandParams, CommandResult, ConsoleKind, ConsoleState, GuestRef } from '../../common/contract.js';
+import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
 import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
@@ -170,6 +170,16 @@ export class AppSession {
     if (!parsed.success) throw new ApiError('invalid-input', `Bad console request: ${describeIssues(parsed.error)}`);
     const { host, uuid } = parsed.data;
     return this.app.consoles.open({ host, uuid } satisfies GuestRef, parsed.data.kind satisfies ConsoleKind, opts);
+  }
+
+  /** Closes a console channel saying why; the viewer is told that reason. */
+  closeConsole(channel: Duplex, why: string): void {
+    this.app.consoles.closeChannel(channel, why);
+  }
+
+  /** Why a console channel was closed by the app, when it was. */
+  consoleCloseReason(channel: Duplex): string | undefined {
+    return this.app.consoles.reasonOf(channel);
   }
 
   /** @internal stats are taken while any session watches. */

@@ -3,9 +3,9 @@
  * the hosts layer without passing here, in either shell.
  */
 import { z } from 'zod';
-import { HOTKEY_ACTIONS, type CommandName } from './shared/contract.js';
-import { validateHotkeys } from './shared/hotkeys.js';
-import { LINUX_KEYCODES } from './shared/keycodes.js';
+import { HOTKEY_ACTIONS, type CommandName } from '../../common/contract.js';
+import { validateHotkeys } from '../../common/hotkeys.js';
+import { LINUX_KEYCODES } from '../../common/keycodes.js';
 
 const host = z.string().min(1).max(2048);
 const uuid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'not a UUID');

@@ -1,8 +1,8 @@
 /** The user's settings (settings.json in the config folder), validated, merged over defaults, saved atomically. */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { DEFAULT_SETTINGS, type Settings } from './shared/contract.js';
-import { configDir, loadJson, saveJson } from '../hosts/json-file.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../common/contract.js';
+import { configDir, loadJson, saveJson } from '../platform/json-file.js';
 import { settingsSchema } from './schemas.js';
 
 function withDefaults(raw: unknown): Settings {

@@ -8,8 +8,9 @@
  */
 import type { Duplex } from 'node:stream';
 import { LifecycleEvent, type LibvirtStream } from '../libvirt/index.js';
-import type { ConsoleKind, ConsoleState, GuestInfo, GuestRef } from '../app/shared/contract.js';
-import { ApiError, toApiError } from '../hosts/api-error.js';
+import type { ConsoleKind, ConsoleState, GuestInfo, GuestRef } from '../../common/contract.js';
+import { ApiError } from '../../common/api-error.js';
+import { toApiError } from '../hosts/api-error.js';
 import type { Host } from '../hosts/host.js';
 import type { HostManager } from '../hosts/manager.js';
 import { ConsoleError, openVncChannel, type ChannelReader } from './endpoint.js';

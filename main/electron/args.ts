@@ -4,7 +4,7 @@
  * Chromium's, Electron's and Node's own switches may share the command line (a user's
  * `--ozone-platform=x11`, a test driver's `--remote-debugging-port=0`); the known ones pass.
  */
-import type { LaunchOptions } from '../app/shared/contract.js';
+import type { LaunchOptions } from '../../common/contract.js';
 
 export interface DesktopArgs {
   connect: string[];

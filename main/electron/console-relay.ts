@@ -11,7 +11,7 @@
  */
 import type { Duplex } from 'node:stream';
 
-import { CONSOLE_SEND_WINDOW, type ConsoleControl } from '../app/shared/desktop-api.js';
+import { CONSOLE_SEND_WINDOW, type ConsoleControl } from '../../common/desktop-api.js';
 
 export type { ConsoleControl };
 

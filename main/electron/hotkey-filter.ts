@@ -4,8 +4,8 @@
  * reaches the guest. A caught key is prevented (the page, and so the guest, never sees it, nor the
  * menu) and its action goes to the renderer, which does the switching.
  */
-import type { HotkeyAction } from '../app/shared/contract.js';
-import { HotkeyMatcher, type KeyInput } from '../app/shared/hotkeys.js';
+import type { HotkeyAction } from '../../common/contract.js';
+import { HotkeyMatcher, type KeyInput } from '../../common/hotkeys.js';
 
 /** The fields of Electron's `Input` the filter reads. */
 export interface InputLike {

@@ -7,11 +7,11 @@
  */
 import type { Duplex } from 'node:stream';
 import { z } from 'zod';
-import type { ApiErrorShape, AppEvent, AppState, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from '../app/shared/contract.js';
+import type { ApiErrorShape, AppEvent, AppState, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from '../../common/contract.js';
 import { consoleRequest, describeIssues } from '../app/schemas.js';
-import { ApiError } from '../hosts/api-error.js';
+import { ApiError } from '../../common/api-error.js';
 import { isAppUrl } from './app-protocol.js';
-import { CHANNELS, type AppMessage, type Outcome } from './channels.js';
+import { CHANNELS, type AppMessage, type Outcome } from '../../common/desktop-ipc.js';
 import { relayConsole, type ConsoleRelay, type RelayPort } from './console-relay.js';
 
 /** The parts of a WebFrameMain the sender check reads. */

@@ -5,9 +5,9 @@
  * menu binds Ctrl+R and Ctrl+Shift+I, and this one replaces it.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import { guestKey, type AppState, type GuestAction, type GuestInfo, type GuestRef, type GuestStateName, type HotkeyAction, type MenuCommand } from '../app/shared/contract.js';
-import { describeBinding, parseBinding } from '../app/shared/hotkeys.js';
-import { switcherOrder } from '../app/shared/order.js';
+import { guestKey, type AppState, type GuestAction, type GuestInfo, type GuestRef, type GuestStateName, type HotkeyAction, type MenuCommand } from '../../common/contract.js';
+import { describeBinding, parseBinding } from '../../common/hotkeys.js';
+import { switcherOrder } from '../../common/order.js';
 
 export interface MenuModel {
   state: AppState;

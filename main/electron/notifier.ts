@@ -3,7 +3,7 @@
  * whose connection drops. Driven by the app's events; each is said once, when it happens (a
  * state the app starts with, or a host retrying again and again, is not news).
  */
-import { guestKey, type AppEvent, type AppState, type GuestRef, type HostStatus } from '../app/shared/contract.js';
+import { guestKey, type AppEvent, type AppState, type GuestRef, type HostStatus } from '../../common/contract.js';
 
 export interface NoticeContent {
   title: string;

@@ -1,27 +1,9 @@
 /**
- * Errors as the API reports them: a code for programs, a sentence a person can act on, and which
- * host and guest it concerns. libvirt's errors are translated here, once.
+ * libvirt's errors translated into the API's (ApiError), here, once.
  */
 import { ConnectionClosedError, ErrorCode, LibvirtError, TransportError, UriError, AuthError } from '../libvirt/index.js';
-import type { ApiErrorCode, ApiErrorShape } from '../app/shared/contract.js';
+import { ApiError } from '../../common/api-error.js';
 
-export class ApiError extends Error implements ApiErrorShape {
-  readonly code: ApiErrorCode;
-  readonly host?: string;
-  readonly guest?: string;
-
-  constructor(code: ApiErrorCode, message: string, where: { host?: string; guest?: string } = {}) {
-    super(message);
-    this.name = 'ApiError';
-    this.code = code;
-    if (where.host !== undefined) this.host = where.host;
-    if (where.guest !== undefined) this.guest = where.guest;
-  }
-
-  toJSON(): ApiErrorShape {
-    return { code: this.code, message: this.message, ...(this.host !== undefined ? { host: this.host } : {}), ...(this.guest !== undefined ? { guest: this.guest } : {}) };
-  }
-}
 
 /** libvirt's message without its generic prefix ("Requested operation is not valid: …"). */
 function detail(message: string): string {

@@ -1,6 +1,6 @@
 /** A hypervisor's facts, read in one round of calls: versions, CPUs, memory, virtualisation. */
 import type { LibvirtClient } from '../libvirt/index.js';
-import type { HostFacts } from '../app/shared/contract.js';
+import type { HostFacts } from '../../common/contract.js';
 import { parseCapabilities } from './capabilities.js';
 
 /** libvirt encodes versions as major × 1,000,000 + minor × 1,000 + micro. */

@@ -13,9 +13,9 @@ import {
   type LibvirtClient,
   type DomainRef,
 } from '../libvirt/index.js';
-import type { DeleteOptions, GuestInfo, SnapshotInfo } from '../app/shared/contract.js';
-import { LINUX_KEYCODES } from '../app/shared/keycodes.js';
-import { ApiError } from './api-error.js';
+import type { DeleteOptions, GuestInfo, SnapshotInfo } from '../../common/contract.js';
+import { LINUX_KEYCODES } from '../../common/keycodes.js';
+import { ApiError } from '../../common/api-error.js';
 import type { Host } from './host.js';
 import { node, parseXml, text } from './xml.js';
 

@@ -19,8 +19,9 @@ import {
   type ClientOptions,
   type DomainRef,
 } from '../libvirt/index.js';
-import type { GuestInfo, GuestRef, GuestStats, HostFacts, HostInfo, HostStatus } from '../app/shared/contract.js';
-import { ApiError, toApiError } from './api-error.js';
+import type { GuestInfo, GuestRef, GuestStats, HostFacts, HostInfo, HostStatus } from '../../common/contract.js';
+import { ApiError } from '../../common/api-error.js';
+import { toApiError } from './api-error.js';
 import { readHostFacts } from './facts.js';
 import { parseDomainXml, type DomainXmlFacts, type VncEndpoint } from './domain-xml.js';
 import { reasonName } from './reasons.js';

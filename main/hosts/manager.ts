@@ -6,10 +6,11 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseUri, LibvirtClient, type ClientOptions } from '../libvirt/index.js';
-import type { GuestInfo, GuestRef, GuestStats, HostFacts, HostInfo } from '../app/shared/contract.js';
-import { ApiError, toApiError } from './api-error.js';
+import type { GuestInfo, GuestRef, GuestStats, HostFacts, HostInfo } from '../../common/contract.js';
+import { ApiError } from '../../common/api-error.js';
+import { toApiError } from './api-error.js';
 import { Host, type HostOptions, type LifecycleNotice } from './host.js';
-import { configDir, loadJson, saveJson } from './json-file.js';
+import { configDir, loadJson, saveJson } from '../platform/json-file.js';
 import { readHostFacts } from './facts.js';
 
 export interface ManagerEvents {

@@ -12,10 +12,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../app/api.js';
-import type { ApiErrorShape } from '../app/shared/contract.js';
-import { readsIntoReader, type ChannelReader } from '../consoles/endpoint.js';
-import type { ConsoleManager } from '../consoles/manager.js';
-import { ApiError } from '../hosts/api-error.js';
+import type { ApiErrorShape } from '../../common/contract.js';
+import type { AppSession } from '../app/api.js';
+import { readsIntoReader, type ChannelReader } from '../app/console-io.js';
+import { ApiError } from '../../common/api-error.js';
 import { isLoopback } from './args.js';
 import { serveStatic } from './static.js';
 
@@ -179,11 +179,11 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
           consoleWss.handleUpgrade(req, socket, head, (ws) => {
             taken = true;
             socket.off('error', swallow);
-            relayConsole(ws, socket, upstream, readsIntoReader(upstream) ? reader : undefined, o.app.consoles, kind === 'vnc');
+            relayConsole(ws, socket, upstream, readsIntoReader(upstream) ? reader : undefined, session, kind === 'vnc');
           });
         }
         if (!taken) {
-          o.app.consoles.closeChannel(upstream, 'the browser went away before the console opened');
+          session.closeConsole(upstream, 'the browser went away before the console opened');
           socket.destroy();
         }
       } else {
@@ -306,7 +306,7 @@ class RelayReader implements ChannelReader {
  * closed: the browser gets a close frame that says why (1000, 1011 on an error, 1013 when it did
  * not keep up with a serial console).
  */
-function relayConsole(ws: WebSocket, socket: Duplex, upstream: Duplex, reader: RelayReader | undefined, consoles: ConsoleManager, pausable: boolean): void {
+function relayConsole(ws: WebSocket, socket: Duplex, upstream: Duplex, reader: RelayReader | undefined, session: AppSession, pausable: boolean): void {
   let waitingForDrain = false;
   const onDrain = (): void => {
     waitingForDrain = false;
@@ -323,7 +323,7 @@ function relayConsole(ws: WebSocket, socket: Duplex, upstream: Duplex, reader: R
       if (queued > SERIAL_MAX_BUFFERED) {
         const why = 'the browser did not keep up with the serial console';
         ws.close(1013, why);
-        consoles.closeChannel(upstream, why);
+        session.closeConsole(upstream, why);
       }
       return true;
     }
@@ -361,12 +361,12 @@ function relayConsole(ws: WebSocket, socket: Duplex, upstream: Duplex, reader: R
   upstream.once('close', () => {
     socket.off('drain', onDrain);
     if (ws.readyState === ws.OPEN) {
-      const why = consoles.reasonOf(upstream) ?? 'the console closed';
+      const why = session.consoleCloseReason(upstream) ?? 'the console closed';
       ws.close(upstream.errored ? 1011 : 1000, closeReason(why));
     } else if (ws.readyState === ws.CONNECTING) {
       ws.terminate();
     }
   });
-  ws.once('close', () => consoles.closeChannel(upstream, 'the viewer closed the console'));
+  ws.once('close', () => session.closeConsole(upstream, 'the viewer closed the console'));
   ws.on('error', () => ws.terminate());
 }

@@ -3,12 +3,12 @@
  * keyboard, video and mouse; a hotkey hands them to another at once, because every running
  * guest's console is already connected, held back in the background.
  */
-import { guestKey, parseGuestKey, type Bridge, type CommandName, type GuestAction, type GuestInfo, type HotkeyAction, type MenuCommand, type Scaling } from '../../main/app/shared/contract.js';
+import { guestKey, parseGuestKey, type Bridge, type CommandName, type GuestAction, type GuestInfo, type HotkeyAction, type MenuCommand, type Scaling } from '../../common/contract.js';
 import { ConsolePool } from './consoles/pool.js';
 import type { VncConsole } from './consoles/vnc-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
 import { strokesFor, XK_SHIFT_L } from './input/type-text.js';
-import { reorder } from '../../main/app/shared/order.js';
+import { reorder } from '../../common/order.js';
 import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
 import { ACTION_LABELS, CONFIRM } from './ui/actions.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type AppSession } from '../../main/app/api.js';
-import type { GuestInfo } from '../../main/app/shared/contract.js';
+import type { GuestInfo } from '../../common/contract.js';
 import { ensureLibvirtd } from '../rig/libvirtd.js';
 import { waitFor } from '../rig/wait.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../rig/guests.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { App } from '../../main/app/api.js';
-import type { AppEvent, ConsoleKind, ConsoleState } from '../../main/app/shared/contract.js';
+import type { AppEvent, ConsoleKind, ConsoleState } from '../../common/contract.js';
 import { startServeShell, type ServeShell } from '../../main/serve/server.js';
 import { SYSTEM_URI, type TestGuest } from '../rig/guests.js';
 import { waitFor, within } from './libvirt-helpers.js';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_SETTINGS, type HotkeyAction } from '../../main/app/shared/contract.js';
+import { DEFAULT_SETTINGS, type HotkeyAction } from '../../common/contract.js';
 import { HotkeyFilter, type InputLike } from '../../main/electron/hotkey-filter.js';
 
 function setup(hotkeys = DEFAULT_SETTINGS.hotkeys) {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import { APP_ENTRY_URL, APP_SCHEME_PRIVILEGES, CONTENT_SECURITY_POLICY } from '../../main/electron/app-protocol.js';
-import { CHANNELS } from '../../main/electron/channels.js';
+import { CHANNELS } from '../../common/desktop-ipc.js';
 import { DESKTOP_USAGE } from '../../main/electron/args.js';
 import { BLOCKED_REQUEST_PATTERNS, webPreferences } from '../../main/electron/security.js';
 import { createFakeElectron, fakeEvent, settle } from './electron-fakes.js';

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
-import { DEFAULT_SETTINGS, guestKey, type AppState, type GuestInfo, type GuestStateName, type HostInfo, type MenuCommand } from '../../main/app/shared/contract.js';
-import { switcherOrder } from '../../main/app/shared/order.js';
+import { DEFAULT_SETTINGS, guestKey, type AppState, type GuestInfo, type GuestStateName, type HostInfo, type MenuCommand } from '../../common/contract.js';
+import { switcherOrder } from '../../common/order.js';
 import { applicationMenu, guestActionEnabled, toAccelerator, trayMenu, trayTooltip, type MenuActions, type MenuModel } from '../../main/electron/menu.js';
 import { Notifier, type NoticeContent } from '../../main/electron/notifier.js';
 

@@ -1,14 +1,14 @@
 /**
- * The preload's API (main/electron/preload-api.ts) over a fake ipcRenderer, and the renderer's
+ * The preload's API (main/electron-preload/preload-api.ts) over a fake ipcRenderer, and the renderer's
  * Electron bridge (renderer/src/bridge/electron.ts) over that API: named methods only, callbacks
  * that see data and never an IPC event, console ports handed on by id.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_SETTINGS, type AppState, type HotkeyAction, type MenuCommand } from '../../main/app/shared/contract.js';
-import { CHANNELS, DESKTOP_API_NAME as MAIN_API_NAME, type AppMessage, type ConsolePortMessage } from '../../main/electron/channels.js';
+import { DEFAULT_SETTINGS, type AppState, type HotkeyAction, type MenuCommand } from '../../common/contract.js';
+import { CHANNELS, DESKTOP_API_NAME as MAIN_API_NAME, type AppMessage, type ConsolePortMessage } from '../../common/desktop-ipc.js';
 import { PAGE_SEND_WINDOW } from '../../main/electron/console-relay.js';
-import { createDesktopApi, type IpcRendererLike } from '../../main/electron/preload-api.js';
+import { createDesktopApi, type IpcRendererLike } from '../../main/electron-preload/preload-api.js';
 import type {
   ElectronConsoleChannel} from '../../renderer/src/bridge/electron.js';
 import {

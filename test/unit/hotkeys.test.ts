@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS } from '../../main/app/shared/contract.js';
-import { describeBinding, formatBinding, HotkeyMatcher, parseBinding, validateHotkeys, type KeyInput } from '../../main/app/shared/hotkeys.js';
+import { DEFAULT_SETTINGS } from '../../common/contract.js';
+import { describeBinding, formatBinding, HotkeyMatcher, parseBinding, validateHotkeys, type KeyInput } from '../../common/hotkeys.js';
 
 const key = (code: string, mods: Partial<KeyInput> = {}, type: 'keydown' | 'keyup' = 'keydown'): KeyInput => ({
   type,

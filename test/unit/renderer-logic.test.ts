@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS, guestKey, type ConsoleChannel, type GuestInfo, type HostInfo } from '../../main/app/shared/contract.js';
-import { reorder, slots, switcherOrder } from '../../main/app/shared/order.js';
+import { DEFAULT_SETTINGS, guestKey, type ConsoleChannel, type GuestInfo, type HostInfo } from '../../common/contract.js';
+import { reorder, slots, switcherOrder } from '../../common/order.js';
 import { Switcher } from '../../renderer/src/state/switcher.js';
 import { ThrottledChannel } from '../../renderer/src/consoles/throttled-channel.js';
 import { KeyboardRouter, type KeyEventLike } from '../../renderer/src/input/keyboard.js';

@@ -15,8 +15,8 @@ import type {
   ConsoleKind,
   GuestRef,
   LaunchOptions,
-} from '../../../main/app/shared/contract.js';
-import { BridgeError } from '../../../main/app/shared/bridge-error.js';
+} from '../../../common/contract.js';
+import { BridgeError } from '../../../common/bridge-error.js';
 
 export { BridgeError };
 

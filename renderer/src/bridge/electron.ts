@@ -1,10 +1,10 @@
 /**
  * The Bridge in the desktop app, over what the Electron preload exposes as
- * `window.virtswitchDesktop` (main/electron/preload-api.ts): commands and events through named
+ * `window.virtswitchDesktop` (main/electron-preload/preload-api.ts): commands and events through named
  * IPC methods, and each console over a MessagePort of its own that the preload hands to this
  * page with window.postMessage. No network at all: the page's CSP has connect-src 'none'.
  *
- * The preload's API and the console wire are main/app/shared/desktop-api.ts, shared with the
+ * The preload's API and the console wire are common/desktop-api.ts, shared with the
  * main process and the preload.
  */
 import type {
@@ -20,9 +20,9 @@ import type {
   HotkeyAction,
   LaunchOptions,
   MenuCommand,
-} from '../../../main/app/shared/contract.js';
-import { BridgeError } from '../../../main/app/shared/bridge-error.js';
-import { CONSOLE_SEND_WINDOW, DESKTOP_API_NAME, type AppMessage, type ConsoleControl, type DesktopApi, type Outcome } from '../../../main/app/shared/desktop-api.js';
+} from '../../../common/contract.js';
+import { BridgeError } from '../../../common/bridge-error.js';
+import { CONSOLE_SEND_WINDOW, DESKTOP_API_NAME, type AppMessage, type ConsoleControl, type DesktopApi, type Outcome } from '../../../common/desktop-api.js';
 
 export { DESKTOP_API_NAME, type DesktopApi };
 

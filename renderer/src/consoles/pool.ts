@@ -4,7 +4,7 @@
  * connection drops while its guest still runs reconnects by itself, with backoff; a guest that
  * stops loses its console; one that starts gets a new one.
  */
-import { guestKey, type Bridge, type GuestInfo, type Scaling } from '../../../main/app/shared/contract.js';
+import { guestKey, type Bridge, type GuestInfo, type Scaling } from '../../../common/contract.js';
 import { isRunning } from '../state/switcher.js';
 import { backoffMs } from './backoff.js';
 import { VncConsole } from './vnc-console.js';

@@ -4,7 +4,7 @@
  * when asked, so holding the inbound data of a background console stops its traffic entirely;
  * letting it through resumes it cleanly. No DOM: it wraps any channel with the same shape.
  */
-import type { ConsoleChannel } from '../../../main/app/shared/contract.js';
+import type { ConsoleChannel } from '../../../common/contract.js';
 
 type MessageEventLike = { data: ArrayBuffer | string };
 

@@ -4,7 +4,7 @@
  * active one, view-only, its updates held back, refreshed now and then for its thumbnail.
  */
 import RFB from '@novnc/novnc';
-import type { Bridge, GuestRef, Scaling } from '../../../main/app/shared/contract.js';
+import type { Bridge, GuestRef, Scaling } from '../../../common/contract.js';
 import { ThrottledChannel } from './throttled-channel.js';
 
 export type VncStatus = 'connecting' | 'connected' | 'disconnected';

@@ -4,8 +4,8 @@
  * while the on-screen picker is open it takes every key; everything else goes on to the focused
  * console, and the keys it holds down are tracked so a switch can release them there.
  */
-import type { HotkeyAction } from '../../../main/app/shared/contract.js';
-import { HotkeyMatcher, type KeyInput } from '../../../main/app/shared/hotkeys.js';
+import type { HotkeyAction } from '../../../common/contract.js';
+import { HotkeyMatcher, type KeyInput } from '../../../common/hotkeys.js';
 
 export interface KeyEventLike extends KeyInput {
   preventDefault(): void;

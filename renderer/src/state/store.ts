@@ -9,8 +9,8 @@ import {
   type GuestStats,
   type HostInfo,
   type Settings,
-} from '../../../main/app/shared/contract.js';
-import { switcherOrder } from '../../../main/app/shared/order.js';
+} from '../../../common/contract.js';
+import { switcherOrder } from '../../../common/order.js';
 
 export type Change = 'hosts' | 'guests' | 'consoles' | 'settings' | 'stats' | 'connection';
 

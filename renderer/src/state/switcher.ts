@@ -2,7 +2,7 @@
  * Which guest owns keyboard, video and mouse, and where the hotkeys go next. Pure: it knows the
  * order and the states, nothing of the DOM or the consoles.
  */
-import { guestKey, type GuestInfo } from '../../../main/app/shared/contract.js';
+import { guestKey, type GuestInfo } from '../../../common/contract.js';
 
 const RUNNING = new Set(['running', 'paused', 'blocked', 'pmsuspended', 'shutdown']);
 

@@ -1,5 +1,5 @@
 /** Which VM actions make sense in which state, and what they are called. Pure. */
-import type { GuestAction, GuestInfo } from '../../../main/app/shared/contract.js';
+import type { GuestAction, GuestInfo } from '../../../common/contract.js';
 
 export const ACTION_LABELS: Record<GuestAction, string> = {
   start: 'Start',

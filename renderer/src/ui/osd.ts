@@ -3,7 +3,7 @@
  * state; digits pick a slot, arrows move, Enter switches, Esc closes. It takes every key while
  * open, so nothing typed into it reaches a guest.
  */
-import { guestKey, type GuestInfo } from '../../../main/app/shared/contract.js';
+import { guestKey, type GuestInfo } from '../../../common/contract.js';
 import { h } from './dom.js';
 
 export class Osd {

@@ -2,8 +2,8 @@
  * The dialogs behind the toolbar: snapshots, CPU and memory, type text, settings (hotkeys, scan,
  * scaling, theme, hosts). Each talks to the app only through the bridge.
  */
-import { HOTKEY_ACTIONS, type Bridge, type GuestInfo, type HotkeyAction, type Settings, type SnapshotInfo } from '../../../main/app/shared/contract.js';
-import { describeBinding, formatBinding, MODIFIER_CODES, parseBinding, validateHotkeys } from '../../../main/app/shared/hotkeys.js';
+import { HOTKEY_ACTIONS, type Bridge, type GuestInfo, type HotkeyAction, type Settings, type SnapshotInfo } from '../../../common/contract.js';
+import { describeBinding, formatBinding, MODIFIER_CODES, parseBinding, validateHotkeys } from '../../../common/hotkeys.js';
 import type { Store } from '../state/store.js';
 import { confirm, field, showModal } from './dialogs.js';
 import { formatBytes, h, icon, iconButton } from './dom.js';

@@ -1,7 +1,7 @@
 /** A guest's serial console in xterm.js, over a console channel from the bridge. */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
-import type { Bridge, ConsoleChannel, GuestRef } from '../../../main/app/shared/contract.js';
+import type { Bridge, ConsoleChannel, GuestRef } from '../../../common/contract.js';
 import { h } from './dom.js';
 
 export class SerialView {

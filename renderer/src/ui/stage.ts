@@ -3,8 +3,8 @@
  * when there is nothing to show, a calm message and the one thing to do (a big Start for a guest
  * that is off).
  */
-import type { GuestAction, GuestInfo, HostInfo, Scaling } from '../../../main/app/shared/contract.js';
-import { SEND_KEY_COMBOS } from '../../../main/app/shared/keycodes.js';
+import type { GuestAction, GuestInfo, HostInfo, Scaling } from '../../../common/contract.js';
+import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { VncConsole } from '../consoles/vnc-console.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';

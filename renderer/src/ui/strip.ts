@@ -3,8 +3,8 @@
  * its state, its slot number and its actions; drag to reorder. Keyed updates: a guest's card is
  * made once and then only its changed parts are touched.
  */
-import { guestKey, type GuestAction, type GuestInfo, type HostInfo } from '../../../main/app/shared/contract.js';
-import { slots } from '../../../main/app/shared/order.js';
+import { guestKey, type GuestAction, type GuestInfo, type HostInfo } from '../../../common/contract.js';
+import { slots } from '../../../common/order.js';
 import type { Store } from '../state/store.js';
 import { actionsFor, ACTION_KEYS, ACTION_LABELS } from './actions.js';
 import { h, icon, iconButton } from './dom.js';

@@ -4,7 +4,7 @@
  * It exposes one object of named methods to the page and nothing else.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { DESKTOP_API_NAME } from './channels.js';
+import { DESKTOP_API_NAME } from '../../common/desktop-ipc.js';
 import { createDesktopApi } from './preload-api.js';
 
 /** The page's window as the preload sees it (typed here so main code needs no DOM types). */

@@ -5,8 +5,8 @@
  * `sender`). Console ports arrive over IPC and are passed on to the page with window.postMessage,
  * the one way a MessagePort reaches a context-isolated page's own world.
  */
-import type { ConsoleKind, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from '../app/shared/contract.js';
-import { CHANNELS, type AppMessage, type ConsolePortMessage, type DesktopApi, type Outcome } from './channels.js';
+import type { ConsoleKind, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from '../../common/contract.js';
+import { CHANNELS, type AppMessage, type ConsolePortMessage, type DesktopApi, type Outcome } from '../../common/desktop-ipc.js';
 
 /** A port as the preload holds it (a DOM MessagePort); only closing matters here. */
 export interface PortLike {

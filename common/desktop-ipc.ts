@@ -1,7 +1,7 @@
 /**
  * What the main process and the preload say to each other: the IPC channel names and the shape
  * of the API the preload exposes to the page. Pure types and constants, bundled into both the
- * main process and the (sandboxed) preload. The page-facing half lives in main/app/shared/desktop-api.ts,
+ * main process and the (sandboxed) preload. The page-facing half lives in common/desktop-api.ts,
  * which the renderer shares.
  */
 
@@ -29,4 +29,4 @@ export const CHANNELS = {
   consolePort: 'virtswitch:console-port',
 } as const;
 
-export { DESKTOP_API_NAME, type AppMessage, type ConsolePortMessage, type DesktopApi, type Outcome } from '../app/shared/desktop-api.js';
+export { DESKTOP_API_NAME, type AppMessage, type ConsolePortMessage, type DesktopApi, type Outcome } from './desktop-api.js';
