@@ -13,9 +13,18 @@ export const LAYERS = {
   common: { may: [], packages: ['node:', 'electron', 'ws'] },
   'main/platform': { may: [], packages: ['electron', 'ws'] },
   'main/libvirt': { may: [], packages: ['electron', 'ws'] },
-  'main/hosts': { may: ['main/libvirt', 'main/platform', 'common'], packages: ['electron', 'ws', 'node:http', 'node:https'] },
-  'main/consoles': { may: ['main/hosts', 'main/libvirt', 'main/platform', 'common'], packages: ['electron', 'ws', 'node:http', 'node:https'] },
-  'main/app': { may: ['main/hosts', 'main/consoles', 'main/libvirt', 'main/platform', 'common'], packages: ['electron', 'ws', 'node:http', 'node:https'] },
+  'main/hosts': {
+    may: ['main/libvirt', 'main/platform', 'common'],
+    packages: ['electron', 'ws', 'node:http', 'node:https'],
+  },
+  'main/consoles': {
+    may: ['main/hosts', 'main/libvirt', 'main/platform', 'common'],
+    packages: ['electron', 'ws', 'node:http', 'node:https'],
+  },
+  'main/app': {
+    may: ['main/hosts', 'main/consoles', 'main/libvirt', 'main/platform', 'common'],
+    packages: ['electron', 'ws', 'node:http', 'node:https'],
+  },
   'main/serve': { may: ['main/app', 'common'], packages: ['electron'] },
   'main/electron': { may: ['main/app', 'common'], packages: ['ws'] },
   'main/electron-preload': { may: ['common'], packages: ['node:', 'ws'] },
@@ -26,7 +35,11 @@ const folders = Object.keys(LAYERS).sort((a, b) => b.length - a.length);
 const layerOf = (rel) => folders.find((f) => rel === f || rel.startsWith(`${f}/`));
 
 const layerRule = {
-  meta: { type: 'problem', schema: [], messages: { wrongWay: '{{from}} may not import {{what}} (allowed: {{allowed}}; see docs/architecture.md)' } },
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: { wrongWay: '{{from}} may not import {{what}} (allowed: {{allowed}}; see docs/architecture.md)' },
+  },
   create(context) {
     const file = relative(root, context.filename);
     const from = layerOf(file);
@@ -43,7 +56,11 @@ const layerRule = {
       } else if (packages.some((p) => spec === p || (p.endsWith(':') && spec.startsWith(p)))) {
         what = spec;
       } else return;
-      context.report({ node, messageId: 'wrongWay', data: { from, what, allowed: [...may].join(', ') || 'nothing of ours' } });
+      context.report({
+        node,
+        messageId: 'wrongWay',
+        data: { from, what, allowed: [...may].join(', ') || 'nothing of ours' },
+      });
     };
     return {
       ImportDeclaration: (n) => {
@@ -66,7 +83,18 @@ export const layerRules = [
     files: ['main/electron/**/*.ts', 'main/electron-preload/**/*.ts'],
     ignores: ['main/electron/main.ts', 'main/electron-preload/preload.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'electron', allowTypeImports: true, message: 'take Electron APIs by injection; only the entry points import electron' }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              allowTypeImports: true,
+              message: 'take Electron APIs by injection; only the entry points import electron',
+            },
+          ],
+        },
+      ],
     },
   },
 ];

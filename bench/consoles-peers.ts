@@ -32,7 +32,9 @@ export interface SourceInfo {
 }
 
 function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
 }
 
 async function relay(config: { staticDir: string; synthetic: Record<string, number>; uri?: string }): Promise<void> {
@@ -42,14 +44,17 @@ async function relay(config: { staticDir: string; synthetic: Record<string, numb
     app.start();
     const deadline = Date.now() + 30_000;
     while (app.hosts.get(config.uri).info().status !== 'connected') {
-      if (Date.now() > deadline) throw new Error(`${config.uri} did not connect: ${app.hosts.get(config.uri).info().error ?? ''}`);
+      if (Date.now() > deadline)
+        throw new Error(`${config.uri} did not connect: ${app.hosts.get(config.uri).info().error ?? ''}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
   const real = app.consoles.open.bind(app.consoles);
   app.consoles.open = (ref, kind, opts) => {
     const port = config.synthetic[ref.uuid];
-    return port ? openVncChannel({ kind: 'tcp', host: '127.0.0.1', port }, {}, 10_000, opts?.reader) : real(ref, kind, opts);
+    return port
+      ? openVncChannel({ kind: 'tcp', host: '127.0.0.1', port }, {}, 10_000, opts?.reader)
+      : real(ref, kind, opts);
   };
   const shell = await startServeShell({ app, host: '127.0.0.1', port: 0, staticDir: config.staticDir });
   const info: RelayInfo = { origin: shell.origin, token: shell.token, port: shell.port };

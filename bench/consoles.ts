@@ -69,7 +69,8 @@ function cpuMs(pid: number): number {
       const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]);
       for (const task of readdirSync(`/proc/${p}/task`)) {
-        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean)) walk(Number(c));
+        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean))
+          walk(Number(c));
       }
     } catch {
       /* gone meanwhile */
@@ -142,7 +143,11 @@ function throughput(ws: WebSocket, n: number): Promise<number> {
 }
 
 /** Round trips of RTT_SIZE bytes, one at a time; ms each. */
-async function roundTrips(send: (b: Buffer) => void, onData: (cb: (n: number) => void) => void, count: number): Promise<number[]> {
+async function roundTrips(
+  send: (b: Buffer) => void,
+  onData: (cb: (n: number) => void) => void,
+  count: number,
+): Promise<number[]> {
   const payload = Buffer.alloc(RTT_SIZE, 0x61);
   const out: number[] = [];
   let waiting: ((n: number) => void) | undefined;
@@ -190,7 +195,8 @@ const median = (xs: number[]): number => percentile(xs, 50);
 /** Request → first frame drawn, and request → RFB session open (handshake done), in ms. */
 async function firstFrame(page: Page, url: string): Promise<{ frame: number; session: number }> {
   const r = (await page.evaluate((u) => window.harness.open(u), url)) as OpenResult;
-  if (!r.ok || r.firstFrameMs === undefined) throw new Error(`no first frame from ${url.replace(/token=[^&]+/, 'token=…')}: ${r.error ?? ''}`);
+  if (!r.ok || r.firstFrameMs === undefined)
+    throw new Error(`no first frame from ${url.replace(/token=[^&]+/, 'token=…')}: ${r.error ?? ''}`);
   await page.evaluate(() => window.harness.close());
   return { frame: r.firstFrameMs, session: r.connectMs ?? Number.NaN };
 }
@@ -205,8 +211,20 @@ export async function run(): Promise<void> {
     await buildConsoleHarness(dir);
     const src = await startChild<SourceInfo>(process.execPath, ['--import', 'tsx', peers, 'source']);
     // The byte path alone (no host: see consoles-peers.ts), and the whole path on the system daemon.
-    const ours = await startChild<RelayInfo>(process.execPath, ['--import', 'tsx', peers, 'relay', JSON.stringify({ staticDir: dir, synthetic: { [SYNTH_SOURCE]: src.source, [SYNTH_ECHO]: src.echo } })]);
-    const oursReal = await startChild<RelayInfo>(process.execPath, ['--import', 'tsx', peers, 'relay', JSON.stringify({ staticDir: dir, uri: SYSTEM_URI, synthetic: {} })]);
+    const ours = await startChild<RelayInfo>(process.execPath, [
+      '--import',
+      'tsx',
+      peers,
+      'relay',
+      JSON.stringify({ staticDir: dir, synthetic: { [SYNTH_SOURCE]: src.source, [SYNTH_ECHO]: src.echo } }),
+    ]);
+    const oursReal = await startChild<RelayInfo>(process.execPath, [
+      '--import',
+      'tsx',
+      peers,
+      'relay',
+      JSON.stringify({ staticDir: dir, uri: SYSTEM_URI, synthetic: {} }),
+    ]);
     const consoleUrl = (r: RelayInfo, uuid: string): string =>
       `${r.origin.replace(/^http/, 'ws')}/console?token=${encodeURIComponent(r.token)}&host=${encodeURIComponent(SYSTEM_URI)}&uuid=${uuid}&kind=vnc`;
     const ourUrl = (uuid: string): string => consoleUrl(ours, uuid);
@@ -294,7 +312,8 @@ export async function run(): Promise<void> {
     const pagePeer = await browser.newPage();
     await pagePeer.goto(`http://127.0.0.1:${wsfyGuest}/index.html`);
     // noVNC's module has a top-level await: the page's load event does not wait for it.
-    for (const p of [pageOurs, pagePeer]) await p.waitForFunction(() => window.harness !== undefined, undefined, { timeout: 20_000 });
+    for (const p of [pageOurs, pagePeer])
+      await p.waitForFunction(() => window.harness !== undefined, undefined, { timeout: 20_000 });
     const fOurs: number[] = [];
     const fPeer: number[] = [];
     const sOurs: number[] = [];
@@ -327,7 +346,9 @@ export async function run(): Promise<void> {
     }
     if (process.env.BENCH_CONSOLE_SAMPLES) {
       const show = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(' ');
-      console.error(`first frame, ours: ${show(fOurs)}\nwebsockify: ${show(fPeer)}\nsession open, ours: ${show(sOurs)}\nwebsockify: ${show(sPeer)}`);
+      console.error(
+        `first frame, ours: ${show(fOurs)}\nwebsockify: ${show(fPeer)}\nsession open, ours: ${show(sOurs)}\nwebsockify: ${show(sPeer)}`,
+      );
     }
     report('first_frame_p50_ms', percentile(fOurs, 50), 'ms');
     report('first_frame_p95_ms', percentile(fOurs, 95), 'ms');
@@ -340,7 +361,11 @@ export async function run(): Promise<void> {
   } finally {
     await browser?.close();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined,
+      ),
+    );
     children.length = 0;
     await rig?.cleanup();
     rmSync(dir, { recursive: true, force: true });

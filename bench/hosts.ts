@@ -54,7 +54,8 @@ async function eventToModel(rig: TestRig, dir: string): Promise<{ afterReturn: n
 
 async function ready100(rig: TestRig, dir: string): Promise<number[]> {
   const many: TestGuest[] = [];
-  for (let i = 0; i < 100; i++) many.push(await rig.define({ name: `bench-100-${String(i).padStart(3, '0')}`, start: false }));
+  for (let i = 0; i < 100; i++)
+    many.push(await rig.define({ name: `bench-100-${String(i).padStart(3, '0')}`, start: false }));
   const times: number[] = [];
   try {
     for (let run = 0; run < 7; run++) {

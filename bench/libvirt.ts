@@ -113,14 +113,19 @@ async function callsRound(c: LibvirtClient, cc: CClient, guests: number): Promis
     theirs.push(t.rate);
     domains = [o.domains, t.domains];
   }
-  note(`${guests} defined guests of ours; the daemon listed ${domains[0]} domains to us and ${domains[1]} to the C client`);
+  note(
+    `${guests} defined guests of ours; the daemon listed ${domains[0]} domains to us and ${domains[1]} to the C client`,
+  );
   note(`slices, ours: ${ours.map(Math.round).join(' ')}; C: ${theirs.map(Math.round).join(' ')}`);
   report(`libvirt_calls_per_s_${guests}`, Math.round(median(ours)), 'calls/s');
   report(`libvirt_calls_per_s_c_${guests}`, Math.round(median(theirs)), 'calls/s');
   report(`libvirt_calls_ratio_vs_c_${guests}`, Number((median(ours) / median(theirs)).toFixed(2)), 'x');
 }
 
-async function oursEventLatency(c: LibvirtClient, dom: DomainRef): Promise<{ latencies: number[]; sinceCall: number[] }> {
+async function oursEventLatency(
+  c: LibvirtClient,
+  dom: DomainRef,
+): Promise<{ latencies: number[]; sinceCall: number[] }> {
   const arrived = new Map<number, number[]>();
   let wake: (() => void) | undefined;
   const sub = await c.subscribe(
@@ -169,9 +174,15 @@ async function oursEventLatency(c: LibvirtClient, dom: DomainRef): Promise<{ lat
 async function eventRound(c: LibvirtClient, g: TestGuest): Promise<void> {
   const dom = await c.lookupByUuid(g.uuid);
   const ours = await oursEventLatency(c, dom);
-  const theirs = await python<{ latencies_ms: number[]; since_call_ms: number[] }>('events', g.uuid, String(EVENT_PAIRS));
+  const theirs = await python<{ latencies_ms: number[]; since_call_ms: number[] }>(
+    'events',
+    g.uuid,
+    String(EVENT_PAIRS),
+  );
   const before = (xs: number[]): number => xs.filter((x) => x === 0).length;
-  note(`event latency over ${ours.latencies.length} (ours) and ${theirs.latencies_ms.length} (C) suspend/resume events`);
+  note(
+    `event latency over ${ours.latencies.length} (ours) and ${theirs.latencies_ms.length} (C) suspend/resume events`,
+  );
   note(`events that came before the call returned: ours ${before(ours.latencies)}, C ${before(theirs.latencies_ms)}`);
   report('libvirt_event_p50_ms', percentile(ours.latencies, 50), 'ms');
   report('libvirt_event_p95_ms', percentile(ours.latencies, 95), 'ms');

@@ -1,7 +1,13 @@
 /** Benchmark figures: one line each, `bench NAME VALUE UNIT`, so scripts can read them (design §7). */
 
 export function report(name: string, value: number, unit: string): void {
-  const v = Number.isInteger(value) ? String(value) : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(3);
+  const v = Number.isInteger(value)
+    ? String(value)
+    : value >= 100
+      ? value.toFixed(0)
+      : value >= 10
+        ? value.toFixed(1)
+        : value.toFixed(3);
   console.log(`bench ${name} ${v} ${unit}`);
 }
 

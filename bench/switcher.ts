@@ -33,35 +33,41 @@ const PROBE = `
 
 /** Connects a fresh noVNC console to the guest and times request → first frame drawn (the reconnect way). */
 async function reconnectSwitch(page: Page, g: TestGuest): Promise<number> {
-  return page.evaluate(async ({ host, uuid }) => {
-    const w = window as unknown as {
-      virtswitchDebug: { bridge: { openConsole(r: unknown, k: string): unknown }; RFB: new (el: HTMLElement, ch: unknown) => EventTarget & { disconnect(): void } };
-    };
-    const el = document.createElement('div');
-    el.style.cssText = 'position:fixed;left:0;top:0;width:720px;height:400px;z-index:-1;';
-    document.body.append(el);
-    const t0 = performance.now();
-    const rfb = new w.virtswitchDebug.RFB(el, w.virtswitchDebug.bridge.openConsole({ host, uuid }, 'vnc'));
-    const canvas = el.querySelector('canvas') as HTMLCanvasElement;
-    const drawn = (): boolean => {
-      if (canvas.width === 0) return false;
-      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      for (let i = 0; i < d.length; i += 16) if (d[i]! > 40) return true;
-      return false;
-    };
-    const ms = await new Promise<number>((resolve, reject) => {
-      const deadline = t0 + 15000;
-      const tick = (): void => {
-        if (drawn()) resolve(performance.now() - t0);
-        else if (performance.now() > deadline) reject(new Error('no frame'));
-        else requestAnimationFrame(tick);
+  return page.evaluate(
+    async ({ host, uuid }) => {
+      const w = window as unknown as {
+        virtswitchDebug: {
+          bridge: { openConsole(r: unknown, k: string): unknown };
+          RFB: new (el: HTMLElement, ch: unknown) => EventTarget & { disconnect(): void };
+        };
       };
-      requestAnimationFrame(tick);
-    });
-    rfb.disconnect();
-    el.remove();
-    return ms;
-  }, { host: SYSTEM_URI, uuid: g.uuid });
+      const el = document.createElement('div');
+      el.style.cssText = 'position:fixed;left:0;top:0;width:720px;height:400px;z-index:-1;';
+      document.body.append(el);
+      const t0 = performance.now();
+      const rfb = new w.virtswitchDebug.RFB(el, w.virtswitchDebug.bridge.openConsole({ host, uuid }, 'vnc'));
+      const canvas = el.querySelector('canvas') as HTMLCanvasElement;
+      const drawn = (): boolean => {
+        if (canvas.width === 0) return false;
+        const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < d.length; i += 16) if (d[i]! > 40) return true;
+        return false;
+      };
+      const ms = await new Promise<number>((resolve, reject) => {
+        const deadline = t0 + 15000;
+        const tick = (): void => {
+          if (drawn()) resolve(performance.now() - t0);
+          else if (performance.now() > deadline) reject(new Error('no frame'));
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+      rfb.disconnect();
+      el.remove();
+      return ms;
+    },
+    { host: SYSTEM_URI, uuid: g.uuid },
+  );
 }
 
 /** Resident memory and CPU time of this browser's renderer processes. */
@@ -125,7 +131,9 @@ function browserPid(): number {
 async function waitAllConnected(page: Page, n: number): Promise<void> {
   await page.waitForFunction(
     (count) => {
-      const info = (window as unknown as { virtswitch: { debugInfo(): { consoles: { status: string }[] } } }).virtswitch.debugInfo();
+      const info = (
+        window as unknown as { virtswitch: { debugInfo(): { consoles: { status: string }[] } } }
+      ).virtswitch.debugInfo();
       return info.consoles.filter((c) => c.status === 'connected').length >= count;
     },
     n,
@@ -146,9 +154,21 @@ async function measure(count: number, full: boolean): Promise<void> {
     const pids = rendererProcesses(browserPid());
     const ticks0 = cpuTicks(pids);
     const idleStart = Date.now();
-    const bytes0 = await r.page.evaluate(() => (window as unknown as { virtswitch: { debugInfo(): { active?: string; consoles: { key: string; bytesIn: number }[] } } }).virtswitch.debugInfo());
+    const bytes0 = await r.page.evaluate(() =>
+      (
+        window as unknown as {
+          virtswitch: { debugInfo(): { active?: string; consoles: { key: string; bytesIn: number }[] } };
+        }
+      ).virtswitch.debugInfo(),
+    );
     await r.page.waitForTimeout(10_000);
-    const bytes1 = await r.page.evaluate(() => (window as unknown as { virtswitch: { debugInfo(): { active?: string; consoles: { key: string; bytesIn: number }[] } } }).virtswitch.debugInfo());
+    const bytes1 = await r.page.evaluate(() =>
+      (
+        window as unknown as {
+          virtswitch: { debugInfo(): { active?: string; consoles: { key: string; bytesIn: number }[] } };
+        }
+      ).virtswitch.debugInfo(),
+    );
     const idleSec = (Date.now() - idleStart) / 1000;
     const cpuPct = ((cpuTicks(pids) - ticks0) / 100 / idleSec) * 100;
     report(`renderer_memory_${count}_guests_mb`, rssMb(pids), 'MB');
@@ -158,10 +178,16 @@ async function measure(count: number, full: boolean): Promise<void> {
     const background = bytes1.consoles.filter((c) => c.key !== bytes1.active);
     const before = new Map(bytes0.consoles.map((c) => [c.key, c.bytesIn]));
     const perConsole = background.map((c) => (c.bytesIn - (before.get(c.key) ?? 0)) / idleSec);
-    report('background_console_bytes_per_s', perConsole.reduce((a, b) => a + b, 0) / Math.max(1, perConsole.length), 'B/s');
+    report(
+      'background_console_bytes_per_s',
+      perConsole.reduce((a, b) => a + b, 0) / Math.max(1, perConsole.length),
+      'B/s',
+    );
 
     // Warm switching: slots 1..count (the bench's guests are the only ones named like this).
-    const slots = await r.page.$$eval('[data-testid="guest"][data-slot]', (els) => els.map((e) => [(e as HTMLElement).dataset.slot, (e as HTMLElement).dataset.uuid]));
+    const slots = await r.page.$$eval('[data-testid="guest"][data-slot]', (els) =>
+      els.map((e) => [(e as HTMLElement).dataset.slot, (e as HTMLElement).dataset.uuid]),
+    );
     const slotKeys = slots.filter(([, uuid]) => r.guests.some((g) => g.uuid === uuid)).map(([s]) => s!);
     for (let round = 0; round < 12; round++) {
       for (const s of slotKeys) {
@@ -169,7 +195,11 @@ async function measure(count: number, full: boolean): Promise<void> {
         await r.page.waitForTimeout(30);
       }
     }
-    const times = (await r.page.evaluate(() => (window as unknown as { __switchTimes: { ms: number; workMs: number; ok: boolean }[] }).__switchTimes)).filter((t) => t.ok);
+    const times = (
+      await r.page.evaluate(
+        () => (window as unknown as { __switchTimes: { ms: number; workMs: number; ok: boolean }[] }).__switchTimes,
+      )
+    ).filter((t) => t.ok);
     const warm = times.slice(slotKeys.length).map((t) => t.ms);
     const work = times.slice(slotKeys.length).map((t) => t.workMs);
     report('switch_p50_ms', percentile(warm, 50), 'ms');

@@ -18,6 +18,11 @@ export class ApiError extends Error implements ApiErrorShape {
   }
 
   toJSON(): ApiErrorShape {
-    return { code: this.code, message: this.message, ...(this.host !== undefined ? { host: this.host } : {}), ...(this.guest !== undefined ? { guest: this.guest } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.host !== undefined ? { host: this.host } : {}),
+      ...(this.guest !== undefined ? { guest: this.guest } : {}),
+    };
   }
 }

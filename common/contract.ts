@@ -5,7 +5,8 @@
  */
 
 /** libvirt's own words for a guest's state. */
-export type GuestStateName = 'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' | 'nostate';
+export type GuestStateName =
+  'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' | 'nostate';
 
 /** Names one guest: the host it lives on (its connection URI as the user gave it) and its UUID. */
 export interface GuestRef {
@@ -265,7 +266,18 @@ export interface ConsoleChannel {
 }
 
 /** A VM action the user can ask for from a toolbar, a menu, the tray or a shortcut. */
-export const GUEST_ACTIONS = ['start', 'shutdown', 'reboot', 'reset', 'poweroff', 'pause', 'resume', 'save', 'snapshot', 'delete'] as const;
+export const GUEST_ACTIONS = [
+  'start',
+  'shutdown',
+  'reboot',
+  'reset',
+  'poweroff',
+  'pause',
+  'resume',
+  'save',
+  'snapshot',
+  'delete',
+] as const;
 export type GuestAction = (typeof GUEST_ACTIONS)[number];
 
 /** What the desktop shell's menu or tray asks the renderer to do. */

@@ -3,7 +3,16 @@
  * the console wire over MessagePorts. Pure types and constants, shared by the main process, the
  * preload and the renderer, so each side states it once.
  */
-import type { ApiErrorShape, AppEvent, AppState, ConsoleKind, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from './contract.js';
+import type {
+  ApiErrorShape,
+  AppEvent,
+  AppState,
+  ConsoleKind,
+  GuestRef,
+  HotkeyAction,
+  LaunchOptions,
+  MenuCommand,
+} from './contract.js';
 
 /** How a request ends: the result, or the API's error in its wire shape (IPC would drop its fields). */
 export type Outcome<T> = { ok: true; result: T } | { ok: false; error: ApiErrorShape };

@@ -29,4 +29,10 @@ export const CHANNELS = {
   consolePort: 'virtswitch:console-port',
 } as const;
 
-export { DESKTOP_API_NAME, type AppMessage, type ConsolePortMessage, type DesktopApi, type Outcome } from './desktop-api.js';
+export {
+  DESKTOP_API_NAME,
+  type AppMessage,
+  type ConsolePortMessage,
+  type DesktopApi,
+  type Outcome,
+} from './desktop-api.js';

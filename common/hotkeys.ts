@@ -38,9 +38,19 @@ const MODIFIER_NAMES: Record<string, keyof Pick<Binding, 'ctrl' | 'alt' | 'shift
 };
 
 /** The codes of the modifier keys themselves. */
-export const MODIFIER_CODES = new Set(['ControlLeft', 'ControlRight', 'AltLeft', 'AltRight', 'ShiftLeft', 'ShiftRight', 'MetaLeft', 'MetaRight']);
+export const MODIFIER_CODES = new Set([
+  'ControlLeft',
+  'ControlRight',
+  'AltLeft',
+  'AltRight',
+  'ShiftLeft',
+  'ShiftRight',
+  'MetaLeft',
+  'MetaRight',
+]);
 
-const CODE = /^(Key[A-Z]|Digit[0-9]|F([1-9]|1[0-9]|2[0-4])|Numpad[0-9A-Za-z]+|Arrow(Up|Down|Left|Right)|Page(Up|Down)|Home|End|Insert|Delete|Backspace|Tab|Enter|Escape|Space|Backquote|Minus|Equal|BracketLeft|BracketRight|Backslash|Semicolon|Quote|Comma|Period|Slash|ScrollLock|Pause|PrintScreen|CapsLock|NumLock|ContextMenu|IntlBackslash)$/;
+const CODE =
+  /^(Key[A-Z]|Digit[0-9]|F([1-9]|1[0-9]|2[0-4])|Numpad[0-9A-Za-z]+|Arrow(Up|Down|Left|Right)|Page(Up|Down)|Home|End|Insert|Delete|Backspace|Tab|Enter|Escape|Space|Backquote|Minus|Equal|BracketLeft|BracketRight|Backslash|Semicolon|Quote|Comma|Period|Slash|ScrollLock|Pause|PrintScreen|CapsLock|NumLock|ContextMenu|IntlBackslash)$/;
 
 export class HotkeyParseError extends Error {}
 
@@ -52,10 +62,14 @@ export function parseBinding(text: string): Binding {
     if (!CODE.test(code) && !MODIFIER_CODES.has(code)) throw new HotkeyParseError(`unknown key "${code}"`);
     return { ctrl: false, alt: false, shift: false, meta: false, code, taps: 2 };
   }
-  const parts = s.split('+').map((p) => p.trim()).filter(Boolean);
+  const parts = s
+    .split('+')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const code = parts.pop();
   if (!code) throw new HotkeyParseError('empty binding');
-  if (!CODE.test(code)) throw new HotkeyParseError(`unknown key "${code}" (use KeyboardEvent.code names such as KeyF, Digit1, PageDown)`);
+  if (!CODE.test(code))
+    throw new HotkeyParseError(`unknown key "${code}" (use KeyboardEvent.code names such as KeyF, Digit1, PageDown)`);
   const b: Binding = { ctrl: false, alt: false, shift: false, meta: false, code, taps: 1 };
   for (const p of parts) {
     const m = MODIFIER_NAMES[p.toLowerCase()];
@@ -63,7 +77,9 @@ export function parseBinding(text: string): Binding {
     b[m] = true;
   }
   if (!b.ctrl && !b.alt && !b.meta && !/^(F\d+|ScrollLock|Pause)$/.test(code)) {
-    throw new HotkeyParseError('a chord needs Ctrl, Alt or Meta (or an F-key, ScrollLock or Pause), or it would steal typing from the guest');
+    throw new HotkeyParseError(
+      'a chord needs Ctrl, Alt or Meta (or an F-key, ScrollLock or Pause), or it would steal typing from the guest',
+    );
   }
   return b;
 }
@@ -81,7 +97,12 @@ export function describeBinding(text: string): string {
   } catch {
     return text;
   }
-  const key = b.code.replace(/^Key/, '').replace(/^Digit/, '').replace(/^Arrow/, '').replace('Backquote', '`').replace(/([a-z])([A-Z])/g, '$1 $2');
+  const key = b.code
+    .replace(/^Key/, '')
+    .replace(/^Digit/, '')
+    .replace(/^Arrow/, '')
+    .replace('Backquote', '`')
+    .replace(/([a-z])([A-Z])/g, '$1 $2');
   if (b.taps === 2) return `${key} twice`;
   return [b.ctrl && 'Ctrl', b.alt && 'Alt', b.shift && 'Shift', b.meta && 'Meta', key].filter(Boolean).join('+');
 }
@@ -128,7 +149,13 @@ export class HotkeyMatcher {
         this.lastTap = { code: e.code, at: now };
         return undefined;
       }
-      if (e.code === b.code && e.ctrlKey === b.ctrl && e.altKey === b.alt && e.shiftKey === b.shift && e.metaKey === b.meta) {
+      if (
+        e.code === b.code &&
+        e.ctrlKey === b.ctrl &&
+        e.altKey === b.alt &&
+        e.shiftKey === b.shift &&
+        e.metaKey === b.meta
+      ) {
         return action;
       }
     }

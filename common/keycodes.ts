@@ -2,7 +2,9 @@
  * KeyboardEvent.code → Linux input keycodes (include/uapi/linux/input-event-codes.h), for
  * libvirt's send-key with the LINUX codeset: the send-keys menu works even with no console open.
  */
-const LETTERS = 'QWERTYUIOP'.split('').map((c, i) => [`Key${c}`, 16 + i] as const)
+const LETTERS = 'QWERTYUIOP'
+  .split('')
+  .map((c, i) => [`Key${c}`, 16 + i] as const)
   .concat('ASDFGHJKL'.split('').map((c, i) => [`Key${c}`, 30 + i] as const))
   .concat('ZXCVBNM'.split('').map((c, i) => [`Key${c}`, 44 + i] as const));
 
@@ -79,7 +81,10 @@ export const LINUX_KEYCODES: Readonly<Record<string, number>> = {
 export const SEND_KEY_COMBOS: readonly { label: string; keys: readonly string[] }[] = [
   { label: 'Ctrl+Alt+Del', keys: ['ControlLeft', 'AltLeft', 'Delete'] },
   { label: 'Ctrl+Alt+Backspace', keys: ['ControlLeft', 'AltLeft', 'Backspace'] },
-  ...Array.from({ length: 12 }, (_, i) => ({ label: `Ctrl+Alt+F${i + 1}`, keys: ['ControlLeft', 'AltLeft', `F${i + 1}`] })),
+  ...Array.from({ length: 12 }, (_, i) => ({
+    label: `Ctrl+Alt+F${i + 1}`,
+    keys: ['ControlLeft', 'AltLeft', `F${i + 1}`],
+  })),
   { label: 'Alt+SysRq', keys: ['AltLeft', 'SysRq'] },
   { label: 'PrintScreen', keys: ['PrintScreen'] },
 ];

@@ -4,20 +4,27 @@
  */
 import { guestKey, type GuestInfo, type HostInfo } from './contract.js';
 
-const byName = (a: GuestInfo, b: GuestInfo): number => a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' }) || a.uuid.localeCompare(b.uuid);
+const byName = (a: GuestInfo, b: GuestInfo): number =>
+  a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' }) || a.uuid.localeCompare(b.uuid);
 
 /**
  * Orders guests. Within each host, guests the user placed keep the user's relative order;
  * guests the user never placed take their place by name among them.
  */
-export function switcherOrder(hosts: readonly HostInfo[], guests: readonly GuestInfo[], userOrder: readonly string[]): GuestInfo[] {
+export function switcherOrder(
+  hosts: readonly HostInfo[],
+  guests: readonly GuestInfo[],
+  userOrder: readonly string[],
+): GuestInfo[] {
   const rank = new Map(userOrder.map((k, i) => [k, i]));
   const out: GuestInfo[] = [];
   const hostUris = hosts.map((h) => h.uri);
   const extraHosts = [...new Set(guests.map((g) => g.host))].filter((h) => !hostUris.includes(h));
   for (const uri of [...hostUris, ...extraHosts]) {
     const mine = guests.filter((g) => g.host === uri).sort(byName);
-    const placed = mine.filter((g) => rank.has(guestKey(g))).sort((a, b) => rank.get(guestKey(a))! - rank.get(guestKey(b))!);
+    const placed = mine
+      .filter((g) => rank.has(guestKey(g)))
+      .sort((a, b) => rank.get(guestKey(a))! - rank.get(guestKey(b))!);
     const unplaced = mine.filter((g) => !rank.has(guestKey(g)));
     // Merge: placed guests in the user's order; each unplaced one goes before the first placed
     // guest whose name sorts after it, so new guests land where a person would look for them.
@@ -49,7 +56,10 @@ export function reorder(ordered: readonly GuestInfo[], moved: string, before: st
   let at = before ? keys.indexOf(before) : -1;
   if (at < 0) {
     // End of the moved guest's host group.
-    const lastOfHost = ordered.map((g) => g).filter((g) => g.host === movedGuest.host && guestKey(g) !== moved).pop();
+    const lastOfHost = ordered
+      .map((g) => g)
+      .filter((g) => g.host === movedGuest.host && guestKey(g) !== moved)
+      .pop();
     at = lastOfHost ? keys.indexOf(guestKey(lastOfHost)) + 1 : keys.length;
   }
   keys.splice(at, 0, moved);

@@ -25,7 +25,9 @@ if (bin) {
   const child = spawn(bin, ['.', ...process.argv.slice(2)], { stdio: 'inherit' });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  console.error('virtswitch: no Electron binary on this machine (`npx install-electron` fetches one where downloads work), so here is the same app in the browser: npm run serve');
+  console.error(
+    'virtswitch: no Electron binary on this machine (`npx install-electron` fetches one where downloads work), so here is the same app in the browser: npm run serve',
+  );
   // The desktop-only flags mean nothing to the browser mode; the hosts to connect to do.
   const args = process.argv.slice(2);
   const serveArgs = [];

@@ -13,7 +13,9 @@ function testFiles(path) {
   if (statSync(path).isFile()) return [path];
   return readdirSync(path, { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((d) => (d.isDirectory() ? testFiles(join(path, d.name)) : d.name.endsWith('.test.ts') ? [join(path, d.name)] : []));
+    .flatMap((d) =>
+      d.isDirectory() ? testFiles(join(path, d.name)) : d.name.endsWith('.test.ts') ? [join(path, d.name)] : [],
+    );
 }
 
 const wanted = process.argv.slice(2);
@@ -28,5 +30,7 @@ step('node', ['scripts/build.mjs']);
 step('node', ['--import', 'tsx', 'test/rig/preflight.ts']);
 
 const files = roots.flatMap(testFiles);
-const r = spawnSync('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+const r = spawnSync('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

@@ -4,7 +4,16 @@
  * serve) add nothing but transport: each connected window or page gets a session.
  */
 import { EventEmitter } from 'node:events';
-import type { AppEvent, AppState, CommandName, CommandParams, CommandResult, ConsoleKind, ConsoleState, GuestRef } from '../../common/contract.js';
+import type {
+  AppEvent,
+  AppState,
+  CommandName,
+  CommandParams,
+  CommandResult,
+  ConsoleKind,
+  ConsoleState,
+  GuestRef,
+} from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';

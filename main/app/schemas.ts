@@ -8,7 +8,9 @@ import { validateHotkeys } from '../../common/hotkeys.js';
 import { LINUX_KEYCODES } from '../../common/keycodes.js';
 
 const host = z.string().min(1).max(2048);
-const uuid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'not a UUID');
+const uuid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'not a UUID');
 const guestRef = { host, uuid };
 const ref = z.strictObject(guestRef);
 const uri = z.string().trim().min(1).max(2048);
@@ -22,7 +24,12 @@ const scaling = z.enum(['fit', 'actual', 'resize']);
 const guestKey = z.string().min(38).max(2100);
 
 const hotkeys = z
-  .strictObject(Object.fromEntries(HOTKEY_ACTIONS.map((a) => [a, z.string().max(64)])) as Record<(typeof HOTKEY_ACTIONS)[number], z.ZodString>)
+  .strictObject(
+    Object.fromEntries(HOTKEY_ACTIONS.map((a) => [a, z.string().max(64)])) as Record<
+      (typeof HOTKEY_ACTIONS)[number],
+      z.ZodString
+    >,
+  )
   .superRefine((v, ctx) => {
     const problem = validateHotkeys(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -60,10 +67,28 @@ export const schemas = {
     removeNvram: z.boolean().optional(),
   }),
   'guest.setAutostart': z.strictObject({ ...guestRef, enabled: z.boolean() }),
-  'guest.setMemory': z.strictObject({ ...guestRef, memoryMiB: z.number().int().min(16).max(16 * 1024 * 1024), live: z.boolean(), config: z.boolean() }),
-  'guest.setVcpus': z.strictObject({ ...guestRef, vcpus: z.number().int().min(1).max(4096), live: z.boolean(), config: z.boolean() }),
+  'guest.setMemory': z.strictObject({
+    ...guestRef,
+    memoryMiB: z
+      .number()
+      .int()
+      .min(16)
+      .max(16 * 1024 * 1024),
+    live: z.boolean(),
+    config: z.boolean(),
+  }),
+  'guest.setVcpus': z.strictObject({
+    ...guestRef,
+    vcpus: z.number().int().min(1).max(4096),
+    live: z.boolean(),
+    config: z.boolean(),
+  }),
   'guest.snapshots': ref,
-  'guest.snapshotCreate': z.strictObject({ ...guestRef, name: snapshotName, description: z.string().max(10_000).optional() }),
+  'guest.snapshotCreate': z.strictObject({
+    ...guestRef,
+    name: snapshotName,
+    description: z.string().max(10_000).optional(),
+  }),
   'guest.snapshotRevert': z.strictObject({ ...guestRef, name: snapshotName }),
   'guest.snapshotDelete': z.strictObject({ ...guestRef, name: snapshotName }),
   'guest.screenshot': ref,

@@ -33,7 +33,11 @@ export class SettingsStore extends EventEmitter<{ change: [Settings]; problem: [
 
   /** Applies a validated partial update and saves it. */
   update(patch: Partial<Settings>): Settings {
-    this.value = withDefaults({ ...this.value, ...patch, hotkeys: { ...this.value.hotkeys, ...(patch.hotkeys ?? {}) } });
+    this.value = withDefaults({
+      ...this.value,
+      ...patch,
+      hotkeys: { ...this.value.hotkeys, ...(patch.hotkeys ?? {}) },
+    });
     saveJson(this.file, this.value);
     this.emit('change', this.value);
     return this.value;

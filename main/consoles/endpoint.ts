@@ -61,7 +61,12 @@ const EAGAIN_RETRY_MS = 15;
 /** When to start another attempt: soon on loopback, where connecting takes microseconds. */
 const STALLED_TCP_RETRY_MS = { loopback: [50, 150, 400, 1000, 2000], remote: [300, 900, 2000] } as const;
 
-function socketConnect(opts: { path: string } | { host: string; port: number }, timeoutMs: number, label: string, reader?: ChannelReader): Promise<Socket> {
+function socketConnect(
+  opts: { path: string } | { host: string; port: number },
+  timeoutMs: number,
+  label: string,
+  reader?: ChannelReader,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const attempts = new Set<Socket>();
     const timers = new Set<NodeJS.Timeout>();
@@ -112,7 +117,9 @@ function socketConnect(opts: { path: string } | { host: string; port: number }, 
     };
     later(timeoutMs, () => settle(undefined, new ConsoleError(`timed out connecting to ${label}`)));
     attempt();
-    if ('port' in opts) for (const ms of STALLED_TCP_RETRY_MS[LOOPBACK.test(opts.host) ? 'loopback' : 'remote']) if (ms < timeoutMs) later(ms, attempt);
+    if ('port' in opts)
+      for (const ms of STALLED_TCP_RETRY_MS[LOOPBACK.test(opts.host) ? 'loopback' : 'remote'])
+        if (ms < timeoutMs) later(ms, attempt);
   });
 }
 
@@ -120,14 +127,31 @@ function socketConnect(opts: { path: string } | { host: string; port: number }, 
  * Opens a byte channel to a VNC endpoint as seen from the host that runs the guest. With a
  * reader, a socket channel reads into the reader's buffers (see ChannelReader).
  */
-export async function openVncChannel(ep: VncEndpoint, where: ChannelTarget, timeoutMs = 10_000, reader?: ChannelReader): Promise<Duplex> {
+export async function openVncChannel(
+  ep: VncEndpoint,
+  where: ChannelTarget,
+  timeoutMs = 10_000,
+  reader?: ChannelReader,
+): Promise<Duplex> {
   if (where.ssh) {
-    return ep.kind === 'unix' ? where.ssh.forward({ socket: ep.path }) : where.ssh.forward({ host: ep.host, port: ep.port });
+    return ep.kind === 'unix'
+      ? where.ssh.forward({ socket: ep.path })
+      : where.ssh.forward({ host: ep.host, port: ep.port });
   }
   if (where.remoteHost) {
-    if (ep.kind === 'unix') throw new ConsoleError(`the display listens on a unix socket on ${where.remoteHost}; connect to that host with qemu+ssh:// to reach it`, 'unavailable');
-    if (LOOPBACK.test(ep.host)) throw new ConsoleError(`the display listens on loopback only on ${where.remoteHost}; connect to that host with qemu+ssh:// to tunnel it`, 'unavailable');
+    if (ep.kind === 'unix')
+      throw new ConsoleError(
+        `the display listens on a unix socket on ${where.remoteHost}; connect to that host with qemu+ssh:// to reach it`,
+        'unavailable',
+      );
+    if (LOOPBACK.test(ep.host))
+      throw new ConsoleError(
+        `the display listens on loopback only on ${where.remoteHost}; connect to that host with qemu+ssh:// to tunnel it`,
+        'unavailable',
+      );
     return socketConnect({ host: ep.host, port: ep.port }, timeoutMs, `${ep.host}:${ep.port}`, reader);
   }
-  return ep.kind === 'unix' ? socketConnect({ path: ep.path }, timeoutMs, ep.path, reader) : socketConnect({ host: ep.host, port: ep.port }, timeoutMs, `${ep.host}:${ep.port}`, reader);
+  return ep.kind === 'unix'
+    ? socketConnect({ path: ep.path }, timeoutMs, ep.path, reader)
+    : socketConnect({ host: ep.host, port: ep.port }, timeoutMs, `${ep.host}:${ep.port}`, reader);
 }

@@ -59,7 +59,8 @@ export class ConsoleManager {
     private readonly report: (state: ConsoleState) => void,
   ) {
     hosts.on('lifecycle', (l) => {
-      if (l.event === LifecycleEvent.STOPPED || l.event === LifecycleEvent.UNDEFINED) this.closeGuest(l, 'the guest stopped');
+      if (l.event === LifecycleEvent.STOPPED || l.event === LifecycleEvent.UNDEFINED)
+        this.closeGuest(l, 'the guest stopped');
     });
     hosts.on('guest-removed', (r) => {
       this.closeGuest(r, 'the guest was removed');
@@ -75,7 +76,11 @@ export class ConsoleManager {
   private guest(ref: GuestRef): { host: Host; info: GuestInfo } {
     const host = this.hosts.get(ref.host);
     const info = host.guest(ref.uuid);
-    if (!info) throw new ApiError('no-such-guest', `No guest with UUID ${ref.uuid} on ${ref.host}`, { host: ref.host, guest: ref.uuid });
+    if (!info)
+      throw new ApiError('no-such-guest', `No guest with UUID ${ref.uuid} on ${ref.host}`, {
+        host: ref.host,
+        guest: ref.uuid,
+      });
     return { host, info };
   }
 
@@ -86,9 +91,16 @@ export class ConsoleManager {
   async open(ref: GuestRef, kind: ConsoleKind, opts: OpenOptions = {}): Promise<Duplex> {
     const { host, info } = this.guest(ref);
     const where = { host: ref.host, guest: info.name };
-    if (kind === 'vnc' && !info.hasVnc) throw new ApiError('unsupported', `${info.name} has no graphical display; use its serial console`, where);
-    if (kind === 'serial' && !info.hasSerial) throw new ApiError('unsupported', `${info.name} has no serial console (it needs a pty serial port)`, where);
-    if (!ACTIVE.has(info.state)) throw new ApiError('invalid-state', `${info.name} is not running (it is ${info.state}); start it to see its console`, where);
+    if (kind === 'vnc' && !info.hasVnc)
+      throw new ApiError('unsupported', `${info.name} has no graphical display; use its serial console`, where);
+    if (kind === 'serial' && !info.hasSerial)
+      throw new ApiError('unsupported', `${info.name} has no serial console (it needs a pty serial port)`, where);
+    if (!ACTIVE.has(info.state))
+      throw new ApiError(
+        'invalid-state',
+        `${info.name} is not running (it is ${info.state}); start it to see its console`,
+        where,
+      );
 
     const tally = this.tally(ref, kind);
     tally.connecting++;
@@ -97,7 +109,14 @@ export class ConsoleManager {
     try {
       stream = kind === 'vnc' ? await this.openVnc(host, ref, opts.reader) : await this.openSerial(host, ref);
     } catch (e) {
-      const err = e instanceof ConsoleError ? new ApiError(e.code === 'unavailable' ? 'unsupported' : 'host-unavailable', `${info.name}'s console: ${e.message}`, where) : toApiError(e, { ...where, action: `open the console of ${info.name}` });
+      const err =
+        e instanceof ConsoleError
+          ? new ApiError(
+              e.code === 'unavailable' ? 'unsupported' : 'host-unavailable',
+              `${info.name}'s console: ${e.message}`,
+              where,
+            )
+          : toApiError(e, { ...where, action: `open the console of ${info.name}` });
       tally.connecting--;
       this.update(ref, kind, err.message);
       throw err;
@@ -111,7 +130,8 @@ export class ConsoleManager {
     stream.on('error', (e: Error) => {
       // A serial console has one viewer: opening it again (FORCE) cuts the older stream off,
       // which libvirt reports as an I/O failure.
-      ch.reason ??= kind === 'serial' && tally.connecting > 0 ? 'another viewer took the serial console over' : e.message;
+      ch.reason ??=
+        kind === 'serial' && tally.connecting > 0 ? 'another viewer took the serial console over' : e.message;
     });
     stream.once('end', () => {
       ch.reason ??= ENDED[kind];
@@ -153,12 +173,19 @@ export class ConsoleManager {
    */
   private update(ref: GuestRef, kind: ConsoleKind, reason?: string): void {
     const t = this.tally(ref, kind);
-    const status: ConsoleState['status'] = t.connected > 0 ? 'connected' : t.connecting > 0 ? 'connecting' : 'disconnected';
+    const status: ConsoleState['status'] =
+      t.connected > 0 ? 'connected' : t.connecting > 0 ? 'connecting' : 'disconnected';
     if (status === t.reported && status !== 'disconnected') return;
     if (status === 'disconnected' && reason === undefined) return;
     t.reported = status;
     t.reason = status === 'disconnected' ? reason : undefined;
-    this.report({ host: ref.host, uuid: ref.uuid, kind, status, ...(status === 'disconnected' && reason ? { reason } : {}) });
+    this.report({
+      host: ref.host,
+      uuid: ref.uuid,
+      kind,
+      status,
+      ...(status === 'disconnected' && reason ? { reason } : {}),
+    });
   }
 
   private async openVnc(host: Host, ref: GuestRef, reader?: ChannelReader): Promise<Duplex> {
@@ -166,7 +193,12 @@ export class ConsoleManager {
     if (!ep) throw new ConsoleError('the display is not listening yet', 'unreachable');
     const client = host.libvirt();
     const remote = client.uri.transport === 'tls' || client.uri.transport === 'tcp' ? client.uri.host : undefined;
-    return openVncChannel(ep, { ...(client.sshLink ? { ssh: client.sshLink } : {}), ...(remote ? { remoteHost: remote } : {}) }, undefined, reader);
+    return openVncChannel(
+      ep,
+      { ...(client.sshLink ? { ssh: client.sshLink } : {}), ...(remote ? { remoteHost: remote } : {}) },
+      undefined,
+      reader,
+    );
   }
 
   private async openSerial(host: Host, ref: GuestRef): Promise<LibvirtStream> {
@@ -183,7 +215,8 @@ export class ConsoleManager {
     // exits): now the reason is known for certain, say it.
     for (const kind of ['vnc', 'serial'] as const) {
       const t = this.tallies.get(key(ref, kind));
-      if (t && t.reported === 'disconnected' && t.reason === ENDED[kind] && t.connected === 0 && t.connecting === 0) this.update(ref, kind, why);
+      if (t && t.reported === 'disconnected' && t.reason === ENDED[kind] && t.connected === 0 && t.connecting === 0)
+        this.update(ref, kind, why);
     }
   }
 

@@ -6,7 +6,13 @@
  * the one way a MessagePort reaches a context-isolated page's own world.
  */
 import type { ConsoleKind, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from '../../common/contract.js';
-import { CHANNELS, type AppMessage, type ConsolePortMessage, type DesktopApi, type Outcome } from '../../common/desktop-ipc.js';
+import {
+  CHANNELS,
+  type AppMessage,
+  type ConsolePortMessage,
+  type DesktopApi,
+  type Outcome,
+} from '../../common/desktop-ipc.js';
 
 /** A port as the preload holds it (a DOM MessagePort); only closing matters here. */
 export interface PortLike {
@@ -22,7 +28,10 @@ export interface IpcRendererLike {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-export function createDesktopApi<P extends PortLike>(ipc: IpcRendererLike, postToPage: (message: ConsolePortMessage, ports: P[]) => void): DesktopApi {
+export function createDesktopApi<P extends PortLike>(
+  ipc: IpcRendererLike,
+  postToPage: (message: ConsolePortMessage, ports: P[]) => void,
+): DesktopApi {
   ipc.on(CHANNELS.consolePort, (event: { ports?: P[] }, message: unknown) => {
     const ports = event.ports ?? [];
     const id = typeof message === 'object' && message !== null ? (message as { id?: unknown }).id : undefined;
@@ -42,14 +51,16 @@ export function createDesktopApi<P extends PortLike>(ipc: IpcRendererLike, postT
   };
 
   return {
-    invoke: (command: string, params: unknown) => ipc.invoke(CHANNELS.invoke, { command, params }) as Promise<Outcome<unknown>>,
+    invoke: (command: string, params: unknown) =>
+      ipc.invoke(CHANNELS.invoke, { command, params }) as Promise<Outcome<unknown>>,
     subscribe: (listener: (message: AppMessage) => void) => {
       // Listening first, then asking: the state cannot slip past.
       const off = listen(CHANNELS.app, listener);
       ipc.invoke(CHANNELS.subscribe).catch(() => undefined);
       return off;
     },
-    openConsole: (id: string, ref: GuestRef, kind: ConsoleKind) => ipc.invoke(CHANNELS.openConsole, { id, host: ref.host, uuid: ref.uuid, kind }) as Promise<Outcome<null>>,
+    openConsole: (id: string, ref: GuestRef, kind: ConsoleKind) =>
+      ipc.invoke(CHANNELS.openConsole, { id, host: ref.host, uuid: ref.uuid, kind }) as Promise<Outcome<null>>,
     launchOptions: async () => {
       const o = (await ipc.invoke(CHANNELS.launchOptions)) as Outcome<LaunchOptions>;
       if (!o.ok) throw new Error(o.error.message);

@@ -66,7 +66,10 @@ export function securityHeaders(): Record<string, string> {
 }
 
 function refuse(status: number, text: string): Response {
-  return new Response(`${text}\n`, { status, headers: { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8' } });
+  return new Response(`${text}\n`, {
+    status,
+    headers: { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8' },
+  });
 }
 
 /**
@@ -94,7 +97,8 @@ export function resolveAppPath(root: string, url: string): { path: string } | { 
     } catch {
       return { status: 400, why: 'bad percent-encoding' };
     }
-    if (seg === '' || seg === '.' || seg === '..' || /[/\\\0]/.test(seg)) return { status: 403, why: 'path outside the app' };
+    if (seg === '' || seg === '.' || seg === '..' || /[/\\\0]/.test(seg))
+      return { status: 403, why: 'path outside the app' };
     segments.push(seg);
   }
   const base = resolve(root);
@@ -116,7 +120,10 @@ export const readFileFromDisk: ReadFile = (path) =>
  * The protocol handler: `root` is the built renderer's folder. Only GET and HEAD; only known
  * file types; 404 for anything missing (directories included).
  */
-export function createAppProtocolHandler(root: string, readFile: ReadFile = readFileFromDisk): (request: Request) => Promise<Response> {
+export function createAppProtocolHandler(
+  root: string,
+  readFile: ReadFile = readFileFromDisk,
+): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, 'method not allowed');
     const target = resolveAppPath(root, request.url);

@@ -79,7 +79,10 @@ const URI = /^[a-z][a-z0-9+.-]*:/i;
  * `electron APP_DIR …` (a development run), so the first bare argument names the app, not an
  * option of ours.
  */
-export function parseDesktopArgs(argv: readonly string[], opts: { appPathFirst: boolean } = { appPathFirst: false }): DesktopArgs {
+export function parseDesktopArgs(
+  argv: readonly string[],
+  opts: { appPathFirst: boolean } = { appPathFirst: false },
+): DesktopArgs {
   const out: DesktopArgs = { connect: [], fullscreen: false, kiosk: false, help: false, version: false };
   let appPathPending = opts.appPathFirst;
   for (let i = 0; i < argv.length; i++) {
@@ -101,7 +104,10 @@ export function parseDesktopArgs(argv: readonly string[], opts: { appPathFirst: 
       case '--connect':
       case '-c': {
         const uri = value();
-        if (!URI.test(uri)) throw new ArgsError(`--connect needs a libvirt URI such as qemu:///system or qemu+ssh://user@host/system, not ${JSON.stringify(uri)}`);
+        if (!URI.test(uri))
+          throw new ArgsError(
+            `--connect needs a libvirt URI such as qemu:///system or qemu+ssh://user@host/system, not ${JSON.stringify(uri)}`,
+          );
         if (!out.connect.includes(uri)) out.connect.push(uri);
         break;
       }
@@ -139,7 +145,10 @@ export function parseDesktopArgs(argv: readonly string[], opts: { appPathFirst: 
           appPathPending = false;
           break;
         }
-        if (!raw.startsWith('-')) throw new ArgsError(`unexpected argument ${JSON.stringify(raw)} (name a guest with --domain NAME; see --help)`);
+        if (!raw.startsWith('-'))
+          throw new ArgsError(
+            `unexpected argument ${JSON.stringify(raw)} (name a guest with --domain NAME; see --help)`,
+          );
         throw new ArgsError(`unknown option ${JSON.stringify(raw)} (see --help)`);
     }
   }
@@ -148,14 +157,21 @@ export function parseDesktopArgs(argv: readonly string[], opts: { appPathFirst: 
 
 /** What the renderer hears of the command line. */
 export function launchOptionsOf(args: DesktopArgs): LaunchOptions {
-  return { ...(args.domain !== undefined ? { domain: args.domain } : {}), fullscreen: args.fullscreen || args.kiosk, kiosk: args.kiosk };
+  return {
+    ...(args.domain !== undefined ? { domain: args.domain } : {}),
+    fullscreen: args.fullscreen || args.kiosk,
+    kiosk: args.kiosk,
+  };
 }
 
 /**
  * The guest `--domain` names, as virt-viewer reads its DOMAIN argument: a UUID, else a name
  * (the first of that name in switcher order when several hosts have one).
  */
-export function resolveDomain<G extends { uuid: string; name: string }>(orderedGuests: readonly G[], domain: string): G | undefined {
+export function resolveDomain<G extends { uuid: string; name: string }>(
+  orderedGuests: readonly G[],
+  domain: string,
+): G | undefined {
   const d = domain.trim();
   return orderedGuests.find((g) => g.uuid.toLowerCase() === d.toLowerCase()) ?? orderedGuests.find((g) => g.name === d);
 }

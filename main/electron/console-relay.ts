@@ -138,7 +138,8 @@ export function relayConsole(port: RelayPort, stream: Duplex, opts: RelayOptions
     if (closed) return;
     const data = e.data;
     if (data instanceof ArrayBuffer) return fromPage(data);
-    if (!isConsoleControl(data)) return endFromPage('the viewer sent a message that is not part of the console protocol');
+    if (!isConsoleControl(data))
+      return endFromPage('the viewer sent a message that is not part of the console protocol');
     if (data.t === 'close') return endFromPage('the viewer closed the console');
     unacked = Math.max(0, unacked - data.n);
     if (paused && unacked <= low && !stream.destroyed) {

@@ -7,7 +7,15 @@
  */
 import type { Duplex } from 'node:stream';
 import { z } from 'zod';
-import type { ApiErrorShape, AppEvent, AppState, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from '../../common/contract.js';
+import type {
+  ApiErrorShape,
+  AppEvent,
+  AppState,
+  GuestRef,
+  HotkeyAction,
+  LaunchOptions,
+  MenuCommand,
+} from '../../common/contract.js';
 import { consoleRequest, describeIssues } from '../app/schemas.js';
 import { ApiError } from '../../common/api-error.js';
 import { isAppUrl } from './app-protocol.js';
@@ -81,7 +89,8 @@ export function whyRefused(event: IpcEventLike, contents: Pick<ContentsLike, 'id
   const frame = event.senderFrame;
   if (!frame || frame.detached) return 'from a frame that is gone';
   const main = contents.mainFrame;
-  if (frame.parent !== null || frame.processId !== main.processId || frame.routingId !== main.routingId) return 'not from the main frame';
+  if (frame.parent !== null || frame.processId !== main.processId || frame.routingId !== main.routingId)
+    return 'not from the main frame';
   if (!isAppUrl(frame.url)) return "not from the app's own page";
   return undefined;
 }
@@ -97,8 +106,14 @@ function errorShape(e: unknown): ApiErrorShape {
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
 
-const refusal = (why: string): Outcome<never> => ({ ok: false, error: { code: 'access-denied', message: `refused: ${why}` } });
-const badInput = (what: string, why: string): Outcome<never> => ({ ok: false, error: { code: 'invalid-input', message: `Bad ${what}: ${why}` } });
+const refusal = (why: string): Outcome<never> => ({
+  ok: false,
+  error: { code: 'access-denied', message: `refused: ${why}` },
+});
+const badInput = (what: string, why: string): Outcome<never> => ({
+  ok: false,
+  error: { code: 'invalid-input', message: `Bad ${what}: ${why}` },
+});
 
 export class DesktopIpc {
   /** One session for the window: its stats watch follows whatever the page last asked. */
@@ -233,7 +248,8 @@ export class DesktopIpc {
     } catch (e) {
       return { ok: false, error: errorShape(e) };
     }
-    const closeStream = (s: Duplex, why: string): void => (this.o.consoles ? this.o.consoles.closeChannel(s, why) : void s.destroy());
+    const closeStream = (s: Duplex, why: string): void =>
+      this.o.consoles ? this.o.consoles.closeChannel(s, why) : void s.destroy();
     if (this.disposed || this.o.contents.isDestroyed()) {
       closeStream(stream, 'the window closed before the console opened');
       return refusal('the window closed');

@@ -4,20 +4,45 @@
  * instance, the app:// scheme, one sandboxed window, the IPC and console ports, hotkeys, menu,
  * tray and notifications. Every decision worth testing lives in those parts, not here.
  */
-import { app, BrowserWindow, ipcMain, Menu, MessageChannelMain, nativeImage, Notification, protocol, session, Tray, type NativeImage } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  MessageChannelMain,
+  nativeImage,
+  Notification,
+  protocol,
+  session,
+  Tray,
+  type NativeImage,
+} from 'electron';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { App } from '../app/api.js';
 import type { GuestRef } from '../../common/contract.js';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.js';
-import { ArgsError, DESKTOP_USAGE, launchOptionsOf, parseDesktopArgs, resolveDomain, type DesktopArgs } from './args.js';
+import {
+  ArgsError,
+  DESKTOP_USAGE,
+  launchOptionsOf,
+  parseDesktopArgs,
+  resolveDomain,
+  type DesktopArgs,
+} from './args.js';
 import { switcherOrder } from '../../common/order.js';
 import { HotkeyFilter } from './hotkey-filter.js';
 import { DesktopIpc } from './ipc.js';
 import { applicationMenu, trayMenu, trayTooltip, type MenuActions, type MenuModel } from './menu.js';
 import { Notifier } from './notifier.js';
-import { BLOCKED_REQUEST_PATTERNS, decidePermissionCheck, decidePermissionRequest, guardContents, windowOptions } from './security.js';
+import {
+  BLOCKED_REQUEST_PATTERNS,
+  decidePermissionCheck,
+  decidePermissionRequest,
+  guardContents,
+  windowOptions,
+} from './security.js';
 
 const log = (line: string): void => console.error(`virtswitch: ${line}`);
 
@@ -50,7 +75,10 @@ function icon(size: number): NativeImage {
 }
 
 function start(args: DesktopArgs): void {
-  const core = new App({ ...(args.connect.length ? { uris: args.connect } : {}), ...(args.configDir ? { configDir: args.configDir } : {}) });
+  const core = new App({
+    ...(args.connect.length ? { uris: args.connect } : {}),
+    ...(args.configDir ? { configDir: args.configDir } : {}),
+  });
   core.on('problem', (p) => log(p));
   core.start();
 
@@ -67,7 +95,9 @@ function start(args: DesktopArgs): void {
   const ours = (wc: { id: number } | null): boolean => wc !== null && !win.isDestroyed() && wc.id === contents.id;
 
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((wc, permission, callback, details) => callback(decidePermissionRequest(ours(wc), permission, details.requestingUrl)));
+  ses.setPermissionRequestHandler((wc, permission, callback, details) =>
+    callback(decidePermissionRequest(ours(wc), permission, details.requestingUrl)),
+  );
   ses.setPermissionCheckHandler((wc, permission, origin) => decidePermissionCheck(ours(wc), permission, origin));
   ses.setDevicePermissionHandler(() => false);
   ses.setSpellCheckerEnabled(false);

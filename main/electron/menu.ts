@@ -5,7 +5,16 @@
  * menu binds Ctrl+R and Ctrl+Shift+I, and this one replaces it.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import { guestKey, type AppState, type GuestAction, type GuestInfo, type GuestRef, type GuestStateName, type HotkeyAction, type MenuCommand } from '../../common/contract.js';
+import {
+  guestKey,
+  type AppState,
+  type GuestAction,
+  type GuestInfo,
+  type GuestRef,
+  type GuestStateName,
+  type HotkeyAction,
+  type MenuCommand,
+} from '../../common/contract.js';
 import { describeBinding, parseBinding } from '../../common/hotkeys.js';
 import { switcherOrder } from '../../common/order.js';
 
@@ -95,13 +104,28 @@ export function toAccelerator(binding: string): string | undefined {
   }
   if (b.taps === 2) return undefined;
   const c = b.code;
-  const key = KEY_NAMES[c] ?? (/^Key[A-Z]$/.test(c) ? c.slice(3) : /^Digit\d$/.test(c) ? c.slice(5) : /^Numpad\d$/.test(c) ? `num${c.slice(6)}` : /^(F\d+|PageUp|PageDown|Home|End|Insert|Delete|Backspace|Tab|Space|Escape|PrintScreen)$/.test(c) ? c : undefined);
+  const key =
+    KEY_NAMES[c] ??
+    (/^Key[A-Z]$/.test(c)
+      ? c.slice(3)
+      : /^Digit\d$/.test(c)
+        ? c.slice(5)
+        : /^Numpad\d$/.test(c)
+          ? `num${c.slice(6)}`
+          : /^(F\d+|PageUp|PageDown|Home|End|Insert|Delete|Backspace|Tab|Space|Escape|PrintScreen)$/.test(c)
+            ? c
+            : undefined);
   if (!key) return undefined;
   return [b.ctrl && 'Ctrl', b.alt && 'Alt', b.shift && 'Shift', b.meta && 'Super', key].filter(Boolean).join('+');
 }
 
 /** A menu item for a hotkey action: its binding shown (never registered), or named in its label. */
-function hotkeyItem(label: string, action: HotkeyAction, model: MenuModel, actions: MenuActions): MenuItemConstructorOptions {
+function hotkeyItem(
+  label: string,
+  action: HotkeyAction,
+  model: MenuModel,
+  actions: MenuActions,
+): MenuItemConstructorOptions {
   const binding = model.state.settings.hotkeys[action];
   const accelerator = binding ? toAccelerator(binding) : undefined;
   return {
@@ -111,7 +135,13 @@ function hotkeyItem(label: string, action: HotkeyAction, model: MenuModel, actio
   };
 }
 
-const STATE_WORDS: Partial<Record<GuestStateName, string>> = { shutoff: 'shut off', paused: 'paused', crashed: 'crashed', pmsuspended: 'suspended', shutdown: 'shutting down' };
+const STATE_WORDS: Partial<Record<GuestStateName, string>> = {
+  shutoff: 'shut off',
+  paused: 'paused',
+  crashed: 'crashed',
+  pmsuspended: 'suspended',
+  shutdown: 'shutting down',
+};
 
 function guestLabel(g: GuestInfo): string {
   const words = STATE_WORDS[g.state];
@@ -144,9 +174,19 @@ export function applicationMenu(model: MenuModel, actions: MenuActions): MenuIte
   machine.push(
     { label: 'Snapshots…', enabled: !!active, click: send({ kind: 'open', panel: 'snapshots' }) },
     { label: 'Resources…', enabled: !!active, click: send({ kind: 'open', panel: 'resources' }) },
-    { label: 'Send Keys…', accelerator: 'CmdOrCtrl+Shift+K', enabled: !!active, click: send({ kind: 'open', panel: 'send-keys' }) },
+    {
+      label: 'Send Keys…',
+      accelerator: 'CmdOrCtrl+Shift+K',
+      enabled: !!active,
+      click: send({ kind: 'open', panel: 'send-keys' }),
+    },
     { type: 'separator' },
-    { id: 'guest.delete', label: 'Delete…', enabled: guestActionEnabled('delete', active), click: send({ kind: 'guest-action', action: 'delete' }) },
+    {
+      id: 'guest.delete',
+      label: 'Delete…',
+      enabled: guestActionEnabled('delete', active),
+      click: send({ kind: 'guest-action', action: 'delete' }),
+    },
   );
 
   const guests = ordered(model.state);
@@ -170,13 +210,22 @@ export function applicationMenu(model: MenuModel, actions: MenuActions): MenuIte
     { label: 'Settings…', accelerator: 'CmdOrCtrl+,', click: send({ kind: 'open', panel: 'settings' }) },
   ];
   // A kiosk is not left from its menu.
-  if (!model.kiosk) file.push({ type: 'separator' }, { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => actions.quit() });
+  if (!model.kiosk)
+    file.push({ type: 'separator' }, { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => actions.quit() });
 
   return [
     { label: '&virtswitch', submenu: file },
     {
       label: '&Edit',
-      submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
+      submenu: [
+        { role: 'undo' },
+        { role: 'redo' },
+        { type: 'separator' },
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        { role: 'selectAll' },
+      ],
     },
     { label: '&Machine', submenu: machine },
     {
@@ -212,7 +261,12 @@ export function trayMenu(model: MenuModel, actions: MenuActions): MenuItemConstr
         },
       }))
     : [{ label: 'No running guests', enabled: false }];
-  return [...items, { type: 'separator' }, { label: 'Show virtswitch', click: () => actions.showWindow() }, ...(model.kiosk ? [] : [{ label: 'Quit virtswitch', click: () => actions.quit() }])];
+  return [
+    ...items,
+    { type: 'separator' },
+    { label: 'Show virtswitch', click: () => actions.showWindow() },
+    ...(model.kiosk ? [] : [{ label: 'Quit virtswitch', click: () => actions.quit() }]),
+  ];
 }
 
 /** The tray's tooltip. */

@@ -32,7 +32,11 @@ export class Notifier {
         const before = this.guestStates.get(key);
         this.guestStates.set(key, g.state);
         if (g.state === 'crashed' && before !== undefined && before !== 'crashed') {
-          this.notify({ title: `${g.name} crashed`, body: `The guest on ${g.host} stopped unexpectedly${g.reason ? ` (${g.reason})` : ''}.`, guest: { host: g.host, uuid: g.uuid } });
+          this.notify({
+            title: `${g.name} crashed`,
+            body: `The guest on ${g.host} stopped unexpectedly${g.reason ? ` (${g.reason})` : ''}.`,
+            guest: { host: g.host, uuid: g.uuid },
+          });
         }
         break;
       }
@@ -46,7 +50,10 @@ export class Notifier {
         const down = h.status === 'reconnecting' || h.status === 'failed';
         const why = h.error ? `: ${h.error}` : '';
         if (down && before === 'connected') {
-          this.notify({ title: `Lost the connection to ${h.uri}`, body: `${h.status === 'reconnecting' ? 'Reconnecting' : 'Gave up'}${why}` });
+          this.notify({
+            title: `Lost the connection to ${h.uri}`,
+            body: `${h.status === 'reconnecting' ? 'Reconnecting' : 'Gave up'}${why}`,
+          });
         } else if (h.status === 'failed' && before === 'connecting') {
           this.notify({ title: `Cannot connect to ${h.uri}`, body: `Connection failed${why}` });
         }

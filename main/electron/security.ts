@@ -3,7 +3,12 @@
  * can be checked without Electron: web preferences, navigation and window-opening refusals,
  * permission decisions, and which network requests the page may make (none).
  */
-import type { BrowserWindowConstructorOptions, HandlerDetails, WebPreferences, WindowOpenHandlerResponse } from 'electron';
+import type {
+  BrowserWindowConstructorOptions,
+  HandlerDetails,
+  WebPreferences,
+  WindowOpenHandlerResponse,
+} from 'electron';
 import { isAppUrl } from './app-protocol.js';
 
 /**
@@ -102,10 +107,18 @@ export function guardContents(contents: GuardedContents, log: (line: string) => 
  * The permissions the page may have: keyboard lock (fullscreen consoles keep Alt+Tab and the
  * like for the guest), fullscreen, and writing to the clipboard. Everything else is refused.
  */
-export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['keyboardLock', 'fullscreen', 'clipboard-sanitized-write']);
+export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set([
+  'keyboardLock',
+  'fullscreen',
+  'clipboard-sanitized-write',
+]);
 
 /** A permission request: granted only for an allowed permission, asked by our window, from our page. */
-export function decidePermissionRequest(isOurContents: boolean, permission: string, requestingUrl: string | undefined): boolean {
+export function decidePermissionRequest(
+  isOurContents: boolean,
+  permission: string,
+  requestingUrl: string | undefined,
+): boolean {
   return isOurContents && ALLOWED_PERMISSIONS.has(permission) && requestingUrl !== undefined && isAppUrl(requestingUrl);
 }
 
@@ -118,4 +131,11 @@ export function decidePermissionCheck(isOurContents: boolean, permission: string
  * URL patterns of requests the page's session cancels outright, below the CSP: the page makes
  * no network or file requests at all (consoles come over MessagePorts).
  */
-export const BLOCKED_REQUEST_PATTERNS = ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'ftp://*/*', 'file://*/*'];
+export const BLOCKED_REQUEST_PATTERNS = [
+  'http://*/*',
+  'https://*/*',
+  'ws://*/*',
+  'wss://*/*',
+  'ftp://*/*',
+  'file://*/*',
+];

@@ -1,13 +1,22 @@
 /**
  * libvirt's errors translated into the API's (ApiError), here, once.
  */
-import { ConnectionClosedError, ErrorCode, LibvirtError, TransportError, UriError, AuthError } from '../libvirt/index.js';
+import {
+  ConnectionClosedError,
+  ErrorCode,
+  LibvirtError,
+  TransportError,
+  UriError,
+  AuthError,
+} from '../libvirt/index.js';
 import { ApiError } from '../../common/api-error.js';
-
 
 /** libvirt's message without its generic prefix ("Requested operation is not valid: …"). */
 function detail(message: string): string {
-  return message.replace(/^(Requested operation is not valid|operation failed|internal error|invalid argument|unsupported configuration|Operation not supported|Timed out during operation): /i, '');
+  return message.replace(
+    /^(Requested operation is not valid|operation failed|internal error|invalid argument|unsupported configuration|Operation not supported|Timed out during operation): /i,
+    '',
+  );
 }
 
 /**

@@ -13,7 +13,9 @@ export function parseCapabilities(xml: string): CapabilityFacts {
   const caps = node(parseXml(xml)['capabilities']);
   const cpu = node(node(caps?.['host'])?.['cpu']);
   const features = nodes(cpu?.['feature']).map((f) => attr(f, 'name'));
-  const kvm = nodes(caps?.['guest']).some((g) => nodes(g['arch']).some((a) => nodes(a['domain']).some((d) => attr(d, 'type') === 'kvm')));
+  const kvm = nodes(caps?.['guest']).some((g) =>
+    nodes(g['arch']).some((a) => nodes(a['domain']).some((d) => attr(d, 'type') === 'kvm')),
+  );
   return {
     cpuModel: text(cpu?.['model']) ?? text(cpu?.['arch']) ?? '',
     hardwareVirt: features.includes('vmx') || features.includes('svm') || kvm,

@@ -57,7 +57,13 @@ function vncEndpoint(g: XmlNode): VncEndpoint | undefined {
   if (host === '0.0.0.0') host = '127.0.0.1';
   if (host === '::') host = '::1';
   const ws = Number(attr(g, 'websocket') ?? '-1');
-  return { kind: 'tcp', host, port, ...(ws > 0 ? { websocketPort: ws } : {}), ...(password !== undefined ? { password } : {}) };
+  return {
+    kind: 'tcp',
+    host,
+    port,
+    ...(ws > 0 ? { websocketPort: ws } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
 }
 
 export function parseDomainXml(xml: string): DomainXmlFacts {

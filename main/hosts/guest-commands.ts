@@ -22,7 +22,11 @@ import { node, parseXml, text } from './xml.js';
 const ACTIVE = new Set(['running', 'paused', 'blocked', 'shutdown', 'pmsuspended']);
 
 function expectState(g: GuestInfo, ok: readonly string[], action: string, why: string): void {
-  if (!ok.includes(g.state)) throw new ApiError('invalid-state', `Can't ${action} ${g.name}: ${why} (it is ${g.state})`, { host: g.host, guest: g.name });
+  if (!ok.includes(g.state))
+    throw new ApiError('invalid-state', `Can't ${action} ${g.name}: ${why} (it is ${g.state})`, {
+      host: g.host,
+      guest: g.name,
+    });
 }
 
 export function start(h: Host, uuid: string): Promise<void> {
@@ -62,7 +66,11 @@ export function reset(h: Host, uuid: string): Promise<void> {
 
 export function powerOff(h: Host, uuid: string): Promise<void> {
   return h.act(uuid, 'power off', async (c, dom, info) => {
-    if (!ACTIVE.has(info.state)) throw new ApiError('invalid-state', `Can't power off ${info.name}: it is not running (it is ${info.state})`, { host: h.uri, guest: info.name });
+    if (!ACTIVE.has(info.state))
+      throw new ApiError('invalid-state', `Can't power off ${info.name}: it is not running (it is ${info.state})`, {
+        host: h.uri,
+        guest: info.name,
+      });
     await c.call('domainDestroyFlags', { dom, flags: DestroyFlags.DEFAULT });
   });
 }
@@ -99,7 +107,11 @@ export function deleteGuest(h: Host, uuid: string, o: DeleteOptions): Promise<vo
     'delete',
     async (c, dom, info) => {
       if (ACTIVE.has(info.state)) {
-        if (!o.force) throw new ApiError('invalid-state', `Can't delete ${info.name}: it is running; power it off first`, { host: h.uri, guest: info.name });
+        if (!o.force)
+          throw new ApiError('invalid-state', `Can't delete ${info.name}: it is running; power it off first`, {
+            host: h.uri,
+            guest: info.name,
+          });
         await c.call('domainDestroyFlags', { dom, flags: DestroyFlags.DEFAULT });
       }
       if (!info.persistent) return; // a transient guest is gone once it stops
@@ -115,14 +127,28 @@ export function deleteGuest(h: Host, uuid: string, o: DeleteOptions): Promise<vo
 
 export function setAutostart(h: Host, uuid: string, enabled: boolean): Promise<void> {
   return h.act(uuid, 'change autostart of', async (c, dom, info) => {
-    if (!info.persistent) throw new ApiError('invalid-state', `Can't set autostart on ${info.name}: it is a transient guest`, { host: h.uri, guest: info.name });
+    if (!info.persistent)
+      throw new ApiError('invalid-state', `Can't set autostart on ${info.name}: it is a transient guest`, {
+        host: h.uri,
+        guest: info.name,
+      });
     await c.call('domainSetAutostart', { dom, autostart: enabled });
   });
 }
 
 function affect(live: boolean, config: boolean, g: GuestInfo, what: string): number {
-  if (!live && !config) throw new ApiError('invalid-input', `Choose whether the ${what} change applies now (live), from the next start (config), or both`, { host: g.host, guest: g.name });
-  if (live && !ACTIVE.has(g.state)) throw new ApiError('invalid-state', `Can't change the ${what} of ${g.name} live: it is not running (apply it to the config instead)`, { host: g.host, guest: g.name });
+  if (!live && !config)
+    throw new ApiError(
+      'invalid-input',
+      `Choose whether the ${what} change applies now (live), from the next start (config), or both`,
+      { host: g.host, guest: g.name },
+    );
+  if (live && !ACTIVE.has(g.state))
+    throw new ApiError(
+      'invalid-state',
+      `Can't change the ${what} of ${g.name} live: it is not running (apply it to the config instead)`,
+      { host: g.host, guest: g.name },
+    );
   return (live ? AffectFlags.LIVE : 0) | (config ? AffectFlags.CONFIG : 0);
 }
 
@@ -131,7 +157,10 @@ export function setMemory(h: Host, uuid: string, memoryMiB: number, live: boolea
     const flags = affect(live, config, info, 'memory');
     const maxMiB = Math.floor(info.maxMemoryKiB / 1024);
     if (memoryMiB > maxMiB) {
-      throw new ApiError('out-of-range', `${memoryMiB} MiB is above ${info.name}'s maximum of ${maxMiB} MiB`, { host: h.uri, guest: info.name });
+      throw new ApiError('out-of-range', `${memoryMiB} MiB is above ${info.name}'s maximum of ${maxMiB} MiB`, {
+        host: h.uri,
+        guest: info.name,
+      });
     }
     await c.call('domainSetMemoryFlags', { dom, memory: memoryMiB * 1024, flags });
   });
@@ -141,7 +170,10 @@ export function setVcpus(h: Host, uuid: string, vcpus: number, live: boolean, co
   return h.act(uuid, 'set the vCPUs of', async (c, dom, info) => {
     const flags = affect(live, config, info, 'vCPU count');
     if (vcpus > info.maxVcpus) {
-      throw new ApiError('out-of-range', `${vcpus} vCPUs is above ${info.name}'s maximum of ${info.maxVcpus}`, { host: h.uri, guest: info.name });
+      throw new ApiError('out-of-range', `${vcpus} vCPUs is above ${info.name}'s maximum of ${info.maxVcpus}`, {
+        host: h.uri,
+        guest: info.name,
+      });
     }
     await c.call('domainSetVcpusFlags', { dom, nvcpus: vcpus, flags });
   });
@@ -173,9 +205,14 @@ async function currentSnapshotName(c: LibvirtClient, dom: DomainRef): Promise<st
 
 export function listSnapshots(h: Host, uuid: string): Promise<SnapshotInfo[]> {
   return h.act(uuid, 'list the snapshots of', async (c, dom) => {
-    const [{ snapshots }, current] = await Promise.all([c.call('domainListAllSnapshots', { dom, needResults: true, flags: 0 }), currentSnapshotName(c, dom)]);
+    const [{ snapshots }, current] = await Promise.all([
+      c.call('domainListAllSnapshots', { dom, needResults: true, flags: 0 }),
+      currentSnapshotName(c, dom),
+    ]);
     const xmls = await Promise.all(snapshots.map((snap) => c.call('domainSnapshotGetXmlDesc', { snap, flags: 0 })));
-    return xmls.map((x) => parseSnapshotXml(x.xml, current)).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
+    return xmls
+      .map((x) => parseSnapshotXml(x.xml, current))
+      .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
   });
 }
 
@@ -215,7 +252,11 @@ export function deleteSnapshot(h: Host, uuid: string, name: string): Promise<voi
 export function screenshot(h: Host, uuid: string): Promise<{ mime: string; base64: string }> {
   return h.act(uuid, 'take a screenshot of', async (c, dom, info) => {
     expectState(info, ['running', 'paused', 'blocked'], 'take a screenshot of', 'it is not running');
-    if (!info.hasVnc) throw new ApiError('unsupported', `${info.name} has no display to take a screenshot of`, { host: h.uri, guest: info.name });
+    if (!info.hasVnc)
+      throw new ApiError('unsupported', `${info.name} has no display to take a screenshot of`, {
+        host: h.uri,
+        guest: info.name,
+      });
     const shot = await c.screenshot(dom);
     return { mime: shot.mime, base64: shot.data.toString('base64') };
   });
@@ -224,7 +265,8 @@ export function screenshot(h: Host, uuid: string): Promise<{ mime: string; base6
 /** For a display with a password: the viewer asks for it when QEMU asks the viewer. */
 export async function vncPassword(h: Host, uuid: string): Promise<{ password: string | null }> {
   const info = h.guest(uuid);
-  if (!info) throw new ApiError('no-such-guest', `No guest with UUID ${uuid} on ${h.uri}`, { host: h.uri, guest: uuid });
+  if (!info)
+    throw new ApiError('no-such-guest', `No guest with UUID ${uuid} on ${h.uri}`, { host: h.uri, guest: uuid });
   // null: the display has no password, or this connection may not read it (read-only access).
   const ep = await h.vncEndpoint(uuid, true);
   return { password: ep?.password ?? null };
@@ -235,7 +277,8 @@ export function sendKeys(h: Host, uuid: string, keys: readonly string[]): Promis
     expectState(info, ['running', 'blocked'], 'send keys to', 'it is not running');
     const keycodes = keys.map((k) => {
       const code = LINUX_KEYCODES[k];
-      if (code === undefined) throw new ApiError('invalid-input', `Unknown key "${k}"`, { host: h.uri, guest: info.name });
+      if (code === undefined)
+        throw new ApiError('invalid-input', `Unknown key "${k}"`, { host: h.uri, guest: info.name });
       return code;
     });
     await c.call('domainSendKey', { dom, codeset: KeyCodeSet.LINUX, holdtime: 0, keycodes, flags: 0 });

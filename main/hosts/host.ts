@@ -62,14 +62,36 @@ interface GuestRecord {
 /** What a lifecycle event says the state now is, before the details are re-read. */
 const EVENT_STATE: Partial<Record<number, { state: number; reasons: readonly string[] }>> = {
   [LifecycleEvent.STARTED]: { state: 1, reasons: ['booted', 'migrated', 'restored', 'from snapshot', 'woken up'] },
-  [LifecycleEvent.SUSPENDED]: { state: 3, reasons: ['paused by user', 'migrating', 'I/O error', 'watchdog', 'restored', 'from snapshot', 'API error', 'post-copy', 'post-copy failed'] },
+  [LifecycleEvent.SUSPENDED]: {
+    state: 3,
+    reasons: [
+      'paused by user',
+      'migrating',
+      'I/O error',
+      'watchdog',
+      'restored',
+      'from snapshot',
+      'API error',
+      'post-copy',
+      'post-copy failed',
+    ],
+  },
   [LifecycleEvent.RESUMED]: { state: 1, reasons: ['unpaused', 'migrated', 'from snapshot', 'post-copy'] },
-  [LifecycleEvent.STOPPED]: { state: 5, reasons: ['shut down', 'destroyed', 'crashed', 'migrated', 'saved', 'failed', 'from snapshot'] },
+  [LifecycleEvent.STOPPED]: {
+    state: 5,
+    reasons: ['shut down', 'destroyed', 'crashed', 'migrated', 'saved', 'failed', 'from snapshot'],
+  },
   [LifecycleEvent.PMSUSPENDED]: { state: 7, reasons: ['memory', 'disk'] },
   [LifecycleEvent.CRASHED]: { state: 6, reasons: ['panicked', 'crashloaded'] },
 };
 
-const STATS_WANTED = StatsTypes.STATE | StatsTypes.CPU_TOTAL | StatsTypes.BALLOON | StatsTypes.VCPU | StatsTypes.INTERFACE | StatsTypes.BLOCK;
+const STATS_WANTED =
+  StatsTypes.STATE |
+  StatsTypes.CPU_TOTAL |
+  StatsTypes.BALLOON |
+  StatsTypes.VCPU |
+  StatsTypes.INTERFACE |
+  StatsTypes.BLOCK;
 
 export class Host extends EventEmitter<HostEvents> {
   private client: LibvirtClient | undefined;
@@ -106,7 +128,9 @@ export class Host extends EventEmitter<HostEvents> {
       uri: this.uri,
       status: this.status,
       ...(this.error ? { error: this.error } : {}),
-      ...(this.retryAt !== undefined && this.status !== 'connected' ? { retryInMs: Math.max(0, this.retryAt - Date.now()) } : {}),
+      ...(this.retryAt !== undefined && this.status !== 'connected'
+        ? { retryInMs: Math.max(0, this.retryAt - Date.now()) }
+        : {}),
       ...(this.facts ? { facts: this.facts } : {}),
     };
   }
@@ -126,7 +150,9 @@ export class Host extends EventEmitter<HostEvents> {
   /** The live libvirt client, for the console layer. Throws host-unavailable when not connected. */
   libvirt(): LibvirtClient {
     if (!this.client || !this.client.connected) {
-      throw new ApiError('host-unavailable', `${this.uri} is not connected${this.error ? ` (${this.error})` : ''}`, { host: this.uri });
+      throw new ApiError('host-unavailable', `${this.uri} is not connected${this.error ? ` (${this.error})` : ''}`, {
+        host: this.uri,
+      });
     }
     return this.client;
   }
@@ -222,7 +248,8 @@ export class Host extends EventEmitter<HostEvents> {
   /** Re-reads every guest: the whole model after a (re)connect. */
   private async resync(): Promise<void> {
     const c = this.client!;
-    const uuids = (flags: number): Promise<Set<string>> => c.listAllDomains(flags).then((ds) => new Set(ds.map((d) => d.uuid)));
+    const uuids = (flags: number): Promise<Set<string>> =>
+      c.listAllDomains(flags).then((ds) => new Set(ds.map((d) => d.uuid)));
     const [doms, persistent, autostart, managedSave, withSnapshots, stats] = await Promise.all([
       c.listAllDomains(),
       uuids(ListDomainsFlags.PERSISTENT),
@@ -269,9 +296,11 @@ export class Host extends EventEmitter<HostEvents> {
     const c = this.client!;
     const [list, current] = await Promise.all([
       c.call('domainListAllSnapshots', { dom, needResults: false, flags: 0 }),
-      c.call('domainHasCurrentSnapshot', { dom, flags: 0 }).then((r) =>
-        r.result ? c.call('domainSnapshotCurrent', { dom, flags: 0 }).then((s) => s.snap.name) : undefined,
-      ),
+      c
+        .call('domainHasCurrentSnapshot', { dom, flags: 0 })
+        .then((r) =>
+          r.result ? c.call('domainSnapshotCurrent', { dom, flags: 0 }).then((s) => s.snap.name) : undefined,
+        ),
     ]);
     return { count: Math.max(0, list.ret), current };
   }
@@ -279,7 +308,14 @@ export class Host extends EventEmitter<HostEvents> {
   private store(
     dom: DomainRef,
     xml: DomainXmlFacts,
-    s: { state: number; reason: number; autostart: boolean; persistent: boolean; managedSave: boolean; snapshots: { count: number; current: string | undefined } },
+    s: {
+      state: number;
+      reason: number;
+      autostart: boolean;
+      persistent: boolean;
+      managedSave: boolean;
+      snapshots: { count: number; current: string | undefined };
+    },
   ): void {
     const prev = this.guests.get(dom.uuid);
     const info: GuestInfo = {
@@ -317,7 +353,11 @@ export class Host extends EventEmitter<HostEvents> {
     const implied = EVENT_STATE[event];
     if (rec && implied) {
       // Take the event's word at once (that is what the user sees), then re-read the details.
-      const info: GuestInfo = { ...rec.info, state: domainStateName(implied.state), reason: implied.reasons[detail] ?? 'unknown' };
+      const info: GuestInfo = {
+        ...rec.info,
+        state: domainStateName(implied.state),
+        reason: implied.reasons[detail] ?? 'unknown',
+      };
       if (event === LifecycleEvent.STARTED && detail === 2) info.managedSave = false;
       if (event === LifecycleEvent.STOPPED && detail === 4) info.managedSave = true;
       rec.info = info;
@@ -375,7 +415,14 @@ export class Host extends EventEmitter<HostEvents> {
         c.call('domainListAllSnapshots', { dom, needResults: false, flags: 0 }).then((r) => r.ret > 0),
       ]);
       const snapshots = hasSnap ? await this.snapshotSummary(dom) : { count: 0, current: undefined };
-      this.store(dom, parseDomainXml(xmlText), { state: st.state, reason: st.reason, autostart, persistent, managedSave, snapshots });
+      this.store(dom, parseDomainXml(xmlText), {
+        state: st.state,
+        reason: st.reason,
+        autostart,
+        persistent,
+        managedSave,
+        snapshots,
+      });
     } catch (e) {
       if (e instanceof LibvirtError && e.code === ErrorCode.NO_DOMAIN) this.remove(uuid);
     }
@@ -384,7 +431,8 @@ export class Host extends EventEmitter<HostEvents> {
   /** The guest's record for a command; a clear error when it is unknown here. */
   private record(uuid: string): GuestRecord {
     const rec = this.guests.get(uuid);
-    if (!rec) throw new ApiError('no-such-guest', `No guest with UUID ${uuid} on ${this.uri}`, { host: this.uri, guest: uuid });
+    if (!rec)
+      throw new ApiError('no-such-guest', `No guest with UUID ${uuid} on ${this.uri}`, { host: this.uri, guest: uuid });
     return rec;
   }
 
@@ -414,7 +462,12 @@ export class Host extends EventEmitter<HostEvents> {
    * Runs one command on a guest: a readable error on failure, the `busy` marker while a long
    * one runs, and the model re-read afterwards (events will have updated it already, mostly).
    */
-  async act<T>(uuid: string, action: string, run: (c: LibvirtClient, dom: DomainRef, info: GuestInfo) => Promise<T>, busy?: string): Promise<T> {
+  async act<T>(
+    uuid: string,
+    action: string,
+    run: (c: LibvirtClient, dom: DomainRef, info: GuestInfo) => Promise<T>,
+    busy?: string,
+  ): Promise<T> {
     const rec = this.record(uuid);
     const c = this.libvirt();
     if (busy) this.setBusy(uuid, busy);
@@ -479,7 +532,11 @@ export class Host extends EventEmitter<HostEvents> {
   private async sampleStats(): Promise<void> {
     const c = this.client;
     if (!c?.connected) return;
-    const r = await c.call('connectGetAllDomainStats', { doms: [], stats: STATS_WANTED, flags: ListDomainsFlags.ACTIVE });
+    const r = await c.call('connectGetAllDomainStats', {
+      doms: [],
+      stats: STATS_WANTED,
+      flags: ListDomainsFlags.ACTIVE,
+    });
     const now = Date.now();
     const out: GuestStats[] = [];
     const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);

@@ -40,7 +40,8 @@ interface HostsFile {
 
 function validateHostsFile(raw: unknown): HostsFile {
   const r = raw as HostsFile;
-  if (!r || !Array.isArray(r.hosts) || !r.hosts.every((h) => h && typeof h.uri === 'string')) throw new Error('expected {"hosts": [{"uri": "…"}]}');
+  if (!r || !Array.isArray(r.hosts) || !r.hosts.every((h) => h && typeof h.uri === 'string'))
+    throw new Error('expected {"hosts": [{"uri": "…"}]}');
   return { hosts: r.hosts.map((h) => ({ uri: h.uri })) };
 }
 
@@ -110,7 +111,9 @@ export class HostManager extends EventEmitter<ManagerEvents> {
 
   /** Every guest of every host: hosts in the order added, guests by name within a host. */
   guests(): GuestInfo[] {
-    return this.list().flatMap((h) => h.guestList().sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })));
+    return this.list().flatMap((h) =>
+      h.guestList().sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })),
+    );
   }
 
   add(uri: string): HostInfo {

@@ -4,7 +4,18 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 
-const ARRAYS = new Set(['graphics', 'serial', 'console', 'listen', 'disk', 'interface', 'guest', 'domain', 'feature', 'arch']);
+const ARRAYS = new Set([
+  'graphics',
+  'serial',
+  'console',
+  'listen',
+  'disk',
+  'interface',
+  'guest',
+  'domain',
+  'feature',
+  'arch',
+]);
 
 const parser = new XMLParser({
   ignoreAttributes: false,

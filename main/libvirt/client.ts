@@ -101,7 +101,10 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
     return new LibvirtClient(parsed, opts, opened);
   }
 
-  private static async open(uri: ParsedUri, opts: ClientOptions): Promise<{ conn: RpcConnection; ssh: SshLink | undefined }> {
+  private static async open(
+    uri: ParsedUri,
+    opts: ClientOptions,
+  ): Promise<{ conn: RpcConnection; ssh: SshLink | undefined }> {
     const timeoutMs = opts.connectTimeoutMs ?? 10_000;
     const label = describeUri(uri);
     const transport = await openTransport(uri, { ...opts, connectTimeoutMs: timeoutMs });
@@ -109,7 +112,12 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new TransportError(`connecting to ${label} timed out after ${timeoutMs} ms`, uri.transport === 'ssh' ? 'check that the host is reachable and accepts your SSH key' : undefined));
+        reject(
+          new TransportError(
+            `connecting to ${label} timed out after ${timeoutMs} ms`,
+            uri.transport === 'ssh' ? 'check that the host is reachable and accepts your SSH key' : undefined,
+          ),
+        );
         conn.destroy('connect timeout');
       }, timeoutMs);
     });
@@ -140,9 +148,13 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
           );
         }
       } else if (types.includes(AuthType.SASL)) {
-        throw new AuthError(`libvirt at ${describeUri(uri)} asks for SASL authentication, which virtswitch does not support; use qemu+ssh:// or qemu+tls:// with client certificates`);
+        throw new AuthError(
+          `libvirt at ${describeUri(uri)} asks for SASL authentication, which virtswitch does not support; use qemu+ssh:// or qemu+tls:// with client certificates`,
+        );
       } else {
-        throw new AuthError(`libvirt at ${describeUri(uri)} offers no authentication virtswitch knows (${types.join(', ')})`);
+        throw new AuthError(
+          `libvirt at ${describeUri(uri)} offers no authentication virtswitch knows (${types.join(', ')})`,
+        );
       }
     }
     if (opts.keepalive !== false) {
@@ -156,12 +168,23 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
   private static explain(e: unknown, uri: ParsedUri, endpoint: string): Error {
     if (e instanceof AuthError || e instanceof TransportError) return e;
     if (e instanceof LibvirtError) {
-      const err = new LibvirtError({ code: e.code, domain: e.domain, level: e.level, message: `cannot open ${describeUri(uri)}: ${e.message}` });
+      const err = new LibvirtError({
+        code: e.code,
+        domain: e.domain,
+        level: e.level,
+        message: `cannot open ${describeUri(uri)}: ${e.message}`,
+      });
       return err;
     }
     if (e instanceof ConnectionClosedError) {
       const cause = e.cause instanceof Error ? e.cause.message : e.message;
-      return new TransportError(`cannot open ${describeUri(uri)} via ${endpoint}: ${cause}`, uri.transport === 'ssh' ? 'check that you can `ssh` to the host without a password prompt and that libvirt runs there' : undefined, { cause: e });
+      return new TransportError(
+        `cannot open ${describeUri(uri)} via ${endpoint}: ${cause}`,
+        uri.transport === 'ssh'
+          ? 'check that you can `ssh` to the host without a password prompt and that libvirt runs there'
+          : undefined,
+        { cause: e },
+      );
     }
     return e instanceof Error ? e : new Error(String(e));
   }
@@ -360,7 +383,11 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
 
   /** The guest's console (its first serial port, or `devName` such as "serial0") as a byte stream. */
   async openConsole(dom: DomainRef, opts: { devName?: string; force?: boolean } = {}): Promise<LibvirtStream> {
-    const { reply, stream } = this.callStream('domainOpenConsole', { dom, devName: opts.devName ?? null, flags: opts.force ? 1 : 0 });
+    const { reply, stream } = this.callStream('domainOpenConsole', {
+      dom,
+      devName: opts.devName ?? null,
+      flags: opts.force ? 1 : 0,
+    });
     // Until the caller has the stream, nobody else can listen for its errors.
     let early: Error | undefined;
     const onEarly = (e: Error): void => {

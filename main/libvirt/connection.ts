@@ -23,7 +23,15 @@ import {
   remoteError,
   type Header,
 } from './protocol.js';
-import { eventMessages, procedures, type ArgsOf, type EventBody, type EventName, type ProcedureName, type RetOf } from './procedures.js';
+import {
+  eventMessages,
+  procedures,
+  type ArgsOf,
+  type EventBody,
+  type EventName,
+  type ProcedureName,
+  type RetOf,
+} from './procedures.js';
 import { LibvirtStream } from './stream.js';
 import { XdrError, XdrReader } from './xdr.js';
 
@@ -84,10 +92,16 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
         this.reader.push(chunk);
       } catch (e) {
         // Only the framer and the dispatcher throw here (listeners run isolated, see deliver()).
-        this.fail(e instanceof ProtocolError ? e : new ProtocolError(`bad data from ${label}: ${(e as Error).message}`, { cause: e }));
+        this.fail(
+          e instanceof ProtocolError
+            ? e
+            : new ProtocolError(`bad data from ${label}: ${(e as Error).message}`, { cause: e }),
+        );
       }
     });
-    transport.on('error', (e: Error) => this.fail(new ConnectionClosedError(`connection to ${label} failed: ${e.message}`, { cause: e })));
+    transport.on('error', (e: Error) =>
+      this.fail(new ConnectionClosedError(`connection to ${label} failed: ${e.message}`, { cause: e })),
+    );
     transport.on('close', () => this.fail(new ConnectionClosedError(`connection to ${label} closed`)));
     transport.on('end', () => this.fail(new ConnectionClosedError(`connection to ${label} closed by the daemon`)));
     // A transport that was read with 'readable' before (the TLS confirmation byte) may be left in
@@ -130,7 +144,14 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     let packet: Buffer;
     try {
       packet = encodePacket(
-        { prog: REMOTE_PROGRAM, vers: REMOTE_PROTOCOL_VERSION, proc: def.proc, type: MessageType.Call, serial, status: MessageStatus.Ok },
+        {
+          prog: REMOTE_PROGRAM,
+          vers: REMOTE_PROTOCOL_VERSION,
+          proc: def.proc,
+          type: MessageType.Call,
+          serial,
+          status: MessageStatus.Ok,
+        },
         (w) => (def.args.enc as (w: unknown, v: unknown) => void)(w, args),
       );
     } catch (e) {
@@ -202,7 +223,13 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     return { reply, stream };
   }
 
-  private sendStreamPacket(proc: number, serial: number, status: MessageStatus, data: Buffer | undefined, cb: (e?: Error | null) => void): void {
+  private sendStreamPacket(
+    proc: number,
+    serial: number,
+    status: MessageStatus,
+    data: Buffer | undefined,
+    cb: (e?: Error | null) => void,
+  ): void {
     if (this.closedWith) {
       cb(this.closedWith);
       return;
@@ -228,7 +255,11 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     this.keepaliveTimer = setInterval(() => {
       const silent = Date.now() - this.lastReceived;
       if (silent >= intervalMs * (count + 1)) {
-        this.fail(new ConnectionClosedError(`libvirt at ${this.label} stopped answering (no reply to keepalive for ${Math.round(silent / 1000)} s)`));
+        this.fail(
+          new ConnectionClosedError(
+            `libvirt at ${this.label} stopped answering (no reply to keepalive for ${Math.round(silent / 1000)} s)`,
+          ),
+        );
       } else if (silent >= intervalMs) {
         this.sendKeepalive(KEEPALIVE_PROC_PING);
       }
@@ -245,7 +276,16 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     if (this.closedWith) return;
     if (proc === KEEPALIVE_PROC_PING) this.ka.pingsSent++;
     else this.ka.pongsSent++;
-    this.enqueue(encodePacket({ prog: KEEPALIVE_PROGRAM, vers: KEEPALIVE_VERSION, proc, type: MessageType.Message, serial: 0, status: MessageStatus.Ok }));
+    this.enqueue(
+      encodePacket({
+        prog: KEEPALIVE_PROGRAM,
+        vers: KEEPALIVE_VERSION,
+        proc,
+        type: MessageType.Message,
+        serial: 0,
+        status: MessageStatus.Ok,
+      }),
+    );
   }
 
   private dispatch(h: Header, pkt: Buffer): void {
@@ -296,7 +336,11 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
         call.reject(new ProtocolError(`reply to ${call.name} has status ${h.status}`));
       }
     } catch (e) {
-      call.reject(new ProtocolError(`undecodable reply to ${call.name} from ${this.label}: ${(e as Error).message}`, { cause: e }));
+      call.reject(
+        new ProtocolError(`undecodable reply to ${call.name} from ${this.label}: ${(e as Error).message}`, {
+          cause: e,
+        }),
+      );
     }
   }
 
@@ -309,7 +353,12 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     } catch (e) {
       // As libvirt's own client does: an event that does not decode is dropped, the connection
       // (and the framing, which is intact) carries on. Said once per kind, not silently.
-      this.warn(`undecodable-${def.name}`, new ProtocolError(`dropped an undecodable ${def.name} event from ${this.label}: ${(e as Error).message}`, { cause: e }));
+      this.warn(
+        `undecodable-${def.name}`,
+        new ProtocolError(`dropped an undecodable ${def.name} event from ${this.label}: ${(e as Error).message}`, {
+          cause: e,
+        }),
+      );
       return;
     }
     this.deliver(() => this.emit('event', { name: def.name, body } as DomainEvent));
@@ -358,7 +407,9 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
 
   private streamError(pkt: Buffer, at: number): Error {
     try {
-      return pkt.length > at ? new LibvirtError(remoteError.dec(new XdrReader(pkt, at))) : new ProtocolError('stream aborted by the daemon');
+      return pkt.length > at
+        ? new LibvirtError(remoteError.dec(new XdrReader(pkt, at)))
+        : new ProtocolError('stream aborted by the daemon');
     } catch (e) {
       return new ProtocolError(`undecodable stream error from ${this.label}: ${(e as Error).message}`, { cause: e });
     }

@@ -12,7 +12,16 @@ export const DomainState = {
 } as const;
 
 /** The words libvirt's tools and the app's test hooks use for each state. */
-export const DOMAIN_STATE_NAMES = ['nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'] as const;
+export const DOMAIN_STATE_NAMES = [
+  'nostate',
+  'running',
+  'blocked',
+  'paused',
+  'shutdown',
+  'shutoff',
+  'crashed',
+  'pmsuspended',
+] as const;
 export type DomainStateName = (typeof DOMAIN_STATE_NAMES)[number];
 export function domainStateName(state: number): DomainStateName {
   return DOMAIN_STATE_NAMES[state] ?? 'nostate';
@@ -53,7 +62,17 @@ export const LifecycleEvent = {
   PMSUSPENDED: 7,
   CRASHED: 8,
 } as const;
-export const LIFECYCLE_EVENT_NAMES = ['defined', 'undefined', 'started', 'suspended', 'resumed', 'stopped', 'shutdown', 'pmsuspended', 'crashed'] as const;
+export const LIFECYCLE_EVENT_NAMES = [
+  'defined',
+  'undefined',
+  'started',
+  'suspended',
+  'resumed',
+  'stopped',
+  'shutdown',
+  'pmsuspended',
+  'crashed',
+] as const;
 
 export const GraphicsPhase = { CONNECT: 0, INITIALIZE: 1, DISCONNECT: 2 } as const;
 
@@ -79,8 +98,21 @@ export const ListDomainsFlags = {
 export const DomainXmlFlags = { SECURE: 1, INACTIVE: 2, UPDATE_CPU: 4, MIGRATABLE: 8 } as const;
 export const CreateFlags = { START_PAUSED: 1, AUTODESTROY: 2, BYPASS_CACHE: 4, FORCE_BOOT: 8, VALIDATE: 16 } as const;
 export const DefineFlags = { VALIDATE: 1 } as const;
-export const UndefineFlags = { MANAGED_SAVE: 1, SNAPSHOTS_METADATA: 2, NVRAM: 4, KEEP_NVRAM: 8, CHECKPOINTS_METADATA: 16 } as const;
-export const ShutdownFlags = { DEFAULT: 0, ACPI_POWER_BTN: 1, GUEST_AGENT: 2, INITCTL: 4, SIGNAL: 8, PARAVIRT: 16 } as const;
+export const UndefineFlags = {
+  MANAGED_SAVE: 1,
+  SNAPSHOTS_METADATA: 2,
+  NVRAM: 4,
+  KEEP_NVRAM: 8,
+  CHECKPOINTS_METADATA: 16,
+} as const;
+export const ShutdownFlags = {
+  DEFAULT: 0,
+  ACPI_POWER_BTN: 1,
+  GUEST_AGENT: 2,
+  INITCTL: 4,
+  SIGNAL: 8,
+  PARAVIRT: 16,
+} as const;
 export const DestroyFlags = { DEFAULT: 0, GRACEFUL: 1 } as const;
 export const SaveFlags = { BYPASS_CACHE: 1, RUNNING: 2, PAUSED: 4 } as const;
 /** virDomainModificationImpact, shared by memory, vCPU and other setters. */
@@ -115,10 +147,27 @@ export const StatsTypes = {
   MEMORY: 256,
 } as const;
 
-export const KeyCodeSet = { LINUX: 0, XT: 1, ATSET1: 2, ATSET2: 3, ATSET3: 4, OSX: 5, XT_KBD: 6, USB: 7, WIN32: 8, QNUM: 9 } as const;
+export const KeyCodeSet = {
+  LINUX: 0,
+  XT: 1,
+  ATSET1: 2,
+  ATSET2: 3,
+  ATSET3: 4,
+  OSX: 5,
+  XT_KBD: 6,
+  USB: 7,
+  WIN32: 8,
+  QNUM: 9,
+} as const;
 
 /** Features asked with CONNECT_SUPPORTS_FEATURE (src/libvirt_internal.h). */
-export const DrvFeature = { FD_PASSING: 8, TYPED_PARAM_STRING: 9, PROGRAM_KEEPALIVE: 10, REMOTE_EVENT_CALLBACK: 14, REMOTE_CLOSE_CALLBACK: 15 } as const;
+export const DrvFeature = {
+  FD_PASSING: 8,
+  TYPED_PARAM_STRING: 9,
+  PROGRAM_KEEPALIVE: 10,
+  REMOTE_EVENT_CALLBACK: 14,
+  REMOTE_CLOSE_CALLBACK: 15,
+} as const;
 
 export const AuthType = { NONE: 0, SASL: 1, POLKIT: 2 } as const;
 

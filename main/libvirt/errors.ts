@@ -8,7 +8,10 @@ export class LibvirtError extends Error {
   /** The guest the error is about, when libvirt named one. */
   readonly guest: string | undefined;
 
-  constructor(e: Pick<RemoteError, 'code' | 'domain' | 'message' | 'level'> & { dom?: RemoteError['dom'] }, readonly procedure?: string) {
+  constructor(
+    e: Pick<RemoteError, 'code' | 'domain' | 'message' | 'level'> & { dom?: RemoteError['dom'] },
+    readonly procedure?: string,
+  ) {
     super(e.message ?? `libvirt error ${e.code}`);
     this.name = 'LibvirtError';
     this.code = e.code;

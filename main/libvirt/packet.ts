@@ -19,7 +19,8 @@ export function encodePacket(h: Header, body?: (w: XdrWriter) => void, raw?: Uin
   if (body) body(w);
   if (raw) w.fixedOpaqueUnpadded(raw);
   const len = w.length;
-  if (len - LENGTH_SIZE > MESSAGE_MAX) throw new ProtocolError(`packet of ${len} bytes exceeds libvirt's ${MESSAGE_MAX}-byte limit`);
+  if (len - LENGTH_SIZE > MESSAGE_MAX)
+    throw new ProtocolError(`packet of ${len} bytes exceeds libvirt's ${MESSAGE_MAX}-byte limit`);
   w.patchUint(0, len);
   // Copy out: the writer's buffer may be larger than the packet.
   return Buffer.from(w.bytes());
@@ -59,7 +60,8 @@ export class PacketReader {
         if (this.buffered < LENGTH_SIZE) return;
         const len = this.peekLength();
         if (len < LENGTH_SIZE + HEADER_SIZE) throw new ProtocolError(`packet length ${len} is shorter than a header`);
-        if (len - LENGTH_SIZE > MESSAGE_MAX) throw new ProtocolError(`packet length ${len} exceeds libvirt's ${MESSAGE_MAX}-byte limit`);
+        if (len - LENGTH_SIZE > MESSAGE_MAX)
+          throw new ProtocolError(`packet length ${len} exceeds libvirt's ${MESSAGE_MAX}-byte limit`);
         this.need = len;
       }
       if (this.buffered < this.need) return;

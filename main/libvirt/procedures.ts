@@ -58,7 +58,16 @@ export const procedures = {
   nodeGetInfo: p(
     6,
     voidCodec,
-    struct({ model: charArray(32), memory: uhyperNumber, cpus: int, mhz: int, nodes: int, sockets: int, cores: int, threads: int }),
+    struct({
+      model: charArray(32),
+      memory: uhyperNumber,
+      cpus: int,
+      mhz: int,
+      nodes: int,
+      sockets: int,
+      cores: int,
+      threads: int,
+    }),
   ),
   connectGetCapabilities: p(7, voidCodec, struct({ capabilities: nonnullString })),
   domainCreateXml: p(10, struct({ xml: nonnullString, flags: uint }), domRet),
@@ -91,7 +100,11 @@ export const procedures = {
   domainManagedSaveRemove: p(184, domFlags, voidCodec),
   domainSnapshotCreateXml: p(185, struct({ dom: domain, xml: nonnullString, flags: uint }), struct({ snap: snapshot })),
   domainSnapshotGetXmlDesc: p(186, snapFlags, struct({ xml: nonnullString })),
-  domainSnapshotLookupByName: p(189, struct({ dom: domain, name: nonnullString, flags: uint }), struct({ snap: snapshot })),
+  domainSnapshotLookupByName: p(
+    189,
+    struct({ dom: domain, name: nonnullString, flags: uint }),
+    struct({ snap: snapshot }),
+  ),
   domainHasCurrentSnapshot: p(190, domFlags, struct({ result: intBool })),
   domainSnapshotCurrent: p(191, domFlags, struct({ snap: snapshot })),
   domainRevertToSnapshot: p(192, snapFlags, voidCodec),
@@ -103,23 +116,37 @@ export const procedures = {
   domainSetMemoryFlags: p(204, struct({ dom: domain, memory: uhyperNumber, flags: uint }), voidCodec),
   domainScreenshot: p(211, struct({ dom: domain, screen: uint, flags: uint }), struct({ mime: remoteString }), 'read'),
   domainGetState: p(212, domFlags, struct({ state: int, reason: int })),
-  domainSendKey: p(226, struct({ dom: domain, codeset: uint, holdtime: uint, keycodes: array(uint, SEND_KEY_MAX), flags: uint }), voidCodec),
+  domainSendKey: p(
+    226,
+    struct({ dom: domain, codeset: uint, holdtime: uint, keycodes: array(uint, SEND_KEY_MAX), flags: uint }),
+    voidCodec,
+  ),
   domainUndefineFlags: p(231, domFlags, voidCodec),
   domainDestroyFlags: p(234, domFlags, voidCodec),
   domainReset: p(245, domFlags, voidCodec),
   domainShutdownFlags: p(258, domFlags, voidCodec),
-  connectListAllDomains: p(273, struct({ needResults: intBool, flags: uint }), struct({ domains: array(domain, DOMAIN_LIST_MAX), ret: uint })),
+  connectListAllDomains: p(
+    273,
+    struct({ needResults: intBool, flags: uint }),
+    struct({ domains: array(domain, DOMAIN_LIST_MAX), ret: uint }),
+  ),
   domainListAllSnapshots: p(
     274,
     struct({ dom: domain, needResults: intBool, flags: uint }),
     struct({ snapshots: array(snapshot, SNAPSHOT_LIST_MAX), ret: int }),
   ),
-  connectDomainEventCallbackRegisterAny: p(316, struct({ eventId: int, dom: optionalDomain }), struct({ callbackId: int })),
+  connectDomainEventCallbackRegisterAny: p(
+    316,
+    struct({ eventId: int, dom: optionalDomain }),
+    struct({ callbackId: int }),
+  ),
   connectDomainEventCallbackDeregisterAny: p(317, struct({ callbackId: int }), voidCodec),
   connectGetAllDomainStats: p(
     344,
     struct({ doms: array(domain, DOMAIN_LIST_MAX), stats: uint, flags: uint }),
-    struct({ records: array(struct({ dom: domain, params: typedParams(DOMAIN_STATS_PARAMS_MAX) }), DOMAIN_STATS_RECORDS_MAX) }),
+    struct({
+      records: array(struct({ dom: domain, params: typedParams(DOMAIN_STATS_PARAMS_MAX) }), DOMAIN_STATS_RECORDS_MAX),
+    }),
   ),
   domainDefineXmlFlags: p(350, struct({ xml: nonnullString, flags: uint }), domRet),
 } satisfies Record<string, Procedure<unknown, unknown>>;
@@ -154,7 +181,11 @@ export const eventMessages = {
   331: { eventId: 13, name: 'balloonChange', body: struct({ callbackId: int, dom: domain, actual: uhyperNumber }) },
   333: { eventId: 15, name: 'deviceRemoved', body: struct({ callbackId: int, dom: domain, devAlias: nonnullString }) },
   354: { eventId: 19, name: 'deviceAdded', body: struct({ callbackId: int, dom: domain, devAlias: nonnullString }) },
-  379: { eventId: 23, name: 'metadataChange', body: struct({ callbackId: int, dom: domain, type: int, nsuri: optional(nonnullString) }) },
+  379: {
+    eventId: 23,
+    name: 'metadataChange',
+    body: struct({ callbackId: int, dom: domain, type: int, nsuri: optional(nonnullString) }),
+  },
 } as const;
 
 export type EventMessages = typeof eventMessages;

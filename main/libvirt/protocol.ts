@@ -2,7 +2,22 @@
  * Constants and shared types of libvirt's RPC protocol (src/rpc/virnetprotocol.x,
  * src/remote/remote_protocol.x), checked against libvirt 9.0 on the wire.
  */
-import { array, fixedOpaque, int, mapped, optional, string, struct, uhyper, hyper, uint, double, union, type Codec, type CodecType } from './codec.js';
+import {
+  array,
+  fixedOpaque,
+  int,
+  mapped,
+  optional,
+  string,
+  struct,
+  uhyper,
+  hyper,
+  uint,
+  double,
+  union,
+  type Codec,
+  type CodecType,
+} from './codec.js';
 import { XdrError } from './xdr.js';
 
 export const REMOTE_PROGRAM = 0x20008086;

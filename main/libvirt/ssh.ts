@@ -87,7 +87,16 @@ export class SshLink {
 
   /** The full argument list of the ssh process that carries the libvirt RPC. */
   rpcArgs(): string[] {
-    return [...this.baseArgs(), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=no', '--', this.uri.host!, remoteProxyCommand(this.uri, this.opts.readOnly ?? false)];
+    return [
+      ...this.baseArgs(),
+      '-o',
+      'ControlMaster=yes',
+      '-o',
+      'ControlPersist=no',
+      '--',
+      this.uri.host!,
+      remoteProxyCommand(this.uri, this.opts.readOnly ?? false),
+    ];
   }
 
   /** Starts ssh with the libvirt proxy command; its stdin/stdout are the RPC byte channel. */
@@ -105,10 +114,24 @@ export class SshLink {
     const base = [...this.baseArgs(), '-o', 'ControlMaster=no'];
     const args =
       'socket' in target
-        ? [...base, '--', this.uri.host!, `sh -c ${shellQuote(`exec ${shellQuote(this.uri.params.get('netcat') ?? 'nc')} -U ${shellQuote(target.socket)}`)}`]
-        : [...base, '-W', `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`, '--', this.uri.host!];
+        ? [
+            ...base,
+            '--',
+            this.uri.host!,
+            `sh -c ${shellQuote(`exec ${shellQuote(this.uri.params.get('netcat') ?? 'nc')} -U ${shellQuote(target.socket)}`)}`,
+          ]
+        : [
+            ...base,
+            '-W',
+            `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`,
+            '--',
+            this.uri.host!,
+          ];
     const child = spawn(this.opts.sshPath ?? 'ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    return childDuplex(child, `ssh forward to ${'socket' in target ? target.socket : `${target.host}:${target.port}`} on ${this.uri.host}`);
+    return childDuplex(
+      child,
+      `ssh forward to ${'socket' in target ? target.socket : `${target.host}:${target.port}`} on ${this.uri.host}`,
+    );
   }
 
   close(): void {
@@ -183,7 +206,8 @@ export function childDuplex(child: ChildProcess, label: string): Duplex {
     const { code, signal } = exited;
     const why = lastLine();
     if (code !== 0 && code !== null) duplex.destroy(new Error(`${label} exited with ${code}${why ? `: ${why}` : ''}`));
-    else if (signal && signal !== 'SIGTERM') duplex.destroy(new Error(`${label} killed by ${signal}${why ? `: ${why}` : ''}`));
+    else if (signal && signal !== 'SIGTERM')
+      duplex.destroy(new Error(`${label} killed by ${signal}${why ? `: ${why}` : ''}`));
     else duplex.push(null);
   }
   return duplex;

@@ -42,7 +42,11 @@ export class LibvirtStream extends Duplex {
     // falls further behind loses its stream rather than the whole connection.
     if (this.readableLength > STREAM_BUFFER_MAX) {
       if (!this.settled) this.hooks.sendPacket(MessageStatus.Error, undefined, () => undefined);
-      this.failQuietly(new Error(`${this.hooks.label}: the reader fell more than ${STREAM_BUFFER_MAX >> 20} MiB behind, so the stream was aborted`));
+      this.failQuietly(
+        new Error(
+          `${this.hooks.label}: the reader fell more than ${STREAM_BUFFER_MAX >> 20} MiB behind, so the stream was aborted`,
+        ),
+      );
     }
   }
 

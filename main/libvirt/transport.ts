@@ -66,10 +66,18 @@ function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
 
 function socketError(e: NodeJS.ErrnoException, path: string): TransportError {
   if (e.code === 'EACCES' || e.code === 'EPERM') {
-    return new TransportError(`permission denied on ${path}`, 'add your user to the libvirt group (sudo usermod -aG libvirt $USER, then log in again) or run as root', { cause: e });
+    return new TransportError(
+      `permission denied on ${path}`,
+      'add your user to the libvirt group (sudo usermod -aG libvirt $USER, then log in again) or run as root',
+      { cause: e },
+    );
   }
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
-    return new TransportError(`no libvirt daemon is listening on ${path}`, 'start it (sudo systemctl start libvirtd) or install it (apt-get install libvirt-daemon-system)', { cause: e });
+    return new TransportError(
+      `no libvirt daemon is listening on ${path}`,
+      'start it (sudo systemctl start libvirtd) or install it (apt-get install libvirt-daemon-system)',
+      { cause: e },
+    );
   }
   return new TransportError(`cannot connect to ${path}: ${e.message}`, undefined, { cause: e });
 }
@@ -81,7 +89,10 @@ export function sessionSocketDir(): string {
 }
 
 /** The sockets to try, in libvirt's order: the driver's own (modular) daemon, then libvirtd. */
-export function localSocketCandidates(uri: ParsedUri, opts: Pick<TransportOptions, 'readOnly' | 'systemSocketDir' | 'sessionSocketDir'>): string[] {
+export function localSocketCandidates(
+  uri: ParsedUri,
+  opts: Pick<TransportOptions, 'readOnly' | 'systemSocketDir' | 'sessionSocketDir'>,
+): string[] {
   const explicit = uri.params.get('socket');
   if (explicit) return [explicit];
   const ro = opts.readOnly && !uri.session ? '-ro' : '';
@@ -103,18 +114,32 @@ async function openUnix(uri: ParsedUri, opts: TransportOptions): Promise<OpenedT
     }
   }
   if (uri.session && !uri.params.has('socket')) return spawnSessionDaemon(uri, opts, candidates);
-  throw socketError(lastError ?? Object.assign(new Error('no socket'), { code: 'ENOENT' }), candidates[candidates.length - 1]!);
+  throw socketError(
+    lastError ?? Object.assign(new Error('no socket'), { code: 'ENOENT' }),
+    candidates[candidates.length - 1]!,
+  );
 }
 
 /**
  * No session daemon runs: start one, detached, with `--timeout=120` so it exits when idle, and
  * retry the connection for up to 5 s, as libvirt's client does.
  */
-async function spawnSessionDaemon(uri: ParsedUri, opts: TransportOptions, candidates: string[]): Promise<OpenedTransport> {
+async function spawnSessionDaemon(
+  uri: ParsedUri,
+  opts: TransportOptions,
+  candidates: string[],
+): Promise<OpenedTransport> {
   const modular = `/usr/sbin/virt${uri.driver}d`;
-  const daemon = opts.sessionDaemon ?? process.env.VIRTD_PATH ?? process.env.LIBVIRTD_PATH ?? (existsSync(modular) ? modular : '/usr/sbin/libvirtd');
+  const daemon =
+    opts.sessionDaemon ??
+    process.env.VIRTD_PATH ??
+    process.env.LIBVIRTD_PATH ??
+    (existsSync(modular) ? modular : '/usr/sbin/libvirtd');
   if (!existsSync(daemon)) {
-    throw new TransportError(`no session daemon runs and ${daemon} is not installed`, 'install libvirt-daemon (apt-get install libvirt-daemon-system)');
+    throw new TransportError(
+      `no session daemon runs and ${daemon} is not installed`,
+      'install libvirt-daemon (apt-get install libvirt-daemon-system)',
+    );
   }
   const socket = daemon.endsWith('libvirtd') ? candidates[candidates.length - 1]! : candidates[0]!;
   const child = spawn(daemon, ['--timeout=120'], { detached: true, stdio: 'ignore', env: process.env });
@@ -129,17 +154,26 @@ async function spawnSessionDaemon(uri: ParsedUri, opts: TransportOptions, candid
   const deadline = Date.now() + Math.max(5000, opts.connectTimeoutMs);
   let last: NodeJS.ErrnoException | undefined;
   while (Date.now() < deadline) {
-    if (spawnError) throw new TransportError(`cannot start ${daemon} for ${describeUri(uri)}: ${spawnError.message}`, undefined, { cause: spawnError });
+    if (spawnError)
+      throw new TransportError(`cannot start ${daemon} for ${describeUri(uri)}: ${spawnError.message}`, undefined, {
+        cause: spawnError,
+      });
     try {
       return { stream: await connectUnix(socket, opts.connectTimeoutMs), endpoint: socket };
     } catch (e) {
       last = e as NodeJS.ErrnoException;
       if (last.code !== 'ENOENT' && last.code !== 'ECONNREFUSED') break;
-      if (exited) throw new TransportError(`started ${daemon} for ${describeUri(uri)}, but it ${exited} before its socket ${socket} answered`, 'run it by hand to see why');
+      if (exited)
+        throw new TransportError(
+          `started ${daemon} for ${describeUri(uri)}, but it ${exited} before its socket ${socket} answered`,
+          'run it by hand to see why',
+        );
       await new Promise((r) => setTimeout(r, 10));
     }
   }
-  throw new TransportError(`started ${daemon} for ${describeUri(uri)} but its socket ${socket} never answered${last ? ` (${last.code})` : ''}`);
+  throw new TransportError(
+    `started ${daemon} for ${describeUri(uri)} but its socket ${socket} never answered${last ? ` (${last.code})` : ''}`,
+  );
 }
 
 /** Client certificate paths in libvirt's standard places (or under ?pkipath=). */
@@ -148,16 +182,28 @@ export function tlsCredentialPaths(uri: ParsedUri): { ca: string; cert: string; 
   if (pki) return { ca: join(pki, 'cacert.pem'), cert: join(pki, 'clientcert.pem'), key: join(pki, 'clientkey.pem') };
   const user = join(homedir(), '.pki', 'libvirt');
   if (process.getuid?.() !== 0 && existsSync(join(user, 'clientcert.pem'))) {
-    return { ca: existsSync(join(user, 'cacert.pem')) ? join(user, 'cacert.pem') : '/etc/pki/CA/cacert.pem', cert: join(user, 'clientcert.pem'), key: join(user, 'clientkey.pem') };
+    return {
+      ca: existsSync(join(user, 'cacert.pem')) ? join(user, 'cacert.pem') : '/etc/pki/CA/cacert.pem',
+      cert: join(user, 'clientcert.pem'),
+      key: join(user, 'clientkey.pem'),
+    };
   }
-  return { ca: '/etc/pki/CA/cacert.pem', cert: '/etc/pki/libvirt/clientcert.pem', key: '/etc/pki/libvirt/private/clientkey.pem' };
+  return {
+    ca: '/etc/pki/CA/cacert.pem',
+    cert: '/etc/pki/libvirt/clientcert.pem',
+    key: '/etc/pki/libvirt/private/clientkey.pem',
+  };
 }
 
 function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new TransportError(`cannot read the TLS ${what} ${path}: ${(e as Error).message}`, 'see https://libvirt.org/kbase/tlscerts.html, or use qemu+ssh:// instead', { cause: e });
+    throw new TransportError(
+      `cannot read the TLS ${what} ${path}: ${(e as Error).message}`,
+      'see https://libvirt.org/kbase/tlscerts.html, or use qemu+ssh:// instead',
+      { cause: e },
+    );
   }
 }
 
@@ -170,7 +216,15 @@ async function openTls(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTr
   const port = uri.port ?? LIBVIRTD_TLS_PORT;
   const verify = uri.params.get('no_verify') !== '1';
   const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const s = tlsConnect({ host, port, ca, cert, key, servername: isIP(host) ? undefined : host, rejectUnauthorized: verify });
+    const s = tlsConnect({
+      host,
+      port,
+      ca,
+      cert,
+      key,
+      servername: isIP(host) ? undefined : host,
+      rejectUnauthorized: verify,
+    });
     const timer = setTimeout(() => {
       s.destroy();
       reject(new TransportError(`timed out connecting to ${host}:${port}`));
@@ -188,7 +242,8 @@ async function openTls(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTr
   // 1.3 the server judges our certificate after our handshake is done, so a refusal shows up here,
   // as an alert (an 'error') or a close instead of that byte.
   const ok = await new Promise<number>((resolve, reject) => {
-    const refused = 'the daemon may have refused our client certificate (check it, its CA and tls_allowed_dn_list on the host)';
+    const refused =
+      'the daemon may have refused our client certificate (check it, its CA and tls_allowed_dn_list on the host)';
     const done = (): void => {
       clearTimeout(timer);
       socket.off('readable', onReadable);
@@ -203,7 +258,11 @@ async function openTls(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTr
     };
     const onError = (e: Error): void => {
       done();
-      reject(new TransportError(`TLS connection to ${host}:${port} failed after the handshake: ${e.message}`, refused, { cause: e }));
+      reject(
+        new TransportError(`TLS connection to ${host}:${port} failed after the handshake: ${e.message}`, refused, {
+          cause: e,
+        }),
+      );
     };
     const onClose = (): void => {
       done();
@@ -224,7 +283,10 @@ async function openTls(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTr
   });
   if (ok !== 1) {
     socket.destroy();
-    throw new TransportError(`${host}:${port} refused our client certificate (it answered ${ok}, not 1)`, 'check the certificate and tls_allowed_dn_list on the host');
+    throw new TransportError(
+      `${host}:${port} refused our client certificate (it answered ${ok}, not 1)`,
+      'check the certificate and tls_allowed_dn_list on the host',
+    );
   }
   return { stream: socket, endpoint: `${host}:${port}` };
 }
@@ -251,7 +313,11 @@ async function openTcp(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTr
 }
 
 function openSsh(uri: ParsedUri, opts: TransportOptions): OpenedTransport {
-  const ssh = new SshLink(uri, { connectTimeoutMs: opts.connectTimeoutMs, readOnly: opts.readOnly, sshPath: opts.sshPath });
+  const ssh = new SshLink(uri, {
+    connectTimeoutMs: opts.connectTimeoutMs,
+    readOnly: opts.readOnly,
+    sshPath: opts.sshPath,
+  });
   return { stream: ssh.open(), ssh, endpoint: `ssh ${uri.user ? `${uri.user}@` : ''}${uri.host}` };
 }
 

@@ -62,7 +62,10 @@ function unescapeUri(s: string, input: string): string {
 export function parseUri(input: string): ParsedUri {
   const original = input.trim();
   const m = /^([a-z][a-z0-9]*)(?:\+([a-z0-9]+))?:\/\/([^/?#]*)(\/[^?#]*)?(?:\?([^#]*))?$/i.exec(original);
-  if (!m) throw new UriError(`not a libvirt URI: ${JSON.stringify(input)} (expected e.g. qemu:///system or qemu+ssh://user@host/system)`);
+  if (!m)
+    throw new UriError(
+      `not a libvirt URI: ${JSON.stringify(input)} (expected e.g. qemu:///system or qemu+ssh://user@host/system)`,
+    );
   const driver = m[1]!.toLowerCase();
   const transportName = m[2]?.toLowerCase();
   const authority = m[3] ?? '';
@@ -89,14 +92,18 @@ export function parseUri(input: string): ParsedUri {
     port = hp[2] ? Number(hp[2]) : undefined;
   }
   if (port !== undefined && (port < 1 || port > 65535)) throw new UriError(`bad port in ${JSON.stringify(input)}`);
-  if (user !== undefined && !/^[a-z0-9._-]+$/i.test(user)) throw new UriError(`bad user name in ${JSON.stringify(input)}`);
+  if (user !== undefined && !/^[a-z0-9._-]+$/i.test(user))
+    throw new UriError(`bad user name in ${JSON.stringify(input)}`);
 
   let transport: Transport;
   if (transportName === undefined) transport = host ? 'tls' : 'unix';
   else {
     const t = TRANSPORTS[transportName];
     if (!t) {
-      const hint = transportName === 'libssh' || transportName === 'libssh2' ? `; use ${driver}+ssh:// (your own OpenSSH) instead` : '';
+      const hint =
+        transportName === 'libssh' || transportName === 'libssh2'
+          ? `; use ${driver}+ssh:// (your own OpenSSH) instead`
+          : '';
       throw new UriError(`transport "${transportName}" is not supported${hint}`);
     }
     transport = t;
@@ -114,7 +121,9 @@ export function parseUri(input: string): ParsedUri {
     params.set(k, v);
   }
   const passOn = [...params].filter(([k]) => !CLIENT_PARAMS.has(k));
-  const daemonUri = params.get('name') ?? `${driver}://${path}${passOn.length ? `?${passOn.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : ''}`;
+  const daemonUri =
+    params.get('name') ??
+    `${driver}://${path}${passOn.length ? `?${passOn.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : ''}`;
   return {
     original,
     driver,

@@ -30,7 +30,8 @@ export class XdrReader {
 
   private need(n: number, what: string): number {
     const at = this.offset;
-    if (n < 0 || at + n > this.end) throw new XdrError(`truncated ${what}: need ${n} bytes at offset ${at}, have ${this.end - at}`);
+    if (n < 0 || at + n > this.end)
+      throw new XdrError(`truncated ${what}: need ${n} bytes at offset ${at}, have ${this.end - at}`);
     this.offset = at + n;
     return at;
   }

@@ -36,7 +36,10 @@ export function loadJson<T>(path: string, fallback: T, validate: (raw: unknown) 
     } catch {
       return { value: fallback, problem: `${path} is corrupt (${(e as Error).message}) and could not be moved aside` };
     }
-    return { value: fallback, problem: `${path} was corrupt (${(e as Error).message}); it was kept as ${aside} and defaults are in use` };
+    return {
+      value: fallback,
+      problem: `${path} was corrupt (${(e as Error).message}); it was kept as ${aside} and defaults are in use`,
+    };
   }
 }
 

@@ -50,7 +50,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
       case '--port': {
         const v = value();
         const n = Number(v);
-        if (!/^\d+$/.test(v) || n > 65535) throw new ArgsError(`--port must be a number from 0 to 65535, not ${JSON.stringify(v)}`);
+        if (!/^\d+$/.test(v) || n > 65535)
+          throw new ArgsError(`--port must be a number from 0 to 65535, not ${JSON.stringify(v)}`);
         out.port = n;
         break;
       }
@@ -76,7 +77,9 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   }
   if (!!out.tlsCert !== !!out.tlsKey) throw new ArgsError('--tls-cert and --tls-key go together');
   if (!isLoopback(out.host) && !out.tlsCert && !out.insecure) {
-    throw new ArgsError(`refusing to listen on ${out.host} without TLS: the page's secret would cross the network in clear; give --tls-cert and --tls-key, or --insecure if you really mean it`);
+    throw new ArgsError(
+      `refusing to listen on ${out.host} without TLS: the page's secret would cross the network in clear; give --tls-cert and --tls-key, or --insecure if you really mean it`,
+    );
   }
   return out;
 }

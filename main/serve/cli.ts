@@ -22,7 +22,10 @@ async function main(): Promise<void> {
     console.log(SERVE_USAGE);
     return;
   }
-  const app = new App({ ...(args.connect.length ? { uris: args.connect } : {}), ...(args.configDir ? { configDir: args.configDir } : {}) });
+  const app = new App({
+    ...(args.connect.length ? { uris: args.connect } : {}),
+    ...(args.configDir ? { configDir: args.configDir } : {}),
+  });
   app.on('problem', (p) => console.error(`virtswitch: ${p}`));
   app.on('event', (e) => {
     if (e.type === 'host' && (e.host.status === 'failed' || e.host.status === 'reconnecting') && e.host.error) {
@@ -43,7 +46,9 @@ async function main(): Promise<void> {
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    console.error(`virtswitch: cannot listen on ${args.host}:${args.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (try --port 0)' : err.message}`);
+    console.error(
+      `virtswitch: cannot listen on ${args.host}:${args.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (try --port 0)' : err.message}`,
+    );
     await app.close();
     process.exit(1);
   }

@@ -6,7 +6,13 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  STATUS_CODES,
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -117,7 +123,9 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
   const log = o.log ?? (() => undefined);
   const scheme = o.tls ? 'https' : 'http';
   const handler = (req: IncomingMessage, res: ServerResponse): void => serveStatic(o.staticDir, req, res);
-  const server: Server = o.tls ? createHttpsServer({ cert: readFileSync(o.tls.cert), key: readFileSync(o.tls.key) }, handler) : createHttpServer(handler);
+  const server: Server = o.tls
+    ? createHttpsServer({ cert: readFileSync(o.tls.cert), key: readFileSync(o.tls.key) }, handler)
+    : createHttpServer(handler);
   const apiWss = new WebSocketServer({ noServer: true, maxPayload: API_MAX_PAYLOAD, perMessageDeflate: false });
   const consoleWss = new WebSocketServer({ noServer: true, maxPayload: CONSOLE_MAX_PAYLOAD, perMessageDeflate: false });
   const sockets = new Set<Socket>();
@@ -151,8 +159,10 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
       const hostHeader = (req.headers.host ?? '').toLowerCase();
       if (!hostAllowed(hostHeader)) return refuse(socket, 403, { code: 'access-denied', message: 'unknown Host' });
       const origin = req.headers.origin;
-      if (origin !== undefined && origin.toLowerCase() !== `${scheme}://${hostHeader}`) return refuse(socket, 403, { code: 'access-denied', message: 'foreign Origin' });
-      if (!tokenMatches(url.searchParams.get('token'), token)) return refuse(socket, 401, { code: 'access-denied', message: 'missing or wrong secret' });
+      if (origin !== undefined && origin.toLowerCase() !== `${scheme}://${hostHeader}`)
+        return refuse(socket, 403, { code: 'access-denied', message: 'foreign Origin' });
+      if (!tokenMatches(url.searchParams.get('token'), token))
+        return refuse(socket, 401, { code: 'access-denied', message: 'missing or wrong secret' });
       (socket as Socket).setNoDelay?.(true);
       if (url.pathname === '/api') {
         apiWss.handleUpgrade(req, socket, head, (ws) => {
@@ -165,7 +175,11 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
         let upstream: Duplex;
         const session = o.app.session();
         try {
-          upstream = await session.openConsole({ host: url.searchParams.get('host'), uuid: url.searchParams.get('uuid') }, kind, { reader });
+          upstream = await session.openConsole(
+            { host: url.searchParams.get('host'), uuid: url.searchParams.get('uuid') },
+            kind,
+            { reader },
+          );
         } catch (e) {
           const err = e instanceof ApiError ? e : new ApiError('internal', String(e));
           return refuse(socket, STATUS_FOR[err.code] ?? 500, err.toJSON());
@@ -245,7 +259,13 @@ function handleApi(app: App, ws: WebSocket): void {
     try {
       msg = JSON.parse(data.toString('utf8'));
     } catch (e) {
-      send({ id: null, error: { code: 'invalid-input', message: `not JSON: ${e instanceof Error ? e.message.slice(0, 120) : 'parse error'}` } });
+      send({
+        id: null,
+        error: {
+          code: 'invalid-input',
+          message: `not JSON: ${e instanceof Error ? e.message.slice(0, 120) : 'parse error'}`,
+        },
+      });
       return;
     }
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
@@ -256,7 +276,8 @@ function handleApi(app: App, ws: WebSocket): void {
     const id = typeof m.id === 'number' || typeof m.id === 'string' ? m.id : null;
     session.invoke(m.command, m.params).then(
       (result) => send({ id, result: result ?? null }),
-      (e: unknown) => send({ id, error: e instanceof ApiError ? e.toJSON() : { code: 'internal', message: String(e) } }),
+      (e: unknown) =>
+        send({ id, error: e instanceof ApiError ? e.toJSON() : { code: 'internal', message: String(e) } }),
     );
   });
   ws.on('close', () => {
@@ -306,7 +327,14 @@ class RelayReader implements ChannelReader {
  * closed: the browser gets a close frame that says why (1000, 1011 on an error, 1013 when it did
  * not keep up with a serial console).
  */
-function relayConsole(ws: WebSocket, socket: Duplex, upstream: Duplex, reader: RelayReader | undefined, session: AppSession, pausable: boolean): void {
+function relayConsole(
+  ws: WebSocket,
+  socket: Duplex,
+  upstream: Duplex,
+  reader: RelayReader | undefined,
+  session: AppSession,
+  pausable: boolean,
+): void {
   let waitingForDrain = false;
   const onDrain = (): void => {
     waitingForDrain = false;

@@ -3,7 +3,17 @@
  * keyboard, video and mouse; a hotkey hands them to another at once, because every running
  * guest's console is already connected, held back in the background.
  */
-import { guestKey, parseGuestKey, type Bridge, type CommandName, type GuestAction, type GuestInfo, type HotkeyAction, type MenuCommand, type Scaling } from '../../common/contract.js';
+import {
+  guestKey,
+  parseGuestKey,
+  type Bridge,
+  type CommandName,
+  type GuestAction,
+  type GuestInfo,
+  type HotkeyAction,
+  type MenuCommand,
+  type Scaling,
+} from '../../common/contract.js';
 import { ConsolePool } from './consoles/pool.js';
 import type { VncConsole } from './consoles/vnc-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
@@ -68,7 +78,12 @@ export class VirtSwitch {
     const footer = h(
       'div',
       { className: 'strip-footer' },
-      h('button', { type: 'button', className: 'add-host', onclick: () => this.tool('settings') }, icon('plus'), 'Add host'),
+      h(
+        'button',
+        { type: 'button', className: 'add-host', onclick: () => this.tool('settings') },
+        icon('plus'),
+        'Add host',
+      ),
       iconButton('settings', 'Settings', () => this.tool('settings')),
     );
     this.strip = new Strip(
@@ -81,7 +96,12 @@ export class VirtSwitch {
       },
       footer,
     );
-    this.pool = new ConsolePool(this.bridge, this.stage.screen, { status: (c) => this.onConsoleStatus(c), clipboard: (c, t) => this.onGuestClipboard(c, t) }, (key) => this.store.scalingFor(key));
+    this.pool = new ConsolePool(
+      this.bridge,
+      this.stage.screen,
+      { status: (c) => this.onConsoleStatus(c), clipboard: (c, t) => this.onGuestClipboard(c, t) },
+      (key) => this.store.scalingFor(key),
+    );
     this.keyboard = new KeyboardRouter(this.store.settings.hotkeys, {
       hotkey: (a) => this.hotkey(a),
       modalKey: (e) => {
@@ -110,11 +130,17 @@ export class VirtSwitch {
       (e) => this.store.applyEvent(e),
     );
     if ('onConnectionChange' in this.bridge) {
-      (this.bridge as { onConnectionChange?: (ok: boolean, why?: string) => void }).onConnectionChange = (ok, why) => this.store.setConnection(ok, why);
+      (this.bridge as { onConnectionChange?: (ok: boolean, why?: string) => void }).onConnectionChange = (ok, why) =>
+        this.store.setConnection(ok, why);
     }
     this.bridge.onHotkey?.((a) => this.hotkey(a));
     this.bridge.onMenuCommand?.((c) => this.menuCommand(c));
-    attachKeyboard(window, this.keyboard, (t) => t instanceof HTMLCanvasElement && t.closest('.console') !== null, (t) => t instanceof HTMLElement && t.classList.contains('hotkey-input'));
+    attachKeyboard(
+      window,
+      this.keyboard,
+      (t) => t instanceof HTMLCanvasElement && t.closest('.console') !== null,
+      (t) => t instanceof HTMLElement && t.classList.contains('hotkey-input'),
+    );
     window.addEventListener('mousedown', () => this.stopScan(), true);
     document.addEventListener('visibilitychange', () => this.watchStats());
     document.addEventListener('fullscreenchange', () => this.onFullscreenChange());
@@ -162,13 +188,22 @@ export class VirtSwitch {
       this.strip.renderStats();
       this.renderStats();
     }
-    if (ch.has('connection') && !this.store.connected) this.fail(this.store.connectionProblem ?? 'Lost the connection to virtswitch', 'Disconnected');
+    if (ch.has('connection') && !this.store.connected)
+      this.fail(this.store.connectionProblem ?? 'Lost the connection to virtswitch', 'Disconnected');
     this.renderStage();
   }
 
   private mru(): string[] {
     const active = this.switcher.activeKey;
-    return active ? [active, ...this.store.ordered().map(guestKey).filter((k) => k !== active)] : this.store.ordered().map(guestKey);
+    return active
+      ? [
+          active,
+          ...this.store
+            .ordered()
+            .map(guestKey)
+            .filter((k) => k !== active),
+        ]
+      : this.store.ordered().map(guestKey);
   }
 
   private chooseInitial(ordered: readonly GuestInfo[]): void {
@@ -178,7 +213,8 @@ export class VirtSwitch {
     if (this.launchDomain) {
       const g = ordered.find((x) => x.name === this.launchDomain || x.uuid === this.launchDomain);
       if (g) key = guestKey(g);
-      else if (this.store.hosts.every((h) => h.status !== 'connecting')) this.fail(`No guest named ${this.launchDomain}`, 'Cannot open that guest');
+      else if (this.store.hosts.every((h) => h.status !== 'connecting'))
+        this.fail(`No guest named ${this.launchDomain}`, 'Cannot open that guest');
       else return;
     }
     key ??= this.switcher.initial(ordered, this.store.settings.lastActive);
@@ -212,7 +248,8 @@ export class VirtSwitch {
       this.bridge.setActiveGuest?.(g ? { host: g.host, uuid: g.uuid } : null, !!this.pool.get(key));
     }, 16);
     this.saveTimer = window.setTimeout(() => {
-      if (this.store.settings.lastActive !== key) this.bridge.invoke('settings.update', { lastActive: key }).catch(() => undefined);
+      if (this.store.settings.lastActive !== key)
+        this.bridge.invoke('settings.update', { lastActive: key }).catch(() => undefined);
     }, 1000);
   }
 
@@ -232,7 +269,13 @@ export class VirtSwitch {
     else if (c.kind === 'hotkey') this.hotkey(c.action);
     else if (c.kind === 'guest-action') this.runAction(c.action, c.guest ? guestKey(c.guest) : this.switcher.activeKey);
     else if (c.kind === 'open') {
-      const map: Record<typeof c.panel, Tool> = { settings: 'settings', snapshots: 'snapshots', resources: 'resources', 'send-keys': 'type-text', hosts: 'settings' };
+      const map: Record<typeof c.panel, Tool> = {
+        settings: 'settings',
+        snapshots: 'snapshots',
+        resources: 'resources',
+        'send-keys': 'type-text',
+        hosts: 'settings',
+      };
       this.tool(map[c.panel]);
     }
   }
@@ -254,7 +297,9 @@ export class VirtSwitch {
     }
     try {
       // Deleting from here powers a running guest off first: the confirmation said so.
-      await (action === 'delete' ? this.bridge.invoke('guest.delete', { ...ref, force: true }) : this.bridge.invoke(ACTION_COMMANDS[action], ref));
+      await (action === 'delete'
+        ? this.bridge.invoke('guest.delete', { ...ref, force: true })
+        : this.bridge.invoke(ACTION_COMMANDS[action], ref));
     } catch (e) {
       this.fail(e, `${ACTION_LABELS[action]} failed`);
     } finally {
@@ -291,7 +336,12 @@ export class VirtSwitch {
     if (!g) return;
     if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
-    else if (t === 'type-text') typeTextDialog(g, (text) => this.typeText(text), (text) => this.pool.get(this.switcher.activeKey)?.pasteClipboard(text));
+    else if (t === 'type-text')
+      typeTextDialog(
+        g,
+        (text) => this.typeText(text),
+        (text) => this.pool.get(this.switcher.activeKey)?.pasteClipboard(text),
+      );
   }
 
   private startScan(): void {
@@ -336,7 +386,9 @@ export class VirtSwitch {
   private sendKeys(keys: readonly string[]): void {
     const g = this.store.guest(this.switcher.activeKey);
     if (!g) return;
-    this.bridge.invoke('guest.sendKeys', { host: g.host, uuid: g.uuid, keys: [...keys] }).catch((e: unknown) => this.fail(e, 'Could not send the keys'));
+    this.bridge
+      .invoke('guest.sendKeys', { host: g.host, uuid: g.uuid, keys: [...keys] })
+      .catch((e: unknown) => this.fail(e, 'Could not send the keys'));
     this.pool.get(this.switcher.activeKey)?.focus();
   }
 
@@ -367,7 +419,9 @@ export class VirtSwitch {
     const key = this.switcher.activeKey;
     if (!key) return;
     this.pool.setScaling(key, s);
-    this.bridge.invoke('settings.update', { scaling: { ...this.store.settings.scaling, [key]: s } }).catch((e: unknown) => this.fail(e));
+    this.bridge
+      .invoke('settings.update', { scaling: { ...this.store.settings.scaling, [key]: s } })
+      .catch((e: unknown) => this.fail(e));
   }
 
   private reorder(moved: string, before: string | undefined): void {
@@ -401,8 +455,19 @@ export class VirtSwitch {
     const key = this.switcher.activeKey;
     const g = this.store.guest(key);
     const host = g ? this.store.hosts.find((x) => x.uri === g.host) : undefined;
-    const nothing = this.store.hosts.length === 0 ? 'No hosts configured' : this.store.hosts.every((x) => x.status === 'connecting') ? 'Connecting…' : undefined;
-    this.stage.render(g, this.pool.get(key), host, key ? this.store.scalingFor(key) : this.store.settings.defaultScaling, nothing);
+    const nothing =
+      this.store.hosts.length === 0
+        ? 'No hosts configured'
+        : this.store.hosts.every((x) => x.status === 'connecting')
+          ? 'Connecting…'
+          : undefined;
+    this.stage.render(
+      g,
+      this.pool.get(key),
+      host,
+      key ? this.store.scalingFor(key) : this.store.settings.defaultScaling,
+      nothing,
+    );
   }
 
   private renderStats(): void {
@@ -414,7 +479,11 @@ export class VirtSwitch {
       last?.memoryUsedKiB,
       last?.memoryKiB,
     );
-    if (hist.length > 1 && last) this.stage.renderMemoryHistory(hist.map((s) => (s.memoryKiB ? (s.memoryUsedKiB / s.memoryKiB) * 100 : 0)), `${Math.round(last.memoryUsedKiB / 1024)} MiB`);
+    if (hist.length > 1 && last)
+      this.stage.renderMemoryHistory(
+        hist.map((s) => (s.memoryKiB ? (s.memoryUsedKiB / s.memoryKiB) * 100 : 0)),
+        `${Math.round(last.memoryUsedKiB / 1024)} MiB`,
+      );
   }
 
   private paintThumbnails(): void {
@@ -456,7 +525,10 @@ export class VirtSwitch {
   }
 
   // For tests and benchmarks: the consoles' traffic and state, read from the page.
-  debugInfo(): { active: string | undefined; consoles: { key: string; status: string; held: boolean; bytesIn: number }[] } {
+  debugInfo(): {
+    active: string | undefined;
+    consoles: { key: string; status: string; held: boolean; bytesIn: number }[];
+  } {
     return {
       active: this.switcher.activeKey,
       consoles: this.pool.all().map((c) => ({ key: c.key, status: c.status, held: c.isHeld, bytesIn: c.bytesIn })),

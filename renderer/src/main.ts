@@ -15,7 +15,8 @@ function main(): void {
     const title = document.createElement('h1');
     title.textContent = 'Open virtswitch from the link it printed';
     const text = document.createElement('p');
-    text.textContent = 'This page needs the secret that `npm run serve` prints with its URL (…/#token=…). Open that exact link.';
+    text.textContent =
+      'This page needs the secret that `npm run serve` prints with its URL (…/#token=…). Open that exact link.';
     box.append(title, text);
     root.append(box);
     return;

@@ -72,8 +72,19 @@ describe('desktop app (Electron)', { skip }, () => {
   });
 
   it('exposes only the named methods of the preload', async () => {
-    const keys = await page.evaluate(() => Object.keys((window as unknown as { virtswitchDesktop: object }).virtswitchDesktop).sort());
-    assert.deepEqual(keys, ['captureHotkeys', 'invoke', 'launchOptions', 'onHotkey', 'onMenuCommand', 'openConsole', 'setActiveGuest', 'subscribe']);
+    const keys = await page.evaluate(() =>
+      Object.keys((window as unknown as { virtswitchDesktop: object }).virtswitchDesktop).sort(),
+    );
+    assert.deepEqual(keys, [
+      'captureHotkeys',
+      'invoke',
+      'launchOptions',
+      'onHotkey',
+      'onMenuCommand',
+      'openConsole',
+      'setActiveGuest',
+      'subscribe',
+    ]);
   });
 
   it('enforces its CSP: no eval, no network', async () => {
@@ -108,12 +119,26 @@ describe('desktop app (Electron)', { skip }, () => {
 
   it('answers commands and launch options over IPC', async () => {
     const r = await page.evaluate(async () => {
-      const d = (window as unknown as { virtswitchDesktop: { invoke(c: string, p: unknown): Promise<{ ok: boolean; result?: { hosts: { uri: string }[] }; error?: { code: string } }>; launchOptions(): Promise<unknown> } }).virtswitchDesktop;
+      const d = (
+        window as unknown as {
+          virtswitchDesktop: {
+            invoke(
+              c: string,
+              p: unknown,
+            ): Promise<{ ok: boolean; result?: { hosts: { uri: string }[] }; error?: { code: string } }>;
+            launchOptions(): Promise<unknown>;
+          };
+        }
+      ).virtswitchDesktop;
       const state = await d.invoke('state.get', {});
       const bad = await d.invoke('guest.start', { host: 'x', uuid: 'not-a-uuid' });
       return { hosts: state.result?.hosts.map((h) => h.uri), bad: bad.error?.code, launch: await d.launchOptions() };
     });
-    assert.deepEqual(r, { hosts: ['test:///default'], bad: 'invalid-input', launch: { fullscreen: false, kiosk: false } });
+    assert.deepEqual(r, {
+      hosts: ['test:///default'],
+      bad: 'invalid-input',
+      launch: { fullscreen: false, kiosk: false },
+    });
   });
 
   it('the renderer starts on the Electron bridge', async () => {
@@ -122,7 +147,11 @@ describe('desktop app (Electron)', { skip }, () => {
 
   it('catches a hotkey before the page sees it, and lets other keys through', async () => {
     await page.evaluate(() => {
-      const w = window as unknown as { seen: string[]; hotkeys: string[]; virtswitchDesktop: { onHotkey(cb: (a: string) => void): void } };
+      const w = window as unknown as {
+        seen: string[];
+        hotkeys: string[];
+        virtswitchDesktop: { onHotkey(cb: (a: string) => void): void };
+      };
       w.seen = [];
       w.hotkeys = [];
       window.addEventListener('keydown', (e) => w.seen.push(e.code), true);

@@ -130,7 +130,10 @@ export interface SwitcherRig {
   close(): Promise<void>;
 }
 
-export async function startSwitcherRig(guests: GuestOptions[], viewport = { width: 1360, height: 820 }): Promise<SwitcherRig & { guests: TestGuest[] }> {
+export async function startSwitcherRig(
+  guests: GuestOptions[],
+  viewport = { width: 1360, height: 820 },
+): Promise<SwitcherRig & { guests: TestGuest[] }> {
   const rig = await TestRig.start();
   const dir = mkdtempSync(join(tmpdir(), 'vs-switcher-'));
   const defined: TestGuest[] = [];
@@ -144,7 +147,12 @@ export async function startSwitcherRig(guests: GuestOptions[], viewport = { widt
     const ch = await open(ref, kind);
     return kind === 'vnc' ? keys.tap(ref.uuid, ch) : ch;
   };
-  const shell = await startServeShell({ app, host: '127.0.0.1', port: 0, staticDir: join(process.cwd(), 'dist', 'renderer') });
+  const shell = await startServeShell({
+    app,
+    host: '127.0.0.1',
+    port: 0,
+    staticDir: join(process.cwd(), 'dist', 'renderer'),
+  });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
   const page = await browser.newPage({ viewport });
   // tsx names functions it compiles; give page.evaluate's copies the helper they expect.

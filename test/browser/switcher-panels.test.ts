@@ -1,7 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { guestCard, SCREENSHOTS, startSwitcherRig, typeAsPerson, waitActive, type SwitcherRig } from './switcher-harness.js';
+import {
+  guestCard,
+  SCREENSHOTS,
+  startSwitcherRig,
+  typeAsPerson,
+  waitActive,
+  type SwitcherRig,
+} from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
 
 describe('the switcher panels and tools in Chromium, with real guests', () => {
@@ -73,7 +80,10 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
     await r.page.click('[data-testid="resources"] button[type="submit"]');
     await r.page.waitForSelector('[data-testid="resources"]', { state: 'detached' });
     assert.equal((await r.rig.virsh('vcpucount', '--config', '--current', a.uuid)).trim(), '2');
-    assert.match(await r.rig.virsh('dumpxml', '--inactive', a.uuid), /<currentMemory unit='KiB'>327680<\/currentMemory>/);
+    assert.match(
+      await r.rig.virsh('dumpxml', '--inactive', a.uuid),
+      /<currentMemory unit='KiB'>327680<\/currentMemory>/,
+    );
   });
 
   it('reorders guests by drag and drop, and the new order (and slots) are kept', async () => {
@@ -82,7 +92,9 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
     assert.ok(Number(slotA) < Number(slotB));
     await r.page.dragAndDrop(guestCard(b), guestCard(a));
     await r.page.waitForFunction(
-      ([ca, cb]) => Number(document.querySelector(cb!)?.getAttribute('data-slot')) < Number(document.querySelector(ca!)?.getAttribute('data-slot')),
+      ([ca, cb]) =>
+        Number(document.querySelector(cb!)?.getAttribute('data-slot')) <
+        Number(document.querySelector(ca!)?.getAttribute('data-slot')),
       [guestCard(a), guestCard(b)],
     );
     const order = r.app.settings.get().order;
@@ -90,14 +102,21 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
     // A reload shows the same order.
     await r.page.reload();
     await r.page.waitForSelector(`${guestCard(b)}[data-slot]`);
-    assert.ok(Number(await r.page.getAttribute(guestCard(b), 'data-slot')) < Number(await r.page.getAttribute(guestCard(a), 'data-slot')));
+    assert.ok(
+      Number(await r.page.getAttribute(guestCard(b), 'data-slot')) <
+        Number(await r.page.getAttribute(guestCard(a), 'data-slot')),
+    );
   });
 
   it('scans through running guests until the first key press', async () => {
     await r.app.settings.update({ scanIntervalSec: 1 });
     await activate(a);
     await r.page.click(`${stage} .toolbar button[aria-label^="Scan"]`);
-    await r.page.waitForFunction((uuid) => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid !== uuid, a.uuid, { timeout: 10_000 });
+    await r.page.waitForFunction(
+      (uuid) => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid !== uuid,
+      a.uuid,
+      { timeout: 10_000 },
+    );
     await r.page.keyboard.press('Shift');
     await r.page.waitForFunction(() => !document.querySelector('.app.scanning'));
     const stopped = await r.page.getAttribute(stage, 'data-active-uuid');
@@ -108,7 +127,9 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
   it('goes fullscreen with the hotkey and back, the strip out of the way', async () => {
     await activate(a);
     await r.page.keyboard.press('Control+Alt+KeyF');
-    await r.page.waitForFunction(() => !!document.fullscreenElement && document.querySelector('.app.fullscreen') !== null);
+    await r.page.waitForFunction(
+      () => !!document.fullscreenElement && document.querySelector('.app.fullscreen') !== null,
+    );
     await r.page.keyboard.press('Control+Alt+KeyF');
     await r.page.waitForFunction(() => !document.fullscreenElement);
   });
@@ -126,7 +147,10 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
     await r.page.waitForSelector('[data-testid="settings"]', { state: 'detached' });
     assert.equal(r.app.settings.get().hotkeys.next, 'Ctrl+Alt+KeyN');
     await r.page.keyboard.press('Control+Alt+KeyN');
-    await r.page.waitForFunction((uuid) => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid !== uuid, a.uuid);
+    await r.page.waitForFunction(
+      (uuid) => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid !== uuid,
+      a.uuid,
+    );
   });
 
   it('works from the keyboard outside the console: focus a guest, P pauses, U resumes, Enter switches', async () => {
@@ -141,7 +165,10 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
     await r.page.keyboard.press('Enter');
     await waitActive(r.page, b);
     // Every control has a name a screen reader can say.
-    const unnamed = await r.page.$$eval('button', (bs) => bs.filter((x) => !(x.getAttribute('aria-label') || x.textContent?.trim())).length);
+    const unnamed = await r.page.$$eval(
+      'button',
+      (bs) => bs.filter((x) => !(x.getAttribute('aria-label') || x.textContent?.trim())).length,
+    );
     assert.equal(unnamed, 0);
   });
 

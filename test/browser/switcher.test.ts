@@ -2,7 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { guestCard, SCREENSHOTS, startSwitcherRig, typeAsPerson, waitActive, type SwitcherRig } from './switcher-harness.js';
+import {
+  guestCard,
+  SCREENSHOTS,
+  startSwitcherRig,
+  typeAsPerson,
+  waitActive,
+  type SwitcherRig,
+} from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
 
 describe('the switcher in Chromium, through the serve shell, with real guests', () => {
@@ -117,7 +124,9 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
     const seen: string[] = [];
     for (let i = 0; i < 6; i++) {
       await r.page.keyboard.press('Control+Alt+PageDown');
-      await r.page.waitForFunction(() => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid !== undefined);
+      await r.page.waitForFunction(
+        () => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid !== undefined,
+      );
       const uuid = await r.page.getAttribute('[data-testid="stage"]', 'data-active-uuid');
       seen.push(uuid ?? '');
     }
@@ -165,7 +174,10 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
 
   it('shows a guest that is off with a big Start, and starting it from there works', async () => {
     await r.page.click(guestCard(off));
-    await r.page.waitForFunction((uuid) => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid === uuid, off.uuid);
+    await r.page.waitForFunction(
+      (uuid) => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid === uuid,
+      off.uuid,
+    );
     await r.page.waitForSelector('[data-testid="stage"] .overlay [data-action="start"]');
     await r.page.screenshot({ path: join(SCREENSHOTS, 'guest-off.png') });
   });

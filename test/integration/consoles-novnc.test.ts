@@ -55,10 +55,14 @@ describe('consoles: noVNC in Chromium draws a guest through the serve shell', ()
     assert.ok(first.ok, first.error);
     assert.ok(first.firstFrameMs! >= first.connectMs!, 'the frame comes after the handshake');
     // QEMU may send the first frame at its initial mode; the text console is 720x400.
-    const shown = await waitFor('the 720x400 text screen with text on it', async () => {
-      const p = await pixels();
-      return p.width === 720 && p.height === 400 && p.lit > 500 ? p : undefined;
-    }, 20_000);
+    const shown = await waitFor(
+      'the 720x400 text screen with text on it',
+      async () => {
+        const p = await pixels();
+        return p.width === 720 && p.height === 400 && p.lit > 500 ? p : undefined;
+      },
+      20_000,
+    );
     assert.ok(shown.colours >= 1);
     // Mostly black: a text console, not noise.
     assert.ok(shown.lit < 720 * 400 * 0.5, `${shown.lit} lit pixels`);
@@ -67,19 +71,31 @@ describe('consoles: noVNC in Chromium draws a guest through the serve shell', ()
 
     // What noVNC shows is what QEMU has: compare with libvirt's screenshot of the same screen
     // (the blinking cursor may differ between the two moments).
-    const shot = (await s.app.session().invoke('guest.screenshot', { host: HOST, uuid: g.uuid })) as { mime: string; base64: string };
+    const shot = (await s.app.session().invoke('guest.screenshot', { host: HOST, uuid: g.uuid })) as {
+      mime: string;
+      base64: string;
+    };
     const cmp = await page.evaluate((url) => window.harness.compare(url), `data:${shot.mime};base64,${shot.base64}`);
     assert.deepEqual([cmp.imageWidth, cmp.imageHeight, cmp.width, cmp.height], [720, 400, 720, 400]);
     assert.ok(cmp.same > 0.99, `${(100 * cmp.same).toFixed(2)} % of pixels match QEMU's own screenshot`);
     assert.ok(cmp.litSame > 0.95, `${(100 * cmp.litSame).toFixed(2)} % of text pixels match QEMU's own screenshot`);
-    t.diagnostic(`noVNC vs QEMU's screenshot: ${(100 * cmp.same).toFixed(2)} % of all pixels, ${(100 * cmp.litSame).toFixed(2)} % of text pixels match`);
+    t.diagnostic(
+      `noVNC vs QEMU's screenshot: ${(100 * cmp.same).toFixed(2)} % of all pixels, ${(100 * cmp.litSame).toFixed(2)} % of text pixels match`,
+    );
     assert.equal(consoleEvents(s, g).at(-1)?.status, 'connected');
   });
 
   it('draws again on a new channel after the guest is powered off and started', async () => {
     await s.app.session().invoke('guest.poweroff', { host: HOST, uuid: g.uuid });
-    await waitFor('noVNC to see the disconnect', async () => (await page.evaluate(() => window.harness.status())) === 'disconnected', 30_000);
-    await waitFor('the console to be reported disconnected', () => consoleEvents(s, g).at(-1)?.status === 'disconnected');
+    await waitFor(
+      'noVNC to see the disconnect',
+      async () => (await page.evaluate(() => window.harness.status())) === 'disconnected',
+      30_000,
+    );
+    await waitFor(
+      'the console to be reported disconnected',
+      () => consoleEvents(s, g).at(-1)?.status === 'disconnected',
+    );
     await waitModel(s, g, 'shutoff');
     const from = rig.serial(g).length;
     await s.app.session().invoke('guest.start', { host: HOST, uuid: g.uuid });
@@ -88,10 +104,14 @@ describe('consoles: noVNC in Chromium draws a guest through the serve shell', ()
     const again = (await page.evaluate((url) => window.harness.open(url), consoleUrl(s.shell, g))) as OpenResult;
     assert.ok(again.ok, again.error);
     await rig.waitForBoot(g, from);
-    await waitFor('text on the screen again', async () => {
-      const p = await pixels();
-      return p.width === 720 && p.height === 400 && p.lit > 500;
-    }, 30_000);
+    await waitFor(
+      'text on the screen again',
+      async () => {
+        const p = await pixels();
+        return p.width === 720 && p.height === 400 && p.lit > 500;
+      },
+      30_000,
+    );
     await page.locator('#screen canvas').screenshot({ path: join('test-results', 'consoles-novnc-restarted.png') });
     await page.evaluate(() => window.harness.close());
     await waitFor('the console to be reported closed', () => consoleEvents(s, g).at(-1)?.status === 'disconnected');

@@ -12,7 +12,19 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { TestRig, type TestGuest } from '../rig/guests.js';
-import { HOST, closeWs, consoleEvents, consoleUrl, fdTargets, libvirtdPid, openWs, serve, waitFor, waitModel, type Served } from './serve-helpers.js';
+import {
+  HOST,
+  closeWs,
+  consoleEvents,
+  consoleUrl,
+  fdTargets,
+  libvirtdPid,
+  openWs,
+  serve,
+  waitFor,
+  waitModel,
+  type Served,
+} from './serve-helpers.js';
 
 describe('consoles: serial through the serve shell, real guest', () => {
   let rig: TestRig;
@@ -44,7 +56,10 @@ describe('consoles: serial through the serve shell, real guest', () => {
     ws.send(`echo text-$((6*7))-${tag}\r`);
     await reader.until(`text-42-${tag}`, 20_000);
     await closeWs(ws);
-    await waitFor('the serial console to be reported closed', () => consoleEvents(s, g, 'serial').at(-1)?.status === 'disconnected');
+    await waitFor(
+      'the serial console to be reported closed',
+      () => consoleEvents(s, g, 'serial').at(-1)?.status === 'disconnected',
+    );
   });
 
   it('hands the console to the newest viewer, and the first one is told', async () => {
@@ -58,7 +73,12 @@ describe('consoles: serial through the serve shell, real guest', () => {
     await second.reader.until(`second-42-${tag}`, 20_000);
     // The newer channel is still open, so the console stays reported as connected.
     assert.equal(consoleEvents(s, g, 'serial').at(-1)?.status, 'connected');
-    assert.ok(!consoleEvents(s, g, 'serial').slice(mark).some((c) => c.status === 'disconnected'), 'never reported disconnected meanwhile');
+    assert.ok(
+      !consoleEvents(s, g, 'serial')
+        .slice(mark)
+        .some((c) => c.status === 'disconnected'),
+      'never reported disconnected meanwhile',
+    );
     await closeWs(second.ws);
   });
 
@@ -75,13 +95,22 @@ describe('consoles: serial through the serve shell, real guest', () => {
     const theirs = fdTargets(daemon).length;
     for (let i = 0; i < 200; i++) await cycle();
     await waitFor('every channel to close', () => s.app.consoles.openCount === 0, 10_000);
-    const mineAfter = await waitFor('our fds to settle', () => (fdTargets().length <= mine ? fdTargets().length : undefined), 10_000).catch(() => fdTargets().length);
+    const mineAfter = await waitFor(
+      'our fds to settle',
+      () => (fdTargets().length <= mine ? fdTargets().length : undefined),
+      10_000,
+    ).catch(() => fdTargets().length);
     assert.equal(mineAfter, mine, 'fds of this process');
     // libvirtd serves others too (other suites run against it); its console streams are ours.
     // And the wire client holds no stream for them (a white-box look at its stream table).
     const wire = s.app.hosts.get(HOST).libvirt() as unknown as { conn?: { streams?: Map<number, unknown> } };
-    if (wire.conn?.streams) await waitFor('the wire client to drop every console stream', () => wire.conn!.streams!.size === 0, 10_000);
-    const theirsAfter = await waitFor('libvirtd fds to settle', () => (fdTargets(daemon).length <= theirs ? fdTargets(daemon).length : undefined), 10_000).catch(() => fdTargets(daemon).length);
+    if (wire.conn?.streams)
+      await waitFor('the wire client to drop every console stream', () => wire.conn!.streams!.size === 0, 10_000);
+    const theirsAfter = await waitFor(
+      'libvirtd fds to settle',
+      () => (fdTargets(daemon).length <= theirs ? fdTargets(daemon).length : undefined),
+      10_000,
+    ).catch(() => fdTargets(daemon).length);
     assert.ok(theirsAfter <= theirs + 4, `fds of libvirtd: ${theirs} → ${theirsAfter}`);
     // The console still works after all that.
     const { ws, reader } = await openWs(consoleUrl(s.shell, g, 'serial'), { origin: s.shell.origin });

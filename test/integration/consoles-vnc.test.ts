@@ -67,7 +67,12 @@ describe('consoles: VNC through the serve shell, real guests', () => {
       rig.define({ name: 'cvnc-off', start: false }),
     ]);
     s = await serve();
-    await Promise.all([waitModel(s, tcp, 'running'), waitModel(s, unix, 'running'), waitModel(s, headless, 'running'), waitModel(s, off, 'shutoff')]);
+    await Promise.all([
+      waitModel(s, tcp, 'running'),
+      waitModel(s, unix, 'running'),
+      waitModel(s, headless, 'running'),
+      waitModel(s, off, 'shutoff'),
+    ]);
   });
 
   after(async () => {
@@ -107,7 +112,9 @@ describe('consoles: VNC through the serve shell, real guests', () => {
     // together overflow it (a unix socket then refuses with EAGAIN; TCP drops the SYN).
     for (const g of [unix, tcp]) {
       for (let round = 0; round < 3; round++) {
-        const opened = await Promise.all(Array.from({ length: 6 }, () => openWs(consoleUrl(s.shell, g), { origin: s.shell.origin })));
+        const opened = await Promise.all(
+          Array.from({ length: 6 }, () => openWs(consoleUrl(s.shell, g), { origin: s.shell.origin })),
+        );
         const versions = await Promise.all(opened.map(({ reader }) => rfbHandshake(reader).then((h) => h.version)));
         assert.deepEqual(new Set(versions), new Set(['RFB 003.008\n']), g.name);
         await Promise.all(opened.map(({ ws }) => closeWs(ws)));
@@ -117,7 +124,9 @@ describe('consoles: VNC through the serve shell, real guests', () => {
   });
 
   it('refuses, at the handshake, a guest it does not know, one without graphics and one that is off', async () => {
-    const unknown = await rawUpgrade(consoleUrl(s.shell, { uuid: '00000000-0000-4000-8000-000000000000' }), { Origin: s.shell.origin });
+    const unknown = await rawUpgrade(consoleUrl(s.shell, { uuid: '00000000-0000-4000-8000-000000000000' }), {
+      Origin: s.shell.origin,
+    });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.upgraded, false);
     assert.equal((JSON.parse(unknown.body) as { error: { code: string } }).error.code, 'no-such-guest');
@@ -132,7 +141,9 @@ describe('consoles: VNC through the serve shell, real guests', () => {
     assert.equal(stopped.status, 409);
     assert.match((JSON.parse(stopped.body) as { error: { message: string } }).error.message, /not running/);
 
-    const unknownHost = await rawUpgrade(consoleUrl(s.shell, tcp, 'vnc', s.shell.token, 'qemu:///nowhere'), { Origin: s.shell.origin });
+    const unknownHost = await rawUpgrade(consoleUrl(s.shell, tcp, 'vnc', s.shell.token, 'qemu:///nowhere'), {
+      Origin: s.shell.origin,
+    });
     assert.equal(unknownHost.status, 404);
     const badKind = await rawUpgrade(consoleUrl(s.shell, tcp, 'spice'), { Origin: s.shell.origin });
     assert.equal(badKind.status, 400);
@@ -167,11 +178,19 @@ describe('consoles: VNC through the serve shell, real guests', () => {
     assert.ok(closed.code === 1000 || closed.code === 1011, `close code ${closed.code}`);
     assert.ok(closed.reason.length > 0, 'the close frame says why');
     const gone = await waitFor('a disconnected console event', () =>
-      s.events.slice(mark).find((e) => e.type === 'console' && e.console.uuid === tcp.uuid && e.console.status === 'disconnected'),
+      s.events
+        .slice(mark)
+        .find((e) => e.type === 'console' && e.console.uuid === tcp.uuid && e.console.status === 'disconnected'),
     );
-    assert.ok(gone.type === 'console' && gone.console.reason && gone.console.reason.length > 0, 'the event carries a reason');
+    assert.ok(
+      gone.type === 'console' && gone.console.reason && gone.console.reason.length > 0,
+      'the event carries a reason',
+    );
     await waitModel(s, tcp, 'shutoff');
-    await waitFor('the stop to be reported as the reason', () => consoleEvents(s, tcp).at(-1)?.reason === 'the guest stopped');
+    await waitFor(
+      'the stop to be reported as the reason',
+      () => consoleEvents(s, tcp).at(-1)?.reason === 'the guest stopped',
+    );
     assert.equal(s.app.consoles.openCount, 0);
 
     // While it is off, a console is refused as not running.
@@ -197,7 +216,11 @@ describe('consoles: VNC through the serve shell, real guests', () => {
       await closeWs(ws);
     };
     const settled = (): Promise<unknown> =>
-      waitFor('every channel to close', () => s.app.consoles.openCount === 0 && tcpConnections(port).filter((c) => c.state !== '06').length === 0, 10_000);
+      waitFor(
+        'every channel to close',
+        () => s.app.consoles.openCount === 0 && tcpConnections(port).filter((c) => c.state !== '06').length === 0,
+        10_000,
+      );
     await cycle();
     await settled();
     const fdsBefore = fdTargets();
@@ -205,17 +228,39 @@ describe('consoles: VNC through the serve shell, real guests', () => {
     for (let i = 0; i < 200; i++) await cycle();
     await settled();
     // Sockets go away asynchronously after close; wait for the count to come back down.
-    const fdsAfter = await waitFor('the fd count to settle', () => {
-      const now = fdTargets();
-      return now.length <= fdsBefore.length ? now : undefined;
-    }, 10_000).catch(() => fdTargets());
-    assert.deepEqual(fdsAfter.filter((t) => t.startsWith('socket:')).length, fdsBefore.filter((t) => t.startsWith('socket:')).length, 'sockets of this process');
+    const fdsAfter = await waitFor(
+      'the fd count to settle',
+      () => {
+        const now = fdTargets();
+        return now.length <= fdsBefore.length ? now : undefined;
+      },
+      10_000,
+    ).catch(() => fdTargets());
+    assert.deepEqual(
+      fdsAfter.filter((t) => t.startsWith('socket:')).length,
+      fdsBefore.filter((t) => t.startsWith('socket:')).length,
+      'sockets of this process',
+    );
     assert.equal(fdsAfter.length, fdsBefore.length, `fds of this process: ${fdsBefore.length} → ${fdsAfter.length}`);
-    const qemuAfter = await waitFor('QEMU to close its side', () => (fdTargets(qpid).length <= qemuBefore ? fdTargets(qpid).length : undefined), 10_000).catch(() => fdTargets(qpid).length);
+    const qemuAfter = await waitFor(
+      'QEMU to close its side',
+      () => (fdTargets(qpid).length <= qemuBefore ? fdTargets(qpid).length : undefined),
+      10_000,
+    ).catch(() => fdTargets(qpid).length);
     assert.equal(qemuAfter, qemuBefore, 'fds of the guest QEMU');
-    assert.deepEqual(tcpConnections(port).filter((c) => c.state !== '06'), [], 'no TCP connection to the VNC port but TIME_WAIT');
-    assert.deepEqual(tcpConnections(s.shell.port).filter((c) => c.state !== '06'), [], 'no TCP connection to the shell but TIME_WAIT');
-    const statuses = consoleEvents(s, tcp).slice(-2).map((c) => c.status);
+    assert.deepEqual(
+      tcpConnections(port).filter((c) => c.state !== '06'),
+      [],
+      'no TCP connection to the VNC port but TIME_WAIT',
+    );
+    assert.deepEqual(
+      tcpConnections(s.shell.port).filter((c) => c.state !== '06'),
+      [],
+      'no TCP connection to the shell but TIME_WAIT',
+    );
+    const statuses = consoleEvents(s, tcp)
+      .slice(-2)
+      .map((c) => c.status);
     assert.deepEqual(statuses.at(-1), 'disconnected');
   });
 });

@@ -80,7 +80,15 @@ before(() => {
   out = join(work, 'release');
   run(
     join(repo, 'node_modules', '.bin', 'electron-builder'),
-    ['--linux', 'dir', '--projectDir', project, `-c.electronDist=${stub}`, `-c.electronVersion=${ELECTRON_VERSION}`, `-c.directories.output=${out}`],
+    [
+      '--linux',
+      'dir',
+      '--projectDir',
+      project,
+      `-c.electronDist=${stub}`,
+      `-c.electronVersion=${ELECTRON_VERSION}`,
+      `-c.directories.output=${out}`,
+    ],
     project,
   );
   asar = join(out, 'linux-unpacked', 'resources', 'app.asar');
@@ -100,7 +108,15 @@ describe('electron-builder --linux dir (offline, stub Electron)', () => {
   });
 
   it('app.asar holds the built app', () => {
-    for (const f of ['/package.json', '/dist/main/electron.cjs', '/dist/preload/preload.cjs', '/dist/renderer/index.html', '/dist/renderer/app.js', '/dist/renderer/styles.css', '/dist/icons/32x32.png']) {
+    for (const f of [
+      '/package.json',
+      '/dist/main/electron.cjs',
+      '/dist/preload/preload.cjs',
+      '/dist/renderer/index.html',
+      '/dist/renderer/app.js',
+      '/dist/renderer/styles.css',
+      '/dist/icons/32x32.png',
+    ]) {
       assert.ok(files.includes(f), `${f} is packed`);
     }
   });
@@ -121,9 +137,18 @@ describe('electron-builder --linux dir (offline, stub Electron)', () => {
   });
 
   it('the bundles need nothing the package lacks: main only Node built-ins and electron, the preload only electron', () => {
-    const requires = (file: string): string[] => [...new Set([...extractFile(asar, file).toString().matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!))];
+    const requires = (file: string): string[] => [
+      ...new Set(
+        [
+          ...extractFile(asar, file)
+            .toString()
+            .matchAll(/require\("([^"]+)"\)/g),
+        ].map((m) => m[1]!),
+      ),
+    ];
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-    for (const r of requires('dist/main/electron.cjs')) assert.ok(r === 'electron' || builtins.has(r), `main requires ${r}`);
+    for (const r of requires('dist/main/electron.cjs'))
+      assert.ok(r === 'electron' || builtins.has(r), `main requires ${r}`);
     assert.deepEqual(requires('dist/preload/preload.cjs'), ['electron']);
   });
 

@@ -13,7 +13,11 @@ import { SYSTEM_URI, TestRig, type TestGuest } from '../rig/guests.js';
 const HOST = SYSTEM_URI;
 
 /** Model updates come through real guests on a busy machine: a minute before giving up. */
-const waitLong = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => waitFor(what, probe, timeoutMs);
+const waitLong = <T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> => waitFor(what, probe, timeoutMs);
 
 describe('hosts: live model and VM control against the real libvirtd', () => {
   let rig: TestRig;
@@ -23,10 +27,14 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
 
   const model = (g: TestGuest): GuestInfo | undefined => app.hosts.get(HOST).guest(g.uuid);
   const waitState = (g: TestGuest, state: string, timeoutMs = 60_000): Promise<GuestInfo> =>
-    waitLong(`${g.name} to be ${state} in the model`, () => {
-      const m = model(g);
-      return m?.state === state ? m : undefined;
-    }, timeoutMs);
+    waitLong(
+      `${g.name} to be ${state} in the model`,
+      () => {
+        const m = model(g);
+        return m?.state === state ? m : undefined;
+      },
+      timeoutMs,
+    );
   const ref = (g: TestGuest): { host: string; uuid: string } => ({ host: HOST, uuid: g.uuid });
   const invokeError = async (cmd: string, params: unknown): Promise<{ code: string; message: string }> => {
     try {
@@ -40,7 +48,11 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
   before(async () => {
     rig = await TestRig.start();
     dir = mkdtempSync(join(tmpdir(), 'vs-hosts-'));
-    app = new App({ configDir: dir, uris: [HOST], host: { backoffInitialMs: 200, backoffMaxMs: 1000, statsIntervalMs: 500 } });
+    app = new App({
+      configDir: dir,
+      uris: [HOST],
+      host: { backoffInitialMs: 200, backoffMaxMs: 1000, statsIntervalMs: 500 },
+    });
     app.start();
     s = app.session();
     await waitLong('the host to connect', () => app.hosts.get(HOST).info().status === 'connected');
@@ -57,7 +69,10 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
     const facts = app.hosts.get(HOST).info().facts!;
     const version = await rig.virsh('version');
     assert.match(version, new RegExp(`Using library: libvirt ${facts.libvirtVersion.replace(/\./g, '\\.')}`));
-    assert.match(version, new RegExp(`Running hypervisor: ${facts.hypervisor} ${facts.hypervisorVersion.replace(/\./g, '\\.')}`));
+    assert.match(
+      version,
+      new RegExp(`Running hypervisor: ${facts.hypervisor} ${facts.hypervisorVersion.replace(/\./g, '\\.')}`),
+    );
     const nodeinfo = await rig.virsh('nodeinfo');
     assert.equal(facts.cpus, Number(/CPU\(s\):\s+(\d+)/.exec(nodeinfo)![1]));
     assert.equal(facts.memoryKiB, Number(/Memory size:\s+(\d+) KiB/.exec(nodeinfo)![1]));
@@ -126,7 +141,11 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
     assert.match(await rig.virsh('dumpxml', '--inactive', g.uuid), /<currentMemory unit='KiB'>393216<\/currentMemory>/);
     await s.invoke('guest.setMemory', { ...ref(g), memoryMiB: 200, live: true, config: false });
     // The guest's balloon driver gives the memory back; libvirt reports the new size.
-    await waitLong('the balloon to reach 200 MiB', async () => /Used memory:\s+204800 KiB/.test(await rig.virsh('dominfo', g.uuid)), 60_000);
+    await waitLong(
+      'the balloon to reach 200 MiB',
+      async () => /Used memory:\s+204800 KiB/.test(await rig.virsh('dominfo', g.uuid)),
+      60_000,
+    );
     await waitLong('the model to show 200 MiB', () => model(g)?.memoryKiB === 204800);
 
     await s.invoke('guest.setVcpus', { ...ref(g), vcpus: 2, live: false, config: true });
@@ -150,10 +169,17 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
     const g = await rig.define({ name: 'snap', disk: true });
     await waitState(g, 'running');
     await rig.waitForBoot(g);
-    const snap = (await s.invoke('guest.snapshotCreate', { ...ref(g), name: 'before', description: 'a <safe> point' })) as { name: string; description: string; current: boolean };
+    const snap = (await s.invoke('guest.snapshotCreate', {
+      ...ref(g),
+      name: 'before',
+      description: 'a <safe> point',
+    })) as { name: string; description: string; current: boolean };
     assert.deepEqual([snap.name, snap.description, snap.current], ['before', 'a <safe> point', true]);
     assert.match(await rig.virsh('snapshot-list', '--name', g.uuid), /^before$/m);
-    await waitLong('the snapshot count in the model', () => model(g)?.snapshotCount === 1 && model(g)?.currentSnapshot === 'before');
+    await waitLong(
+      'the snapshot count in the model',
+      () => model(g)?.snapshotCount === 1 && model(g)?.currentSnapshot === 'before',
+    );
 
     // Change the guest after the snapshot, then revert: the change is gone.
     await rig.virsh('suspend', g.uuid);
@@ -190,7 +216,28 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
     assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [720, 400]);
 
     // Type "echo k7 >/dev/ttyS0" + Enter on the VGA console, key by key.
-    const keys = ['KeyE', 'KeyC', 'KeyH', 'KeyO', 'Space', 'KeyK', 'Digit7', 'Space', ['ShiftLeft', 'Period'], 'Slash', 'KeyD', 'KeyE', 'KeyV', 'Slash', 'KeyT', 'KeyT', 'KeyY', ['ShiftLeft', 'KeyS'], 'Digit0', 'Enter'];
+    const keys = [
+      'KeyE',
+      'KeyC',
+      'KeyH',
+      'KeyO',
+      'Space',
+      'KeyK',
+      'Digit7',
+      'Space',
+      ['ShiftLeft', 'Period'],
+      'Slash',
+      'KeyD',
+      'KeyE',
+      'KeyV',
+      'Slash',
+      'KeyT',
+      'KeyT',
+      'KeyY',
+      ['ShiftLeft', 'KeyS'],
+      'Digit0',
+      'Enter',
+    ];
     for (const k of keys) await s.invoke('guest.sendKeys', { ...ref(g), keys: Array.isArray(k) ? k : [k] });
     await rig.waitForSerial(g, /k7\r?\n/, 30_000);
     const badKey = await invokeError('guest.sendKeys', { ...ref(g), keys: ['NoSuchKey'] });
@@ -207,7 +254,10 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
     const g = await rig.define({ name: 'stats' });
     await waitState(g, 'running');
     const samples: { cpuPercent: number; memoryKiB: number; memoryUsedKiB: number }[] = [];
-    const on = (e: { type: string; stats?: { uuid: string; cpuPercent: number; memoryKiB: number; memoryUsedKiB: number }[] }): void => {
+    const on = (e: {
+      type: string;
+      stats?: { uuid: string; cpuPercent: number; memoryKiB: number; memoryUsedKiB: number }[];
+    }): void => {
       if (e.type === 'stats') for (const x of e.stats ?? []) if (x.uuid === g.uuid) samples.push(x);
     };
     app.on('event', on as never);
@@ -271,7 +321,8 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
     await waitState(g, 'running');
     const results = await Promise.allSettled([s.invoke('guest.pause', ref(g)), s.invoke('guest.poweroff', ref(g))]);
     assert.equal(results.length, 2);
-    for (const r of results) if (r.status === 'rejected') assert.ok((r.reason as { message: string }).message.length > 0);
+    for (const r of results)
+      if (r.status === 'rejected') assert.ok((r.reason as { message: string }).message.length > 0);
     const state = await rig.domstate(g);
     const expected = state === 'shut off' ? 'shutoff' : state;
     await waitState(g, expected);
@@ -280,7 +331,8 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
 
   it('loads 100 defined guests', async () => {
     const many: TestGuest[] = [];
-    for (let i = 0; i < 100; i++) many.push(await rig.define({ name: `many-${String(i).padStart(3, '0')}`, start: false }));
+    for (let i = 0; i < 100; i++)
+      many.push(await rig.define({ name: `many-${String(i).padStart(3, '0')}`, start: false }));
     await waitLong('100 guests in the model', () => many.every((g) => model(g)?.state === 'shutoff'), 60_000);
     // A second app, cold: everything is there once it reports connected.
     const cold = new App({ configDir: dir, uris: [HOST] });
@@ -312,13 +364,21 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
     await ensureLibvirtd();
     await rig.virsh('start', b.uuid);
     await waitLong('the host to reconnect', () => app.hosts.get(HOST).info().status === 'connected', 60_000);
-    assert.ok(statuses.includes('reconnecting') && statuses.lastIndexOf('connected') > statuses.indexOf('reconnecting'));
+    assert.ok(
+      statuses.includes('reconnecting') && statuses.lastIndexOf('connected') > statuses.indexOf('reconnecting'),
+    );
     await waitState(b, 'running');
     // And events flow again on the new connection.
     await rig.virsh('suspend', a.uuid);
     await waitState(a, 'paused');
-    const virshNames = (await rig.virsh('list', '--all', '--name')).split('\n').map((x) => x.trim()).filter((n) => n.startsWith(rig.prefix));
-    const modelNames = app.hosts.guests().map((x) => x.name).filter((n) => n.startsWith(rig.prefix));
+    const virshNames = (await rig.virsh('list', '--all', '--name'))
+      .split('\n')
+      .map((x) => x.trim())
+      .filter((n) => n.startsWith(rig.prefix));
+    const modelNames = app.hosts
+      .guests()
+      .map((x) => x.name)
+      .filter((n) => n.startsWith(rig.prefix));
     assert.deepEqual(modelNames.sort(), virshNames.sort());
     for (const g of [a, b]) {
       const virshState = (await rig.domstate(g)).replace('shut off', 'shutoff');

@@ -64,7 +64,9 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
   it('opens with AUTH_LIST first: root on the system socket is authenticated with NONE', async () => {
     assert.deepEqual(await c.call('authList', undefined), { types: [0] });
     assert.deepEqual(await c.call('connectGetUri', undefined), { uri: 'qemu:///system' });
-    assert.deepEqual(await c.call('connectSupportsFeature', { feature: DrvFeature.PROGRAM_KEEPALIVE }), { supported: true });
+    assert.deepEqual(await c.call('connectSupportsFeature', { feature: DrvFeature.PROGRAM_KEEPALIVE }), {
+      supported: true,
+    });
   });
 
   it('AUTH_POLKIT on a connection that needs none is refused with an auth error (its error path)', async () => {
@@ -83,9 +85,13 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
   it('library and hypervisor versions, type, hostname and capabilities match virsh', async () => {
     const v = await rig.virsh('version');
     const lib = /Using library: libvirt (\d+)\.(\d+)\.(\d+)/.exec(v)!;
-    assert.deepEqual(await c.call('connectGetLibVersion', undefined), { libVer: Number(lib[1]) * 1e6 + Number(lib[2]) * 1e3 + Number(lib[3]) });
+    assert.deepEqual(await c.call('connectGetLibVersion', undefined), {
+      libVer: Number(lib[1]) * 1e6 + Number(lib[2]) * 1e3 + Number(lib[3]),
+    });
     const hv = /Running hypervisor: QEMU (\d+)\.(\d+)\.(\d+)/.exec(v)!;
-    assert.deepEqual(await c.call('connectGetVersion', undefined), { hvVer: Number(hv[1]) * 1e6 + Number(hv[2]) * 1e3 + Number(hv[3]) });
+    assert.deepEqual(await c.call('connectGetVersion', undefined), {
+      hvVer: Number(hv[1]) * 1e6 + Number(hv[2]) * 1e3 + Number(hv[3]),
+    });
     assert.deepEqual(await c.call('connectGetType', undefined), { type: 'QEMU' });
     const caps = (await c.call('connectGetCapabilities', undefined)).capabilities;
     assert.equal(caps.trim(), (await rig.virsh('capabilities')).trim());
@@ -108,7 +114,11 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
     // Other suites define guests on the same daemon meanwhile: compare this suite's own, and
     // everything only once the listing holds still.
     const mine = (names: string[]): string[] => names.filter((n) => n.startsWith(rig.prefix)).sort();
-    const virshNames = async (...flags: string[]): Promise<string[]> => (await rig.virsh('list', ...flags, '--name')).split('\n').map((x) => x.trim()).filter(Boolean);
+    const virshNames = async (...flags: string[]): Promise<string[]> =>
+      (await rig.virsh('list', ...flags, '--name'))
+        .split('\n')
+        .map((x) => x.trim())
+        .filter(Boolean);
     const all = await c.listAllDomains();
     assert.deepEqual(mine(all.map((d) => d.name)), mine(await virshNames('--all')));
     assert.ok(all.some((d) => d.uuid === g.uuid));
@@ -163,7 +173,11 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
   it('defines a guest from a long XML (VALIDATE), hides its VNC password unless asked with SECURE, undefines it', async () => {
     const uuid = randomUUID();
     const name = `${rig.prefix}defined`;
-    const xml = testDomainXml({ name, uuid, serialPath: `${rig.runDir}/${uuid}.serial` }, { name: 'defined' }, rig.image).replace(
+    const xml = testDomainXml(
+      { name, uuid, serialPath: `${rig.runDir}/${uuid}.serial` },
+      { name: 'defined' },
+      rig.image,
+    ).replace(
       "<graphics type='vnc' autoport='yes' listen='127.0.0.1'>",
       "<graphics type='vnc' autoport='yes' listen='127.0.0.1' passwd='s3cretpw'>",
     );
@@ -179,16 +193,26 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
     assert.deepEqual(await c.call('domainIsPersistent', { dom: d }), { persistent: true });
     assert.deepEqual(await c.call('domainIsActive', { dom: d }), { active: false });
     // Undefine, with flags libvirt accepts for a guest that has no such metadata.
-    await c.call('domainUndefineFlags', { dom: d, flags: UndefineFlags.MANAGED_SAVE | UndefineFlags.SNAPSHOTS_METADATA | UndefineFlags.NVRAM });
+    await c.call('domainUndefineFlags', {
+      dom: d,
+      flags: UndefineFlags.MANAGED_SAVE | UndefineFlags.SNAPSHOTS_METADATA | UndefineFlags.NVRAM,
+    });
     const r = await rig.virshResult('dominfo', uuid);
     assert.notEqual(r.code, 0);
-    await assert.rejects(c.lookupByUuid(uuid), (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.NO_DOMAIN);
+    await assert.rejects(
+      c.lookupByUuid(uuid),
+      (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.NO_DOMAIN,
+    );
   });
 
   it('creates a transient guest (paused, autodestroy off), which vanishes when destroyed', async () => {
     const uuid = randomUUID();
     const name = `${rig.prefix}transient`;
-    const xml = testDomainXml({ name, uuid, serialPath: `${rig.runDir}/${uuid}.serial` }, { name: 'transient', graphics: 'none' }, rig.image);
+    const xml = testDomainXml(
+      { name, uuid, serialPath: `${rig.runDir}/${uuid}.serial` },
+      { name: 'transient', graphics: 'none' },
+      rig.image,
+    );
     const { dom: d } = await c.call('domainCreateXml', { xml, flags: CreateFlags.START_PAUSED });
     try {
       assert.equal(d.uuid, uuid);
@@ -217,19 +241,30 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
   it('sets memory live (the balloon) and in the config, within the maximum', async () => {
     await rig.waitForBoot(g);
     await c.call('domainSetMemoryFlags', { dom, memory: 200 * 1024, flags: AffectFlags.LIVE });
-    await waitFor('virsh to report 200 MiB in use', async () => fields(await rig.virsh('dominfo', g.uuid))['Used memory'] === `${200 * 1024} KiB`);
-    await waitFor('GET_INFO to report it too', async () => (await c.call('domainGetInfo', { dom })).memory === 200 * 1024);
+    await waitFor(
+      'virsh to report 200 MiB in use',
+      async () => fields(await rig.virsh('dominfo', g.uuid))['Used memory'] === `${200 * 1024} KiB`,
+    );
+    await waitFor(
+      'GET_INFO to report it too',
+      async () => (await c.call('domainGetInfo', { dom })).memory === 200 * 1024,
+    );
     await c.call('domainSetMemoryFlags', { dom, memory: 300 * 1024, flags: AffectFlags.CONFIG });
     assert.match(await rig.virsh('dumpxml', '--inactive', g.uuid), /<currentMemory unit='KiB'>307200<\/currentMemory>/);
     // The maximum itself, in the config only.
     await c.call('domainSetMemoryFlags', { dom, memory: 400 * 1024, flags: AffectFlags.CONFIG | MemoryFlags.MAXIMUM });
     assert.match(await rig.virsh('dumpxml', '--inactive', g.uuid), /<memory unit='KiB'>409600<\/memory>/);
     // Over the live maximum: libvirt's error, typed.
-    await assert.rejects(c.call('domainSetMemoryFlags', { dom, memory: 1024 * 1024, flags: AffectFlags.LIVE }), (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.INVALID_ARG);
+    await assert.rejects(
+      c.call('domainSetMemoryFlags', { dom, memory: 1024 * 1024, flags: AffectFlags.LIVE }),
+      (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.INVALID_ARG,
+    );
   });
 
   it('sets vCPUs live (hotplug) and in the config, and reads each count back', async () => {
-    assert.deepEqual(await c.call('domainGetVcpusFlags', { dom, flags: AffectFlags.LIVE | VcpuFlags.MAXIMUM }), { num: 2 });
+    assert.deepEqual(await c.call('domainGetVcpusFlags', { dom, flags: AffectFlags.LIVE | VcpuFlags.MAXIMUM }), {
+      num: 2,
+    });
     assert.deepEqual(await c.call('domainGetVcpusFlags', { dom, flags: AffectFlags.LIVE }), { num: 1 });
     await c.call('domainSetVcpusFlags', { dom, nvcpus: 2, flags: AffectFlags.LIVE });
     assert.deepEqual(await c.call('domainGetVcpusFlags', { dom, flags: AffectFlags.LIVE }), { num: 2 });
@@ -241,7 +276,11 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
   });
 
   it('all-domain stats carry state, vCPU and balloon figures for the guest', async () => {
-    const { records } = await c.call('connectGetAllDomainStats', { doms: [], stats: StatsTypes.STATE | StatsTypes.VCPU | StatsTypes.BALLOON | StatsTypes.CPU_TOTAL, flags: 0 });
+    const { records } = await c.call('connectGetAllDomainStats', {
+      doms: [],
+      stats: StatsTypes.STATE | StatsTypes.VCPU | StatsTypes.BALLOON | StatsTypes.CPU_TOTAL,
+      flags: 0,
+    });
     const mine = records.find((r) => r.dom.uuid === g.uuid);
     assert.ok(mine, 'a record for the guest');
     const s = paramsToRecord(mine.params);
@@ -276,7 +315,9 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
       vnc.on('error', () => undefined);
       await waitFor('a graphics CONNECT event', () => got.graphics?.length);
       vnc.destroy();
-      await waitFor('the graphics DISCONNECT event', () => (got.graphics as { phase: number }[]).some((e) => e.phase === GraphicsPhase.DISCONNECT));
+      await waitFor('the graphics DISCONNECT event', () =>
+        (got.graphics as { phase: number }[]).some((e) => e.phase === GraphicsPhase.DISCONNECT),
+      );
       const connected = got.graphics![0] as EventBody<'graphics'>;
       assert.equal(connected.phase, GraphicsPhase.CONNECT);
       assert.equal(connected.local.node, '127.0.0.1');
@@ -286,12 +327,33 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
       assert.deepEqual(connected.dom, dom);
       // The balloon moves: the guest's driver reports its new size.
       await c.call('domainSetMemoryFlags', { dom, memory: 180 * 1024, flags: AffectFlags.LIVE });
-      await waitFor('a balloon change to 180 MiB', () => (got.balloonChange as EventBody<'balloonChange'>[] | undefined)?.some((e) => e.actual === 180 * 1024), 30_000);
+      await waitFor(
+        'a balloon change to 180 MiB',
+        () => (got.balloonChange as EventBody<'balloonChange'>[] | undefined)?.some((e) => e.actual === 180 * 1024),
+        30_000,
+      );
       // Metadata set behind our back, with virsh.
-      await rig.virsh('metadata', g.uuid, 'https://virtswitch.invalid/test-meta', '--key', 'vs', '--set', '<note>hello</note>', '--live');
+      await rig.virsh(
+        'metadata',
+        g.uuid,
+        'https://virtswitch.invalid/test-meta',
+        '--key',
+        'vs',
+        '--set',
+        '<note>hello</note>',
+        '--live',
+      );
       await waitFor('a metadata change', () => got.metadataChange?.length);
       const meta = got.metadataChange![0] as EventBody<'metadataChange'>;
-      assert.deepEqual({ ...meta, callbackId: 0 }, { callbackId: 0, dom, type: 2 /* VIR_DOMAIN_METADATA_ELEMENT */, nsuri: 'https://virtswitch.invalid/test-meta' });
+      assert.deepEqual(
+        { ...meta, callbackId: 0 },
+        {
+          callbackId: 0,
+          dom,
+          type: 2 /* VIR_DOMAIN_METADATA_ELEMENT */,
+          nsuri: 'https://virtswitch.invalid/test-meta',
+        },
+      );
       // A disk hot-plugged, then unplugged (the guest's kernel lets it go through ACPI).
       const disk = `${rig.runDir}/hotplug.qcow2`;
       const made = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '8M'], { encoding: 'utf8' });
@@ -317,16 +379,22 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
       assert.match(e.message, /Domain not found/);
       return true;
     });
-    await assert.rejects(c.lookupByName(`${rig.prefix}no-such-guest`), (e: unknown) => e instanceof LibvirtError && e.code === 42);
+    await assert.rejects(
+      c.lookupByName(`${rig.prefix}no-such-guest`),
+      (e: unknown) => e instanceof LibvirtError && e.code === 42,
+    );
     const off = await rig.define({ name: 'calls-off', start: false, graphics: 'none' });
     const d = await c.lookupByUuid(off.uuid);
-    await assert.rejects(c.call('domainShutdownFlags', { dom: d, flags: ShutdownFlags.ACPI_POWER_BTN }), (e: unknown) => {
-      assert.ok(e instanceof LibvirtError);
-      assert.equal(e.code, ErrorCode.OPERATION_INVALID);
-      assert.equal(e.code, 55);
-      assert.match(e.message, /not running/);
-      return true;
-    });
+    await assert.rejects(
+      c.call('domainShutdownFlags', { dom: d, flags: ShutdownFlags.ACPI_POWER_BTN }),
+      (e: unknown) => {
+        assert.ok(e instanceof LibvirtError);
+        assert.equal(e.code, ErrorCode.OPERATION_INVALID);
+        assert.equal(e.code, 55);
+        assert.match(e.message, /not running/);
+        return true;
+      },
+    );
     // A stale handle (the guest is gone) is libvirt's NO_DOMAIN too.
     await rig.remove(off);
     await assert.rejects(c.getState(d), (e: unknown) => e instanceof LibvirtError && e.code === 42);
@@ -367,7 +435,11 @@ describe('libvirt wire client: calls against the system daemon, checked with vir
       assert.equal((await ro.call('connectGetUri', undefined)).uri, 'qemu:///system');
       const d = await ro.lookupByUuid(g.uuid);
       assert.equal((await ro.getState(d)).state, DomainState.RUNNING);
-      await assert.rejects(ro.call('domainSuspend', { dom: d }), (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_DENIED && /read only access/.test(e.message));
+      await assert.rejects(
+        ro.call('domainSuspend', { dom: d }),
+        (e: unknown) =>
+          e instanceof LibvirtError && e.code === ErrorCode.OPERATION_DENIED && /read only access/.test(e.message),
+      );
       assert.equal(await rig.domstate(g), 'running');
     } finally {
       await ro.close();

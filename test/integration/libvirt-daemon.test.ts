@@ -10,11 +10,26 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthError, ConnectionClosedError, LibvirtClient, LifecycleEvent, type KeepaliveCounters } from '../../main/libvirt/index.js';
+import {
+  AuthError,
+  ConnectionClosedError,
+  LibvirtClient,
+  LifecycleEvent,
+  type KeepaliveCounters,
+} from '../../main/libvirt/index.js';
 import { encodePacket, PacketReader } from '../../main/libvirt/packet.js';
 import { KEEPALIVE_PROGRAM, MessageStatus, MessageType, REMOTE_PROGRAM } from '../../main/libvirt/protocol.js';
 import { waitFor, within } from './libvirt-helpers.js';
@@ -48,11 +63,17 @@ class UserDaemon {
   readonly socket: string;
   private readonly conf: string;
 
-  constructor(readonly base: string, keepalive?: { interval: number; count: number }) {
+  constructor(
+    readonly base: string,
+    keepalive?: { interval: number; count: number },
+  ) {
     this.env = userEnv(base);
     this.socket = join(this.env.XDG_RUNTIME_DIR!, 'libvirt', 'libvirt-sock');
     this.conf = join(base, 'libvirtd.conf');
-    writeFileSync(this.conf, keepalive ? `keepalive_interval = ${keepalive.interval}\nkeepalive_count = ${keepalive.count}\n` : '');
+    writeFileSync(
+      this.conf,
+      keepalive ? `keepalive_interval = ${keepalive.interval}\nkeepalive_count = ${keepalive.count}\n` : '',
+    );
     chownSync(this.conf, NOBODY, NOBODY);
   }
 
@@ -61,11 +82,21 @@ class UserDaemon {
   }
 
   async start(): Promise<void> {
-    const child = spawn('/usr/sbin/libvirtd', ['--timeout=120', '-f', this.conf], { uid: NOBODY, gid: NOBODY, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/sbin/libvirtd', ['--timeout=120', '-f', this.conf], {
+      uid: NOBODY,
+      gid: NOBODY,
+      env: this.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     this.child = child;
-    await waitFor(`the user daemon's socket ${this.socket} (${stderr.trim()})`, () => canConnect(this.socket), 20_000, 20);
+    await waitFor(
+      `the user daemon's socket ${this.socket} (${stderr.trim()})`,
+      () => canConnect(this.socket),
+      20_000,
+      20,
+    );
   }
 
   /** A URI of the daemon's, reached through its socket (the client's ?socket= parameter). */
@@ -98,11 +129,21 @@ function canConnect(path: string): Promise<boolean> {
 }
 
 /** Runs a small TypeScript script as nobody with the given environment; returns what it printed. */
-function runAsNobody(dir: string, source: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runAsNobody(
+  dir: string,
+  source: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const script = join(dir, `script-${Math.random().toString(36).slice(2)}.mts`);
   writeFileSync(script, source, { mode: 0o644 });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { uid: NOBODY, gid: NOBODY, cwd: REPO, env: { ...env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      uid: NOBODY,
+      gid: NOBODY,
+      cwd: REPO,
+      env: { ...env, NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -180,7 +221,11 @@ describe('libvirt wire client: daemons that die, stop, go silent or refuse', () 
     });
     raw.on('data', (b: Buffer) => rawReader.push(b));
     const call = (serial: number, proc: number, body?: Buffer): Buffer =>
-      encodePacket({ prog: REMOTE_PROGRAM, vers: 1, proc, type: MessageType.Call, serial, status: MessageStatus.Ok }, undefined, body);
+      encodePacket(
+        { prog: REMOTE_PROGRAM, vers: 1, proc, type: MessageType.Call, serial, status: MessageStatus.Ok },
+        undefined,
+        body,
+      );
     raw.write(call(1, 66)); // AUTH_LIST
     raw.write(call(2, 60, Buffer.from('0000000a', 'hex'))); // SUPPORTS_FEATURE(PROGRAM_KEEPALIVE)
     const rawStart = performance.now();
@@ -202,7 +247,10 @@ describe('libvirt wire client: daemons that die, stop, go silent or refuse', () 
       assert.equal(ka(sys).pongsSent, ka(sys).pingsReceived);
       // The control was dropped after ~3 s of unanswered pings.
       const closedAt = await within(rawClosed, 1000, 'the silent raw client to be dropped');
-      assert.ok(rawPings >= 1 && closedAt - rawStart < 10_000, `raw client: ${rawPings} pings, dropped after ${Math.round(closedAt - rawStart)} ms`);
+      assert.ok(
+        rawPings >= 1 && closedAt - rawStart < 10_000,
+        `raw client: ${rawPings} pings, dropped after ${Math.round(closedAt - rawStart)} ms`,
+      );
     } finally {
       raw.destroy();
       await sys.close();
@@ -218,9 +266,19 @@ describe('libvirt wire client: daemons that die, stop, go silent or refuse', () 
     d.signal('SIGSTOP');
     try {
       const pending = c.call('connectGetHostname', undefined);
-      const err = await within(pending.then(() => new Error('resolved?'), (e: unknown) => e as Error), 10_000, 'the call to a stopped daemon');
+      const err = await within(
+        pending.then(
+          () => new Error('resolved?'),
+          (e: unknown) => e as Error,
+        ),
+        10_000,
+        'the call to a stopped daemon',
+      );
       assert.ok(err instanceof ConnectionClosedError, String(err));
-      assert.match(err.message, /connectGetHostname failed: libvirt at test:\/\/\/default stopped answering \(no reply to keepalive for \d+ s\)/);
+      assert.match(
+        err.message,
+        /connectGetHostname failed: libvirt at test:\/\/\/default stopped answering \(no reply to keepalive for \d+ s\)/,
+      );
       const why = await within(disconnected, 1000, 'the disconnect event');
       assert.ok(why instanceof ConnectionClosedError);
       assert.equal(c.connected, false);
@@ -318,7 +376,10 @@ describe('libvirt wire client: daemons that die, stop, go silent or refuse', () 
   it('qemu:///session of a running per-user daemon, found through the sessionSocketDir option', async () => {
     const d = await daemon('session');
     const dir = join(d.env.XDG_RUNTIME_DIR!, 'libvirt');
-    const c = await LibvirtClient.connect('qemu:///session', { sessionSocketDir: dir, sessionDaemon: '/nonexistent/never-spawned' });
+    const c = await LibvirtClient.connect('qemu:///session', {
+      sessionSocketDir: dir,
+      sessionDaemon: '/nonexistent/never-spawned',
+    });
     try {
       assert.equal((await c.call('connectGetUri', undefined)).uri, 'qemu:///session');
       assert.deepEqual(await c.call('connectGetType', undefined), { type: 'QEMU' });
@@ -386,7 +447,13 @@ try {
       env,
     );
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim()) as { types: number[]; name: string; message: string; cause: string; code: number };
+    const out = JSON.parse(r.stdout.trim()) as {
+      types: number[];
+      name: string;
+      message: string;
+      cause: string;
+      code: number;
+    };
     assert.deepEqual(out.types, [2], 'AUTH_LIST offers only polkit');
     assert.equal(out.name, AuthError.name);
     assert.match(out.message, /libvirt at qemu:\/\/\/system refused access for this user/);

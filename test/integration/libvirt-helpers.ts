@@ -18,10 +18,21 @@ export class EventLog {
   reboots: { uuid: string; at: number }[] = [];
   private taken = 0;
 
-  static async attach(client: LibvirtClient, opts: { persistent?: boolean } = {}): Promise<EventLog & { remove(): Promise<void> }> {
+  static async attach(
+    client: LibvirtClient,
+    opts: { persistent?: boolean } = {},
+  ): Promise<EventLog & { remove(): Promise<void> }> {
     const log = new EventLog();
-    const a = await client.subscribe('lifecycle', (b) => log.events.push({ uuid: b.dom.uuid, event: b.event, detail: b.detail, at: performance.now() }), opts);
-    const b = await client.subscribe('reboot', (r) => log.reboots.push({ uuid: r.dom.uuid, at: performance.now() }), opts);
+    const a = await client.subscribe(
+      'lifecycle',
+      (b) => log.events.push({ uuid: b.dom.uuid, event: b.event, detail: b.detail, at: performance.now() }),
+      opts,
+    );
+    const b = await client.subscribe(
+      'reboot',
+      (r) => log.reboots.push({ uuid: r.dom.uuid, at: performance.now() }),
+      opts,
+    );
     return Object.assign(log, {
       remove: async (): Promise<void> => {
         await a.remove();

@@ -78,10 +78,14 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
 
   it('registers and deregisters a subscription for one domain only', async () => {
     const mine: number[] = [];
-    const sub = await c.subscribe('lifecycle', (b) => {
-      assert.equal(b.dom.uuid, g.uuid);
-      mine.push(b.event);
-    }, { dom });
+    const sub = await c.subscribe(
+      'lifecycle',
+      (b) => {
+        assert.equal(b.dom.uuid, g.uuid);
+        mine.push(b.event);
+      },
+      { dom },
+    );
     await c.call('domainSuspend', { dom });
     await c.call('domainResume', { dom });
     await waitFor('both events on the domain’s own subscription', () => mine.length >= 2);
@@ -109,9 +113,17 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
   let s1: SnapshotRef;
   it('snapshots: create, list all, current, lookup, XML — as virsh sees them', async () => {
     assert.deepEqual(await c.call('domainHasCurrentSnapshot', { dom, flags: 0 }), { result: false });
-    ({ snap: s1 } = await c.call('domainSnapshotCreateXml', { dom, xml: '<domainsnapshot><name>s1</name><description>first</description></domainsnapshot>', flags: SnapshotCreateFlags.VALIDATE }));
+    ({ snap: s1 } = await c.call('domainSnapshotCreateXml', {
+      dom,
+      xml: '<domainsnapshot><name>s1</name><description>first</description></domainsnapshot>',
+      flags: SnapshotCreateFlags.VALIDATE,
+    }));
     assert.deepEqual(s1, { name: 's1', dom });
-    const { snap: s2 } = await c.call('domainSnapshotCreateXml', { dom, xml: '<domainsnapshot><name>s2</name></domainsnapshot>', flags: 0 });
+    const { snap: s2 } = await c.call('domainSnapshotCreateXml', {
+      dom,
+      xml: '<domainsnapshot><name>s2</name></domainsnapshot>',
+      flags: 0,
+    });
     const all = await c.call('domainListAllSnapshots', { dom, needResults: true, flags: 0 });
     assert.deepEqual(all.snapshots.map((s) => s.name).sort(), (await lines('snapshot-list', g.uuid, '--name')).sort());
     assert.equal(all.ret, 2);
@@ -125,7 +137,10 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
     assert.match(xml, /<description>first<\/description>/);
     assert.match(xml, /<state>running<\/state>/);
     assert.equal(`${xml}\n`, await rig.virsh('snapshot-dumpxml', g.uuid, 's1'));
-    await assert.rejects(c.call('domainSnapshotLookupByName', { dom, name: 'nope', flags: 0 }), (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.NO_DOMAIN_SNAPSHOT);
+    await assert.rejects(
+      c.call('domainSnapshotLookupByName', { dom, name: 'nope', flags: 0 }),
+      (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.NO_DOMAIN_SNAPSHOT,
+    );
     // Delete s2: gone for virsh too.
     await c.call('domainSnapshotDelete', { snap: s2, flags: 0 });
     assert.deepEqual(await lines('snapshot-list', g.uuid, '--name'), ['s1']);
@@ -204,7 +219,10 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
     assert.equal(await rig.domstate(g), 'shut off');
     assert.match(rig.serial(g).slice(before), /power button: powering off/);
     // Shutting down a shut-off guest is libvirt's OPERATION_INVALID.
-    await assert.rejects(c.call('domainShutdownFlags', { dom, flags: 0 }), (e: unknown) => e instanceof LibvirtError && e.code === 55);
+    await assert.rejects(
+      c.call('domainShutdownFlags', { dom, flags: 0 }),
+      (e: unknown) => e instanceof LibvirtError && e.code === 55,
+    );
   });
 
   it('destroy with the GRACEFUL flag stops a running guest (STOPPED/DESTROYED)', async () => {
@@ -213,11 +231,17 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
     await c.call('domainDestroyFlags', { dom, flags: DestroyFlags.GRACEFUL });
     await log.next(g.uuid, E.STOPPED, 1);
     assert.equal(await rig.domstate(g), 'shut off');
-    await assert.rejects(c.call('domainDestroyFlags', { dom, flags: 0 }), (e: unknown) => e instanceof LibvirtError && e.code === 55);
+    await assert.rejects(
+      c.call('domainDestroyFlags', { dom, flags: 0 }),
+      (e: unknown) => e instanceof LibvirtError && e.code === 55,
+    );
   });
 
   it('undefine refuses a guest with snapshots unless told to drop their metadata (UNDEFINED/REMOVED)', async () => {
-    await assert.rejects(c.call('domainUndefineFlags', { dom, flags: 0 }), (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_INVALID);
+    await assert.rejects(
+      c.call('domainUndefineFlags', { dom, flags: 0 }),
+      (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_INVALID,
+    );
     await c.call('domainUndefineFlags', { dom, flags: UndefineFlags.SNAPSHOTS_METADATA | UndefineFlags.MANAGED_SAVE });
     await log.next(g.uuid, E.UNDEFINED, 0);
     assert.notEqual((await rig.virshResult('dominfo', g.uuid)).code, 0);
@@ -227,8 +251,16 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
   it('deleting a snapshot with its children and metadata only is accepted by the daemon', async () => {
     const h = await rig.define({ name: 'life-snap', disk: true, start: false, graphics: 'none' });
     const d = await c.lookupByUuid(h.uuid);
-    const { snap: a } = await c.call('domainSnapshotCreateXml', { dom: d, xml: '<domainsnapshot><name>a</name></domainsnapshot>', flags: 0 });
-    await c.call('domainSnapshotCreateXml', { dom: d, xml: '<domainsnapshot><name>b</name></domainsnapshot>', flags: 0 });
+    const { snap: a } = await c.call('domainSnapshotCreateXml', {
+      dom: d,
+      xml: '<domainsnapshot><name>a</name></domainsnapshot>',
+      flags: 0,
+    });
+    await c.call('domainSnapshotCreateXml', {
+      dom: d,
+      xml: '<domainsnapshot><name>b</name></domainsnapshot>',
+      flags: 0,
+    });
     assert.deepEqual((await lines('snapshot-list', h.uuid, '--name')).sort(), ['a', 'b']);
     await c.call('domainSnapshotDelete', { snap: a, flags: SnapshotDeleteFlags.CHILDREN });
     assert.deepEqual(await lines('snapshot-list', h.uuid, '--name'), []);

@@ -10,7 +10,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionClosedError, LibvirtClient, LifecycleEvent, RpcConnection, TransportError } from '../../main/libvirt/index.js';
+import {
+  ConnectionClosedError,
+  LibvirtClient,
+  LifecycleEvent,
+  RpcConnection,
+  TransportError,
+} from '../../main/libvirt/index.js';
 import { TestRig, type TestGuest } from '../rig/guests.js';
 import { waitFor, within } from './libvirt-helpers.js';
 
@@ -61,7 +67,8 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
   let g: TestGuest;
   const clients: LibvirtClient[] = [];
 
-  const uri = (query = ''): string => `qemu+ssh://root@127.0.0.1:${port}/system?keyfile=${encodeURIComponent(join(dir, 'client_key'))}${query}`;
+  const uri = (query = ''): string =>
+    `qemu+ssh://root@127.0.0.1:${port}/system?keyfile=${encodeURIComponent(join(dir, 'client_key'))}${query}`;
   const open = async (u: string): Promise<LibvirtClient> => {
     const c = await LibvirtClient.connect(u, { sshPath, connectTimeoutMs: 20_000 });
     clients.push(c);
@@ -74,7 +81,9 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     dir = mkdtempSync(join(tmpdir(), 'vs-ssh-'));
     mkdirSync('/run/sshd', { recursive: true });
     const keygen = (name: string): void => {
-      const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(dir, name)], { encoding: 'utf8' });
+      const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(dir, name)], {
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 0, r.stderr);
     };
     keygen('host_key');
@@ -105,11 +114,20 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     );
     writeFileSync(
       join(dir, 'ssh_config'),
-      ['Host *', `  UserKnownHostsFile ${join(dir, 'known_hosts')}`, '  StrictHostKeyChecking accept-new', '  IdentitiesOnly yes', '  LogLevel ERROR', ''].join('\n'),
+      [
+        'Host *',
+        `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
+        '  StrictHostKeyChecking accept-new',
+        '  IdentitiesOnly yes',
+        '  LogLevel ERROR',
+        '',
+      ].join('\n'),
     );
     sshPath = join(dir, 'ssh');
     writeFileSync(sshPath, `#!/bin/sh\nexec ssh -F ${join(dir, 'ssh_config')} "$@"\n`, { mode: 0o755 });
-    sshd = spawn('/usr/sbin/sshd', ['-f', join(dir, 'sshd_config'), '-D', '-e'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    sshd = spawn('/usr/sbin/sshd', ['-f', join(dir, 'sshd_config'), '-D', '-e'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     sshd.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     await waitFor(`sshd on 127.0.0.1:${port} (${err})`, () => portOpen(port), 10_000);
@@ -148,7 +166,10 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
   it('falls back to nc -U with ?proxy=netcat', async () => {
     const c = await open(uri('&proxy=netcat'));
     assert.equal((await c.call('connectGetUri', undefined)).uri, 'qemu:///system');
-    assert.ok(processesWith('nc', '-q0', '-U', '/var/run/libvirt/libvirt-sock').length >= 1, 'the remote side runs nc -U');
+    assert.ok(
+      processesWith('nc', '-q0', '-U', '/var/run/libvirt/libvirt-sock').length >= 1,
+      'the remote side runs nc -U',
+    );
     const doms = await c.listAllDomains();
     assert.ok(doms.some((d) => d.uuid === g.uuid));
     await c.close();
@@ -156,12 +177,15 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
 
   it('a key the server does not accept gives a clear error, with ssh’s own words', async () => {
     const bad = `qemu+ssh://root@127.0.0.1:${port}/system?keyfile=${encodeURIComponent(join(dir, 'bad_key'))}`;
-    await assert.rejects(within(LibvirtClient.connect(bad, { sshPath, connectTimeoutMs: 20_000 }), 25_000, 'the refused login'), (e: unknown) => {
-      assert.ok(e instanceof TransportError, String(e));
-      assert.match(e.message, /Permission denied \(publickey\)/);
-      assert.match(e.message, /check that you can `ssh` to the host/);
-      return true;
-    });
+    await assert.rejects(
+      within(LibvirtClient.connect(bad, { sshPath, connectTimeoutMs: 20_000 }), 25_000, 'the refused login'),
+      (e: unknown) => {
+        assert.ok(e instanceof TransportError, String(e));
+        assert.match(e.message, /Permission denied \(publickey\)/);
+        assert.match(e.message, /check that you can `ssh` to the host/);
+        return true;
+      },
+    );
   });
 
   it('two clients of one host each have their own SSH connection: closing one leaves the other', async () => {
@@ -175,14 +199,21 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     assert.equal((await b.call('connectGetUri', undefined)).uri, 'qemu:///system');
     // And while b is open, a bad key is still judged on its own login.
     const bad = `qemu+ssh://root@127.0.0.1:${port}/system?keyfile=${encodeURIComponent(join(dir, 'bad_key'))}`;
-    await assert.rejects(LibvirtClient.connect(bad, { sshPath, connectTimeoutMs: 20_000 }), /Permission denied \(publickey\)/);
+    await assert.rejects(
+      LibvirtClient.connect(bad, { sshPath, connectTimeoutMs: 20_000 }),
+      /Permission denied \(publickey\)/,
+    );
     await b.close();
   });
 
   it('no sshd at the port: a clear error, not a hang', async () => {
     const dead = await freePort();
     await assert.rejects(
-      within(LibvirtClient.connect(`qemu+ssh://root@127.0.0.1:${dead}/system`, { sshPath, connectTimeoutMs: 10_000 }), 15_000, 'the refused connection'),
+      within(
+        LibvirtClient.connect(`qemu+ssh://root@127.0.0.1:${dead}/system`, { sshPath, connectTimeoutMs: 10_000 }),
+        15_000,
+        'the refused connection',
+      ),
       (e: unknown) => e instanceof TransportError && /Connection refused/.test(e.message),
     );
   });
@@ -214,7 +245,9 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     // And a unix socket on the far side, through nc -U: here, libvirt's own socket.
     const sock = link.forward({ socket: '/run/libvirt/libvirt-sock' });
     const raw = new RpcConnection(sock, 'forwarded libvirt-sock');
-    assert.deepEqual(await within(raw.call('authList', undefined), 15_000, 'AUTH_LIST through the forward'), { types: [0] });
+    assert.deepEqual(await within(raw.call('authList', undefined), 15_000, 'AUTH_LIST through the forward'), {
+      types: [0],
+    });
     raw.destroy();
   });
 

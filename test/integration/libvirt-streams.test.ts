@@ -7,12 +7,23 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { ErrorCode, KeyCodeSet, LibvirtClient, LibvirtError, type DomainRef, type LibvirtStream } from '../../main/libvirt/index.js';
+import {
+  ErrorCode,
+  KeyCodeSet,
+  LibvirtClient,
+  LibvirtError,
+  type DomainRef,
+  type LibvirtStream,
+} from '../../main/libvirt/index.js';
 import { TestRig, type TestGuest } from '../rig/guests.js';
 import { waitFor, within } from './libvirt-helpers.js';
 
 function pngSize(png: Buffer): { width: number; height: number } {
-  assert.deepEqual(png.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'a PNG signature');
+  assert.deepEqual(
+    png.subarray(0, 8),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    'a PNG signature',
+  );
   assert.equal(png.toString('latin1', 12, 16), 'IHDR');
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
@@ -25,7 +36,34 @@ const KEY: Record<string, number[]> = {
   '\n': [28],
   ...Object.fromEntries(['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'].map((d, i) => [d, [2 + i]])),
   ...Object.fromEntries(
-    Object.entries({ q: 16, w: 17, e: 18, r: 19, t: 20, y: 21, u: 22, i: 23, o: 24, p: 25, a: 30, s: 31, d: 32, f: 33, g: 34, h: 35, j: 36, k: 37, l: 38, z: 44, x: 45, c: 46, v: 47, b: 48, n: 49, m: 50 }).flatMap(([ch, code]) => [
+    Object.entries({
+      q: 16,
+      w: 17,
+      e: 18,
+      r: 19,
+      t: 20,
+      y: 21,
+      u: 22,
+      i: 23,
+      o: 24,
+      p: 25,
+      a: 30,
+      s: 31,
+      d: 32,
+      f: 33,
+      g: 34,
+      h: 35,
+      j: 36,
+      k: 37,
+      l: 38,
+      z: 44,
+      x: 45,
+      c: 46,
+      v: 47,
+      b: 48,
+      n: 49,
+      m: 50,
+    }).flatMap(([ch, code]) => [
       [ch, [code]],
       [ch.toUpperCase(), [42, code]],
     ]),
@@ -85,24 +123,35 @@ describe('libvirt wire client: streams and keys on real guests', () => {
   it('a finished console and an aborted one both free the daemon’s side: it opens again without FORCE', async () => {
     const a = await c.openConsole(dom);
     // While it is open, another one without FORCE is refused.
-    await assert.rejects(c.openConsole(dom), (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_FAILED);
+    await assert.rejects(
+      c.openConsole(dom),
+      (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_FAILED,
+    );
     a.destroy(); // abort
-    await waitFor('the console to be free again', async () => {
-      try {
-        const b = await c.openConsole(dom);
-        b.end();
-        b.resume();
-        await finished(b);
-        return true;
-      } catch (e) {
-        if (e instanceof LibvirtError && e.code === ErrorCode.OPERATION_FAILED) return false;
-        throw e;
-      }
-    }, 10_000);
+    await waitFor(
+      'the console to be free again',
+      async () => {
+        try {
+          const b = await c.openConsole(dom);
+          b.end();
+          b.resume();
+          await finished(b);
+          return true;
+        } catch (e) {
+          if (e instanceof LibvirtError && e.code === ErrorCode.OPERATION_FAILED) return false;
+          throw e;
+        }
+      },
+      10_000,
+    );
     const again = await c.openConsole(dom);
     const out = collect(again);
     again.write('echo after-abort-ok\r');
-    await waitFor('the console to work after an abort and a finish', () => out.text().includes('after-abort-ok'), 30_000);
+    await waitFor(
+      'the console to work after an abort and a finish',
+      () => out.text().includes('after-abort-ok'),
+      30_000,
+    );
     again.end();
     await within(finished(again), 10_000, 'the finish');
   });
@@ -161,14 +210,23 @@ describe('libvirt wire client: streams and keys on real guests', () => {
     }
     await rig.waitForSerial(g, 'keyed ok1', 30_000, from);
     // libvirt refuses more than 16 keys in one call; the client refuses to even encode it.
-    await assert.rejects(c.call('domainSendKey', { dom, codeset: 0, holdtime: 0, keycodes: Array(17).fill(30), flags: 0 }), TypeError);
+    await assert.rejects(
+      c.call('domainSendKey', { dom, codeset: 0, holdtime: 0, keycodes: Array(17).fill(30), flags: 0 }),
+      TypeError,
+    );
   });
 
   it('a stream call on a guest that is off fails with libvirt’s error and crashes nothing', async () => {
     const off = await rig.define({ name: 'streams-off', start: false });
     const d = await c.lookupByUuid(off.uuid);
-    await assert.rejects(c.screenshot(d), (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_INVALID);
-    await assert.rejects(c.openConsole(d), (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_INVALID);
+    await assert.rejects(
+      c.screenshot(d),
+      (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_INVALID,
+    );
+    await assert.rejects(
+      c.openConsole(d),
+      (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_INVALID,
+    );
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(c.connected);
     await rig.remove(off);

@@ -22,13 +22,61 @@ function openssl(cwd: string, ...args: string[]): void {
 
 /** A CA, and certificates it signs. */
 function makeCa(dir: string, name: string): void {
-  openssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.pem`);
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+  );
 }
 
 function makeCert(dir: string, ca: string, name: string, cn: string, ext: string): void {
   writeFileSync(join(dir, `${name}.ext`), ext);
-  openssl(dir, 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/O=virtswitch test/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+  openssl(
+    dir,
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    `/O=virtswitch test/CN=${cn}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+  );
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.pem`,
+  );
 }
 
 /** libvirt's client layout under ?pkipath=: cacert.pem, clientcert.pem, clientkey.pem. */
@@ -44,7 +92,12 @@ function pkiDir(dir: string, name: string, ca: string, client: string): string {
 type Behaviour = 'libvirtd' | 'refuse-byte' | 'silent';
 
 /** A TLS front for the system daemon. */
-async function front(dir: string, behaviour: Behaviour, serverCert = 'server', address = '127.0.0.1'): Promise<{ server: Server; port: number }> {
+async function front(
+  dir: string,
+  behaviour: Behaviour,
+  serverCert = 'server',
+  address = '127.0.0.1',
+): Promise<{ server: Server; port: number }> {
   const server = createServer(
     {
       key: readFileSync(join(dir, `${serverCert}.key`)),
@@ -93,7 +146,13 @@ describe('libvirt wire client over TLS (a loopback front for the system daemon)'
     makeCa(dir, 'ca');
     makeCa(dir, 'rogue-ca');
     makeCert(dir, 'ca', 'server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\n');
-    makeCert(dir, 'ca', 'elsewhere', 'kvm.example.org', 'subjectAltName=DNS:kvm.example.org\nextendedKeyUsage=serverAuth\n');
+    makeCert(
+      dir,
+      'ca',
+      'elsewhere',
+      'kvm.example.org',
+      'subjectAltName=DNS:kvm.example.org\nextendedKeyUsage=serverAuth\n',
+    );
     makeCert(dir, 'ca', 'client', 'client.virtswitch.invalid', 'extendedKeyUsage=clientAuth\n');
     makeCert(dir, 'rogue-ca', 'rogue-client', 'rogue.invalid', 'extendedKeyUsage=clientAuth\n');
     good = pkiDir(dir, 'pki-good', 'ca', 'client');
@@ -133,34 +192,58 @@ describe('libvirt wire client over TLS (a loopback front for the system daemon)'
 
   it('a front that answers 0 instead of 1 (the daemon refused our certificate): a clear error', async () => {
     const port = await start('refuse-byte');
-    await assert.rejects(LibvirtClient.connect(`qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(good)}`), (e: unknown) => {
-      assert.ok(e instanceof TransportError, String(e));
-      assert.match(e.message, /127\.0\.0\.1:\d+ refused our client certificate \(it answered 0, not 1\)/);
-      assert.match(e.message, /tls_allowed_dn_list/);
-      return true;
-    });
+    await assert.rejects(
+      LibvirtClient.connect(`qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(good)}`),
+      (e: unknown) => {
+        assert.ok(e instanceof TransportError, String(e));
+        assert.match(e.message, /127\.0\.0\.1:\d+ refused our client certificate \(it answered 0, not 1\)/);
+        assert.match(e.message, /tls_allowed_dn_list/);
+        return true;
+      },
+    );
   });
 
   it('a client certificate from a CA the server does not trust is refused in the handshake: a clear error', async () => {
     const port = await start('libvirtd');
-    await assert.rejects(within(LibvirtClient.connect(`qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(rogue)}`), 15_000, 'the refusal'), (e: unknown) => {
-      // As libvirtd does, the front just hangs up (no confirmation byte); with TLS 1.3 that comes
-      // after our side of the handshake, so it is the wait for the byte that sees it.
-      assert.ok(e instanceof TransportError, String(e));
-      assert.match(e.message, /127\.0\.0\.1:\d+ closed the TLS connection before confirming it|TLS connection to 127\.0\.0\.1:\d+ failed/);
-      assert.match(e.message, /the daemon may have refused our client certificate \(check it, its CA and tls_allowed_dn_list on the host\)/);
-      return true;
-    });
+    await assert.rejects(
+      within(
+        LibvirtClient.connect(`qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(rogue)}`),
+        15_000,
+        'the refusal',
+      ),
+      (e: unknown) => {
+        // As libvirtd does, the front just hangs up (no confirmation byte); with TLS 1.3 that comes
+        // after our side of the handshake, so it is the wait for the byte that sees it.
+        assert.ok(e instanceof TransportError, String(e));
+        assert.match(
+          e.message,
+          /127\.0\.0\.1:\d+ closed the TLS connection before confirming it|TLS connection to 127\.0\.0\.1:\d+ failed/,
+        );
+        assert.match(
+          e.message,
+          /the daemon may have refused our client certificate \(check it, its CA and tls_allowed_dn_list on the host\)/,
+        );
+        return true;
+      },
+    );
   });
 
   it('a server whose certificate names another host is refused, unless ?no_verify=1', async () => {
     const port = await start('libvirtd', 'elsewhere');
-    await assert.rejects(LibvirtClient.connect(`qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(good)}`), (e: unknown) => {
-      assert.ok(e instanceof TransportError, String(e));
-      assert.match(e.message, /does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID|IP: 127\.0\.0\.1 is not in the cert's list/);
-      return true;
-    });
-    const c = await LibvirtClient.connect(`qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(good)}&no_verify=1`);
+    await assert.rejects(
+      LibvirtClient.connect(`qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(good)}`),
+      (e: unknown) => {
+        assert.ok(e instanceof TransportError, String(e));
+        assert.match(
+          e.message,
+          /does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID|IP: 127\.0\.0\.1 is not in the cert's list/,
+        );
+        return true;
+      },
+    );
+    const c = await LibvirtClient.connect(
+      `qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(good)}&no_verify=1`,
+    );
     assert.equal((await c.call('connectGetUri', undefined)).uri, 'qemu:///system');
     await c.close();
   });
@@ -168,16 +251,25 @@ describe('libvirt wire client over TLS (a loopback front for the system daemon)'
   it('a front that never confirms: a timeout, not a hang', async () => {
     const port = await start('silent');
     await assert.rejects(
-      within(LibvirtClient.connect(`qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(good)}`, { connectTimeoutMs: 1500 }), 10_000, 'the silent front'),
+      within(
+        LibvirtClient.connect(`qemu+tls://127.0.0.1:${port}/system?pkipath=${encodeURIComponent(good)}`, {
+          connectTimeoutMs: 1500,
+        }),
+        10_000,
+        'the silent front',
+      ),
       (e: unknown) => e instanceof TransportError && /sent no TLS confirmation within 1500 ms/.test(e.message),
     );
   });
 
   it('missing credentials under ?pkipath=: says which file', async () => {
-    await assert.rejects(LibvirtClient.connect(`qemu+tls://127.0.0.1:1/system?pkipath=${encodeURIComponent(join(dir, 'nowhere'))}`), (e: unknown) => {
-      assert.ok(e instanceof TransportError);
-      assert.match(e.message, /cannot read the TLS CA certificate .*nowhere\/cacert\.pem/);
-      return true;
-    });
+    await assert.rejects(
+      LibvirtClient.connect(`qemu+tls://127.0.0.1:1/system?pkipath=${encodeURIComponent(join(dir, 'nowhere'))}`),
+      (e: unknown) => {
+        assert.ok(e instanceof TransportError);
+        assert.match(e.message, /cannot read the TLS CA certificate .*nowhere\/cacert\.pem/);
+        return true;
+      },
+    );
   });
 });

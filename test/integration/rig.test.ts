@@ -32,11 +32,20 @@ describe('test rig: real guests under libvirtd', () => {
   });
 
   it('never touches domains without its prefix', async () => {
-    const all = (await rig.virsh('list', '--all', '--name')).split('\n').map((s) => s.trim()).filter(Boolean);
+    const all = (await rig.virsh('list', '--all', '--name'))
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const foreign = all.filter((n) => !n.startsWith(rig.prefix));
     await rig.cleanup();
-    const after = (await rig.virsh('list', '--all', '--name')).split('\n').map((s) => s.trim()).filter(Boolean);
-    assert.deepEqual(after.filter((n) => !n.startsWith(rig.prefix)), foreign);
+    const after = (await rig.virsh('list', '--all', '--name'))
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    assert.deepEqual(
+      after.filter((n) => !n.startsWith(rig.prefix)),
+      foreign,
+    );
     assert.equal(after.filter((n) => n.startsWith(rig.prefix)).length, 0);
   });
 });

@@ -14,16 +14,35 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { ArgsError, parseServeArgs } from '../../main/serve/args.js';
 import { TestRig, type TestGuest } from '../rig/guests.js';
-import { HOST, apiUrl, closeWs, consoleUrl, openWs, rawUpgrade, rfbHandshake, waitFor, within } from './serve-helpers.js';
+import {
+  HOST,
+  apiUrl,
+  closeWs,
+  consoleUrl,
+  openWs,
+  rawUpgrade,
+  rfbHandshake,
+  waitFor,
+  within,
+} from './serve-helpers.js';
 
 describe('serve: command line', () => {
   it('parses the options of design §5', () => {
     assert.deepEqual(parseServeArgs([]), { connect: [], host: '127.0.0.1', port: 8080, insecure: false, help: false });
-    const a = parseServeArgs(['--connect', 'qemu:///system', '-c', 'qemu+ssh://root@h/system', '--port', '0', '--config-dir=/tmp/x']);
+    const a = parseServeArgs([
+      '--connect',
+      'qemu:///system',
+      '-c',
+      'qemu+ssh://root@h/system',
+      '--port',
+      '0',
+      '--config-dir=/tmp/x',
+    ]);
     assert.deepEqual(a.connect, ['qemu:///system', 'qemu+ssh://root@h/system']);
     assert.equal(a.port, 0);
     assert.equal(a.configDir, '/tmp/x');
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) assert.equal(parseServeArgs(['--host', host]).host, host);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1'])
+      assert.equal(parseServeArgs(['--host', host]).host, host);
     assert.equal(parseServeArgs(['--host', '0.0.0.0', '--insecure']).insecure, true);
     assert.equal(parseServeArgs(['--host', '0.0.0.0', '--tls-cert', 'c.pem', '--tls-key', 'k.pem']).tlsCert, 'c.pem');
     assert.equal(parseServeArgs(['--help']).help, true);
@@ -31,7 +50,11 @@ describe('serve: command line', () => {
 
   it('refuses a non-loopback address without TLS or --insecure, and other bad input', () => {
     for (const host of ['0.0.0.0', '::', '192.0.2.2', 'example.org', '::ffff:127.0.0.1']) {
-      assert.throws(() => parseServeArgs(['--host', host]), (e: Error) => e instanceof ArgsError && /refusing to listen on .* without TLS/.test(e.message) && e.message.includes(host));
+      assert.throws(
+        () => parseServeArgs(['--host', host]),
+        (e: Error) =>
+          e instanceof ArgsError && /refusing to listen on .* without TLS/.test(e.message) && e.message.includes(host),
+      );
     }
     const bad: [string[], RegExp][] = [
       [['--port', '65536'], /--port must be/],
@@ -45,7 +68,12 @@ describe('serve: command line', () => {
       [['--frobnicate'], /unknown option/],
       [['serve'], /unknown option/],
     ];
-    for (const [argv, want] of bad) assert.throws(() => parseServeArgs(argv), (e: Error) => e instanceof ArgsError && want.test(e.message), argv.join(' '));
+    for (const [argv, want] of bad)
+      assert.throws(
+        () => parseServeArgs(argv),
+        (e: Error) => e instanceof ArgsError && want.test(e.message),
+        argv.join(' '),
+      );
   });
 });
 
@@ -79,7 +107,16 @@ describe('serve: the CLI as users run it', () => {
     dir = mkdtempSync(join(tmpdir(), 'vs-cli-'));
     // As scripts/build.mjs bundles it, into a folder of our own (dist/ belongs to the build).
     cli = join(dir, 'main', 'serve.cjs');
-    await build({ entryPoints: ['main/serve/cli.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: cli, logLevel: 'error', external: ['electron', 'bufferutil', 'utf-8-validate'] });
+    await build({
+      entryPoints: ['main/serve/cli.ts'],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: cli,
+      logLevel: 'error',
+      external: ['electron', 'bufferutil', 'utf-8-validate'],
+    });
     mkdirSync(join(dir, 'renderer'));
     writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>cli test</title>\n');
     rig = await TestRig.start();
@@ -88,7 +125,9 @@ describe('serve: the CLI as users run it', () => {
 
   after(async () => {
     for (const r of runs) if (r.child.exitCode === null) r.child.kill('SIGTERM');
-    await Promise.all(runs.map((r) => within(r.exited, 10_000, 'the CLI to exit').catch(() => r.child.kill('SIGKILL'))));
+    await Promise.all(
+      runs.map((r) => within(r.exited, 10_000, 'the CLI to exit').catch(() => r.child.kill('SIGKILL'))),
+    );
     await rig?.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -99,7 +138,10 @@ describe('serve: the CLI as users run it', () => {
     assert.equal(r.stdout(), '');
     const lines = r.stderr().trim().split('\n');
     assert.equal(lines.length, 1, r.stderr());
-    assert.match(lines[0]!, /^virtswitch: refusing to listen on 0\.0\.0\.0 without TLS: .*--tls-cert and --tls-key, or --insecure/);
+    assert.match(
+      lines[0]!,
+      /^virtswitch: refusing to listen on 0\.0\.0\.0 without TLS: .*--tls-cert and --tls-key, or --insecure/,
+    );
   });
 
   it('exits with one clear line when the port is taken', async () => {
@@ -110,7 +152,10 @@ describe('serve: the CLI as users run it', () => {
       const r = start(['--port', String(port), '--connect', HOST, '--config-dir', join(dir, 'cfg-busy')]);
       assert.equal(await within(r.exited, 20_000, 'the CLI to exit'), 1);
       assert.equal(r.stdout(), '');
-      assert.match(r.stderr(), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use \\(try --port 0\\)`));
+      assert.match(
+        r.stderr(),
+        new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use \\(try --port 0\\)`),
+      );
     } finally {
       blocker.close();
     }
@@ -118,7 +163,11 @@ describe('serve: the CLI as users run it', () => {
 
   it('prints one URL line; the secret appears nowhere else, whatever clients do', async () => {
     const r = start(['--port', '0', '--connect', HOST, '--config-dir', join(dir, 'cfg')]);
-    const line = await waitFor('the URL line', () => (r.stdout().includes('\n') ? r.stdout().split('\n')[0] : undefined), 20_000);
+    const line = await waitFor(
+      'the URL line',
+      () => (r.stdout().includes('\n') ? r.stdout().split('\n')[0] : undefined),
+      20_000,
+    );
     const m = /^virtswitch serving at (http:\/\/127\.0\.0\.1:(\d+))\/#token=([A-Za-z0-9_-]{20,})$/.exec(line!);
     assert.ok(m, `the line: ${line}`);
     const shell = { origin: m[1]!, token: m[3]! };
@@ -127,13 +176,23 @@ describe('serve: the CLI as users run it', () => {
     // A normal session, then everything a hostile or clumsy client might try.
     const api = await openWs(apiUrl(shell), { origin: shell.origin });
     await api.reader.until('"type":"state"', 10_000);
-    await waitFor('the guest in the model', async () => {
-      api.ws.send(JSON.stringify({ id: 'st', command: 'state.get', params: {} }));
-      await new Promise((res) => setTimeout(res, 100));
-      return api.reader.text().includes(g.uuid) || undefined;
-    }, 30_000);
+    await waitFor(
+      'the guest in the model',
+      async () => {
+        api.ws.send(JSON.stringify({ id: 'st', command: 'state.get', params: {} }));
+        await new Promise((res) => setTimeout(res, 100));
+        return api.reader.text().includes(g.uuid) || undefined;
+      },
+      30_000,
+    );
     api.ws.send('{oops');
-    api.ws.send(JSON.stringify({ id: 1, command: 'guest.start', params: { host: HOST, uuid: '00000000-0000-4000-8000-000000000000' } }));
+    api.ws.send(
+      JSON.stringify({
+        id: 1,
+        command: 'guest.start',
+        params: { host: HOST, uuid: '00000000-0000-4000-8000-000000000000' },
+      }),
+    );
     await api.reader.until('no-such-guest', 10_000);
     await waitFor('the guest to run', async () => (await rig.domstate(g)) === 'running', 30_000);
     const con = await openWs(consoleUrl(shell, g), { origin: shell.origin });
@@ -141,8 +200,15 @@ describe('serve: the CLI as users run it', () => {
     await closeWs(con.ws);
     assert.equal((await rawUpgrade(consoleUrl(shell, g, 'vnc', 'wrong'), { Origin: shell.origin })).status, 401);
     assert.equal((await rawUpgrade(consoleUrl(shell, g), { Origin: 'http://evil.example' })).status, 403);
-    assert.equal((await rawUpgrade(consoleUrl(shell, { uuid: '00000000-0000-4000-8000-000000000000' }), { Origin: shell.origin })).status, 404);
-    assert.equal((await rawUpgrade(`${apiUrl(shell)}&x=1`.replace('/api', '/nope'), { Origin: shell.origin })).status, 404);
+    assert.equal(
+      (await rawUpgrade(consoleUrl(shell, { uuid: '00000000-0000-4000-8000-000000000000' }), { Origin: shell.origin }))
+        .status,
+      404,
+    );
+    assert.equal(
+      (await rawUpgrade(`${apiUrl(shell)}&x=1`.replace('/api', '/nope'), { Origin: shell.origin })).status,
+      404,
+    );
     await closeWs(api.ws);
 
     r.child.kill('SIGTERM');
@@ -154,9 +220,44 @@ describe('serve: the CLI as users run it', () => {
   it('serves https with --tls-cert and --tls-key, and prints an https URL', async () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const r = start(['--port', '0', '--connect', HOST, '--config-dir', join(dir, 'cfg-tls'), '--tls-cert', cert, '--tls-key', key]);
-    const line = await waitFor('the URL line', () => (r.stdout().includes('\n') ? r.stdout().split('\n')[0] : undefined), 20_000);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const r = start([
+      '--port',
+      '0',
+      '--connect',
+      HOST,
+      '--config-dir',
+      join(dir, 'cfg-tls'),
+      '--tls-cert',
+      cert,
+      '--tls-key',
+      key,
+    ]);
+    const line = await waitFor(
+      'the URL line',
+      () => (r.stdout().includes('\n') ? r.stdout().split('\n')[0] : undefined),
+      20_000,
+    );
     assert.match(line!, /^virtswitch serving at https:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+$/);
     r.child.kill('SIGTERM');
     assert.equal(await within(r.exited, 10_000, 'the CLI to exit'), 0);

@@ -39,7 +39,9 @@ export function makeStaticDir(): string {
 }
 
 /** An App on the system daemon, connected, with the serve shell listening on a free loopback port. */
-export async function serve(opts: { staticDir?: string; tls?: { cert: string; key: string }; host?: string } = {}): Promise<Served> {
+export async function serve(
+  opts: { staticDir?: string; tls?: { cert: string; key: string }; host?: string } = {},
+): Promise<Served> {
   const configDir = mkdtempSync(join(tmpdir(), 'vs-config-'));
   const staticDir = opts.staticDir ?? makeStaticDir();
   const app = new App({ configDir, uris: [HOST], host: { backoffInitialMs: 200, backoffMaxMs: 1000 } });
@@ -74,10 +76,20 @@ export async function serve(opts: { staticDir?: string; tls?: { cert: string; ke
 
 /** Waits until the app's model shows the guest in the state. */
 export async function waitModel(s: Served, g: TestGuest, state: string, timeoutMs = 60_000): Promise<void> {
-  await waitFor(`${g.name} to be ${state} in the model`, () => s.app.hosts.get(HOST).guest(g.uuid)?.state === state, timeoutMs);
+  await waitFor(
+    `${g.name} to be ${state} in the model`,
+    () => s.app.hosts.get(HOST).guest(g.uuid)?.state === state,
+    timeoutMs,
+  );
 }
 
-export function consoleUrl(shell: Pick<ServeShell, 'origin' | 'token'>, g: { uuid: string }, kind: ConsoleKind | string = 'vnc', token: string | null = shell.token, host = HOST): string {
+export function consoleUrl(
+  shell: Pick<ServeShell, 'origin' | 'token'>,
+  g: { uuid: string },
+  kind: ConsoleKind | string = 'vnc',
+  token: string | null = shell.token,
+  host = HOST,
+): string {
   const q = new URLSearchParams();
   if (token !== null) q.set('token', token);
   q.set('host', host);
@@ -144,7 +156,8 @@ export class WsReader {
 
   async read(n: number, timeoutMs = 10_000): Promise<Buffer> {
     while (this.length < n) {
-      if (this.closed) throw new Error(`closed (${this.closed.code} ${this.closed.reason}) after ${this.length} of ${n} bytes`);
+      if (this.closed)
+        throw new Error(`closed (${this.closed.code} ${this.closed.reason}) after ${this.length} of ${n} bytes`);
       await this.next(`${n} bytes`, timeoutMs);
     }
     return this.take(n);
@@ -159,15 +172,26 @@ export class WsReader {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const t = this.text();
-      const m = typeof pattern === 'string' ? (t.includes(pattern) ? { index: t.indexOf(pattern), 0: pattern } : null) : pattern.exec(t);
+      const m =
+        typeof pattern === 'string'
+          ? t.includes(pattern)
+            ? { index: t.indexOf(pattern), 0: pattern }
+            : null
+          : pattern.exec(t);
       if (m) {
         const end = m.index + m[0].length;
         this.take(end);
         return t.slice(0, end);
       }
-      if (this.closed) throw new Error(`closed (${this.closed.code} ${this.closed.reason}) before ${String(pattern)}; got ${JSON.stringify(t.slice(-200))}`);
+      if (this.closed)
+        throw new Error(
+          `closed (${this.closed.code} ${this.closed.reason}) before ${String(pattern)}; got ${JSON.stringify(t.slice(-200))}`,
+        );
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${String(pattern)} did not arrive within ${timeoutMs} ms; got ${JSON.stringify(t.slice(-300))}`);
+      if (left <= 0)
+        throw new Error(
+          `${String(pattern)} did not arrive within ${timeoutMs} ms; got ${JSON.stringify(t.slice(-300))}`,
+        );
       await this.next(String(pattern), left).catch(() => undefined);
     }
   }
@@ -186,7 +210,9 @@ export function openWs(url: string, opts: WebSocket.ClientOptions = {}): Promise
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${body.trim()}`), { status: res.statusCode, body })));
+      res.on('end', () =>
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${body.trim()}`), { status: res.statusCode, body })),
+      );
       ws.on('error', () => undefined);
     });
     ws.once('error', reject);
@@ -312,7 +338,9 @@ export function tcpConnections(port: number): { local: number; remote: number; s
 
 /** The console events the app emitted for a guest, in order. */
 export function consoleEvents(s: Served, g: { uuid: string }, kind: ConsoleKind = 'vnc'): ConsoleState[] {
-  return s.events.flatMap((e) => (e.type === 'console' && e.console.uuid === g.uuid && e.console.kind === kind ? [e.console] : []));
+  return s.events.flatMap((e) =>
+    e.type === 'console' && e.console.uuid === g.uuid && e.console.kind === kind ? [e.console] : [],
+  );
 }
 
 /** The pid of the system libvirtd. */

@@ -36,7 +36,9 @@ const FAKE = '11111111-2222-4333-8444-555555555555';
 function rawGet(port: number, path: string): Promise<{ status: number; text: string }> {
   return within(
     new Promise((resolve, reject) => {
-      const sock = connect(port, '127.0.0.1', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+      const sock = connect(port, '127.0.0.1', () =>
+        sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`),
+      );
       let data = '';
       sock.on('data', (d: Buffer) => (data += d.toString('latin1')));
       sock.on('end', () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1] ?? 0), text: data }));
@@ -48,7 +50,13 @@ function rawGet(port: number, path: string): Promise<{ status: number; text: str
 }
 
 /** An API client that collects every message. */
-async function apiClient(s: Served): Promise<{ ws: WebSocket; messages: unknown[]; next(pred: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> }> {
+async function apiClient(
+  s: Served,
+): Promise<{
+  ws: WebSocket;
+  messages: unknown[];
+  next(pred: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+}> {
   const ws = new WebSocket(apiUrl(s.shell), { origin: s.shell.origin, perMessageDeflate: false });
   const messages: unknown[] = [];
   ws.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString())));
@@ -61,16 +69,20 @@ async function apiClient(s: Served): Promise<{ ws: WebSocket; messages: unknown[
     ws,
     messages,
     next: (pred) =>
-      waitFor('an API message', () => {
-        for (let i = taken; i < messages.length; i++) {
-          const m = messages[i] as Record<string, unknown>;
-          if (pred(m)) {
-            taken = i + 1;
-            return m;
+      waitFor(
+        'an API message',
+        () => {
+          for (let i = taken; i < messages.length; i++) {
+            const m = messages[i] as Record<string, unknown>;
+            if (pred(m)) {
+              taken = i + 1;
+              return m;
+            }
           }
-        }
-        return undefined;
-      }, 10_000),
+          return undefined;
+        },
+        10_000,
+      ),
   };
 }
 
@@ -97,7 +109,11 @@ function fastSource(): Promise<{ server: Server; port: number; written: () => nu
     };
     pump();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, written: () => written, sockets })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port, written: () => written, sockets }),
+    ),
+  );
 }
 
 /** A TCP sink that never reads; counts nothing, holds everything in the kernel. */
@@ -108,11 +124,21 @@ function deafSink(): Promise<{ server: Server; port: number; sockets: Socket[] }
     sock.on('error', () => undefined);
     sock.pause();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, sockets })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port, sockets }),
+    ),
+  );
 }
 
 /** Polls a counter until it stops moving (unchanged over `still` polls), within a bound. */
-async function plateau(what: string, read: () => number, still = 8, everyMs = 100, timeoutMs = 30_000): Promise<number> {
+async function plateau(
+  what: string,
+  read: () => number,
+  still = 8,
+  everyMs = 100,
+  timeoutMs = 30_000,
+): Promise<number> {
   let last = read();
   let same = 0;
   return waitFor(
@@ -214,7 +240,11 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
     // The secret is checked before the guest is even looked at: nothing opened, nothing said.
     assert.equal(s.app.consoles.openCount, 0);
     // The same origin, and no Origin at all (a non-browser client), are let in.
-    for (const headers of [{ Origin: s.shell.origin }, {} as Record<string, string>, { Origin: s.shell.origin.replace('127.0.0.1', 'localhost'), Host: `localhost:${s.shell.port}` }]) {
+    for (const headers of [
+      { Origin: s.shell.origin },
+      {} as Record<string, string>,
+      { Origin: s.shell.origin.replace('127.0.0.1', 'localhost'), Host: `localhost:${s.shell.port}` },
+    ]) {
       const r = await rawUpgrade(apiUrl(s.shell), headers);
       assert.equal(r.status, 101, JSON.stringify(headers));
     }
@@ -321,7 +351,12 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
       const u = new URL(url);
       return `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: 127.0.0.1:${s.shell.port}\r\nOrigin: ${s.shell.origin}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZg==\r\n\r\n`;
     };
-    const urls = [consoleUrl(s.shell, g), consoleUrl(s.shell, g, 'vnc', 'wrong'), apiUrl(s.shell), consoleUrl(s.shell, { uuid: FAKE })];
+    const urls = [
+      consoleUrl(s.shell, g),
+      consoleUrl(s.shell, g, 'vnc', 'wrong'),
+      apiUrl(s.shell),
+      consoleUrl(s.shell, { uuid: FAKE }),
+    ];
     for (let i = 0; i < 20; i++) {
       for (const url of urls) {
         await new Promise<void>((resolve) => {
@@ -349,7 +384,8 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
     it(`pauses the guest side while a browser does not read its console (a channel that ${how}): memory stays bounded`, async () => {
       const src = await fastSource();
       fake = async (reader) => {
-        if (how === 'reads into one reused buffer') return openVncChannel({ kind: 'tcp', host: '127.0.0.1', port: src.port }, {}, 10_000, reader);
+        if (how === 'reads into one reused buffer')
+          return openVncChannel({ kind: 'tcp', host: '127.0.0.1', port: src.port }, {}, 10_000, reader);
         const sock = connect(src.port, '127.0.0.1');
         await new Promise((r) => sock.once('connect', r));
         return sock;
@@ -373,7 +409,11 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
           offset += d.length;
         });
         ws.resume();
-        await waitFor('the flow to resume', () => src.written() > stalled + (64 << 20) && reader.received > stalled, 30_000);
+        await waitFor(
+          'the flow to resume',
+          () => src.written() > stalled + (64 << 20) && reader.received > stalled,
+          30_000,
+        );
         assert.equal(corrupt, 0);
         await closeWs(ws);
       } finally {
@@ -451,11 +491,15 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
     const before = mem();
     let sent = 0;
     // Each answer carries the whole state; ask until the server gives up on us.
-    await waitFor('the server to stop answering', async () => {
-      for (let i = 0; i < 500; i++) c.ws.send(JSON.stringify({ id: sent++, command: 'state.get', params: {} }));
-      await new Promise((r) => setTimeout(r, 5));
-      return sent > 40_000 || undefined;
-    }, 60_000);
+    await waitFor(
+      'the server to stop answering',
+      async () => {
+        for (let i = 0; i < 500; i++) c.ws.send(JSON.stringify({ id: sent++, command: 'state.get', params: {} }));
+        await new Promise((r) => setTimeout(r, 5));
+        return sent > 40_000 || undefined;
+      },
+      60_000,
+    );
     assert.ok(mem() - before < 96 << 20, `memory grew by ${(mem() - before) >> 20} MiB`);
     c.ws.resume();
     assert.equal(await within(closed, 40_000, 'the close'), 1013);

@@ -13,7 +13,18 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { TestRig, type TestGuest } from '../rig/guests.js';
-import { apiUrl, closeWs, consoleUrl, rawUpgrade, rfbHandshake, serve, waitModel, within, WsReader, type Served } from './serve-helpers.js';
+import {
+  apiUrl,
+  closeWs,
+  consoleUrl,
+  rawUpgrade,
+  rfbHandshake,
+  serve,
+  waitModel,
+  within,
+  WsReader,
+  type Served,
+} from './serve-helpers.js';
 
 /** This machine's first non-loopback IPv4 address, if it has one. */
 function outsideAddress(): string | undefined {
@@ -26,7 +37,27 @@ function makeCert(dir: string, ips: string[]): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const san = ['DNS:localhost', ...ips.map((ip) => `IP:${ip}`)].join(',');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=virtswitch-test', '-addext', `subjectAltName=${san}`], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=virtswitch-test',
+      '-addext',
+      `subjectAltName=${san}`,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
@@ -118,37 +149,49 @@ describe('serve shell over TLS', () => {
     assert.equal((await rawUpgrade(consoleUrl(s.shell, g), o, ca)).status, 101);
   });
 
-  it('binds to a non-loopback address with TLS and answers under that address', { skip: outside ? false : 'no non-loopback address here' }, async () => {
-    const there = await serve({ tls, host: outside! });
-    try {
-      assert.equal(there.shell.origin, `https://${outside}:${there.shell.port}`);
-      assert.equal((await fetchText(`${there.shell.origin}/`, ca)).status, 200);
-      await waitModel(there, g, 'running');
-      const con = await openTls(consoleUrl(there.shell, g), ca, there.shell.origin);
-      assert.equal((await rfbHandshake(con)).version, 'RFB 003.008\n');
-      await closeWs(con.ws);
-      assert.equal((await rawUpgrade(apiUrl(there.shell, 'nope'), { Origin: there.shell.origin }, ca)).status, 401);
-      assert.equal((await rawUpgrade(apiUrl(there.shell), { Origin: 'https://evil.example' }, ca)).status, 403);
-    } finally {
-      await there.close();
-    }
-  });
+  it(
+    'binds to a non-loopback address with TLS and answers under that address',
+    { skip: outside ? false : 'no non-loopback address here' },
+    async () => {
+      const there = await serve({ tls, host: outside! });
+      try {
+        assert.equal(there.shell.origin, `https://${outside}:${there.shell.port}`);
+        assert.equal((await fetchText(`${there.shell.origin}/`, ca)).status, 200);
+        await waitModel(there, g, 'running');
+        const con = await openTls(consoleUrl(there.shell, g), ca, there.shell.origin);
+        assert.equal((await rfbHandshake(con)).version, 'RFB 003.008\n');
+        await closeWs(con.ws);
+        assert.equal((await rawUpgrade(apiUrl(there.shell, 'nope'), { Origin: there.shell.origin }, ca)).status, 401);
+        assert.equal((await rawUpgrade(apiUrl(there.shell), { Origin: 'https://evil.example' }, ca)).status, 403);
+      } finally {
+        await there.close();
+      }
+    },
+  );
 
-  it('bound to every interface, answers under any of its addresses and prints one that opens', { skip: outside ? false : 'no non-loopback address here' }, async () => {
-    const all = await serve({ tls, host: '0.0.0.0' });
-    try {
-      // 0.0.0.0 is no address to open a page at; the printed URL names loopback.
-      assert.equal(all.shell.origin, `https://127.0.0.1:${all.shell.port}`);
-      const viaOutside = { origin: `https://${outside}:${all.shell.port}`, token: all.shell.token };
-      await waitModel(all, g, 'running');
-      const con = await openTls(consoleUrl(viaOutside, g), ca, viaOutside.origin);
-      assert.equal((await rfbHandshake(con)).version, 'RFB 003.008\n');
-      await closeWs(con.ws);
-      assert.equal((await rawUpgrade(apiUrl(viaOutside), { Origin: viaOutside.origin }, ca)).status, 101);
-      assert.equal((await rawUpgrade(apiUrl(viaOutside), { Origin: all.shell.origin }, ca)).status, 403, 'an Origin that is not the Host');
-      assert.equal((await rawUpgrade(apiUrl(viaOutside, 'nope'), { Origin: viaOutside.origin }, ca)).status, 401);
-    } finally {
-      await all.close();
-    }
-  });
+  it(
+    'bound to every interface, answers under any of its addresses and prints one that opens',
+    { skip: outside ? false : 'no non-loopback address here' },
+    async () => {
+      const all = await serve({ tls, host: '0.0.0.0' });
+      try {
+        // 0.0.0.0 is no address to open a page at; the printed URL names loopback.
+        assert.equal(all.shell.origin, `https://127.0.0.1:${all.shell.port}`);
+        const viaOutside = { origin: `https://${outside}:${all.shell.port}`, token: all.shell.token };
+        await waitModel(all, g, 'running');
+        const con = await openTls(consoleUrl(viaOutside, g), ca, viaOutside.origin);
+        assert.equal((await rfbHandshake(con)).version, 'RFB 003.008\n');
+        await closeWs(con.ws);
+        assert.equal((await rawUpgrade(apiUrl(viaOutside), { Origin: viaOutside.origin }, ca)).status, 101);
+        assert.equal(
+          (await rawUpgrade(apiUrl(viaOutside), { Origin: all.shell.origin }, ca)).status,
+          403,
+          'an Origin that is not the Host',
+        );
+        assert.equal((await rawUpgrade(apiUrl(viaOutside, 'nope'), { Origin: viaOutside.origin }, ca)).status, 401);
+      } finally {
+        await all.close();
+      }
+    },
+  );
 });

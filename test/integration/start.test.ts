@@ -14,12 +14,19 @@ describe('npm start on a machine without the Electron binary', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     try {
       const deadline = Date.now() + 60_000;
-      while (!/serving at/.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      const lines = err.trim().split('\n').filter((l) => l.startsWith('virtswitch:') && !l.includes('port is in use'));
+      while (!/serving at/.test(out) && child.exitCode === null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      const lines = err
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('virtswitch:') && !l.includes('port is in use'));
       assert.equal(lines.length, 1, err);
       assert.match(lines[0]!, /no Electron binary .* npm run serve/);
       // Either it serves, or the default port is taken on this machine and it says that in one line.
-      assert.ok(/virtswitch serving at http:\/\/127\.0\.0\.1:8080\/#token=/.test(out) || /port is in use/.test(err), `${out}\n${err}`);
+      assert.ok(
+        /virtswitch serving at http:\/\/127\.0\.0\.1:8080\/#token=/.test(out) || /port is in use/.test(err),
+        `${out}\n${err}`,
+      );
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

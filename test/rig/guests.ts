@@ -41,11 +41,20 @@ export interface TestGuest {
 }
 
 function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** The domain XML of a test guest: TCG, 256 MiB, VGA, serial as a pty logged to a file. */
-export function testDomainXml(g: { name: string; uuid: string; serialPath: string; diskPath?: string; vncSocket?: string }, o: GuestOptions, image: GuestImage): string {
+export function testDomainXml(
+  g: { name: string; uuid: string; serialPath: string; diskPath?: string; vncSocket?: string },
+  o: GuestOptions,
+  image: GuestImage,
+): string {
   const mem = o.memoryMiB ?? 256;
   const maxMem = Math.max(o.maxMemoryMiB ?? mem, mem);
   const vcpus = o.vcpus ?? 1;
@@ -190,7 +199,9 @@ export class TestRig {
       const text = this.serial(g).slice(from);
       if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
       if (Date.now() > deadline) {
-        throw new Error(`guest ${g.name}: ${String(pattern)} did not appear on its serial port within ${timeoutMs} ms; last output: ${JSON.stringify(text.slice(-300))}`);
+        throw new Error(
+          `guest ${g.name}: ${String(pattern)} did not appear on its serial port within ${timeoutMs} ms; last output: ${JSON.stringify(text.slice(-300))}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -227,7 +238,12 @@ export class TestRig {
   /** Destroys and undefines every guest this rig made (and any other with its prefix). */
   async cleanup(): Promise<void> {
     const listed = await this.virshResult('list', '--all', '--name');
-    const names = new Set(listed.stdout.split('\n').map((s) => s.trim()).filter((n) => n.startsWith(this.prefix)));
+    const names = new Set(
+      listed.stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .filter((n) => n.startsWith(this.prefix)),
+    );
     for (const g of this.guests.values()) names.add(g.uuid);
     for (const n of names) {
       await this.virshResult('destroy', n);

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -78,7 +87,9 @@ function isStaticElf(bytes: Buffer): boolean {
 function findModule(release: string, rel: string): string {
   const base = join('/lib/modules', release, 'kernel', rel);
   if (existsSync(base)) return base;
-  throw new RigError(`kernel module ${rel} for ${release} is missing (compressed modules are not supported): apt-get install --reinstall linux-image-${release}`);
+  throw new RigError(
+    `kernel module ${rel} for ${release} is missing (compressed modules are not supported): apt-get install --reinstall linux-image-${release}`,
+  );
 }
 
 interface CpioEntry {
@@ -99,8 +110,19 @@ export function cpioNewc(entries: readonly CpioEntry[]): Buffer {
     const name = Buffer.from(`${e.name}\0`);
     const header =
       '070701' +
-      hex(ino++) + hex(e.mode) + hex(0) + hex(0) + hex(1) + hex(0) + hex(data.length) +
-      hex(0) + hex(0) + hex(e.rdev?.[0] ?? 0) + hex(e.rdev?.[1] ?? 0) + hex(name.length) + hex(0);
+      hex(ino++) +
+      hex(e.mode) +
+      hex(0) +
+      hex(0) +
+      hex(1) +
+      hex(0) +
+      hex(data.length) +
+      hex(0) +
+      hex(0) +
+      hex(e.rdev?.[0] ?? 0) +
+      hex(e.rdev?.[1] ?? 0) +
+      hex(name.length) +
+      hex(0);
     const h = Buffer.from(header, 'ascii');
     parts.push(h, name, pad4(h.length + name.length), data, pad4(data.length));
   };

@@ -39,7 +39,9 @@ export async function ensureLibvirtd(): Promise<string> {
     throw new RigError('libvirtd is not installed: apt-get install libvirt-daemon-system qemu-system-x86');
   }
   if (process.getuid?.() !== 0) {
-    throw new RigError('libvirtd is not running and only root can start it here: sudo systemctl start libvirtd (or run the tests as root)');
+    throw new RigError(
+      'libvirtd is not running and only root can start it here: sudo systemctl start libvirtd (or run the tests as root)',
+    );
   }
   if (existsSync('/usr/sbin/virtlogd')) spawnSync('/usr/sbin/virtlogd', ['-d'], { stdio: 'ignore' });
   const r = spawnSync(LIBVIRTD, ['-d'], { encoding: 'utf8' });
@@ -51,5 +53,7 @@ export async function ensureLibvirtd(): Promise<string> {
     if (s) return s;
     await new Promise((res) => setTimeout(res, 100));
   }
-  throw new RigError(`libvirtd was started but its socket ${SOCKET_DIR}/libvirt-sock never answered; see journalctl or /var/log/libvirt`);
+  throw new RigError(
+    `libvirtd was started but its socket ${SOCKET_DIR}/libvirt-sock never answered; see journalctl or /var/log/libvirt`,
+  );
 }

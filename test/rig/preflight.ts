@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   try {
     accessSync(kvm, constants.R_OK | constants.W_OK);
   } catch {
-    console.log(`virtswitch tests: no usable ${kvm}; test guests run under TCG emulation anyway (design §6), so this only matters for real use (load kvm_intel or kvm_amd, or enable virtualisation in the firmware)`);
+    console.log(
+      `virtswitch tests: no usable ${kvm}; test guests run under TCG emulation anyway (design §6), so this only matters for real use (load kvm_intel or kvm_amd, or enable virtualisation in the firmware)`,
+    );
   }
 }
 

@@ -1,7 +1,12 @@
 /** Waiting in tests: poll for a state (never sleep blindly), and bound what must not hang. */
 
 /** Polls until the probe yields a value (not undefined/false), or fails naming what it waited for. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -1,7 +1,13 @@
 /** The desktop app's command line (main/electron/args.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ArgsError, DESKTOP_USAGE, launchOptionsOf, parseDesktopArgs, resolveDomain } from '../../main/electron/args.js';
+import {
+  ArgsError,
+  DESKTOP_USAGE,
+  launchOptionsOf,
+  parseDesktopArgs,
+  resolveDomain,
+} from '../../main/electron/args.js';
 
 const parse = (...argv: string[]) => parseDesktopArgs(argv);
 const fails = (argv: string[], message: RegExp, opts = { appPathFirst: false }) =>
@@ -16,7 +22,15 @@ describe('desktop command line', () => {
   });
 
   it('--connect is repeatable, in every spelling, without duplicates', () => {
-    const a = parse('--connect', 'qemu:///system', '-c', 'qemu+ssh://me@lab/system', '--connect=qemu+tls://h/system', '--connect', 'qemu:///system');
+    const a = parse(
+      '--connect',
+      'qemu:///system',
+      '-c',
+      'qemu+ssh://me@lab/system',
+      '--connect=qemu+tls://h/system',
+      '--connect',
+      'qemu:///system',
+    );
     assert.deepEqual(a.connect, ['qemu:///system', 'qemu+ssh://me@lab/system', 'qemu+tls://h/system']);
   });
 
@@ -59,7 +73,15 @@ describe('desktop command line', () => {
   });
 
   it("leaves Chromium's, Electron's and Node's own switches alone", () => {
-    const a = parse('--no-sandbox', '--inspect=0', '--remote-debugging-port=0', '--ozone-platform=x11', '--enable-features=WaylandWindowDecorations', '--connect', 'test:///default');
+    const a = parse(
+      '--no-sandbox',
+      '--inspect=0',
+      '--remote-debugging-port=0',
+      '--ozone-platform=x11',
+      '--enable-features=WaylandWindowDecorations',
+      '--connect',
+      'test:///default',
+    );
     assert.deepEqual(a.connect, ['test:///default']);
   });
 

@@ -76,7 +76,10 @@ describe('console relay ↔ page channel', () => {
     j.channel.send('text');
     await settle();
     assert.deepEqual(Buffer.concat(j.received), Buffer.concat([Buffer.from('RFB 003.008\n'), bytes(5000)]));
-    assert.deepEqual(guest.bytesWritten(), Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from([1, 2, 3]), Buffer.from('text')]));
+    assert.deepEqual(
+      guest.bytesWritten(),
+      Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from([1, 2, 3]), Buffer.from('text')]),
+    );
     // Every byte each way has been acknowledged.
     assert.equal(j.channel.bufferedAmount, 0);
   });
@@ -106,7 +109,10 @@ describe('console relay ↔ page channel', () => {
     await settle();
     assert.equal(guest.stream.isPaused(), true, 'the guest side is paused');
     const sentBeforeAck = got.reduce((n, b) => n + b.byteLength, 0);
-    assert.ok(sentBeforeAck > 32 << 10 && sentBeforeAck <= (32 << 10) + 4096, `sent ${sentBeforeAck} bytes before the pause`);
+    assert.ok(
+      sentBeforeAck > 32 << 10 && sentBeforeAck <= (32 << 10) + 4096,
+      `sent ${sentBeforeAck} bytes before the pause`,
+    );
     page.postMessage({ t: 'ack', n: sentBeforeAck } satisfies ConsoleControl);
     await settle();
     assert.equal(guest.stream.isPaused(), false, 'the guest side flows again');
@@ -195,7 +201,10 @@ describe('console relay ↔ page channel', () => {
     const { main, page } = fakePortPair();
     const closed: string[] = [];
     let done = 0;
-    relayConsole(main, guest.stream, { closeStream: (s, why) => (closed.push(why), s.destroy()), onDone: () => done++ });
+    relayConsole(main, guest.stream, {
+      closeStream: (s, why) => (closed.push(why), s.destroy()),
+      onDone: () => done++,
+    });
     page.close();
     await settle();
     assert.deepEqual(closed, ['the viewer went away']);
@@ -270,7 +279,8 @@ describe('console relay ↔ page channel', () => {
   it('has the shape noVNC checks for in a raw channel', () => {
     const channel = new ElectronConsoleChannel();
     const props = [...Object.keys(channel), ...Object.getOwnPropertyNames(Object.getPrototypeOf(channel))];
-    for (const p of ['send', 'close', 'binaryType', 'onerror', 'onmessage', 'onopen', 'protocol', 'readyState']) assert.ok(props.includes(p), p);
+    for (const p of ['send', 'close', 'binaryType', 'onerror', 'onmessage', 'onopen', 'protocol', 'readyState'])
+      assert.ok(props.includes(p), p);
     assert.equal(channel.readyState, 0);
   });
 
@@ -302,7 +312,8 @@ describe('console relay ↔ page channel', () => {
       const j2 = joined(sock2);
       while (!conns.length) await new Promise((r) => setTimeout(r, 5));
       conns[0]!.end();
-      for (let i = 0; i < 100 && j2.channel.readyState !== ElectronConsoleChannel.CLOSED; i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 100 && j2.channel.readyState !== ElectronConsoleChannel.CLOSED; i++)
+        await new Promise((r) => setTimeout(r, 5));
       await settle();
       assert.equal(j2.channel.readyState, ElectronConsoleChannel.CLOSED);
       assert.equal(j2.closes[0]?.code, 1000);

@@ -245,7 +245,9 @@ export class FakeContents {
 // ---- A whole (small) Electron, for the composition root ------------------------------------
 
 /** An Electron event object: preventDefault() is remembered. */
-export function fakeEvent<T extends object>(fields: T = {} as T): T & { preventDefault(): void; defaultPrevented: boolean } {
+export function fakeEvent<T extends object>(
+  fields: T = {} as T,
+): T & { preventDefault(): void; defaultPrevented: boolean } {
   const e = { ...fields, defaultPrevented: false, preventDefault: () => void (e.defaultPrevented = true) };
   return e;
 }
@@ -292,11 +294,14 @@ export function createFakeElectron(o: { appData: string; lock?: boolean }) {
   const rec = {
     schemes: undefined as unknown,
     protocolHandlers: new Map<string, (r: Request) => Promise<Response>>(),
-    permissionRequest: undefined as undefined | ((wc: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl?: string }) => void),
+    permissionRequest: undefined as
+      undefined | ((wc: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl?: string }) => void),
     permissionCheck: undefined as undefined | ((wc: unknown, p: string, origin: string) => boolean),
     devicePermission: undefined as undefined | (() => boolean),
     spellChecker: undefined as boolean | undefined,
-    blocked: undefined as undefined | { filter: { urls: string[] }; listener: (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void },
+    blocked: undefined as
+      | undefined
+      | { filter: { urls: string[] }; listener: (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void },
     appMenu: undefined as undefined | { template: { label?: string }[] },
     trays: [] as FakeTray[],
     notifications: [] as FakeNotification[],
@@ -433,7 +438,10 @@ export function createFakeElectron(o: { appData: string; lock?: boolean }) {
         setDevicePermissionHandler: (h: typeof rec.devicePermission) => void (rec.devicePermission = h),
         setSpellCheckerEnabled: (b: boolean) => void (rec.spellChecker = b),
         webRequest: {
-          onBeforeRequest: (filter: { urls: string[] }, listener: (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void) => void (rec.blocked = { filter, listener }),
+          onBeforeRequest: (
+            filter: { urls: string[] },
+            listener: (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void,
+          ) => void (rec.blocked = { filter, listener }),
         },
       },
     },

@@ -10,13 +10,31 @@ import { HotkeyFilter, type InputLike } from '../../main/electron/hotkey-filter.
 function setup(hotkeys = DEFAULT_SETTINGS.hotkeys) {
   let now = 1000;
   const fired: HotkeyAction[] = [];
-  const filter = new HotkeyFilter(hotkeys, (a) => fired.push(a), () => now);
+  const filter = new HotkeyFilter(
+    hotkeys,
+    (a) => fired.push(a),
+    () => now,
+  );
   /** Sends one Electron Input; returns whether it was prevented. */
-  const key = (type: 'keyDown' | 'keyUp', code: string, mods: Partial<Pick<InputLike, 'control' | 'alt' | 'shift' | 'meta' | 'isAutoRepeat' | 'isComposing'>> = {}): boolean => {
+  const key = (
+    type: 'keyDown' | 'keyUp',
+    code: string,
+    mods: Partial<Pick<InputLike, 'control' | 'alt' | 'shift' | 'meta' | 'isAutoRepeat' | 'isComposing'>> = {},
+  ): boolean => {
     let prevented = false;
     filter.handle(
       { preventDefault: () => (prevented = true) },
-      { type, code, control: false, alt: false, shift: false, meta: false, isAutoRepeat: false, isComposing: false, ...mods },
+      {
+        type,
+        code,
+        control: false,
+        alt: false,
+        shift: false,
+        meta: false,
+        isAutoRepeat: false,
+        isComposing: false,
+        ...mods,
+      },
     );
     return prevented;
   };
@@ -45,7 +63,11 @@ describe('hotkeys in before-input-event', () => {
       assert.equal(t.key('keyUp', code), false, `${code} up: a guest must never be left with a key down`);
     }
     assert.equal(t.key('keyDown', 'Digit2', { control: true }), false, 'Ctrl+2 is not Ctrl+Alt+2');
-    assert.equal(t.key('keyDown', 'Digit2', { control: true, alt: true, shift: true }), false, 'nor is Ctrl+Alt+Shift+2');
+    assert.equal(
+      t.key('keyDown', 'Digit2', { control: true, alt: true, shift: true }),
+      false,
+      'nor is Ctrl+Alt+Shift+2',
+    );
     assert.deepEqual(t.fired, []);
   });
 
@@ -99,7 +121,19 @@ describe('hotkeys in before-input-event', () => {
     const t = setup();
     assert.equal(t.key('keyDown', 'Digit1', { control: true, alt: true, isComposing: true }), false);
     let prevented = false;
-    t.filter.handle({ preventDefault: () => (prevented = true) }, { type: 'mouseDown', code: '', control: true, alt: true, shift: false, meta: false, isAutoRepeat: false, isComposing: false });
+    t.filter.handle(
+      { preventDefault: () => (prevented = true) },
+      {
+        type: 'mouseDown',
+        code: '',
+        control: true,
+        alt: true,
+        shift: false,
+        meta: false,
+        isAutoRepeat: false,
+        isComposing: false,
+      },
+    );
     assert.equal(prevented, false);
     assert.deepEqual(t.fired, []);
   });

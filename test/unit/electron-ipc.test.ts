@@ -15,7 +15,16 @@ import { ApiError } from '../../common/api-error.js';
 import { CHANNELS } from '../../common/desktop-ipc.js';
 import { DesktopIpc, whyRefused, type AppLike, type SessionLike } from '../../main/electron/ipc.js';
 import { ElectronConsoleChannel } from '../../renderer/src/bridge/electron.js';
-import { FakeContents, FakeIpcMain, fakePortPair, mainFrame, settle, subFrame, type FakeIpcEvent, type FakePagePort } from './electron-fakes.js';
+import {
+  FakeContents,
+  FakeIpcMain,
+  fakePortPair,
+  mainFrame,
+  settle,
+  subFrame,
+  type FakeIpcEvent,
+  type FakePagePort,
+} from './electron-fakes.js';
 
 const UUID = '6f1c7a52-3a3e-4f5e-9d55-1b2a3c4d5e6f';
 const HOST = 'qemu:///system';
@@ -28,12 +37,14 @@ class FakeSession implements SessionLike {
   closed = false;
   async invoke(name: unknown, params: unknown): Promise<unknown> {
     this.invoked.push([name, params]);
-    if (name === 'guest.start') throw new ApiError('invalid-state', 'web1 is already running', { host: HOST, guest: 'web1' });
+    if (name === 'guest.start')
+      throw new ApiError('invalid-state', 'web1 is already running', { host: HOST, guest: 'web1' });
     if (name === 'boom') throw new Error('kaput');
     return { echoed: params };
   }
   async openConsole(ref: unknown, kind: unknown): Promise<Duplex> {
-    if ((ref as { uuid: string }).uuid !== UUID) throw new ApiError('no-such-guest', `No guest with UUID ${(ref as { uuid: string }).uuid}`);
+    if ((ref as { uuid: string }).uuid !== UUID)
+      throw new ApiError('no-such-guest', `No guest with UUID ${(ref as { uuid: string }).uuid}`);
     void kind;
     const d = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
     this.consoles.push(d);
@@ -94,12 +105,28 @@ describe('IPC sender checks', () => {
 
   it('refuses subframes, other windows, foreign pages and vanished frames', () => {
     assert.equal(whyRefused({ sender: { id: 1 }, senderFrame: subFrame(frame) }, contents), 'not from the main frame');
-    assert.equal(whyRefused({ sender: { id: 1 }, senderFrame: { ...frame, routingId: 99 } }, contents), 'not from the main frame');
+    assert.equal(
+      whyRefused({ sender: { id: 1 }, senderFrame: { ...frame, routingId: 99 } }, contents),
+      'not from the main frame',
+    );
     assert.equal(whyRefused({ sender: { id: 2 }, senderFrame: frame }, contents), 'not from the app window');
     assert.equal(whyRefused({ sender: { id: 1 }, senderFrame: null }, contents), 'from a frame that is gone');
-    assert.equal(whyRefused({ sender: { id: 1 }, senderFrame: { ...frame, detached: true } }, contents), 'from a frame that is gone');
-    for (const url of ['https://evil.example/', 'file:///home/me/x.html', 'app://evil/index.html', 'about:blank', 'data:text/html,x']) {
-      assert.equal(whyRefused({ sender: { id: 1 }, senderFrame: { ...frame, url } }, { id: 1, mainFrame: { ...frame, url } }), "not from the app's own page", url);
+    assert.equal(
+      whyRefused({ sender: { id: 1 }, senderFrame: { ...frame, detached: true } }, contents),
+      'from a frame that is gone',
+    );
+    for (const url of [
+      'https://evil.example/',
+      'file:///home/me/x.html',
+      'app://evil/index.html',
+      'about:blank',
+      'data:text/html,x',
+    ]) {
+      assert.equal(
+        whyRefused({ sender: { id: 1 }, senderFrame: { ...frame, url } }, { id: 1, mainFrame: { ...frame, url } }),
+        "not from the app's own page",
+        url,
+      );
     }
   });
 
@@ -112,8 +139,21 @@ describe('IPC sender checks', () => {
       { sender: { id: 1 }, senderFrame: null },
     ];
     for (const ev of bad) {
-      assert.deepEqual(await t.ipcMain.invoke(CHANNELS.invoke, ev, { command: 'state.get', params: {} }), { ok: false, error: { code: 'access-denied', message: `refused: ${whyRefused(ev, t.contents)}` } });
-      assert.equal(((await t.ipcMain.invoke(CHANNELS.openConsole, ev, { id: 'abcdef123456', host: HOST, uuid: UUID, kind: 'vnc' })) as { ok: boolean }).ok, false);
+      assert.deepEqual(await t.ipcMain.invoke(CHANNELS.invoke, ev, { command: 'state.get', params: {} }), {
+        ok: false,
+        error: { code: 'access-denied', message: `refused: ${whyRefused(ev, t.contents)}` },
+      });
+      assert.equal(
+        (
+          (await t.ipcMain.invoke(CHANNELS.openConsole, ev, {
+            id: 'abcdef123456',
+            host: HOST,
+            uuid: UUID,
+            kind: 'vnc',
+          })) as { ok: boolean }
+        ).ok,
+        false,
+      );
       assert.equal(((await t.ipcMain.invoke(CHANNELS.subscribe, ev)) as { ok: boolean }).ok, false);
       assert.equal(((await t.ipcMain.invoke(CHANNELS.launchOptions, ev)) as { ok: boolean }).ok, false);
       t.ipcMain.send(CHANNELS.activeGuest, ev, { guest: null, consoleFocused: true });
@@ -132,23 +172,47 @@ describe('IPC sender checks', () => {
 describe('IPC commands and events', () => {
   it('a command reaches the app session; its result or its ApiError comes back whole', async () => {
     const t = setup();
-    assert.deepEqual(await t.ipcMain.invoke(CHANNELS.invoke, t.ok, { command: 'hosts.add', params: { uri: HOST } }), { ok: true, result: { echoed: { uri: HOST } } });
-    assert.deepEqual(await t.ipcMain.invoke(CHANNELS.invoke, t.ok, { command: 'guest.start', params: { host: HOST, uuid: UUID } }), {
-      ok: false,
-      error: { code: 'invalid-state', message: 'web1 is already running', host: HOST, guest: 'web1' },
+    assert.deepEqual(await t.ipcMain.invoke(CHANNELS.invoke, t.ok, { command: 'hosts.add', params: { uri: HOST } }), {
+      ok: true,
+      result: { echoed: { uri: HOST } },
     });
-    assert.deepEqual(await t.ipcMain.invoke(CHANNELS.invoke, t.ok, { command: 'boom', params: {} }), { ok: false, error: { code: 'internal', message: 'kaput' } });
+    assert.deepEqual(
+      await t.ipcMain.invoke(CHANNELS.invoke, t.ok, { command: 'guest.start', params: { host: HOST, uuid: UUID } }),
+      {
+        ok: false,
+        error: { code: 'invalid-state', message: 'web1 is already running', host: HOST, guest: 'web1' },
+      },
+    );
+    assert.deepEqual(await t.ipcMain.invoke(CHANNELS.invoke, t.ok, { command: 'boom', params: {} }), {
+      ok: false,
+      error: { code: 'internal', message: 'kaput' },
+    });
   });
 
   it('a bad envelope is refused before the app sees it', async () => {
     const t = setup();
-    for (const bad of [undefined, null, 'state.get', 42, [], { command: 'state.get' , params: {}, extra: 1 }, { command: '', params: {} }, { command: 7, params: {} }, { command: 'x'.repeat(65), params: {} }]) {
-      const r = (await t.ipcMain.invoke(CHANNELS.invoke, t.ok, bad)) as { ok: boolean; error: { code: string; message: string } };
+    for (const bad of [
+      undefined,
+      null,
+      'state.get',
+      42,
+      [],
+      { command: 'state.get', params: {}, extra: 1 },
+      { command: '', params: {} },
+      { command: 7, params: {} },
+      { command: 'x'.repeat(65), params: {} },
+    ]) {
+      const r = (await t.ipcMain.invoke(CHANNELS.invoke, t.ok, bad)) as {
+        ok: boolean;
+        error: { code: string; message: string };
+      };
       assert.equal(r.ok, false, JSON.stringify(bad));
       assert.equal(r.error.code, 'invalid-input');
       assert.match(r.error.message, /^Bad command envelope: /);
     }
-    const two = (await t.ipcMain.invoke(CHANNELS.invoke, t.ok, { command: 'state.get', params: {} }, 'more')) as { ok: boolean };
+    const two = (await t.ipcMain.invoke(CHANNELS.invoke, t.ok, { command: 'state.get', params: {} }, 'more')) as {
+      ok: boolean;
+    };
     assert.equal(two.ok, false);
     assert.deepEqual(t.app.sessions[0]!.invoked, []);
   });
@@ -158,20 +222,43 @@ describe('IPC commands and events', () => {
     const app = new App({ configDir: dir, uris: [] });
     const ipcMain = new FakeIpcMain();
     const frame = mainFrame();
-    const ipc = new DesktopIpc({ ipcMain, app, contents: new FakeContents(1, frame), launchOptions: { fullscreen: false, kiosk: false }, createChannel: () => ({ port1: fakePortPair().main, port2: null }) });
+    const ipc = new DesktopIpc({
+      ipcMain,
+      app,
+      contents: new FakeContents(1, frame),
+      launchOptions: { fullscreen: false, kiosk: false },
+      createChannel: () => ({ port1: fakePortPair().main, port2: null }),
+    });
     const ev = { sender: { id: 1 }, senderFrame: frame };
     try {
-      const unknown = (await ipcMain.invoke(CHANNELS.invoke, ev, { command: 'shell.exec', params: { cmd: 'id' } })) as { ok: false; error: { code: string } };
+      const unknown = (await ipcMain.invoke(CHANNELS.invoke, ev, { command: 'shell.exec', params: { cmd: 'id' } })) as {
+        ok: false;
+        error: { code: string };
+      };
       assert.equal(unknown.error.code, 'invalid-input');
-      const badUuid = (await ipcMain.invoke(CHANNELS.invoke, ev, { command: 'guest.start', params: { host: HOST, uuid: '../../etc' } })) as { ok: false; error: { code: string; message: string } };
+      const badUuid = (await ipcMain.invoke(CHANNELS.invoke, ev, {
+        command: 'guest.start',
+        params: { host: HOST, uuid: '../../etc' },
+      })) as { ok: false; error: { code: string; message: string } };
       assert.equal(badUuid.error.code, 'invalid-input');
       assert.match(badUuid.error.message, /uuid/);
-      const extra = (await ipcMain.invoke(CHANNELS.invoke, ev, { command: 'guest.start', params: { host: HOST, uuid: UUID, evil: true } })) as { ok: false; error: { code: string } };
+      const extra = (await ipcMain.invoke(CHANNELS.invoke, ev, {
+        command: 'guest.start',
+        params: { host: HOST, uuid: UUID, evil: true },
+      })) as { ok: false; error: { code: string } };
       assert.equal(extra.error.code, 'invalid-input');
-      const state = (await ipcMain.invoke(CHANNELS.invoke, ev, { command: 'state.get', params: {} })) as { ok: true; result: AppState };
+      const state = (await ipcMain.invoke(CHANNELS.invoke, ev, { command: 'state.get', params: {} })) as {
+        ok: true;
+        result: AppState;
+      };
       assert.equal(state.ok, true);
       assert.deepEqual(state.result.hosts, []);
-      const console = (await ipcMain.invoke(CHANNELS.openConsole, ev, { id: 'abcdef123456', host: 'qemu:///nowhere', uuid: UUID, kind: 'vnc' })) as { ok: false; error: { code: string } };
+      const console = (await ipcMain.invoke(CHANNELS.openConsole, ev, {
+        id: 'abcdef123456',
+        host: 'qemu:///nowhere',
+        uuid: UUID,
+        kind: 'vnc',
+      })) as { ok: false; error: { code: string } };
       assert.equal(console.ok, false);
       assert.equal(console.error.code, 'no-such-host');
     } finally {
@@ -197,7 +284,10 @@ describe('IPC commands and events', () => {
 
   it('launch options come from the command line', async () => {
     const t = setup();
-    assert.deepEqual(await t.ipcMain.invoke(CHANNELS.launchOptions, t.ok), { ok: true, result: { domain: 'web1', fullscreen: true, kiosk: false } });
+    assert.deepEqual(await t.ipcMain.invoke(CHANNELS.launchOptions, t.ok), {
+      ok: true,
+      result: { domain: 'web1', fullscreen: true, kiosk: false },
+    });
   });
 
   it('the active guest turns menu shortcuts off while a console has the keyboard', () => {
@@ -211,7 +301,12 @@ describe('IPC commands and events', () => {
       [null, false],
     ]);
     // Bad input is dropped.
-    for (const bad of [{ guest: { host: HOST, uuid: 'x' }, consoleFocused: true }, { guest: null }, { guest: null, consoleFocused: 'yes' }, 'x']) {
+    for (const bad of [
+      { guest: { host: HOST, uuid: 'x' }, consoleFocused: true },
+      { guest: null },
+      { guest: null, consoleFocused: 'yes' },
+      'x',
+    ]) {
       t.ipcMain.send(CHANNELS.activeGuest, t.ok, bad);
     }
     assert.equal(t.active.length, 2);
@@ -238,7 +333,10 @@ describe('IPC commands and events', () => {
 describe('IPC consoles', () => {
   it('a console request is validated, opened, and its port posted to the page with its id', async () => {
     const t = setup();
-    assert.deepEqual(await t.ipcMain.invoke(CHANNELS.openConsole, t.ok, { id: 'c0ffee00-1234', host: HOST, uuid: UUID, kind: 'vnc' }), { ok: true, result: null });
+    assert.deepEqual(
+      await t.ipcMain.invoke(CHANNELS.openConsole, t.ok, { id: 'c0ffee00-1234', host: HOST, uuid: UUID, kind: 'vnc' }),
+      { ok: true, result: null },
+    );
     assert.equal(t.contents.posted.length, 1);
     assert.equal(t.contents.posted[0]!.channel, CHANNELS.consolePort);
     assert.deepEqual(t.contents.posted[0]!.message, { id: 'c0ffee00-1234' });
@@ -269,7 +367,10 @@ describe('IPC consoles', () => {
       'vnc',
     ];
     for (const req of bad) {
-      const r = (await t.ipcMain.invoke(CHANNELS.openConsole, t.ok, req)) as { ok: boolean; error: { code: string; message: string } };
+      const r = (await t.ipcMain.invoke(CHANNELS.openConsole, t.ok, req)) as {
+        ok: boolean;
+        error: { code: string; message: string };
+      };
       assert.equal(r.ok, false, JSON.stringify(req));
       assert.equal(r.error.code, 'invalid-input');
       assert.match(r.error.message, /^Bad console request: /);
@@ -280,8 +381,16 @@ describe('IPC consoles', () => {
 
   it("the app's refusal comes back as the page's error", async () => {
     const t = setup();
-    const r = await t.ipcMain.invoke(CHANNELS.openConsole, t.ok, { id: 'c0ffee00-1234', host: HOST, uuid: '00000000-0000-0000-0000-000000000000', kind: 'serial' });
-    assert.deepEqual(r, { ok: false, error: { code: 'no-such-guest', message: 'No guest with UUID 00000000-0000-0000-0000-000000000000' } });
+    const r = await t.ipcMain.invoke(CHANNELS.openConsole, t.ok, {
+      id: 'c0ffee00-1234',
+      host: HOST,
+      uuid: '00000000-0000-0000-0000-000000000000',
+      kind: 'serial',
+    });
+    assert.deepEqual(r, {
+      ok: false,
+      error: { code: 'no-such-guest', message: 'No guest with UUID 00000000-0000-0000-0000-000000000000' },
+    });
   });
 
   it('a page about to be replaced gets the keyboard defaults back; the new page subscribes afresh', async () => {
@@ -313,7 +422,7 @@ describe('IPC consoles', () => {
     assert.equal(t.contents.ignoreMenuShortcuts, false);
   });
 
-  it("a console whose page closed its port (it was replaced, or closed it) is closed", async () => {
+  it('a console whose page closed its port (it was replaced, or closed it) is closed', async () => {
     const t = setup();
     await t.ipcMain.invoke(CHANNELS.openConsole, t.ok, { id: 'c0ffee00-1234', host: HOST, uuid: UUID, kind: 'vnc' });
     t.pages[0]!.close();

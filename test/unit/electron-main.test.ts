@@ -42,14 +42,31 @@ function runMain(argv: string[], opts: { lock?: boolean } = {}) {
   const fake = createFakeElectron({ appData: join(tmp, 'appdata'), ...opts });
   const out: string[] = [];
   const err: string[] = [];
-  const fakeConsole = { ...console, log: (...a: unknown[]) => out.push(a.join(' ')), error: (...a: unknown[]) => err.push(a.join(' ')) };
+  const fakeConsole = {
+    ...console,
+    log: (...a: unknown[]) => out.push(a.join(' ')),
+    error: (...a: unknown[]) => err.push(a.join(' ')),
+  };
   // A development run: `electron APP_DIR …`.
-  const proc = Object.create(process, { argv: { value: ['/usr/bin/electron', repo, ...argv] }, defaultApp: { value: true } }) as NodeJS.Process;
+  const proc = Object.create(process, {
+    argv: { value: ['/usr/bin/electron', repo, ...argv] },
+    defaultApp: { value: true },
+  }) as NodeJS.Process;
   const dir = join(repo, 'dist', 'main');
   const realRequire = createRequire(join(dir, 'electron.cjs'));
   const module = { exports: {} };
-  const run = new Function('require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', bundle) as (...a: unknown[]) => void;
-  run((id: string) => (id === 'electron' ? fake.electron : realRequire(id)), module, module.exports, dir, join(dir, 'electron.cjs'), proc, fakeConsole);
+  const run = new Function('require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', bundle) as (
+    ...a: unknown[]
+  ) => void;
+  run(
+    (id: string) => (id === 'electron' ? fake.electron : realRequire(id)),
+    module,
+    module.exports,
+    dir,
+    join(dir, 'electron.cjs'),
+    proc,
+    fakeConsole,
+  );
   return { ...fake, out, err };
 }
 
@@ -94,7 +111,12 @@ describe('the main process, wired (fake electron)', () => {
     const configDir = join(tmp, 'config');
     // A host that refuses at once: the shell is under test, not libvirt.
     const m = runMain(['--config-dir', configDir, '--connect', 'qemu+tcp://127.0.0.1:1/system', '--domain', 'web1']);
-    assert.deepEqual(m.log, ['setPath userData', 'requestSingleInstanceLock', 'registerSchemesAsPrivileged', 'enableSandbox']);
+    assert.deepEqual(m.log, [
+      'setPath userData',
+      'requestSingleInstanceLock',
+      'registerSchemesAsPrivileged',
+      'enableSandbox',
+    ]);
     assert.equal(m.electron.app.getPath('userData'), join(configDir, 'chromium-profile'));
     assert.deepEqual(m.rec.schemes, [APP_SCHEME_PRIVILEGES]);
     assert.equal(m.windows.length, 0);
@@ -105,7 +127,10 @@ describe('the main process, wired (fake electron)', () => {
     assert.equal(m.windows.length, 1);
     const win = m.windows[0]!;
     const wc = win.webContents;
-    assert.deepEqual(win.options.webPreferences, webPreferences(join(repo, 'dist', 'preload', 'preload.cjs'), { devTools: true }));
+    assert.deepEqual(
+      win.options.webPreferences,
+      webPreferences(join(repo, 'dist', 'preload', 'preload.cjs'), { devTools: true }),
+    );
     assert.equal(win.options.show, false);
     assert.equal(win.loadedUrl, APP_ENTRY_URL);
     win.emit('ready-to-show');
@@ -146,10 +171,17 @@ describe('the main process, wired (fake electron)', () => {
     if (existsSync(join(repo, 'dist', 'renderer', 'index.html'))) assert.equal(res.status, 200);
 
     // IPC, answering only our page.
-    for (const ch of [CHANNELS.invoke, CHANNELS.subscribe, CHANNELS.openConsole, CHANNELS.launchOptions]) assert.ok(m.electron.ipcMain.handlers.has(ch), ch);
+    for (const ch of [CHANNELS.invoke, CHANNELS.subscribe, CHANNELS.openConsole, CHANNELS.launchOptions])
+      assert.ok(m.electron.ipcMain.handlers.has(ch), ch);
     const ok = { sender: { id: wc.id }, senderFrame: wc.mainFrame };
-    assert.deepEqual(await m.electron.ipcMain.invoke(CHANNELS.launchOptions, ok), { ok: true, result: { domain: 'web1', fullscreen: false, kiosk: false } });
-    const state = (await m.electron.ipcMain.invoke(CHANNELS.invoke, ok, { command: 'state.get', params: {} })) as { ok: true; result: { hosts: { uri: string }[] } };
+    assert.deepEqual(await m.electron.ipcMain.invoke(CHANNELS.launchOptions, ok), {
+      ok: true,
+      result: { domain: 'web1', fullscreen: false, kiosk: false },
+    });
+    const state = (await m.electron.ipcMain.invoke(CHANNELS.invoke, ok, { command: 'state.get', params: {} })) as {
+      ok: true;
+      result: { hosts: { uri: string }[] };
+    };
     assert.deepEqual(
       state.result.hosts.map((h) => h.uri),
       ['qemu+tcp://127.0.0.1:1/system'],
@@ -157,14 +189,34 @@ describe('the main process, wired (fake electron)', () => {
 
     // Hotkeys in before-input-event.
     const key = fakeEvent();
-    wc.emit('before-input-event', key, { type: 'keyDown', code: 'PageDown', key: 'PageDown', control: true, alt: true, shift: false, meta: false, isAutoRepeat: false, isComposing: false });
+    wc.emit('before-input-event', key, {
+      type: 'keyDown',
+      code: 'PageDown',
+      key: 'PageDown',
+      control: true,
+      alt: true,
+      shift: false,
+      meta: false,
+      isAutoRepeat: false,
+      isComposing: false,
+    });
     assert.equal(key.defaultPrevented, true);
     assert.deepEqual(
       wc.sent.filter(([c]) => c === CHANNELS.hotkey),
       [[CHANNELS.hotkey, 'next']],
     );
     const plain = fakeEvent();
-    wc.emit('before-input-event', plain, { type: 'keyDown', code: 'KeyA', key: 'a', control: false, alt: false, shift: false, meta: false, isAutoRepeat: false, isComposing: false });
+    wc.emit('before-input-event', plain, {
+      type: 'keyDown',
+      code: 'KeyA',
+      key: 'a',
+      control: false,
+      alt: false,
+      shift: false,
+      meta: false,
+      isAutoRepeat: false,
+      isComposing: false,
+    });
     assert.equal(plain.defaultPrevented, false);
 
     // Menu shortcuts follow the console's focus; a navigation puts them back.

@@ -5,9 +5,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
-import { DEFAULT_SETTINGS, guestKey, type AppState, type GuestInfo, type GuestStateName, type HostInfo, type MenuCommand } from '../../common/contract.js';
+import {
+  DEFAULT_SETTINGS,
+  guestKey,
+  type AppState,
+  type GuestInfo,
+  type GuestStateName,
+  type HostInfo,
+  type MenuCommand,
+} from '../../common/contract.js';
 import { switcherOrder } from '../../common/order.js';
-import { applicationMenu, guestActionEnabled, toAccelerator, trayMenu, trayTooltip, type MenuActions, type MenuModel } from '../../main/electron/menu.js';
+import {
+  applicationMenu,
+  guestActionEnabled,
+  toAccelerator,
+  trayMenu,
+  trayTooltip,
+  type MenuActions,
+  type MenuModel,
+} from '../../main/electron/menu.js';
 import { Notifier, type NoticeContent } from '../../main/electron/notifier.js';
 
 const HOST = 'qemu:///system';
@@ -37,7 +53,12 @@ function guest(name: string, state: GuestStateName, host = HOST, extra: Partial<
 const web = guest('web1', 'running');
 const db = guest('db', 'shutoff');
 const app2 = guest('app2', 'paused');
-const state: AppState = { hosts: [{ uri: HOST, status: 'connected' }], guests: [web, db, app2], consoles: [], settings: DEFAULT_SETTINGS };
+const state: AppState = {
+  hosts: [{ uri: HOST, status: 'connected' }],
+  guests: [web, db, app2],
+  consoles: [],
+  settings: DEFAULT_SETTINGS,
+};
 
 function actions() {
   const sent: MenuCommand[] = [];
@@ -47,14 +68,16 @@ function actions() {
   return { a, sent, shown: () => shown, quit: () => quit };
 }
 
-const submenu = (menu: MenuItemConstructorOptions[], label: string): MenuItemConstructorOptions[] => menu.find((m) => m.label?.replace('&', '') === label)!.submenu as MenuItemConstructorOptions[];
+const submenu = (menu: MenuItemConstructorOptions[], label: string): MenuItemConstructorOptions[] =>
+  menu.find((m) => m.label?.replace('&', '') === label)!.submenu as MenuItemConstructorOptions[];
 const item = (items: MenuItemConstructorOptions[], label: string): MenuItemConstructorOptions => {
   const found = items.find((i) => i.label === label || i.label?.startsWith(`${label} (`));
   assert.ok(found, `no item ${label}`);
   return found;
 };
 const click = (i: MenuItemConstructorOptions): void => (i.click as () => void)();
-const allItems = (menu: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] => menu.flatMap((m) => [m, ...allItems((m.submenu as MenuItemConstructorOptions[]) ?? [])]);
+const allItems = (menu: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] =>
+  menu.flatMap((m) => [m, ...allItems((m.submenu as MenuItemConstructorOptions[]) ?? [])]);
 
 describe('application menu', () => {
   it('the VM actions with their accelerators, acting on the active guest', () => {
@@ -99,7 +122,8 @@ describe('application menu', () => {
 
   it('no reload or developer tools (the default menu’s Ctrl+R and Ctrl+Shift+I are gone)', () => {
     const items = allItems(applicationMenu({ state, active: web, kiosk: false }, actions().a));
-    for (const role of ['reload', 'forceReload', 'toggleDevTools']) assert.ok(!items.some((i) => i.role === role), role);
+    for (const role of ['reload', 'forceReload', 'toggleDevTools'])
+      assert.ok(!items.some((i) => i.role === role), role);
     assert.ok(!items.some((i) => /^(CmdOrCtrl|Ctrl)\+(R|Shift\+I)$/.test(String(i.accelerator))));
   });
 
@@ -184,7 +208,13 @@ describe('notifications', () => {
     const w = watch();
     w.notifier.onEvent({ type: 'guest', guest: { ...web, state: 'crashed', reason: 'panicked' } });
     w.notifier.onEvent({ type: 'guest', guest: { ...web, state: 'crashed', reason: 'panicked' } });
-    assert.deepEqual(w.shown, [{ title: 'web1 crashed', body: `The guest on ${HOST} stopped unexpectedly (panicked).`, guest: { host: HOST, uuid: web.uuid } }]);
+    assert.deepEqual(w.shown, [
+      {
+        title: 'web1 crashed',
+        body: `The guest on ${HOST} stopped unexpectedly (panicked).`,
+        guest: { host: HOST, uuid: web.uuid },
+      },
+    ]);
   });
 
   it('not for a guest that was already crashed, or that shuts off normally', () => {
@@ -198,7 +228,8 @@ describe('notifications', () => {
 
   it('a host that drops: once per drop, not for every retry', () => {
     const w = watch();
-    const h = (status: HostInfo['status'], error?: string): void => w.notifier.onEvent({ type: 'host', host: { uri: HOST, status, ...(error ? { error } : {}) } });
+    const h = (status: HostInfo['status'], error?: string): void =>
+      w.notifier.onEvent({ type: 'host', host: { uri: HOST, status, ...(error ? { error } : {}) } });
     h('reconnecting', 'the connection was closed');
     h('reconnecting', 'the connection was closed');
     h('failed', 'no route to host');
@@ -215,7 +246,14 @@ describe('notifications', () => {
 
   it('a host that cannot be reached at all', () => {
     const w = watch({ ...state, hosts: [{ uri: 'qemu+ssh://lab/system', status: 'connecting' }] });
-    w.notifier.onEvent({ type: 'host', host: { uri: 'qemu+ssh://lab/system', status: 'failed', error: 'ssh: connect to host lab port 22: Connection refused' } });
+    w.notifier.onEvent({
+      type: 'host',
+      host: {
+        uri: 'qemu+ssh://lab/system',
+        status: 'failed',
+        error: 'ssh: connect to host lab port 22: Connection refused',
+      },
+    });
     assert.equal(w.shown[0]?.title, 'Cannot connect to qemu+ssh://lab/system');
   });
 });
@@ -225,7 +263,14 @@ describe('switcher order', () => {
     { uri: 'b', status: 'connected' },
     { uri: 'a', status: 'connected' },
   ];
-  const gs = [guest('zeta', 'running', 'a'), guest('alpha', 'running', 'a'), guest('vm10', 'running', 'b'), guest('vm2', 'running', 'b'), guest('orphan', 'running', 'c'), guest('mid', 'running', 'b')];
+  const gs = [
+    guest('zeta', 'running', 'a'),
+    guest('alpha', 'running', 'a'),
+    guest('vm10', 'running', 'b'),
+    guest('vm2', 'running', 'b'),
+    guest('orphan', 'running', 'c'),
+    guest('mid', 'running', 'b'),
+  ];
 
   it('hosts in the order added, guests by name (numbers as numbers), the user’s order on top', () => {
     assert.deepEqual(

@@ -6,11 +6,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS, type AppState, type HotkeyAction, type MenuCommand } from '../../common/contract.js';
-import { CHANNELS, DESKTOP_API_NAME as MAIN_API_NAME, type AppMessage, type ConsolePortMessage } from '../../common/desktop-ipc.js';
+import {
+  CHANNELS,
+  DESKTOP_API_NAME as MAIN_API_NAME,
+  type AppMessage,
+  type ConsolePortMessage,
+} from '../../common/desktop-ipc.js';
 import { PAGE_SEND_WINDOW } from '../../main/electron/console-relay.js';
 import { createDesktopApi, type IpcRendererLike } from '../../main/electron-preload/preload-api.js';
-import type {
-  ElectronConsoleChannel} from '../../renderer/src/bridge/electron.js';
+import type { ElectronConsoleChannel } from '../../renderer/src/bridge/electron.js';
 import {
   CONSOLE_SEND_WINDOW,
   DESKTOP_API_NAME as PAGE_API_NAME,
@@ -21,7 +25,6 @@ import {
   type PortWindow,
 } from '../../renderer/src/bridge/electron.js';
 import { fakePortPair, settle } from './electron-fakes.js';
-
 
 const UUID = '6f1c7a52-3a3e-4f5e-9d55-1b2a3c4d5e6f';
 const HOST = 'qemu:///system';
@@ -74,7 +77,16 @@ const port = () => {
 describe('preload API', () => {
   it('exposes exactly the named methods', () => {
     const { api } = preload();
-    assert.deepEqual(Object.keys(api).sort(), ['captureHotkeys', 'invoke', 'launchOptions', 'onHotkey', 'onMenuCommand', 'openConsole', 'setActiveGuest', 'subscribe']);
+    assert.deepEqual(Object.keys(api).sort(), [
+      'captureHotkeys',
+      'invoke',
+      'launchOptions',
+      'onHotkey',
+      'onMenuCommand',
+      'openConsole',
+      'setActiveGuest',
+      'subscribe',
+    ]);
     for (const v of Object.values(api)) assert.equal(typeof v, 'function');
     assert.equal(MAIN_API_NAME, PAGE_API_NAME);
     assert.equal(PAGE_SEND_WINDOW, CONSOLE_SEND_WINDOW);
@@ -102,7 +114,10 @@ describe('preload API', () => {
     const { api, ipc } = preload();
     ipc.answers.set(CHANNELS.launchOptions, { ok: true, result: { domain: 'db', fullscreen: false, kiosk: true } });
     assert.deepEqual(await api.launchOptions(), { domain: 'db', fullscreen: false, kiosk: true });
-    ipc.answers.set(CHANNELS.launchOptions, { ok: false, error: { code: 'access-denied', message: 'refused: not from the main frame' } });
+    ipc.answers.set(CHANNELS.launchOptions, {
+      ok: false,
+      error: { code: 'access-denied', message: 'refused: not from the main frame' },
+    });
     await assert.rejects(api.launchOptions(), /refused/);
   });
 
@@ -155,7 +170,11 @@ function fakeDesktop() {
   const desktop: PageDesktopApi = {
     invoke: async (command, params) => {
       calls.push(['invoke', command, params]);
-      if (command === 'guest.reset') return { ok: false, error: { code: 'invalid-state', message: 'web1 is not running', host: HOST, guest: 'web1' } };
+      if (command === 'guest.reset')
+        return {
+          ok: false,
+          error: { code: 'invalid-state', message: 'web1 is not running', host: HOST, guest: 'web1' },
+        };
       if (command === 'explode') throw new Error('IPC broke');
       return { ok: true, result: { done: command } };
     },
@@ -201,18 +220,28 @@ describe('the renderer’s Electron bridge', () => {
       assert.equal(e.guest, 'web1');
       return true;
     });
-    await assert.rejects(bridge.invoke('explode' as never, {} as never), { name: 'BridgeError', code: 'internal', message: 'IPC broke' });
+    await assert.rejects(bridge.invoke('explode' as never, {} as never), {
+      name: 'BridgeError',
+      code: 'internal',
+      message: 'IPC broke',
+    });
   });
 
   it('subscribe: state then events; later subscribers get the last state at once; one IPC subscription', () => {
     const d = fakeDesktop();
     const bridge = new ElectronBridge(d.desktop, new FakeWindow());
     const a: unknown[] = [];
-    bridge.subscribe((s) => a.push(['state', s]), (e) => a.push(['event', e]));
+    bridge.subscribe(
+      (s) => a.push(['state', s]),
+      (e) => a.push(['event', e]),
+    );
     d.emit({ type: 'state', state });
     d.emit({ type: 'event', event: { type: 'host-removed', uri: HOST } });
     const b: unknown[] = [];
-    const off = bridge.subscribe((s) => b.push(['state', s]), (e) => b.push(['event', e]));
+    const off = bridge.subscribe(
+      (s) => b.push(['state', s]),
+      (e) => b.push(['event', e]),
+    );
     off();
     d.emit({ type: 'event', event: { type: 'host-removed', uri: 'x' } });
     assert.deepEqual(a, [
@@ -240,7 +269,7 @@ describe('the renderer’s Electron bridge', () => {
     ]);
   });
 
-  it("openConsole: CONNECTING, then OPEN when its port arrives from this window with its id", async () => {
+  it('openConsole: CONNECTING, then OPEN when its port arrives from this window with its id', async () => {
     const d = fakeDesktop();
     const win = new FakeWindow();
     const bridge = new ElectronBridge(d.desktop, win);
@@ -280,13 +309,20 @@ describe('the renderer’s Electron bridge', () => {
 
   it('openConsole: a refusal closes the channel with the reason', async () => {
     const d = fakeDesktop();
-    d.setConsoleOutcome(Promise.resolve({ ok: false, error: { code: 'invalid-state', message: 'web1 is not running (it is shutoff); start it to see its console' } }));
+    d.setConsoleOutcome(
+      Promise.resolve({
+        ok: false,
+        error: { code: 'invalid-state', message: 'web1 is not running (it is shutoff); start it to see its console' },
+      }),
+    );
     const bridge = new ElectronBridge(d.desktop, new FakeWindow());
     const ch = bridge.openConsole({ host: HOST, uuid: UUID }, 'serial');
     const closes: unknown[] = [];
     ch.onclose = (e) => closes.push(e);
     await settle(1);
     assert.equal(ch.readyState, 3);
-    assert.deepEqual(closes, [{ code: 1006, reason: 'web1 is not running (it is shutoff); start it to see its console', wasClean: false }]);
+    assert.deepEqual(closes, [
+      { code: 1006, reason: 'web1 is not running (it is shutoff); start it to see its console', wasClean: false },
+    ]);
   });
 });

@@ -7,7 +7,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CONTENT_SECURITY_POLICY, createAppProtocolHandler, isAppUrl, resolveAppPath } from '../../main/electron/app-protocol.js';
+import {
+  CONTENT_SECURITY_POLICY,
+  createAppProtocolHandler,
+  isAppUrl,
+  resolveAppPath,
+} from '../../main/electron/app-protocol.js';
 
 let top: string;
 let root: string;
@@ -55,7 +60,9 @@ describe('app:// protocol handler', () => {
   });
 
   it('the CSP: scripts only from the app, no network, no eval, no frames', () => {
-    const d = Object.fromEntries(CONTENT_SECURITY_POLICY.split('; ').map((x) => [x.split(' ')[0], x.split(' ').slice(1).join(' ')]));
+    const d = Object.fromEntries(
+      CONTENT_SECURITY_POLICY.split('; ').map((x) => [x.split(' ')[0], x.split(' ').slice(1).join(' ')]),
+    );
     assert.equal(d['default-src'], "'none'");
     assert.equal(d['script-src'], "'self'");
     assert.equal(d['connect-src'], "'none'");
@@ -102,7 +109,10 @@ describe('app:// protocol handler', () => {
   });
 
   it('the reasons, below the URL parser (raw paths a request could never carry)', () => {
-    assert.deepEqual(resolveAppPath(root, 'app://virtswitch/..%2f..%2fsecret.js'), { status: 403, why: 'path outside the app' });
+    assert.deepEqual(resolveAppPath(root, 'app://virtswitch/..%2f..%2fsecret.js'), {
+      status: 403,
+      why: 'path outside the app',
+    });
     assert.deepEqual(resolveAppPath(root, 'app://other/index.html'), { status: 403, why: 'foreign host' });
     assert.deepEqual(resolveAppPath(root, 'app://user@virtswitch/index.html'), { status: 403, why: 'foreign host' });
     assert.deepEqual(resolveAppPath(root, 'file:///etc/passwd'), { status: 400, why: 'not an app: URL' });
@@ -111,12 +121,21 @@ describe('app:// protocol handler', () => {
   });
 
   it('only GET and HEAD', async () => {
-    for (const method of ['POST', 'PUT', 'DELETE']) assert.equal((await get('app://virtswitch/index.html', method)).status, 405);
+    for (const method of ['POST', 'PUT', 'DELETE'])
+      assert.equal((await get('app://virtswitch/index.html', method)).status, 405);
   });
 
-  it("isAppUrl parses rather than compares prefixes", () => {
+  it('isAppUrl parses rather than compares prefixes', () => {
     assert.equal(isAppUrl('app://virtswitch/index.html'), true);
     assert.equal(isAppUrl('app://virtswitch'), true);
-    for (const u of ['app://virtswitch.evil.com/', 'app://evil/virtswitch', 'https://virtswitch/', 'file:///app://virtswitch/', 'app://x@virtswitch/', 'not a url']) assert.equal(isAppUrl(u), false, u);
+    for (const u of [
+      'app://virtswitch.evil.com/',
+      'app://evil/virtswitch',
+      'https://virtswitch/',
+      'file:///app://virtswitch/',
+      'app://x@virtswitch/',
+      'not a url',
+    ])
+      assert.equal(isAppUrl(u), false, u);
   });
 });

@@ -42,7 +42,10 @@ describe('web preferences', () => {
     assert.equal(plain.fullscreen, false);
     assert.equal(plain.kiosk, false);
     assert.deepEqual(plain.webPreferences, webPreferences('/p.cjs', { devTools: true }));
-    assert.equal(windowOptions({ preloadPath: '/p.cjs', devTools: false, fullscreen: true, kiosk: false }).fullscreen, true);
+    assert.equal(
+      windowOptions({ preloadPath: '/p.cjs', devTools: false, fullscreen: true, kiosk: false }).fullscreen,
+      true,
+    );
     const kiosk = windowOptions({ preloadPath: '/p.cjs', devTools: false, fullscreen: false, kiosk: true });
     assert.equal(kiosk.kiosk, true);
     assert.equal(kiosk.fullscreen, true);
@@ -72,7 +75,15 @@ describe('navigation, windows and webviews', () => {
   it('navigation stays within the app', () => {
     for (const ev of ['will-navigate', 'will-frame-navigate', 'will-redirect']) {
       assert.equal(wc.fire(ev, 'app://virtswitch/index.html'), false, `${ev} within the app`);
-      for (const url of ['https://example.com/', 'http://127.0.0.1:8080/', 'file:///etc/passwd', 'app://evil/index.html', 'javascript:alert(1)', 'data:text/html,hi', 'chrome://gpu']) {
+      for (const url of [
+        'https://example.com/',
+        'http://127.0.0.1:8080/',
+        'file:///etc/passwd',
+        'app://evil/index.html',
+        'javascript:alert(1)',
+        'data:text/html,hi',
+        'chrome://gpu',
+      ]) {
         assert.equal(wc.fire(ev, url), true, `${ev} to ${url}`);
       }
     }
@@ -96,7 +107,21 @@ describe('permissions', () => {
   it('grants only keyboard lock, fullscreen and clipboard write, to our page', () => {
     assert.deepEqual([...ALLOWED_PERMISSIONS].sort(), ['clipboard-sanitized-write', 'fullscreen', 'keyboardLock']);
     for (const p of ALLOWED_PERMISSIONS) assert.equal(decidePermissionRequest(true, p, app), true, p);
-    for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read', 'pointerLock', 'display-capture', 'hid', 'serial', 'usb', 'midiSysex', 'fileSystem', 'unknown']) {
+    for (const p of [
+      'media',
+      'geolocation',
+      'notifications',
+      'openExternal',
+      'clipboard-read',
+      'pointerLock',
+      'display-capture',
+      'hid',
+      'serial',
+      'usb',
+      'midiSysex',
+      'fileSystem',
+      'unknown',
+    ]) {
       assert.equal(decidePermissionRequest(true, p, app), false, p);
     }
   });
@@ -116,6 +141,7 @@ describe('permissions', () => {
   });
 
   it('the session cancels every network and file request', () => {
-    for (const s of ['http', 'https', 'ws', 'wss', 'file']) assert.ok(BLOCKED_REQUEST_PATTERNS.includes(`${s}://*/*`), s);
+    for (const s of ['http', 'https', 'ws', 'wss', 'file'])
+      assert.ok(BLOCKED_REQUEST_PATTERNS.includes(`${s}://*/*`), s);
   });
 });

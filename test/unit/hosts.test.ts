@@ -46,9 +46,21 @@ describe('domain XML', () => {
   });
 
   it('knows an inactive display (port -1), a unix socket display and no display', () => {
-    assert.equal(parseDomainXml(`<domain><name>a</name><devices><graphics type='vnc' port='-1' autoport='yes'/></devices></domain>`).vnc, undefined);
-    assert.deepEqual(parseDomainXml(`<domain><name>a</name><devices><graphics type='vnc'><listen type='socket' socket='/run/x.sock'/></graphics></devices></domain>`).vnc, { kind: 'unix', path: '/run/x.sock' });
-    const none = parseDomainXml(`<domain><name>007</name><vcpu>2</vcpu><memory>1048576</memory><devices><serial type='file'/></devices></domain>`);
+    assert.equal(
+      parseDomainXml(
+        `<domain><name>a</name><devices><graphics type='vnc' port='-1' autoport='yes'/></devices></domain>`,
+      ).vnc,
+      undefined,
+    );
+    assert.deepEqual(
+      parseDomainXml(
+        `<domain><name>a</name><devices><graphics type='vnc'><listen type='socket' socket='/run/x.sock'/></graphics></devices></domain>`,
+      ).vnc,
+      { kind: 'unix', path: '/run/x.sock' },
+    );
+    const none = parseDomainXml(
+      `<domain><name>007</name><vcpu>2</vcpu><memory>1048576</memory><devices><serial type='file'/></devices></domain>`,
+    );
     assert.equal(none.name, '007');
     assert.equal(none.hasVnc, false);
     assert.equal(none.hasSerial, false);
@@ -60,11 +72,16 @@ describe('domain XML', () => {
     const caps = `<capabilities><host><cpu><arch>x86_64</arch><model>Broadwell</model><feature name='vmx'/></cpu></host>
       <guest><arch name='x86_64'><domain type='qemu'/><domain type='kvm'/></arch></guest></capabilities>`;
     assert.deepEqual(parseCapabilities(caps), { cpuModel: 'Broadwell', hardwareVirt: true, kvm: true });
-    assert.deepEqual(parseCapabilities(`<capabilities><host><cpu><arch>x86_64</arch></cpu></host><guest><arch><domain type='qemu'/></arch></guest></capabilities>`), {
-      cpuModel: 'x86_64',
-      hardwareVirt: false,
-      kvm: false,
-    });
+    assert.deepEqual(
+      parseCapabilities(
+        `<capabilities><host><cpu><arch>x86_64</arch></cpu></host><guest><arch><domain type='qemu'/></arch></guest></capabilities>`,
+      ),
+      {
+        cpuModel: 'x86_64',
+        hardwareVirt: false,
+        kvm: false,
+      },
+    );
     assert.equal(versionString(9000000), '9.0.0');
     assert.equal(versionString(7002022), '7.2.22');
     assert.equal(reasonName(5, 2), 'destroyed');
@@ -77,14 +94,19 @@ describe('config files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vs-json-'));
     const file = join(dir, 'hosts.json');
     saveJson(file, { hosts: [{ uri: 'qemu:///system' }] });
-    assert.deepEqual(loadJson(file, { hosts: [] }, (r) => r as { hosts: unknown[] }).value, { hosts: [{ uri: 'qemu:///system' }] });
+    assert.deepEqual(loadJson(file, { hosts: [] }, (r) => r as { hosts: unknown[] }).value, {
+      hosts: [{ uri: 'qemu:///system' }],
+    });
     writeFileSync(file, '{"hosts": [');
     const r = loadJson(file, { hosts: [] }, (x) => x as { hosts: unknown[] });
     assert.deepEqual(r.value, { hosts: [] });
     assert.match(r.problem ?? '', /was corrupt .* kept as .*hosts\.json\.corrupt-/);
     const aside = readdirSync(dir).find((n) => n.startsWith('hosts.json.corrupt-'))!;
     assert.equal(readFileSync(join(dir, aside), 'utf8'), '{"hosts": [');
-    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('reports a corrupt hosts list and falls back to the default host', async () => {
@@ -104,24 +126,46 @@ describe('config files', () => {
     const m = new HostManager({ configDir: dir, host: { backoffInitialMs: 60_000 } });
     m.start();
     m.add('qemu+ssh://root@lab.invalid/system');
-    assert.throws(() => m.add('qemu+ssh://root@lab.invalid/system'), (e: ApiError) => e.code === 'conflict');
-    assert.throws(() => m.add('::nonsense::'), (e: ApiError) => e.code === 'invalid-input');
+    assert.throws(
+      () => m.add('qemu+ssh://root@lab.invalid/system'),
+      (e: ApiError) => e.code === 'conflict',
+    );
+    assert.throws(
+      () => m.add('::nonsense::'),
+      (e: ApiError) => e.code === 'invalid-input',
+    );
     const saved = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')) as { hosts: { uri: string }[] };
     assert.ok(saved.hosts.some((h) => h.uri === 'qemu+ssh://root@lab.invalid/system'));
     await m.remove('qemu+ssh://root@lab.invalid/system');
-    assert.ok(!JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')).hosts.some((h: { uri: string }) => h.uri.includes('lab.invalid')));
+    assert.ok(
+      !JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')).hosts.some((h: { uri: string }) =>
+        h.uri.includes('lab.invalid'),
+      ),
+    );
     await m.close();
   });
 
   it('picks the default host as libvirt does', () => {
-    assert.equal(defaultUri({ LIBVIRT_DEFAULT_URI: 'qemu+ssh://a/system' }, () => false), 'qemu+ssh://a/system');
-    assert.equal(defaultUri({}, (p) => p === '/run/libvirt/libvirt-sock'), 'qemu:///system');
-    assert.equal(defaultUri({}, () => false), 'qemu:///session');
+    assert.equal(
+      defaultUri({ LIBVIRT_DEFAULT_URI: 'qemu+ssh://a/system' }, () => false),
+      'qemu+ssh://a/system',
+    );
+    assert.equal(
+      defaultUri({}, (p) => p === '/run/libvirt/libvirt-sock'),
+      'qemu:///system',
+    );
+    assert.equal(
+      defaultUri({}, () => false),
+      'qemu:///session',
+    );
   });
 
   it('merges saved settings over the defaults and refuses clashing hotkeys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vs-set-'));
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ scanIntervalSec: 9, hotkeys: { next: 'Ctrl+Alt+KeyN' } }));
+    writeFileSync(
+      join(dir, 'settings.json'),
+      JSON.stringify({ scanIntervalSec: 9, hotkeys: { next: 'Ctrl+Alt+KeyN' } }),
+    );
     const s = new SettingsStore(dir);
     const v = s.load();
     assert.equal(v.scanIntervalSec, 9);
@@ -137,11 +181,27 @@ describe('API errors and input schemas', () => {
   const where = { host: 'qemu:///system', guest: 'web1', action: 'shut down web1' };
 
   it("turns libvirt's errors into sentences with a code", () => {
-    const notRunning = toApiError(new LibvirtError({ code: 55, domain: 10, level: 2, message: 'Requested operation is not valid: domain is not running' }), where);
+    const notRunning = toApiError(
+      new LibvirtError({
+        code: 55,
+        domain: 10,
+        level: 2,
+        message: 'Requested operation is not valid: domain is not running',
+      }),
+      where,
+    );
     assert.equal(notRunning.code, 'invalid-state');
     assert.equal(notRunning.message, "Can't shut down web1: domain is not running");
-    assert.deepEqual(notRunning.toJSON(), { code: 'invalid-state', message: "Can't shut down web1: domain is not running", host: 'qemu:///system', guest: 'web1' });
-    assert.equal(toApiError(new LibvirtError({ code: 42, domain: 10, level: 2, message: 'no domain' }), where).code, 'no-such-guest');
+    assert.deepEqual(notRunning.toJSON(), {
+      code: 'invalid-state',
+      message: "Can't shut down web1: domain is not running",
+      host: 'qemu:///system',
+      guest: 'web1',
+    });
+    assert.equal(
+      toApiError(new LibvirtError({ code: 42, domain: 10, level: 2, message: 'no domain' }), where).code,
+      'no-such-guest',
+    );
     assert.equal(toApiError(new ConnectionClosedError('gone'), where).code, 'host-unavailable');
     assert.equal(toApiError(new UriError('bad'), where).code, 'invalid-input');
     assert.equal(toApiError(new Error('boom'), where).code, 'internal');
@@ -161,11 +221,21 @@ describe('API errors and input schemas', () => {
   });
 
   it('answers unknown commands and bad parameters from a session with invalid-input, and nothing runs', async () => {
-    const app = new App({ configDir: mkdtempSync(join(tmpdir(), 'vs-app-')), uris: ['qemu+tcp://127.0.0.1:1/system'], host: { backoffInitialMs: 60_000 } });
+    const app = new App({
+      configDir: mkdtempSync(join(tmpdir(), 'vs-app-')),
+      uris: ['qemu+tcp://127.0.0.1:1/system'],
+      host: { backoffInitialMs: 60_000 },
+    });
     const s = app.session();
-    await assert.rejects(s.invoke('rm -rf', {}), (e: ApiError) => e.code === 'invalid-input' && /Unknown command/.test(e.message));
+    await assert.rejects(
+      s.invoke('rm -rf', {}),
+      (e: ApiError) => e.code === 'invalid-input' && /Unknown command/.test(e.message),
+    );
     await assert.rejects(s.invoke('guest.start', null), (e: ApiError) => e.code === 'invalid-input');
-    await assert.rejects(s.invoke('guest.start', { host: 'qemu:///nope', uuid: '6f1b1a7c-2b7e-4c53-8a60-0c0a4bd1b3f1' }), (e: ApiError) => e.code === 'no-such-host');
+    await assert.rejects(
+      s.invoke('guest.start', { host: 'qemu:///nope', uuid: '6f1b1a7c-2b7e-4c53-8a60-0c0a4bd1b3f1' }),
+      (e: ApiError) => e.code === 'no-such-host',
+    );
     await assert.rejects(s.openConsole({ host: 'x', uuid: 'y' }, 'rdp'), (e: ApiError) => e.code === 'invalid-input');
     s.close();
     await app.close();

@@ -1,7 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_SETTINGS } from '../../common/contract.js';
-import { describeBinding, formatBinding, HotkeyMatcher, parseBinding, validateHotkeys, type KeyInput } from '../../common/hotkeys.js';
+import {
+  describeBinding,
+  formatBinding,
+  HotkeyMatcher,
+  parseBinding,
+  validateHotkeys,
+  type KeyInput,
+} from '../../common/hotkeys.js';
 
 const key = (code: string, mods: Partial<KeyInput> = {}, type: 'keydown' | 'keyup' = 'keydown'): KeyInput => ({
   type,
@@ -15,8 +22,22 @@ const key = (code: string, mods: Partial<KeyInput> = {}, type: 'keydown' | 'keyu
 
 describe('hotkeys', () => {
   it('parses chords and double taps, and round-trips them', () => {
-    assert.deepEqual(parseBinding('Ctrl+Alt+Digit1'), { ctrl: true, alt: true, shift: false, meta: false, code: 'Digit1', taps: 1 });
-    assert.deepEqual(parseBinding('ScrollLock*2'), { ctrl: false, alt: false, shift: false, meta: false, code: 'ScrollLock', taps: 2 });
+    assert.deepEqual(parseBinding('Ctrl+Alt+Digit1'), {
+      ctrl: true,
+      alt: true,
+      shift: false,
+      meta: false,
+      code: 'Digit1',
+      taps: 1,
+    });
+    assert.deepEqual(parseBinding('ScrollLock*2'), {
+      ctrl: false,
+      alt: false,
+      shift: false,
+      meta: false,
+      code: 'ScrollLock',
+      taps: 2,
+    });
     for (const b of Object.values(DEFAULT_SETTINGS.hotkeys)) assert.equal(formatBinding(parseBinding(b)), b);
     assert.equal(describeBinding('Ctrl+Alt+Digit1'), 'Ctrl+Alt+1');
     assert.equal(describeBinding('ScrollLock*2'), 'Scroll Lock twice');
@@ -57,7 +78,10 @@ describe('hotkeys', () => {
 
   it('validates a whole map: duplicates and bad bindings are named', () => {
     assert.equal(validateHotkeys(DEFAULT_SETTINGS.hotkeys), undefined);
-    assert.match(validateHotkeys({ ...DEFAULT_SETTINGS.hotkeys, next: 'Ctrl+Alt+Digit1' }) ?? '', /next and slot1 are both bound|slot1 and next/);
+    assert.match(
+      validateHotkeys({ ...DEFAULT_SETTINGS.hotkeys, next: 'Ctrl+Alt+Digit1' }) ?? '',
+      /next and slot1 are both bound|slot1 and next/,
+    );
     assert.match(validateHotkeys({ ...DEFAULT_SETTINGS.hotkeys, next: 'KeyA' }) ?? '', /^next:/);
   });
 });

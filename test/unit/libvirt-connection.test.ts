@@ -66,7 +66,9 @@ describe('RpcConnection against a fake daemon', () => {
     const call = peer.conn.call('connectGetHostname', undefined);
     const c = await peer.nextCall();
     assert.equal(c.h.serial, 1);
-    peer.send({ proc: 318, type: MessageType.Message, serial: 1 }, (w) => eventMessages[318].body.enc(w, { callbackId: 4, dom, event: 5, detail: 1 }));
+    peer.send({ proc: 318, type: MessageType.Message, serial: 1 }, (w) =>
+      eventMessages[318].body.enc(w, { callbackId: 4, dom, event: 5, detail: 1 }),
+    );
     await until(() => events.length === 1, 'the event');
     assert.deepEqual(events[0], { name: 'lifecycle', body: { callbackId: 4, dom, event: 5, detail: 1 } });
     assert.equal(peer.conn.pendingCalls, 1, 'call 1 still waits for its reply');
@@ -94,7 +96,10 @@ describe('RpcConnection against a fake daemon', () => {
     const bad = peer.conn.call('connectGetHostname', undefined);
     const c1 = await peer.nextCall();
     peer.send({ proc: 59, serial: c1.h.serial }, (w) => w.uint(1000)); // a string longer than the packet
-    await assert.rejects(bad, (e: unknown) => e instanceof ProtocolError && /undecodable reply to connectGetHostname/.test(e.message));
+    await assert.rejects(
+      bad,
+      (e: unknown) => e instanceof ProtocolError && /undecodable reply to connectGetHostname/.test(e.message),
+    );
     const good = peer.conn.call('connectGetHostname', undefined);
     peer.reply(await peer.nextCall(), P.connectGetHostname.ret, { hostname: 'ok' });
     assert.deepEqual(await good, { hostname: 'ok' });
@@ -122,7 +127,9 @@ describe('RpcConnection against a fake daemon', () => {
     const events: DomainEvent[] = [];
     peer.conn.on('event', (e) => events.push(e));
     peer.send({ proc: 318, type: MessageType.Message, serial: 1 }, (w) => w.int(1)); // truncated body
-    peer.send({ proc: 319, type: MessageType.Message, serial: 1 }, (w) => eventMessages[319].body.enc(w, { callbackId: 2, dom }));
+    peer.send({ proc: 319, type: MessageType.Message, serial: 1 }, (w) =>
+      eventMessages[319].body.enc(w, { callbackId: 2, dom }),
+    );
     await until(() => events.length === 1, 'the good event');
     assert.equal(events[0]!.name, 'reboot');
     assert.equal(warnings.length, 1);
@@ -138,7 +145,9 @@ describe('RpcConnection against a fake daemon', () => {
       const events: DomainEvent[] = [];
       peer.conn.on('event', (e) => events.push(e));
       for (let i = 0; i < 3; i++) peer.send({ proc: 318, type: MessageType.Message, serial: 1 }, (w) => w.int(1));
-      peer.send({ proc: 319, type: MessageType.Message, serial: 1 }, (w) => eventMessages[319].body.enc(w, { callbackId: 2, dom }));
+      peer.send({ proc: 319, type: MessageType.Message, serial: 1 }, (w) =>
+        eventMessages[319].body.enc(w, { callbackId: 2, dom }),
+      );
       await until(() => events.length === 1, 'the good event');
       assert.equal(emitted.mock.callCount(), 1);
       assert.match(String(emitted.mock.calls[0]!.arguments[0]), /undecodable lifecycle event/);
@@ -167,7 +176,10 @@ describe('RpcConnection against a fake daemon', () => {
       }),
     );
     try {
-      for (const id of [1, 2]) peer.send({ proc: 319, type: MessageType.Message, serial: 1 }, (w) => eventMessages[319].body.enc(w, { callbackId: id, dom }));
+      for (const id of [1, 2])
+        peer.send({ proc: 319, type: MessageType.Message, serial: 1 }, (w) =>
+          eventMessages[319].body.enc(w, { callbackId: id, dom }),
+        );
       await until(() => events.length === 2 && caught.length > 0, 'both events and the rethrow');
     } finally {
       tick.mock.restore();
@@ -182,7 +194,14 @@ describe('RpcConnection against a fake daemon', () => {
     peer = await FakePeer.start();
     peer.send({ prog: KEEPALIVE_PROGRAM, proc: KEEPALIVE_PROC_PING, type: MessageType.Message, serial: 0 });
     const pong = await peer.next((r) => r.h.prog === KEEPALIVE_PROGRAM);
-    assert.deepEqual(pong.h, { prog: KEEPALIVE_PROGRAM, vers: 1, proc: KEEPALIVE_PROC_PONG, type: MessageType.Message, serial: 0, status: 0 });
+    assert.deepEqual(pong.h, {
+      prog: KEEPALIVE_PROGRAM,
+      vers: 1,
+      proc: KEEPALIVE_PROC_PONG,
+      type: MessageType.Message,
+      serial: 0,
+      status: 0,
+    });
     assert.equal(pong.body.length, 0);
     assert.equal(peer.conn.keepaliveCounters.pingsReceived, 1);
     assert.equal(peer.conn.keepaliveCounters.pongsSent, 1);
@@ -191,7 +210,10 @@ describe('RpcConnection against a fake daemon', () => {
   it('pings a silent daemon, and declares it dead after count silent intervals', async () => {
     peer = await FakePeer.start('qemu:///fake');
     peer.conn.startKeepalive({ intervalMs: 50, count: 3 });
-    const pending = [peer.conn.call('connectGetHostname', undefined), peer.conn.call('connectGetLibVersion', undefined)];
+    const pending = [
+      peer.conn.call('connectGetHostname', undefined),
+      peer.conn.call('connectGetLibVersion', undefined),
+    ];
     await peer.next((r) => r.h.prog === KEEPALIVE_PROGRAM && r.h.proc === KEEPALIVE_PROC_PING);
     const results = await within(Promise.allSettled(pending), 3000, 'the pending calls');
     for (const r of results) {
@@ -233,7 +255,10 @@ describe('RpcConnection against a fake daemon', () => {
     peer.socket.destroy();
     const results = await within(Promise.allSettled(calls), 2000, 'the pending calls');
     assert.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof ConnectionClosedError));
-    assert.match(String((results[0] as PromiseRejectedResult).reason.message), /^connectGetHostname failed: connection to qemu:\/\/\/fake closed/);
+    assert.match(
+      String((results[0] as PromiseRejectedResult).reason.message),
+      /^connectGetHostname failed: connection to qemu:\/\/\/fake closed/,
+    );
     await closed;
     assert.equal(peer.conn.pendingCalls, 0);
     // And later calls fail at once, too.
@@ -251,7 +276,10 @@ describe('RpcConnection against a fake daemon', () => {
 
   it('refuses arguments that do not encode before sending anything', async () => {
     peer = await FakePeer.start();
-    await assert.rejects(peer.conn.call('domainLookupByUuid', { uuid: 'nope' }), (e: unknown) => e instanceof TypeError && /bad arguments for domainLookupByUuid/.test(e.message));
+    await assert.rejects(
+      peer.conn.call('domainLookupByUuid', { uuid: 'nope' }),
+      (e: unknown) => e instanceof TypeError && /bad arguments for domainLookupByUuid/.test(e.message),
+    );
     await assert.rejects(peer.conn.call('domainGetState', { dom, flags: -1 }), TypeError);
     assert.equal(peer.received.length, 0);
   });
@@ -264,11 +292,12 @@ describe('streams against a fake daemon', () => {
     peer = undefined;
   });
 
-  const streamPacket = (serial: number, proc: number, status: MessageStatus, data?: Buffer): Parameters<FakePeer['send']> => [
-    { proc, serial, type: MessageType.Stream, status },
-    undefined,
-    data,
-  ];
+  const streamPacket = (
+    serial: number,
+    proc: number,
+    status: MessageStatus,
+    data?: Buffer,
+  ): Parameters<FakePeer['send']> => [{ proc, serial, type: MessageType.Stream, status }, undefined, data];
 
   it('read stream: data, the daemon’s empty CONTINUE (EOF), our finish, its OK', async () => {
     peer = await FakePeer.start();
@@ -281,7 +310,10 @@ describe('streams against a fake daemon', () => {
     peer.send(...streamPacket(call.h.serial, 211, MessageStatus.Continue, Buffer.from('def')));
     peer.send(...streamPacket(call.h.serial, 211, MessageStatus.Continue, Buffer.alloc(0)));
     const fin = await peer.next((r) => r.h.type === MessageType.Stream);
-    assert.deepEqual([fin.h.serial, fin.h.proc, fin.h.status, fin.body.length], [call.h.serial, 211, MessageStatus.Ok, 0]);
+    assert.deepEqual(
+      [fin.h.serial, fin.h.proc, fin.h.status, fin.body.length],
+      [call.h.serial, 211, MessageStatus.Ok, 0],
+    );
     peer.send(...streamPacket(call.h.serial, 211, MessageStatus.Ok));
     await within(finished(stream), 2000, 'the stream');
     assert.deepEqual(await reply, { mime: 'image/png' });
@@ -443,7 +475,9 @@ describe('stream writes and the transport', () => {
   it('calls made in one go leave in one write, and a stream’s data waits for its reply', async () => {
     const t = new ManualTransport();
     const conn = new RpcConnection(t, 'manual');
-    const calls = Array.from({ length: 9 }, () => conn.call('domainGetState', { dom, flags: 0 }).catch(() => undefined));
+    const calls = Array.from({ length: 9 }, () =>
+      conn.call('domainGetState', { dom, flags: 0 }).catch(() => undefined),
+    );
     await until(() => t.writes.length === 1, 'the batch');
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(t.writes.length, 1, 'one write for nine calls');
@@ -464,7 +498,10 @@ describe('stream writes and the transport', () => {
     await reply;
     await until(() => t.writes.length === 4, 'the data, after the reply, in order');
     assert.equal(t.writes[2]!.data.readUInt32BE(16), MessageType.Stream);
-    assert.equal(t.writes[2]!.data.subarray(28).toString() + t.writes[3]!.data.subarray(28).toString(), 'early input and more');
+    assert.equal(
+      t.writes[2]!.data.subarray(28).toString() + t.writes[3]!.data.subarray(28).toString(),
+      'early input and more',
+    );
     conn.destroy();
     await Promise.all(calls);
   });

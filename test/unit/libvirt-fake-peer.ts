@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { RpcConnection } from '../../main/libvirt/connection.js';
 import { encodePacket, PacketReader } from '../../main/libvirt/packet.js';
-import { HEADER_SIZE, LENGTH_SIZE, MessageStatus, MessageType, REMOTE_PROGRAM, remoteError, type Header, type RemoteError } from '../../main/libvirt/protocol.js';
+import {
+  HEADER_SIZE,
+  LENGTH_SIZE,
+  MessageStatus,
+  MessageType,
+  REMOTE_PROGRAM,
+  remoteError,
+  type Header,
+  type RemoteError,
+} from '../../main/libvirt/protocol.js';
 import type { XdrWriter } from '../../main/libvirt/xdr.js';
 import type { Codec } from '../../main/libvirt/codec.js';
 
@@ -79,7 +88,14 @@ export class FakePeer {
   }
 
   send(h: Partial<Header> & { serial: number }, body?: (w: XdrWriter) => void, raw?: Buffer): boolean {
-    const full: Header = { prog: REMOTE_PROGRAM, vers: 1, proc: 0, type: MessageType.Reply, status: MessageStatus.Ok, ...h };
+    const full: Header = {
+      prog: REMOTE_PROGRAM,
+      vers: 1,
+      proc: 0,
+      type: MessageType.Reply,
+      status: MessageStatus.Ok,
+      ...h,
+    };
     return this.socket.write(encodePacket(full, body, raw));
   }
 
@@ -88,7 +104,9 @@ export class FakePeer {
   }
 
   replyError(call: Received, e: Partial<RemoteError> & { code: number }): void {
-    this.send({ proc: call.h.proc, serial: call.h.serial, status: MessageStatus.Error }, (w) => remoteError.enc(w, errorOf(e)));
+    this.send({ proc: call.h.proc, serial: call.h.serial, status: MessageStatus.Error }, (w) =>
+      remoteError.enc(w, errorOf(e)),
+    );
   }
 
   writeRaw(b: Buffer): boolean {
@@ -104,7 +122,19 @@ export class FakePeer {
 }
 
 export function errorOf(e: Partial<RemoteError> & { code: number }): RemoteError {
-  return { domain: 10, message: 'boom', level: 2, dom: null, str1: null, str2: null, str3: null, int1: 0, int2: 0, net: null, ...e };
+  return {
+    domain: 10,
+    message: 'boom',
+    level: 2,
+    dom: null,
+    str1: null,
+    str2: null,
+    str3: null,
+    int1: 0,
+    int2: 0,
+    net: null,
+    ...e,
+  };
 }
 
 /**

@@ -17,7 +17,12 @@ import { recordedCalls, recordedPackets } from './libvirt-recorded.js';
 import { FakePeer } from './libvirt-fake-peer.js';
 
 /** mulberry32: small, fast, good enough to drive mutations reproducibly. */
-function prng(seed: number): { next(): number; int(n: number): number; pick<T>(a: readonly T[]): T; chance(p: number): boolean } {
+function prng(seed: number): {
+  next(): number;
+  int(n: number): number;
+  pick<T>(a: readonly T[]): T;
+  chance(p: number): boolean;
+} {
   let a = seed >>> 0;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -26,7 +31,12 @@ function prng(seed: number): { next(): number; int(n: number): number; pick<T>(a
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (n) => Math.floor(next() * n), pick: (arr) => arr[Math.floor(next() * arr.length)]!, chance: (p) => next() < p };
+  return {
+    next,
+    int: (n) => Math.floor(next() * n),
+    pick: (arr) => arr[Math.floor(next() * arr.length)]!,
+    chance: (p) => next() < p,
+  };
 }
 type Rng = ReturnType<typeof prng>;
 
@@ -58,7 +68,36 @@ const sampleArgs: { [K in ProcedureName]?: ArgsOf<K> } = {
 };
 
 const recorded = recordedPackets.map((p) => Buffer.from(p, 'base64'));
-const INTERESTING = [0, 1, 2, 3, 4, 5, 6, 7, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 28, 27, MESSAGE_MAX, MESSAGE_MAX + 4, MESSAGE_MAX + 5, REMOTE_PROGRAM, KEEPALIVE_PROGRAM, 16384, 16385, 4194304, 4194305];
+const INTERESTING = [
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  0x7f,
+  0x80,
+  0xff,
+  0x7fff,
+  0xffff,
+  0x7fffffff,
+  0x80000000,
+  0xfffffffe,
+  0xffffffff,
+  28,
+  27,
+  MESSAGE_MAX,
+  MESSAGE_MAX + 4,
+  MESSAGE_MAX + 5,
+  REMOTE_PROGRAM,
+  KEEPALIVE_PROGRAM,
+  16384,
+  16385,
+  4194304,
+  4194305,
+];
 
 function mutatePacket(rng: Rng, src: Buffer): Buffer {
   let p = Buffer.from(src);
@@ -143,7 +182,10 @@ interface Outcome {
 }
 
 /** Opens a connection over `transport`, makes the recorded calls, returns what to await. */
-function session(transport: Duplex, listenForStreamErrors = true): Outcome & { settled: Promise<PromiseSettledResult<unknown>[]> } {
+function session(
+  transport: Duplex,
+  listenForStreamErrors = true,
+): Outcome & { settled: Promise<PromiseSettledResult<unknown>[]> } {
   const conn = new RpcConnection(transport, 'fuzz');
   conn.on('event', (ev) => {
     // Whatever decodes is well formed.
@@ -182,7 +224,10 @@ function session(transport: Duplex, listenForStreamErrors = true): Outcome & { s
 async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, j) => (timer = setTimeout(() => j(new Error(`${what}: hung for ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, j) => (timer = setTimeout(() => j(new Error(`${what}: hung for ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -191,7 +236,8 @@ async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 function checkOutcome(results: PromiseSettledResult<unknown>[], where: string): void {
   assert.equal(results.length, recordedCalls.length);
   for (const r of results) {
-    if (r.status === 'rejected') assert.ok(isCleanError(r.reason), `${where}: unclean failure ${String(r.reason?.stack ?? r.reason)}`);
+    if (r.status === 'rejected')
+      assert.ok(isCleanError(r.reason), `${where}: unclean failure ${String(r.reason?.stack ?? r.reason)}`);
   }
 }
 
@@ -219,7 +265,7 @@ describe('fuzzing the wire client from a fake daemon', () => {
       const pipe = new PeerPipe();
       const s = session(pipe, rng.chance(0.5));
       const bytes = fuzzedStream(rng);
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const n = rng.chance(0.3) ? 1 + rng.int(8) : 1 + rng.int(2048);
         pipe.push(bytes.subarray(at, at + n));
         at += n;
@@ -229,14 +275,20 @@ describe('fuzzing the wire client from a fake daemon', () => {
       checkOutcome(await bounded(s.settled, 2000, where), where);
       await bounded(s.streamSettled, 2000, `${where}: the stream`);
       assert.equal(s.conn.closed, true, where);
-      assert.ok(s.conn.closeReason instanceof ConnectionClosedError || s.conn.closeReason instanceof ProtocolError, where);
+      assert.ok(
+        s.conn.closeReason instanceof ConnectionClosedError || s.conn.closeReason instanceof ProtocolError,
+        where,
+      );
       if (s.conn.closeReason instanceof ProtocolError) closedByProtocol++;
       assert.equal(s.conn.pendingCalls, 0, where);
     }
     // The mutations do reach the framer's refusals, not only the decoders.
     assert.ok(closedByProtocol > iterations / 20, `closed by a protocol error ${closedByProtocol} times`);
     const after = process.memoryUsage();
-    assert.ok(after.arrayBuffers - before.arrayBuffers < 64 * 1024 * 1024, `array buffers grew by ${after.arrayBuffers - before.arrayBuffers}`);
+    assert.ok(
+      after.arrayBuffers - before.arrayBuffers < 64 * 1024 * 1024,
+      `array buffers grew by ${after.arrayBuffers - before.arrayBuffers}`,
+    );
   });
 
   it('pure noise in random slices never crashes the framer', async () => {
@@ -278,7 +330,14 @@ describe('fuzzing the wire client from a fake daemon', () => {
     over.writeUInt32BE(MESSAGE_MAX + 5, 0);
     pipe2.push(over);
     const results = await bounded(s2.settled, 2000, 'the oversized claim');
-    assert.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof ConnectionClosedError && r.reason.cause instanceof ProtocolError));
+    assert.ok(
+      results.every(
+        (r) =>
+          r.status === 'rejected' &&
+          r.reason instanceof ConnectionClosedError &&
+          r.reason.cause instanceof ProtocolError,
+      ),
+    );
     assert.match(String(s2.conn.closeReason?.message), /exceeds libvirt's 33554432-byte limit/);
   });
 

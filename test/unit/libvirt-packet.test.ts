@@ -24,12 +24,22 @@ describe('packet framing', () => {
   it('writes a length word that counts itself, then the 24-byte header', () => {
     const p = encodePacket(header(7, { proc: -1, status: MessageStatus.Error }), (w) => w.uint(0xabcdef01));
     assert.equal(p.length, 32);
-    assert.deepEqual(p, Buffer.from('00000020' + '20008086' + '00000001' + 'ffffffff' + '00000001' + '00000007' + '00000001' + 'abcdef01', 'hex'));
+    assert.deepEqual(
+      p,
+      Buffer.from(
+        '00000020' + '20008086' + '00000001' + 'ffffffff' + '00000001' + '00000007' + '00000001' + 'abcdef01',
+        'hex',
+      ),
+    );
     assert.deepEqual(decodeHeader(p, 4), header(7, { proc: -1, status: MessageStatus.Error }));
   });
 
   it('appends raw stream data unpadded', () => {
-    const p = encodePacket(header(3, { type: MessageType.Stream, status: MessageStatus.Continue }), undefined, Buffer.from('abcde'));
+    const p = encodePacket(
+      header(3, { type: MessageType.Stream, status: MessageStatus.Continue }),
+      undefined,
+      Buffer.from('abcde'),
+    );
     assert.equal(p.length, 28 + 5);
     assert.equal(p.readUInt32BE(0), 33);
     assert.equal(p.subarray(28).toString(), 'abcde');
@@ -52,7 +62,8 @@ describe('packet framing', () => {
       c.reader.push(stream.subarray(0, cut));
       c.reader.push(stream.subarray(cut));
       assert.equal(c.got.length, whole.got.length, `cut at ${cut}`);
-      for (let i = 0; i < c.got.length; i++) assert.ok(c.got[i]!.pkt.equals(whole.got[i]!.pkt), `cut at ${cut}, packet ${i}`);
+      for (let i = 0; i < c.got.length; i++)
+        assert.ok(c.got[i]!.pkt.equals(whole.got[i]!.pkt), `cut at ${cut}, packet ${i}`);
       assert.equal(c.reader.bufferedBytes, 0);
     }
   });
@@ -63,7 +74,8 @@ describe('packet framing', () => {
     for (let i = 0; i < stream.length; i++) one.reader.push(stream.subarray(i, i + 1));
     assert.equal(one.got.length, recordedPackets.length);
     const sliced = collect();
-    for (let i = 0, n = 1; i < stream.length; i += n, n = (n * 7 + 3) % 97) sliced.reader.push(stream.subarray(i, i + n));
+    for (let i = 0, n = 1; i < stream.length; i += n, n = (n * 7 + 3) % 97)
+      sliced.reader.push(stream.subarray(i, i + n));
     assert.deepEqual(
       sliced.got.map((g) => g.pkt),
       one.got.map((g) => g.pkt),

@@ -24,7 +24,10 @@ describe('ssh command lines', () => {
   });
 
   it('builds libvirt’s own ssh arguments: -p, -l, -i, -T -e none, then -- host command', () => {
-    const link = new SshLink(parseUri('qemu+ssh://admin@kvm1:2222/system?keyfile=/k/id'), { connectTimeoutMs: 7000, controlDir: dir });
+    const link = new SshLink(parseUri('qemu+ssh://admin@kvm1:2222/system?keyfile=/k/id'), {
+      connectTimeoutMs: 7000,
+      controlDir: dir,
+    });
     const args = link.rpcArgs();
     assert.deepEqual(args.slice(0, 9), ['-p', '2222', '-l', 'admin', '-i', '/k/id', '-T', '-e', 'none']);
     const dd = args.indexOf('--');
@@ -37,15 +40,22 @@ describe('ssh command lines', () => {
     // A control socket of its own, so that two clients of one host share neither a login nor a fate.
     assert.match(link.controlPath, new RegExp(`^${dir}/vs-[0-9a-f]{16}$`));
     assert.ok(opts.includes(`-o ControlPath=${link.controlPath}`));
-    const other = new SshLink(parseUri('qemu+ssh://admin@kvm1:2222/system?keyfile=/k/id'), { connectTimeoutMs: 7000, controlDir: dir });
+    const other = new SshLink(parseUri('qemu+ssh://admin@kvm1:2222/system?keyfile=/k/id'), {
+      connectTimeoutMs: 7000,
+      controlDir: dir,
+    });
     assert.notEqual(other.controlPath, link.controlPath);
     assert.doesNotMatch(opts, /StrictHostKeyChecking/);
   });
 
   it('maps ?no_verify=1 and ?no_tty=0 as libvirt does', () => {
-    const a = new SshLink(parseUri('qemu+ssh://h/system?no_verify=1'), { connectTimeoutMs: 1000, controlDir: dir }).rpcArgs().join(' ');
+    const a = new SshLink(parseUri('qemu+ssh://h/system?no_verify=1'), { connectTimeoutMs: 1000, controlDir: dir })
+      .rpcArgs()
+      .join(' ');
     assert.match(a, /-o StrictHostKeyChecking=no/);
-    const b = new SshLink(parseUri('qemu+ssh://h/system?no_tty=0'), { connectTimeoutMs: 1000, controlDir: dir }).rpcArgs().join(' ');
+    const b = new SshLink(parseUri('qemu+ssh://h/system?no_tty=0'), { connectTimeoutMs: 1000, controlDir: dir })
+      .rpcArgs()
+      .join(' ');
     assert.doesNotMatch(b, /BatchMode/);
     // No user and no port: ssh's own config decides.
     assert.doesNotMatch(b, /(^| )-[lp] /);
@@ -54,7 +64,11 @@ describe('ssh command lines', () => {
   it('forwards a TCP port with -W over the same control path, and a unix socket through nc -U', async () => {
     const echoArgs = join(dir, 'echo-args.sh');
     writeFileSync(echoArgs, '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n', { mode: 0o755 });
-    const link = new SshLink(parseUri('qemu+ssh://root@h/system'), { connectTimeoutMs: 1000, controlDir: dir, sshPath: echoArgs });
+    const link = new SshLink(parseUri('qemu+ssh://root@h/system'), {
+      connectTimeoutMs: 1000,
+      controlDir: dir,
+      sshPath: echoArgs,
+    });
     const argsOf = async (d: NodeJS.ReadableStream): Promise<string[]> => {
       const chunks: Buffer[] = [];
       for await (const c of d) chunks.push(c as Buffer);
@@ -93,8 +107,14 @@ describe('ssh command lines', () => {
   });
 
   it('remote proxy, native: virt-ssh-helper only, always for /session', () => {
-    assert.equal(remoteProxyCommand(parseUri('qemu+ssh://h/system?proxy=native'), false), `sh -c ${shellQuote(`virt-ssh-helper 'qemu:///system'`)}`);
-    assert.equal(remoteProxyCommand(parseUri('qemu+ssh://h/session'), false), `sh -c ${shellQuote(`virt-ssh-helper 'qemu:///session'`)}`);
+    assert.equal(
+      remoteProxyCommand(parseUri('qemu+ssh://h/system?proxy=native'), false),
+      `sh -c ${shellQuote(`virt-ssh-helper 'qemu:///system'`)}`,
+    );
+    assert.equal(
+      remoteProxyCommand(parseUri('qemu+ssh://h/session'), false),
+      `sh -c ${shellQuote(`virt-ssh-helper 'qemu:///session'`)}`,
+    );
   });
 
   it('the remote command survives the remote shell: sh runs it as one script', () => {
@@ -132,9 +152,16 @@ describe('a child process as the RPC byte channel', () => {
 
   it('fails with what ssh said on stderr, even when its stdout closes before it exits', async () => {
     for (let i = 0; i < 5; i++) {
-      const child = spawn(script('deny.sh', 'exec 1>&-; sleep 0.05; echo "debug1: noise" >&2; echo "root@127.0.0.1: Permission denied (publickey)." >&2; exit 255'), [], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        script(
+          'deny.sh',
+          'exec 1>&-; sleep 0.05; echo "debug1: noise" >&2; echo "root@127.0.0.1: Permission denied (publickey)." >&2; exit 255',
+        ),
+        [],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
       const d = childDuplex(child, 'ssh to 127.0.0.1');
       d.on('data', () => undefined);
       d.write('x'.repeat(100_000)); // may hit EPIPE: must not be the reported reason

@@ -137,8 +137,14 @@ describe('libvirt URIs', () => {
 
 describe('local sockets and credentials', () => {
   it('probes the modular daemon first, then libvirtd, as libvirt does', () => {
-    assert.deepEqual(localSocketCandidates(parseUri('qemu:///system'), {}), ['/run/libvirt/virtqemud-sock', '/run/libvirt/libvirt-sock']);
-    assert.deepEqual(localSocketCandidates(parseUri('qemu:///system'), { readOnly: true }), ['/run/libvirt/virtqemud-sock-ro', '/run/libvirt/libvirt-sock-ro']);
+    assert.deepEqual(localSocketCandidates(parseUri('qemu:///system'), {}), [
+      '/run/libvirt/virtqemud-sock',
+      '/run/libvirt/libvirt-sock',
+    ]);
+    assert.deepEqual(localSocketCandidates(parseUri('qemu:///system'), { readOnly: true }), [
+      '/run/libvirt/virtqemud-sock-ro',
+      '/run/libvirt/libvirt-sock-ro',
+    ]);
     assert.deepEqual(localSocketCandidates(parseUri('test:///default'), {}), ['/run/libvirt/libvirt-sock']);
     assert.deepEqual(localSocketCandidates(parseUri('qemu:///system?socket=/x/s'), {}), ['/x/s']);
   });
@@ -152,7 +158,10 @@ describe('local sockets and credentials', () => {
         '/run/user/1000/libvirt/virtqemud-sock',
         '/run/user/1000/libvirt/libvirt-sock',
       ]);
-      assert.deepEqual(localSocketCandidates(parseUri('qemu:///session'), { sessionSocketDir: '/tmp/s' }), ['/tmp/s/virtqemud-sock', '/tmp/s/libvirt-sock']);
+      assert.deepEqual(localSocketCandidates(parseUri('qemu:///session'), { sessionSocketDir: '/tmp/s' }), [
+        '/tmp/s/virtqemud-sock',
+        '/tmp/s/libvirt-sock',
+      ]);
     } finally {
       if (saved === undefined) delete process.env.XDG_RUNTIME_DIR;
       else process.env.XDG_RUNTIME_DIR = saved;
@@ -160,7 +169,11 @@ describe('local sockets and credentials', () => {
   });
 
   it('finds TLS credentials under ?pkipath= with libvirt file names', () => {
-    assert.deepEqual(tlsCredentialPaths(parseUri('qemu+tls://h/system?pkipath=/p')), { ca: '/p/cacert.pem', cert: '/p/clientcert.pem', key: '/p/clientkey.pem' });
+    assert.deepEqual(tlsCredentialPaths(parseUri('qemu+tls://h/system?pkipath=/p')), {
+      ca: '/p/cacert.pem',
+      cert: '/p/clientcert.pem',
+      key: '/p/clientkey.pem',
+    });
   });
 
   it('a session daemon that cannot start, or exits at once, is a clear error, not a crash or a long wait', async () => {
@@ -169,11 +182,22 @@ describe('local sockets and credentials', () => {
       writeFileSync(join(dir, 'not-executable'), 'x', { mode: 0o644 });
       writeFileSync(join(dir, 'libvirtd'), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
       const opts = { sessionSocketDir: join(dir, 'run'), connectTimeoutMs: 10_000 };
-      await assert.rejects(LibvirtClient.connect('qemu:///session', { ...opts, sessionDaemon: join(dir, 'not-executable') }), (e: unknown) => e instanceof TransportError && /cannot start .*not-executable.*EACCES/.test(e.message));
+      await assert.rejects(
+        LibvirtClient.connect('qemu:///session', { ...opts, sessionDaemon: join(dir, 'not-executable') }),
+        (e: unknown) => e instanceof TransportError && /cannot start .*not-executable.*EACCES/.test(e.message),
+      );
       const t0 = performance.now();
-      await assert.rejects(LibvirtClient.connect('qemu:///session', { ...opts, sessionDaemon: join(dir, 'libvirtd') }), (e: unknown) => e instanceof TransportError && /but it exited with 3 before its socket .*run\/libvirt-sock answered/.test(e.message));
+      await assert.rejects(
+        LibvirtClient.connect('qemu:///session', { ...opts, sessionDaemon: join(dir, 'libvirtd') }),
+        (e: unknown) =>
+          e instanceof TransportError &&
+          /but it exited with 3 before its socket .*run\/libvirt-sock answered/.test(e.message),
+      );
       assert.ok(performance.now() - t0 < 5000, 'not the whole connect timeout');
-      await assert.rejects(LibvirtClient.connect('qemu:///session', { ...opts, sessionDaemon: join(dir, 'missing') }), (e: unknown) => e instanceof TransportError && /is not installed/.test(e.message));
+      await assert.rejects(
+        LibvirtClient.connect('qemu:///session', { ...opts, sessionDaemon: join(dir, 'missing') }),
+        (e: unknown) => e instanceof TransportError && /is not installed/.test(e.message),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -19,7 +19,17 @@ import {
   union,
   type Codec,
 } from '../../main/libvirt/codec.js';
-import { domain, remoteError, typedParam, TypedParamType, uuid, uuidToBytes, paramsToRecord, HEADER_SIZE, LENGTH_SIZE } from '../../main/libvirt/protocol.js';
+import {
+  domain,
+  remoteError,
+  typedParam,
+  TypedParamType,
+  uuid,
+  uuidToBytes,
+  paramsToRecord,
+  HEADER_SIZE,
+  LENGTH_SIZE,
+} from '../../main/libvirt/protocol.js';
 import { eventMessages, procedureNames, procedures, type ProcedureName } from '../../main/libvirt/procedures.js';
 import { recordedCalls, recordedPackets } from './libvirt-recorded.js';
 
@@ -93,7 +103,10 @@ describe('XDR primitives', () => {
     assert.throws(() => enc(opaque(2), Buffer.from([1, 2, 3])), /exceeds its limit/);
     assert.throws(() => dec(opaque(2), Buffer.from('0000000301020300', 'hex')), /exceeds its limit/);
     assert.throws(() => enc(array(int, 2), [1, 2, 3]), /exceeds its limit of 2/);
-    assert.throws(() => dec(array(int, 2), Buffer.from('00000003000000010000000200000003', 'hex')), /exceeds its limit of 2/);
+    assert.throws(
+      () => dec(array(int, 2), Buffer.from('00000003000000010000000200000003', 'hex')),
+      /exceeds its limit of 2/,
+    );
     assert.throws(() => enc(fixedOpaque(4), Buffer.from([1])), /expected 4 bytes/);
   });
 
@@ -170,7 +183,15 @@ describe('codecs for libvirt types', () => {
       { field: 's', value: { type: TypedParamType.String, value: 'running' } },
     ] as const;
     for (const p of params) roundTrip(typedParam, p);
-    assert.deepEqual(paramsToRecord(params), { i: -3, ui: 3, l: -(1n << 40n), ul: 1n << 63n, d: 0.25, b: true, s: 'running' });
+    assert.deepEqual(paramsToRecord(params), {
+      i: -3,
+      ui: 3,
+      l: -(1n << 40n),
+      ul: 1n << 63n,
+      d: 0.25,
+      b: true,
+      s: 'running',
+    });
     assert.throws(() => dec(typedParam, Buffer.from('00000001780000000000000900000000', 'hex')), /union has no arm 9/);
   });
 
@@ -259,18 +280,60 @@ describe('known byte layouts of libvirt 9.0 replies', () => {
 describe('the procedure table', () => {
   // Numbers as remote_protocol.x (libvirt 9.x) gives them; procedure numbers are append-only.
   const expected: Record<string, number> = {
-    connectOpen: 1, connectClose: 2, connectGetType: 3, connectGetVersion: 4, nodeGetInfo: 6, connectGetCapabilities: 7,
-    domainCreateXml: 10, domainGetXmlDesc: 14, domainGetAutostart: 15, domainGetInfo: 16, domainGetMaxMemory: 17,
-    domainLookupById: 22, domainLookupByName: 23, domainLookupByUuid: 24, domainReboot: 27, domainResume: 28,
-    domainSetAutostart: 29, domainSuspend: 34, connectGetHostname: 59, connectSupportsFeature: 60, authList: 66,
-    authPolkit: 70, connectGetUri: 110, domainIsActive: 150, domainIsPersistent: 151, connectGetLibVersion: 157,
-    domainManagedSave: 182, domainHasManagedSaveImage: 183, domainManagedSaveRemove: 184, domainSnapshotCreateXml: 185,
-    domainSnapshotGetXmlDesc: 186, domainSnapshotLookupByName: 189, domainHasCurrentSnapshot: 190, domainSnapshotCurrent: 191,
-    domainRevertToSnapshot: 192, domainSnapshotDelete: 193, domainCreateWithFlags: 196, domainSetVcpusFlags: 199,
-    domainGetVcpusFlags: 200, domainOpenConsole: 201, domainSetMemoryFlags: 204, domainScreenshot: 211, domainGetState: 212,
-    domainSendKey: 226, domainUndefineFlags: 231, domainDestroyFlags: 234, domainReset: 245, domainShutdownFlags: 258,
-    connectListAllDomains: 273, domainListAllSnapshots: 274, connectDomainEventCallbackRegisterAny: 316,
-    connectDomainEventCallbackDeregisterAny: 317, connectGetAllDomainStats: 344, domainDefineXmlFlags: 350,
+    connectOpen: 1,
+    connectClose: 2,
+    connectGetType: 3,
+    connectGetVersion: 4,
+    nodeGetInfo: 6,
+    connectGetCapabilities: 7,
+    domainCreateXml: 10,
+    domainGetXmlDesc: 14,
+    domainGetAutostart: 15,
+    domainGetInfo: 16,
+    domainGetMaxMemory: 17,
+    domainLookupById: 22,
+    domainLookupByName: 23,
+    domainLookupByUuid: 24,
+    domainReboot: 27,
+    domainResume: 28,
+    domainSetAutostart: 29,
+    domainSuspend: 34,
+    connectGetHostname: 59,
+    connectSupportsFeature: 60,
+    authList: 66,
+    authPolkit: 70,
+    connectGetUri: 110,
+    domainIsActive: 150,
+    domainIsPersistent: 151,
+    connectGetLibVersion: 157,
+    domainManagedSave: 182,
+    domainHasManagedSaveImage: 183,
+    domainManagedSaveRemove: 184,
+    domainSnapshotCreateXml: 185,
+    domainSnapshotGetXmlDesc: 186,
+    domainSnapshotLookupByName: 189,
+    domainHasCurrentSnapshot: 190,
+    domainSnapshotCurrent: 191,
+    domainRevertToSnapshot: 192,
+    domainSnapshotDelete: 193,
+    domainCreateWithFlags: 196,
+    domainSetVcpusFlags: 199,
+    domainGetVcpusFlags: 200,
+    domainOpenConsole: 201,
+    domainSetMemoryFlags: 204,
+    domainScreenshot: 211,
+    domainGetState: 212,
+    domainSendKey: 226,
+    domainUndefineFlags: 231,
+    domainDestroyFlags: 234,
+    domainReset: 245,
+    domainShutdownFlags: 258,
+    connectListAllDomains: 273,
+    domainListAllSnapshots: 274,
+    connectDomainEventCallbackRegisterAny: 316,
+    connectDomainEventCallbackDeregisterAny: 317,
+    connectGetAllDomainStats: 344,
+    domainDefineXmlFlags: 350,
   };
 
   it('gives every procedure its number from remote_protocol.x, once', () => {
@@ -279,7 +342,9 @@ describe('the procedure table', () => {
   });
 
   it('marks exactly the stream procedures as streams', () => {
-    const streams = Object.entries(procedures).filter(([, v]) => 'stream' in v && v.stream).map(([k]) => k);
+    const streams = Object.entries(procedures)
+      .filter(([, v]) => 'stream' in v && v.stream)
+      .map(([k]) => k);
     assert.deepEqual(streams.sort(), ['domainOpenConsole', 'domainScreenshot']);
   });
 

@@ -4,7 +4,11 @@ import { spawnSync } from 'node:child_process';
 
 /** Runs the test preflight with some of the machine taken away, as a new user's machine might be. */
 function preflight(env: Record<string, string>): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/rig/preflight.ts'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/rig/preflight.ts'], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -17,9 +21,15 @@ function oneClearLine(text: string, pattern: RegExp): void {
 
 describe('test preflight: what is missing, in one line, with how to get it', () => {
   it('no libvirtd', () => {
-    const r = preflight({ VIRTSWITCH_LIBVIRT_SOCKET_DIR: '/nonexistent', VIRTSWITCH_LIBVIRTD: '/nonexistent/libvirtd' });
+    const r = preflight({
+      VIRTSWITCH_LIBVIRT_SOCKET_DIR: '/nonexistent',
+      VIRTSWITCH_LIBVIRTD: '/nonexistent/libvirtd',
+    });
     assert.equal(r.code, 1);
-    oneClearLine(r.err, /^virtswitch tests: libvirtd is not installed: apt-get install libvirt-daemon-system qemu-system-x86$/);
+    oneClearLine(
+      r.err,
+      /^virtswitch tests: libvirtd is not installed: apt-get install libvirt-daemon-system qemu-system-x86$/,
+    );
   });
 
   it('no kernel in /boot', () => {

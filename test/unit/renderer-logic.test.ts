@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS, guestKey, type ConsoleChannel, type GuestInfo, type HostInfo } from '../../common/contract.js';
+import {
+  DEFAULT_SETTINGS,
+  guestKey,
+  type ConsoleChannel,
+  type GuestInfo,
+  type HostInfo,
+} from '../../common/contract.js';
 import { reorder, slots, switcherOrder } from '../../common/order.js';
 import { Switcher } from '../../renderer/src/state/switcher.js';
 import { ThrottledChannel } from '../../renderer/src/consoles/throttled-channel.js';
@@ -39,13 +45,22 @@ describe('switcher order and slots', () => {
   const all = [lab, web10, web2, db];
 
   it('puts hosts in the order added and guests by name within a host (numbers sort as numbers)', () => {
-    assert.deepEqual(switcherOrder([host(A), host(B)], all, []).map((g) => g.name), ['db', 'web2', 'web10', 'lab-vm']);
-    assert.deepEqual(switcherOrder([host(B), host(A)], all, []).map((g) => g.name), ['lab-vm', 'db', 'web2', 'web10']);
+    assert.deepEqual(
+      switcherOrder([host(A), host(B)], all, []).map((g) => g.name),
+      ['db', 'web2', 'web10', 'lab-vm'],
+    );
+    assert.deepEqual(
+      switcherOrder([host(B), host(A)], all, []).map((g) => g.name),
+      ['lab-vm', 'db', 'web2', 'web10'],
+    );
   });
 
   it('keeps the user order, and new guests land among them by name', () => {
     const order = [guestKey(web10), guestKey(db)];
-    assert.deepEqual(switcherOrder([host(A), host(B)], all, order).map((g) => g.name), ['web2', 'web10', 'db', 'lab-vm']);
+    assert.deepEqual(
+      switcherOrder([host(A), host(B)], all, order).map((g) => g.name),
+      ['web2', 'web10', 'db', 'lab-vm'],
+    );
   });
 
   it('gives slots 1–9 to the first nine guests', () => {
@@ -145,7 +160,8 @@ describe('throttled console channel', () => {
   it('has every property noVNC checks on a raw channel', () => {
     const ch = new ThrottledChannel(new FakeChannel());
     const props = [...Object.keys(ch), ...Object.getOwnPropertyNames(Object.getPrototypeOf(ch))];
-    for (const p of ['send', 'close', 'binaryType', 'onerror', 'onmessage', 'onopen', 'protocol', 'readyState']) assert.ok(props.includes(p), p);
+    for (const p of ['send', 'close', 'binaryType', 'onerror', 'onmessage', 'onopen', 'protocol', 'readyState'])
+      assert.ok(props.includes(p), p);
   });
 
   it('hands held data over before it reports the close', () => {
@@ -162,7 +178,12 @@ describe('throttled console channel', () => {
 });
 
 describe('keyboard routing', () => {
-  const ev = (type: 'keydown' | 'keyup', code: string, mods: { ctrl?: boolean; alt?: boolean } = {}, toConsole = true) => {
+  const ev = (
+    type: 'keydown' | 'keyup',
+    code: string,
+    mods: { ctrl?: boolean; alt?: boolean } = {},
+    toConsole = true,
+  ) => {
     const e: KeyEventLike & { swallowed: boolean } = {
       type,
       code,
@@ -184,7 +205,11 @@ describe('keyboard routing', () => {
 
   it('takes hotkeys, passes typing, and remembers the modifiers the guest has down', () => {
     const actions: string[] = [];
-    const r = new KeyboardRouter(DEFAULT_SETTINGS.hotkeys, { hotkey: (a) => actions.push(a), modalKey: () => false, anyInput: () => undefined }, () => 0);
+    const r = new KeyboardRouter(
+      DEFAULT_SETTINGS.hotkeys,
+      { hotkey: (a) => actions.push(a), modalKey: () => false, anyInput: () => undefined },
+      () => 0,
+    );
     const ctrl = ev('keydown', 'ControlLeft', { ctrl: true });
     const alt = ev('keydown', 'AltLeft', { ctrl: true, alt: true });
     const two = ev('keydown', 'Digit2', { ctrl: true, alt: true });
@@ -207,7 +232,11 @@ describe('keyboard routing', () => {
   });
 
   it('lets a plain digit through both ways, so it is never left held down in the guest', () => {
-    const r = new KeyboardRouter(DEFAULT_SETTINGS.hotkeys, { hotkey: () => undefined, modalKey: () => false, anyInput: () => undefined }, () => 0);
+    const r = new KeyboardRouter(
+      DEFAULT_SETTINGS.hotkeys,
+      { hotkey: () => undefined, modalKey: () => false, anyInput: () => undefined },
+      () => 0,
+    );
     const down = ev('keydown', 'Digit1');
     const up = ev('keyup', 'Digit1');
     r.handle(down);
@@ -228,7 +257,11 @@ describe('keyboard routing', () => {
 
   it('gives every key to the picker while it is open', () => {
     const seen: string[] = [];
-    const r = new KeyboardRouter(DEFAULT_SETTINGS.hotkeys, { hotkey: () => undefined, modalKey: (e) => (seen.push(e.code), true), anyInput: () => undefined });
+    const r = new KeyboardRouter(DEFAULT_SETTINGS.hotkeys, {
+      hotkey: () => undefined,
+      modalKey: (e) => (seen.push(e.code), true),
+      anyInput: () => undefined,
+    });
     const d = ev('keydown', 'Digit3');
     r.handle(d);
     assert.equal(d.swallowed, true);

@@ -22,7 +22,10 @@ describe('test rig pieces', () => {
       { kernel: '/boot/vmlinuz', initrd: '/tmp/initrd.gz' },
     );
     assert.match(xml, /<name>vst1-&lt;b&gt;x&lt;\/b&gt;&apos;&amp;&quot;<\/name>/);
-    assert.match(xml, new RegExp(`vsname=${Buffer.from(`vst1-<b>x</b>'&"`).toString('base64').replace(/[+/=]/g, '\\$&')}<`));
+    assert.match(
+      xml,
+      new RegExp(`vsname=${Buffer.from(`vst1-<b>x</b>'&"`).toString('base64').replace(/[+/=]/g, '\\$&')}<`),
+    );
     assert.match(xml, /<domain type='qemu'>/);
   });
 });

@@ -73,9 +73,13 @@ export class BrowserBridge implements Bridge {
     };
     ws.onmessage = (ev) => this.onMessage(String(ev.data));
     ws.onclose = (ev) => {
-      for (const p of this.pending.values()) p.reject(new BridgeError({ code: 'host-unavailable', message: 'Lost the connection to virtswitch' }));
+      for (const p of this.pending.values())
+        p.reject(new BridgeError({ code: 'host-unavailable', message: 'Lost the connection to virtswitch' }));
       this.pending.clear();
-      this.onConnectionChange?.(false, ev.code === 1006 ? 'virtswitch is not reachable' : ev.reason || `closed (${ev.code})`);
+      this.onConnectionChange?.(
+        false,
+        ev.code === 1006 ? 'virtswitch is not reachable' : ev.reason || `closed (${ev.code})`,
+      );
       // The server may be restarting: keep trying, a little slower each time.
       setTimeout(() => this.connect(), this.retryMs);
       this.retryMs = Math.min(5000, this.retryMs * 2);
@@ -83,7 +87,14 @@ export class BrowserBridge implements Bridge {
   }
 
   private onMessage(text: string): void {
-    let msg: { type?: string; state?: AppState; event?: AppEvent; id?: number; result?: unknown; error?: { code: string; message: string; host?: string; guest?: string } };
+    let msg: {
+      type?: string;
+      state?: AppState;
+      event?: AppEvent;
+      id?: number;
+      result?: unknown;
+      error?: { code: string; message: string; host?: string; guest?: string };
+    };
     try {
       msg = JSON.parse(text) as typeof msg;
     } catch {

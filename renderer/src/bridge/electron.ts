@@ -22,7 +22,14 @@ import type {
   MenuCommand,
 } from '../../../common/contract.js';
 import { BridgeError } from '../../../common/bridge-error.js';
-import { CONSOLE_SEND_WINDOW, DESKTOP_API_NAME, type AppMessage, type ConsoleControl, type DesktopApi, type Outcome } from '../../../common/desktop-api.js';
+import {
+  CONSOLE_SEND_WINDOW,
+  DESKTOP_API_NAME,
+  type AppMessage,
+  type ConsoleControl,
+  type DesktopApi,
+  type Outcome,
+} from '../../../common/desktop-api.js';
 
 export { DESKTOP_API_NAME, type DesktopApi };
 
@@ -48,7 +55,10 @@ export interface ConsolePort {
 function isControl(v: unknown): v is ConsoleControl {
   if (typeof v !== 'object' || v === null) return false;
   const m = v as Record<string, unknown>;
-  return (m.t === 'ack' && typeof m.n === 'number') || (m.t === 'close' && typeof m.code === 'number' && typeof m.reason === 'string');
+  return (
+    (m.t === 'ack' && typeof m.n === 'number') ||
+    (m.t === 'close' && typeof m.code === 'number' && typeof m.reason === 'string')
+  );
 }
 
 /** The bytes of what noVNC or xterm.js sends, as an ArrayBuffer of their own (a view's whole
@@ -134,7 +144,8 @@ export class ElectronConsoleChannel implements ConsoleChannel {
   }
 
   send(data: ArrayBuffer | ArrayBufferView | string): void {
-    if (this.state === ElectronConsoleChannel.CONNECTING) throw new DOMException('the console is still connecting', 'InvalidStateError');
+    if (this.state === ElectronConsoleChannel.CONNECTING)
+      throw new DOMException('the console is still connecting', 'InvalidStateError');
     if (this.state !== ElectronConsoleChannel.OPEN) return;
     const buf = toArrayBuffer(data);
     if (buf.byteLength === 0) return;
@@ -248,7 +259,8 @@ export class ElectronBridge implements Bridge {
   private onWindowMessage(ev: MessageEvent): void {
     if (ev.source !== this.win) return;
     const data: unknown = ev.data;
-    if (typeof data !== 'object' || data === null || (data as { virtswitch?: unknown }).virtswitch !== 'console-port') return;
+    if (typeof data !== 'object' || data === null || (data as { virtswitch?: unknown }).virtswitch !== 'console-port')
+      return;
     const id = (data as { id?: unknown }).id;
     const port = ev.ports[0];
     const channel = typeof id === 'string' ? this.waiting.get(id) : undefined;
@@ -335,7 +347,16 @@ export class ElectronBridge implements Bridge {
 function isDesktopApi(v: unknown): v is DesktopApi {
   if (typeof v !== 'object' || v === null) return false;
   const api = v as Record<string, unknown>;
-  return ['invoke', 'subscribe', 'openConsole', 'launchOptions', 'onHotkey', 'onMenuCommand', 'setActiveGuest', 'captureHotkeys'].every((k) => typeof api[k] === 'function');
+  return [
+    'invoke',
+    'subscribe',
+    'openConsole',
+    'launchOptions',
+    'onHotkey',
+    'onMenuCommand',
+    'setActiveGuest',
+    'captureHotkeys',
+  ].every((k) => typeof api[k] === 'function');
 }
 
 /** The desktop bridge when this page runs in the Electron shell; undefined anywhere else. */

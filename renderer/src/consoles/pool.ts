@@ -17,7 +17,6 @@ export interface PoolHooks {
 /** Beyond this many, the least recently used running guests are not kept warm. */
 export const WARM_LIMIT = 24;
 
-
 export class ConsolePool {
   private readonly consoles = new Map<string, VncConsole>();
   private readonly retry = new Map<string, { attempt: number; timer: number | undefined }>();
@@ -58,7 +57,13 @@ export class ConsolePool {
     for (const g of candidates) {
       const key = guestKey(g);
       if (this.consoles.has(key)) continue;
-      const c = new VncConsole({ host: g.host, uuid: g.uuid }, key, this.bridge, { status: (x) => this.onStatus(x), clipboard: (x, t) => this.hooks.clipboard(x, t) }, this.scalingFor(key));
+      const c = new VncConsole(
+        { host: g.host, uuid: g.uuid },
+        key,
+        this.bridge,
+        { status: (x) => this.onStatus(x), clipboard: (x, t) => this.hooks.clipboard(x, t) },
+        this.scalingFor(key),
+      );
       this.consoles.set(key, c);
       this.stage.append(c.element);
       if (key === this.activeKey) c.setActive(true);
@@ -68,7 +73,8 @@ export class ConsolePool {
 
   private onStatus(c: VncConsole): void {
     if (c.status === 'connected') this.retry.delete(c.key);
-    if (c.status === 'disconnected' && this.wanted.has(c.key) && this.consoles.get(c.key) === c) this.scheduleReconnect(c);
+    if (c.status === 'disconnected' && this.wanted.has(c.key) && this.consoles.get(c.key) === c)
+      this.scheduleReconnect(c);
     this.hooks.status(c);
   }
 

@@ -36,7 +36,8 @@ export class Store {
   }
 
   private notify(...changes: Change[]): void {
-    if (changes.includes('guests') || changes.includes('hosts') || changes.includes('settings')) this.orderCache = undefined;
+    if (changes.includes('guests') || changes.includes('hosts') || changes.includes('settings'))
+      this.orderCache = undefined;
     const set = new Set(changes);
     for (const l of this.listeners) l(set);
   }

@@ -15,10 +15,13 @@ export const ACTION_LABELS: Record<GuestAction, string> = {
 };
 
 /** Destructive actions ask first (design §5): the guest loses what it had not saved. */
-export const CONFIRM: Partial<Record<GuestAction, { question: (name: string) => string; detail: string; yes: string }>> = {
+export const CONFIRM: Partial<
+  Record<GuestAction, { question: (name: string) => string; detail: string; yes: string }>
+> = {
   poweroff: {
     question: (n) => `Power off ${n}?`,
-    detail: 'Like pulling the plug: anything the guest has not saved is lost. Shut down asks the guest to stop cleanly instead.',
+    detail:
+      'Like pulling the plug: anything the guest has not saved is lost. Shut down asks the guest to stop cleanly instead.',
     yes: 'Power off',
   },
   reset: {
@@ -28,7 +31,8 @@ export const CONFIRM: Partial<Record<GuestAction, { question: (name: string) => 
   },
   delete: {
     question: (n) => `Delete ${n}?`,
-    detail: 'The guest\'s definition, its saved state and its snapshots go; its disk images stay on the host. A running guest is powered off first.',
+    detail:
+      "The guest's definition, its saved state and its snapshots go; its disk images stay on the host. A running guest is powered off first.",
     yes: 'Delete',
   },
 };

@@ -28,7 +28,13 @@ export function showModal(o: ModalOptions): Modal {
   open?.close(undefined);
   const previous = document.activeElement as HTMLElement | null;
   const titleId = `modal-title-${Math.random().toString(36).slice(2)}`;
-  const panel = h('div', { className: `modal${o.wide ? ' wide' : ''}`, role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, 'data-testid': o.testid });
+  const panel = h('div', {
+    className: `modal${o.wide ? ' wide' : ''}`,
+    role: 'dialog',
+    'aria-modal': 'true',
+    'aria-labelledby': titleId,
+    'data-testid': o.testid,
+  });
   const backdrop = h('div', { className: 'backdrop' }, panel);
   const close = (result?: unknown): void => {
     if (!backdrop.isConnected) return;
@@ -37,7 +43,15 @@ export function showModal(o: ModalOptions): Modal {
     previous?.focus?.({ preventScroll: true });
     o.onClose?.(result);
   };
-  panel.append(h('header', {}, h('h2', { id: titleId }, o.title), iconButton('close', 'Close', () => close(undefined))), ...o.body);
+  panel.append(
+    h(
+      'header',
+      {},
+      h('h2', { id: titleId }, o.title),
+      iconButton('close', 'Close', () => close(undefined)),
+    ),
+    ...o.body,
+  );
   backdrop.addEventListener('mousedown', (ev) => {
     if (ev.target === backdrop) close(undefined);
   });

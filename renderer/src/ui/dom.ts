@@ -6,7 +6,11 @@
 type Attrs = Record<string, string | number | boolean | undefined | null | ((ev: Event) => void)>;
 type Child = Node | string | number | null | undefined | false;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   setAttrs(el, attrs);
   append(el, children);
@@ -53,7 +57,8 @@ const ICONS: Record<string, string> = {
   fullscreen: 'M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5',
   keyboard: 'M3 7h18v11H3zM7 11h.01M11 11h.01M15 11h.01M8 15h8',
   terminal: 'M4 5h16v14H4zM7 10l3 2-3 2M12 15h5',
-  settings: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19 12l2-1-1-3-2 .3-1.3-1.3L17 5l-3-1-1 2h-2L10 4 7 5l.3 2L6 8.3 4 8l-1 3 2 1v0l-2 1 1 3 2-.3L7.3 17 7 19l3 1 1-2h2l1 2 3-1-.3-2 1.3-1.3 2 .3 1-3z',
+  settings:
+    'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19 12l2-1-1-3-2 .3-1.3-1.3L17 5l-3-1-1 2h-2L10 4 7 5l.3 2L6 8.3 4 8l-1 3 2 1v0l-2 1 1 3 2-.3L7.3 17 7 19l3 1 1-2h2l1 2 3-1-.3-2 1.3-1.3 2 .3 1-3z',
   scan: 'M12 4a8 8 0 1 0 8 8M12 8a4 4 0 1 0 4 4M12 12l6-6',
   resources: 'M6 4v16M12 9v11M18 14v6',
   snapshots: 'M12 3l9 5-9 5-9-5zM3 13l9 5 9-5M3 17l9 5 9-5',
@@ -78,8 +83,17 @@ export function icon(name: string): SVGSVGElement {
 }
 
 /** A button with an icon, an accessible name and a tooltip. */
-export function iconButton(name: string, label: string, onClick: (ev: Event) => void, attrs: Attrs = {}): HTMLButtonElement {
-  const b = h('button', { type: 'button', className: 'icon-button', title: label, 'aria-label': label, ...attrs }, icon(name));
+export function iconButton(
+  name: string,
+  label: string,
+  onClick: (ev: Event) => void,
+  attrs: Attrs = {},
+): HTMLButtonElement {
+  const b = h(
+    'button',
+    { type: 'button', className: 'icon-button', title: label, 'aria-label': label, ...attrs },
+    icon(name),
+  );
   b.addEventListener('click', (ev) => {
     ev.stopPropagation();
     onClick(ev);

@@ -8,7 +8,13 @@ export class Sparkline {
   private color: string | undefined;
 
   constructor(label: string) {
-    this.element = h('div', { className: 'spark', title: label }, h('span', { className: 'spark-label' }, label), this.canvas, this.value);
+    this.element = h(
+      'div',
+      { className: 'spark', title: label },
+      h('span', { className: 'spark-label' }, label),
+      this.canvas,
+      this.value,
+    );
   }
 
   draw(values: readonly number[], max: number, text: string): void {

@@ -30,7 +30,13 @@ export class Osd {
       if (src) thumb.getContext('2d')?.drawImage(src, 0, 0);
       const el = h(
         'div',
-        { className: `osd-item state-${g.state}`, role: 'option', 'data-osd-key': key, 'data-name': g.name, onclick: () => this.pick(i) },
+        {
+          className: `osd-item state-${g.state}`,
+          role: 'option',
+          'data-osd-key': key,
+          'data-name': g.name,
+          onclick: () => this.pick(i),
+        },
         h('div', { className: 'osd-thumb' }, thumb, i < 9 ? h('span', { className: 'slot' }, String(i + 1)) : null),
         h('div', { className: 'osd-name' }, g.name),
         h('div', { className: 'osd-state' }, g.state === 'shutoff' ? 'off' : g.state),
@@ -41,7 +47,13 @@ export class Osd {
     this.element = h(
       'div',
       { className: 'osd', 'data-testid': 'osd', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Pick a guest' },
-      h('div', { className: 'osd-panel' }, h('div', { className: 'osd-title' }, 'Switch to…'), grid, h('div', { className: 'osd-help' }, '1–9 pick · arrows move · Enter switch · Esc close')),
+      h(
+        'div',
+        { className: 'osd-panel' },
+        h('div', { className: 'osd-title' }, 'Switch to…'),
+        grid,
+        h('div', { className: 'osd-help' }, '1–9 pick · arrows move · Enter switch · Esc close'),
+      ),
     );
     this.element.addEventListener('mousedown', (ev) => {
       if (ev.target === this.element) this.close();

@@ -31,7 +31,9 @@ export class SerialView {
       cursorBlink: true,
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
       fontSize: 13,
-      theme: dark ? { background: '#0b0d12', foreground: '#d6dae3' } : { background: '#fbfbfd', foreground: '#1d2130', cursor: '#1d2130' },
+      theme: dark
+        ? { background: '#0b0d12', foreground: '#d6dae3' }
+        : { background: '#fbfbfd', foreground: '#1d2130', cursor: '#1d2130' },
     });
     const fit = new FitAddon();
     term.loadAddon(fit);

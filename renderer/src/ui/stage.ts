@@ -10,9 +10,24 @@ import { actionsFor, ACTION_LABELS } from './actions.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
 
-export type Tool = 'send-keys' | 'type-text' | 'serial' | 'snapshots' | 'resources' | 'scan' | 'osd' | 'fullscreen' | 'settings' | 'strip' | 'screenshot';
+export type Tool =
+  | 'send-keys'
+  | 'type-text'
+  | 'serial'
+  | 'snapshots'
+  | 'resources'
+  | 'scan'
+  | 'osd'
+  | 'fullscreen'
+  | 'settings'
+  | 'strip'
+  | 'screenshot';
 
-const SCALING_LABELS: Record<Scaling, string> = { fit: 'Fit the window', actual: '1:1 (scroll)', resize: 'Resize the guest to the window' };
+const SCALING_LABELS: Record<Scaling, string> = {
+  fit: 'Fit the window',
+  actual: '1:1 (scroll)',
+  resize: 'Resize the guest to the window',
+};
 
 export interface StageHooks {
   action(a: GuestAction): void;
@@ -54,59 +69,127 @@ export class Stage {
     }
   }
 
-  render(g: GuestInfo | undefined, c: VncConsole | undefined, host: HostInfo | undefined, scaling: Scaling, nothingAtAll: string | undefined): void {
+  render(
+    g: GuestInfo | undefined,
+    c: VncConsole | undefined,
+    host: HostInfo | undefined,
+    scaling: Scaling,
+    nothingAtAll: string | undefined,
+  ): void {
     this.renderToolbar(g, scaling);
     this.renderOverlay(g, c, host, nothingAtAll);
   }
 
   private renderToolbar(g: GuestInfo | undefined, scaling: Scaling): void {
     const acts = g ? actionsFor(g) : [];
-    const sig = JSON.stringify([g?.uuid, g?.name, g?.state, g?.busy, g?.hasVnc, g?.hasSerial, acts, scaling, this.scanning, this.serialOpen, g?.managedSave]);
+    const sig = JSON.stringify([
+      g?.uuid,
+      g?.name,
+      g?.state,
+      g?.busy,
+      g?.hasVnc,
+      g?.hasSerial,
+      acts,
+      scaling,
+      this.scanning,
+      this.serialOpen,
+      g?.managedSave,
+    ]);
     if (sig === this.toolbarSig) return;
     this.toolbarSig = sig;
     if (!g) {
-      this.toolbar.replaceChildren(h('div', { className: 'title' }, h('span', { className: 'name' }, 'No guest selected')), h('div', { className: 'spacer' }), iconButton('settings', 'Settings', () => this.hooks.tool('settings')));
+      this.toolbar.replaceChildren(
+        h('div', { className: 'title' }, h('span', { className: 'name' }, 'No guest selected')),
+        h('div', { className: 'spacer' }),
+        iconButton('settings', 'Settings', () => this.hooks.tool('settings')),
+      );
       return;
     }
-    const state = g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
+    const state =
+      g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
     const actionButtons = acts.map((a) =>
-      iconButton(a, `${ACTION_LABELS[a]}${a === 'snapshot' ? '' : ''}`, () => this.hooks.action(a), { 'data-action': a, className: `icon-button action-${a}` }),
+      iconButton(a, `${ACTION_LABELS[a]}${a === 'snapshot' ? '' : ''}`, () => this.hooks.action(a), {
+        'data-action': a,
+        className: `icon-button action-${a}`,
+      }),
     );
     const running = g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
-    const sendKeys = h('details', { className: 'menu' }, h('summary', { title: 'Send keys', 'aria-label': 'Send keys' }, icon('keyboard')));
+    const sendKeys = h(
+      'details',
+      { className: 'menu' },
+      h('summary', { title: 'Send keys', 'aria-label': 'Send keys' }, icon('keyboard')),
+    );
     sendKeys.append(
       h(
         'div',
         { className: 'menu-items', role: 'menu' },
         ...SEND_KEY_COMBOS.map((k) =>
-          h('button', { type: 'button', role: 'menuitem', onclick: () => {
-            sendKeys.open = false;
-            this.hooks.sendKeys(k.keys);
-          } }, k.label),
+          h(
+            'button',
+            {
+              type: 'button',
+              role: 'menuitem',
+              onclick: () => {
+                sendKeys.open = false;
+                this.hooks.sendKeys(k.keys);
+              },
+            },
+            k.label,
+          ),
         ),
         h('hr', {}),
-        h('button', { type: 'button', role: 'menuitem', onclick: () => {
-          sendKeys.open = false;
-          this.hooks.tool('type-text');
-        } }, 'Type text…'),
+        h(
+          'button',
+          {
+            type: 'button',
+            role: 'menuitem',
+            onclick: () => {
+              sendKeys.open = false;
+              this.hooks.tool('type-text');
+            },
+          },
+          'Type text…',
+        ),
       ),
     );
-    const scale = h('details', { className: 'menu' }, h('summary', { title: `Scaling: ${SCALING_LABELS[scaling]}`, 'aria-label': 'Scaling' }, icon('scaling')));
+    const scale = h(
+      'details',
+      { className: 'menu' },
+      h('summary', { title: `Scaling: ${SCALING_LABELS[scaling]}`, 'aria-label': 'Scaling' }, icon('scaling')),
+    );
     scale.append(
       h(
         'div',
         { className: 'menu-items', role: 'menu' },
         ...(['fit', 'actual', 'resize'] as const).map((v) =>
-          h('button', { type: 'button', role: 'menuitemradio', 'aria-checked': String(v === scaling), 'data-scaling': v, onclick: () => {
-            scale.open = false;
-            this.hooks.scaling(v);
-          } }, v === scaling ? '● ' : '○ ', SCALING_LABELS[v]),
+          h(
+            'button',
+            {
+              type: 'button',
+              role: 'menuitemradio',
+              'aria-checked': String(v === scaling),
+              'data-scaling': v,
+              onclick: () => {
+                scale.open = false;
+                this.hooks.scaling(v);
+              },
+            },
+            v === scaling ? '● ' : '○ ',
+            SCALING_LABELS[v],
+          ),
         ),
       ),
     );
     const parts: (HTMLElement | null)[] = [
-      iconButton('strip', 'Show or hide the guest list', () => this.hooks.tool('strip'), { className: 'icon-button strip-toggle' }),
-      h('div', { className: 'title' }, h('span', { className: 'name', title: g.name }, g.name), h('span', { className: `badge state-${g.state}` }, state)),
+      iconButton('strip', 'Show or hide the guest list', () => this.hooks.tool('strip'), {
+        className: 'icon-button strip-toggle',
+      }),
+      h(
+        'div',
+        { className: 'title' },
+        h('span', { className: 'name', title: g.name }, g.name),
+        h('span', { className: `badge state-${g.state}` }, state),
+      ),
       h('div', { className: 'group actions' }, ...actionButtons),
       h('div', { className: 'spacer' }),
       running ? this.statsBox : null,
@@ -114,11 +197,25 @@ export class Stage {
         'div',
         { className: 'group tools' },
         running && g.hasVnc ? sendKeys : null,
-        running && g.hasSerial && g.hasVnc ? iconButton('terminal', this.serialOpen ? 'Hide the serial console' : 'Show the serial console', () => this.hooks.tool('serial'), { 'aria-pressed': String(this.serialOpen) }) : null,
+        running && g.hasSerial && g.hasVnc
+          ? iconButton(
+              'terminal',
+              this.serialOpen ? 'Hide the serial console' : 'Show the serial console',
+              () => this.hooks.tool('serial'),
+              { 'aria-pressed': String(this.serialOpen) },
+            )
+          : null,
         g.hasVnc ? scale : null,
-        iconButton('snapshots', 'Snapshots', () => this.hooks.tool('snapshots'), { className: 'icon-button tool-snapshots' }),
+        iconButton('snapshots', 'Snapshots', () => this.hooks.tool('snapshots'), {
+          className: 'icon-button tool-snapshots',
+        }),
         iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
-        iconButton('scan', this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests', () => this.hooks.tool('scan'), { 'aria-pressed': String(this.scanning) }),
+        iconButton(
+          'scan',
+          this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',
+          () => this.hooks.tool('scan'),
+          { 'aria-pressed': String(this.scanning) },
+        ),
         iconButton('osd', 'Pick a guest (Scroll Lock twice)', () => this.hooks.tool('osd')),
         iconButton('fullscreen', 'Fullscreen (Ctrl+Alt+F)', () => this.hooks.tool('fullscreen')),
         iconButton('settings', 'Settings', () => this.hooks.tool('settings')),
@@ -129,34 +226,72 @@ export class Stage {
 
   renderStats(cpu: readonly number[], memUsedKiB: number | undefined, memKiB: number | undefined): void {
     this.cpuGraph.draw(cpu, 100, cpu.length ? `${Math.round(cpu[cpu.length - 1]!)}%` : '–');
-    this.memGraph.draw(memUsedKiB !== undefined && memKiB ? [memUsedKiB / memKiB * 100] : [], 100, memUsedKiB !== undefined ? formatBytes(memUsedKiB) : '–');
+    this.memGraph.draw(
+      memUsedKiB !== undefined && memKiB ? [(memUsedKiB / memKiB) * 100] : [],
+      100,
+      memUsedKiB !== undefined ? formatBytes(memUsedKiB) : '–',
+    );
   }
 
   renderMemoryHistory(history: readonly number[], label: string): void {
     this.memGraph.draw(history, 100, label);
   }
 
-  private renderOverlay(g: GuestInfo | undefined, c: VncConsole | undefined, host: HostInfo | undefined, nothingAtAll: string | undefined): void {
+  private renderOverlay(
+    g: GuestInfo | undefined,
+    c: VncConsole | undefined,
+    host: HostInfo | undefined,
+    nothingAtAll: string | undefined,
+  ): void {
     const show = (cls: string, ...children: (Node | string | null)[]): void => {
       this.overlay.className = `overlay ${cls}`;
       this.overlay.hidden = false;
       this.overlay.replaceChildren(...children.filter((x): x is Node | string => x !== null));
     };
     if (!g) {
-      show('empty', h('div', { className: 'big-icon' }, icon('osd')), h('h2', {}, nothingAtAll ?? 'No guests yet'), h('p', {}, 'Guests appear here as soon as a connected host has them.'));
+      show(
+        'empty',
+        h('div', { className: 'big-icon' }, icon('osd')),
+        h('h2', {}, nothingAtAll ?? 'No guests yet'),
+        h('p', {}, 'Guests appear here as soon as a connected host has them.'),
+      );
       return;
     }
     if (host && host.status !== 'connected') {
-      show('problem', h('h2', {}, `${g.name} is out of reach`), h('p', {}, host.error ?? `${host.uri} is ${host.status}`));
+      show(
+        'problem',
+        h('h2', {}, `${g.name} is out of reach`),
+        h('p', {}, host.error ?? `${host.uri} is ${host.status}`),
+      );
       return;
     }
     if (g.state === 'shutoff' || g.state === 'crashed') {
-      const start = h('button', { type: 'button', className: 'start-button primary', 'data-action': 'start', onclick: () => this.hooks.action('start') }, icon('start'), g.managedSave ? 'Resume' : 'Start');
+      const start = h(
+        'button',
+        {
+          type: 'button',
+          className: 'start-button primary',
+          'data-action': 'start',
+          onclick: () => this.hooks.action('start'),
+        },
+        icon('start'),
+        g.managedSave ? 'Resume' : 'Start',
+      );
       show(
         'off',
         start,
         h('h2', {}, g.name),
-        h('p', {}, g.busy ? `${g.busy}…` : g.managedSave ? 'Saved — starting resumes where it left off' : g.state === 'crashed' ? 'Crashed' : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`),
+        h(
+          'p',
+          {},
+          g.busy
+            ? `${g.busy}…`
+            : g.managedSave
+              ? 'Saved — starting resumes where it left off'
+              : g.state === 'crashed'
+                ? 'Crashed'
+                : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`,
+        ),
       );
       return;
     }
@@ -165,11 +300,19 @@ export class Stage {
         this.overlay.hidden = true;
         return;
       }
-      show('problem', h('h2', {}, `${g.name} has no screen`), h('p', {}, 'It has neither a VNC display nor a serial console virtswitch can show.'));
+      show(
+        'problem',
+        h('h2', {}, `${g.name} has no screen`),
+        h('p', {}, 'It has neither a VNC display nor a serial console virtswitch can show.'),
+      );
       return;
     }
     if (!c || c.status === 'connecting') {
-      show('connecting', h('div', { className: 'spinner', 'aria-hidden': 'true' }), h('p', {}, `Connecting to ${g.name}’s screen…`));
+      show(
+        'connecting',
+        h('div', { className: 'spinner', 'aria-hidden': 'true' }),
+        h('p', {}, `Connecting to ${g.name}’s screen…`),
+      );
       return;
     }
     if (c.status === 'disconnected') {
@@ -182,7 +325,16 @@ export class Stage {
       return;
     }
     if (g.state === 'paused') {
-      show('paused', h('button', { type: 'button', className: 'primary', 'data-action': 'resume', onclick: () => this.hooks.action('resume') }, icon('resume'), 'Resume'), h('p', {}, `${g.name} is paused`));
+      show(
+        'paused',
+        h(
+          'button',
+          { type: 'button', className: 'primary', 'data-action': 'resume', onclick: () => this.hooks.action('resume') },
+          icon('resume'),
+          'Resume',
+        ),
+        h('p', {}, `${g.name} is paused`),
+      );
       return;
     }
     this.overlay.hidden = true;

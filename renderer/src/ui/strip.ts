@@ -31,7 +31,7 @@ export function hostLabel(uri: string): string {
   const m = /^([a-z0-9]+)(?:\+([a-z0-9]+))?:\/\/(?:([^@/]*)@)?([^/?]*)(\/[^?]*)?/i.exec(uri);
   if (!m) return uri;
   const host = m[4] || 'this computer';
-  const path = m[5] === '/system' ? '' : m[5] === '/session' ? ' (session)' : m[5] ?? '';
+  const path = m[5] === '/system' ? '' : m[5] === '/session' ? ' (session)' : (m[5] ?? '');
   return `${m[3] ? `${m[3]}@` : ''}${host}${path}`;
 }
 
@@ -55,7 +55,11 @@ export class Strip {
     private readonly hooks: StripHooks,
     footer: HTMLElement,
   ) {
-    this.element.append(h('div', { className: 'brand' }, h('span', { className: 'logo' }, icon('osd')), h('span', {}, 'virtswitch')), this.list, footer);
+    this.element.append(
+      h('div', { className: 'brand' }, h('span', { className: 'logo' }, icon('osd')), h('span', {}, 'virtswitch')),
+      this.list,
+      footer,
+    );
   }
 
   /** The thumbnail canvas of a guest's card, for the painter. */
@@ -80,7 +84,13 @@ export class Strip {
     const slotOf = slots(ordered);
     const seen = new Set<string>();
     const hostUris = this.store.hosts.map((h) => h.uri);
-    for (const host of this.store.hosts) this.renderGroup(host, ordered.filter((g) => g.host === host.uri), slotOf, seen);
+    for (const host of this.store.hosts)
+      this.renderGroup(
+        host,
+        ordered.filter((g) => g.host === host.uri),
+        slotOf,
+        seen,
+      );
     for (const [uri, g] of this.groups) {
       if (!hostUris.includes(uri)) {
         g.el.remove();
@@ -101,7 +111,11 @@ export class Strip {
     let g = this.groups.get(host.uri);
     if (!g) {
       const header = h('header', { className: 'host-header' });
-      const list = h('ul', { className: 'guest-list', role: 'listbox', 'aria-label': `Guests on ${hostLabel(host.uri)}` });
+      const list = h('ul', {
+        className: 'guest-list',
+        role: 'listbox',
+        'aria-label': `Guests on ${hostLabel(host.uri)}`,
+      });
       list.addEventListener('dragover', (ev) => {
         if (this.dragKey) ev.preventDefault();
       });
@@ -114,13 +128,18 @@ export class Strip {
     }
     const stateClass = `host-${host.status}`;
     g.el.className = `host-group ${stateClass}`;
-    const facts = host.facts ? `libvirt ${host.facts.libvirtVersion} · ${host.facts.hypervisor} ${host.facts.hypervisorVersion} · ${host.facts.cpus} CPUs${host.facts.kvm ? ' · KVM' : ' · no KVM'}` : '';
+    const facts = host.facts
+      ? `libvirt ${host.facts.libvirtVersion} · ${host.facts.hypervisor} ${host.facts.hypervisorVersion} · ${host.facts.cpus} CPUs${host.facts.kvm ? ' · KVM' : ' · no KVM'}`
+      : '';
     g.header.replaceChildren(
       h('span', { className: `dot ${stateClass}`, 'aria-hidden': 'true' }),
       h('span', { className: 'host-name', title: `${host.uri}${facts ? `\n${facts}` : ''}` }, hostLabel(host.uri)),
       h('span', { className: 'host-status' }, STATUS_TEXT[host.status]),
     );
-    if (host.status !== 'connected' && host.status !== 'connecting') g.header.append(iconButton('retry', `Connect to ${hostLabel(host.uri)} now`, () => this.hooks.retryHost(host.uri)));
+    if (host.status !== 'connected' && host.status !== 'connecting')
+      g.header.append(
+        iconButton('retry', `Connect to ${hostLabel(host.uri)} now`, () => this.hooks.retryHost(host.uri)),
+      );
     if (host.error && host.status !== 'connected') {
       g.header.append(h('p', { className: 'host-error', role: 'status' }, host.error));
     }
@@ -132,10 +151,12 @@ export class Strip {
       this.updateCard(card, guest, slotOf.get(key));
       children.push(card.el);
     }
-    if (guests.length === 0 && host.status === 'connected') children.push(h('li', { className: 'empty' }, 'No guests on this host'));
+    if (guests.length === 0 && host.status === 'connected')
+      children.push(h('li', { className: 'empty' }, 'No guests on this host'));
     // Only touch the DOM when the order changed.
     const current = [...g.list.children];
-    if (current.length !== children.length || current.some((c, i) => c !== children[i])) g.list.replaceChildren(...children);
+    if (current.length !== children.length || current.some((c, i) => c !== children[i]))
+      g.list.replaceChildren(...children);
   }
 
   private makeCard(key: string): Card {
@@ -147,8 +168,22 @@ export class Strip {
     const cpu = h('div', { className: 'cpu-bar', 'aria-hidden': 'true' });
     const el = h(
       'li',
-      { className: 'guest-card', 'data-testid': 'guest', role: 'option', tabindex: 0, draggable: 'true', 'aria-selected': 'false' },
-      h('div', { className: 'thumb' }, thumb, h('div', { className: 'thumb-placeholder' }, icon('start')), slot, actions),
+      {
+        className: 'guest-card',
+        'data-testid': 'guest',
+        role: 'option',
+        tabindex: 0,
+        draggable: 'true',
+        'aria-selected': 'false',
+      },
+      h(
+        'div',
+        { className: 'thumb' },
+        thumb,
+        h('div', { className: 'thumb-placeholder' }, icon('start')),
+        slot,
+        actions,
+      ),
       h('div', { className: 'meta' }, h('span', { className: 'state-dot', 'aria-hidden': 'true' }), name, stateLabel),
       cpu,
     );
@@ -158,7 +193,12 @@ export class Strip {
       if (ev.key === 'Enter' || ev.key === ' ') {
         ev.preventDefault();
         this.hooks.select(key);
-      } else if (!ev.ctrlKey && !ev.altKey && !ev.metaKey && (ACTION_KEYS[ev.key.toLowerCase()] || ev.key === 'Delete')) {
+      } else if (
+        !ev.ctrlKey &&
+        !ev.altKey &&
+        !ev.metaKey &&
+        (ACTION_KEYS[ev.key.toLowerCase()] || ev.key === 'Delete')
+      ) {
         // Action shortcuts on a focused card: only the actions its state offers.
         const g = this.store.guest(key);
         const a = ev.key === 'Delete' ? 'delete' : ACTION_KEYS[ev.key.toLowerCase()]!;
@@ -218,7 +258,8 @@ export class Strip {
     c.slot.hidden = !slot;
     if (c.name.textContent !== g.name) c.name.textContent = g.name;
     c.name.title = g.name;
-    const label = g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
+    const label =
+      g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
     if (c.stateLabel.textContent !== label) c.stateLabel.textContent = label;
     c.el.classList.toggle('busy', !!g.busy);
     c.el.dataset.look = g.state;
@@ -229,8 +270,18 @@ export class Strip {
       c.actionsSig = sig;
       c.actions.replaceChildren(
         ...acts.map((a) => {
-          const shortcut = a === 'delete' ? 'Delete' : Object.entries(ACTION_KEYS).find(([, x]) => x === a)?.[0]?.toUpperCase();
-          return iconButton(a, `${ACTION_LABELS[a]} ${g.name}${shortcut ? ` (${shortcut})` : ''}`, () => this.hooks.action(a, guestKey(g)), { 'data-action': a, tabindex: -1 });
+          const shortcut =
+            a === 'delete'
+              ? 'Delete'
+              : Object.entries(ACTION_KEYS)
+                  .find(([, x]) => x === a)?.[0]
+                  ?.toUpperCase();
+          return iconButton(
+            a,
+            `${ACTION_LABELS[a]} ${g.name}${shortcut ? ` (${shortcut})` : ''}`,
+            () => this.hooks.action(a, guestKey(g)),
+            { 'data-action': a, tabindex: -1 },
+          );
         }),
       );
     }

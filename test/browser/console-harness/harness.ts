@@ -87,7 +87,10 @@ async function open(url: string, timeoutMs = 20_000): Promise<OpenResult> {
   disconnected = new Promise<void>((resolve) =>
     rfb.addEventListener('disconnect', (e) => {
       status = 'disconnected';
-      done({ ok: false, error: `disconnected before the first frame (clean: ${String((e as CustomEvent<{ clean: boolean }>).detail.clean)})` });
+      done({
+        ok: false,
+        error: `disconnected before the first frame (clean: ${String((e as CustomEvent<{ clean: boolean }>).detail.clean)})`,
+      });
       resolve();
     }),
   );
@@ -95,7 +98,9 @@ async function open(url: string, timeoutMs = 20_000): Promise<OpenResult> {
     connectMs = performance.now() - t0;
     status = 'connected';
   });
-  rfb.addEventListener('securityfailure', (e) => done({ ok: false, error: `security failure: ${JSON.stringify((e as CustomEvent).detail)}` }));
+  rfb.addEventListener('securityfailure', (e) =>
+    done({ ok: false, error: `security failure: ${JSON.stringify((e as CustomEvent).detail)}` }),
+  );
   const timer = setTimeout(() => done({ ok: false, error: `no frame within ${timeoutMs} ms` }), timeoutMs);
   const r = await result;
   clearTimeout(timer);
@@ -126,12 +131,21 @@ function pixels(): Pixels {
  * data: URL): the size of each, the share of pixels that match within a small tolerance, and
  * that share among the pixels lit in either (the text, where a wrong picture would show).
  */
-async function compare(imageUrl: string): Promise<{ width: number; height: number; imageWidth: number; imageHeight: number; same: number; litSame: number }> {
+async function compare(
+  imageUrl: string,
+): Promise<{ width: number; height: number; imageWidth: number; imageHeight: number; same: number; litSame: number }> {
   const c = canvas();
   const img = new Image();
   img.src = imageUrl;
   await img.decode();
-  const out = { width: c?.width ?? 0, height: c?.height ?? 0, imageWidth: img.naturalWidth, imageHeight: img.naturalHeight, same: 0, litSame: 0 };
+  const out = {
+    width: c?.width ?? 0,
+    height: c?.height ?? 0,
+    imageWidth: img.naturalWidth,
+    imageHeight: img.naturalHeight,
+    same: 0,
+    litSame: 0,
+  };
   if (!c || c.width !== img.naturalWidth || c.height !== img.naturalHeight) return out;
   const ref = document.createElement('canvas');
   ref.width = img.naturalWidth;
