@@ -67,6 +67,8 @@ export interface GuestInfo extends GuestRef {
   /** A managed save image exists: Start restores it. */
   managedSave: boolean;
   hasVnc: boolean;
+  /** A SPICE display (virt-manager's default for new guests). */
+  hasSpice: boolean;
   hasSerial: boolean;
   /** From the libosinfo metadata, when present, e.g. "http://debian.org/debian/12". */
   os?: string;
@@ -213,6 +215,13 @@ export interface Commands {
   'guest.vncPassword': { params: GuestRef; result: { password: string | null } };
   /** Presses the keys together and releases them (KeyboardEvent.code names, e.g. ControlLeft, AltLeft, Delete). */
   'guest.sendKeys': { params: GuestRef & { keys: string[] }; result: null };
+  /**
+   * Adds a VNC display (loopback) beside the guest's SPICE one, in its persistent definition; a
+   * running guest gets it from its next start.
+   */
+  'guest.addVncDisplay': { params: GuestRef; result: { added: boolean; appliesAtNextStart: boolean } };
+  /** Shuts the guest down cleanly and starts it again (a new QEMU: a changed definition applies). */
+  'guest.restart': { params: GuestRef; result: null };
   'stats.watch': { params: { on: boolean }; result: null };
   'settings.update': { params: Partial<Settings>; result: Settings };
 }

@@ -100,6 +100,8 @@ export const schemas = {
       .min(1)
       .max(16),
   }),
+  'guest.addVncDisplay': ref,
+  'guest.restart': ref,
   'stats.watch': z.strictObject({ on: z.boolean() }),
   'settings.update': settingsSchema.partial(),
 } satisfies Record<CommandName, z.ZodType>;

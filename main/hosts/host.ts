@@ -332,6 +332,7 @@ export class Host extends EventEmitter<HostEvents> {
       persistent: s.persistent,
       managedSave: s.managedSave,
       hasVnc: xml.hasVnc,
+      hasSpice: xml.hasSpice,
       hasSerial: xml.hasSerial,
       ...(xml.os ? { os: xml.os } : {}),
       snapshotCount: s.snapshots.count,

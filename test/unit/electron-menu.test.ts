@@ -44,6 +44,7 @@ function guest(name: string, state: GuestStateName, host = HOST, extra: Partial<
     persistent: true,
     managedSave: false,
     hasVnc: true,
+    hasSpice: false,
     hasSerial: true,
     snapshotCount: 0,
     ...extra,

@@ -31,6 +31,7 @@ const guest = (h: string, name: string, state: GuestInfo['state'] = 'running'): 
   persistent: true,
   managedSave: false,
   hasVnc: true,
+  hasSpice: false,
   hasSerial: true,
   snapshotCount: 0,
 });
