@@ -29,6 +29,7 @@ import { Osd } from './ui/osd.js';
 import { resourcesDialog, settingsDialog, snapshotsPanel, takeSnapshotDialog, typeTextDialog } from './ui/panels.js';
 import { SerialView } from './ui/serial.js';
 import { Stage, type Tool } from './ui/stage.js';
+import { VncOffer } from './ui/vnc-offer.js';
 import { Strip } from './ui/strip.js';
 
 /** The command behind each action that needs nothing but the guest. */
@@ -68,13 +69,20 @@ export class VirtSwitch {
     private readonly root: HTMLElement,
     private readonly bridge: Bridge,
   ) {
-    this.stage = new Stage({
-      action: (a) => this.runAction(a, this.switcher.activeKey),
-      tool: (t) => this.tool(t),
-      sendKeys: (keys) => this.sendKeys(keys),
-      scaling: (s) => this.setScaling(s),
-      reconnect: () => this.switcher.activeKey && this.pool.reconnect(this.switcher.activeKey),
-    });
+    this.stage = new Stage(
+      {
+        action: (a) => this.runAction(a, this.switcher.activeKey),
+        tool: (t) => this.tool(t),
+        sendKeys: (keys) => this.sendKeys(keys),
+        scaling: (s) => this.setScaling(s),
+        reconnect: () => this.switcher.activeKey && this.pool.reconnect(this.switcher.activeKey),
+      },
+      new VncOffer(
+        bridge,
+        () => this.renderStage(),
+        (e, title) => this.fail(e, title),
+      ),
+    );
     const footer = h(
       'div',
       { className: 'strip-footer' },
@@ -444,9 +452,11 @@ export class VirtSwitch {
   /** The serial console shows beside the screen when asked, or instead of it for guests without one. */
   private syncSerial(): void {
     const g = this.store.guest(this.switcher.activeKey);
-    const want = g && isRunning(g) && g.hasSerial && (this.serialWanted || !g.hasVnc);
+    // A SPICE-only guest's stage offers to add a VNC display; its serial console is one click away.
+    const noScreen = g && !g.hasVnc && !g.hasSpice;
+    const want = g && isRunning(g) && g.hasSerial && (this.serialWanted || noScreen);
     this.stage.serialOpen = !!(g && this.serialWanted);
-    this.stage.element.classList.toggle('serial-only', !!(want && g && !g.hasVnc));
+    this.stage.element.classList.toggle('serial-only', !!(want && noScreen));
     if (want && g) this.serial.open({ host: g.host, uuid: g.uuid }, guestKey(g));
     else if (this.serial.key) this.serial.close();
   }

@@ -9,6 +9,7 @@ import type { VncConsole } from '../consoles/vnc-console.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
+import type { VncOffer } from './vnc-offer.js';
 
 export type Tool =
   | 'send-keys'
@@ -44,6 +45,8 @@ export class Stage {
   readonly serialPanel = h('div', { className: 'serial-panel', hidden: true });
   private readonly toolbar = h('div', { className: 'toolbar', role: 'toolbar', 'aria-label': 'Guest controls' });
   private readonly overlay = h('div', { className: 'overlay', role: 'status', 'aria-live': 'polite' });
+  /** A line under the toolbar for what waits on the guest (a display that comes at its next start). */
+  private readonly notice = h('div', { className: 'stage-notice' });
   private readonly cpuGraph = new Sparkline('CPU');
   private readonly memGraph = new Sparkline('Mem');
   private readonly statsBox = h('div', { className: 'stats-box', 'aria-label': 'CPU and memory use' });
@@ -51,10 +54,17 @@ export class Stage {
   scanning = false;
   serialOpen = false;
 
-  constructor(private readonly hooks: StageHooks) {
+  constructor(
+    private readonly hooks: StageHooks,
+    private readonly vncOffer?: VncOffer,
+  ) {
     this.screen.append(this.overlay);
     this.statsBox.append(this.cpuGraph.element, this.memGraph.element);
-    this.element.append(this.toolbar, h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel));
+    this.element.append(
+      this.toolbar,
+      this.notice,
+      h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel),
+    );
   }
 
   setActiveAttributes(g: GuestInfo | undefined): void {
@@ -78,6 +88,9 @@ export class Stage {
   ): void {
     this.renderToolbar(g, scaling);
     this.renderOverlay(g, c, host, nothingAtAll);
+    const notice = this.vncOffer?.notice(g);
+    if (notice) this.notice.replaceChildren(notice);
+    else this.notice.replaceChildren();
   }
 
   private renderToolbar(g: GuestInfo | undefined, scaling: Scaling): void {
@@ -88,6 +101,7 @@ export class Stage {
       g?.state,
       g?.busy,
       g?.hasVnc,
+      g?.hasSpice,
       g?.hasSerial,
       acts,
       scaling,
@@ -197,7 +211,7 @@ export class Stage {
         'div',
         { className: 'group tools' },
         running && g.hasVnc ? sendKeys : null,
-        running && g.hasSerial && g.hasVnc
+        running && g.hasSerial && (g.hasVnc || g.hasSpice)
           ? iconButton(
               'terminal',
               this.serialOpen ? 'Hide the serial console' : 'Show the serial console',
@@ -222,6 +236,20 @@ export class Stage {
       ),
     ];
     this.toolbar.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
+  }
+
+  /** For a SPICE-only guest: what its display is, and the button that adds a VNC one beside it. */
+  private spiceOnlyOffer(g: GuestInfo, what: string): HTMLElement[] {
+    const button = this.vncOffer?.button(g);
+    if (!button) return [];
+    return [
+      h(
+        'p',
+        {},
+        `${what} A VNC display beside it, listening on the host itself only, shows it here from the guest's next start; the SPICE display stays.`,
+      ),
+      button,
+    ];
   }
 
   renderStats(cpu: readonly number[], memUsedKiB: number | undefined, memKiB: number | undefined): void {
@@ -292,6 +320,15 @@ export class Stage {
                 ? 'Crashed'
                 : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`,
         ),
+        ...this.spiceOnlyOffer(g, 'Its screen is a SPICE display.'),
+      );
+      return;
+    }
+    if (!g.hasVnc && g.hasSpice) {
+      show(
+        'problem',
+        h('h2', {}, `${g.name} has no screen virtswitch can show`),
+        ...this.spiceOnlyOffer(g, 'Its display is SPICE only.'),
       );
       return;
     }
