@@ -102,7 +102,8 @@ export interface GuestStats extends GuestRef {
   netTxBps: number;
 }
 
-export type ConsoleKind = 'vnc' | 'serial';
+/** A guest's screen over VNC, its serial console, or one channel of its SPICE display (a SPICE client opens several). */
+export type ConsoleKind = 'vnc' | 'spice' | 'serial';
 export type ConsoleStatus = 'connecting' | 'connected' | 'disconnected' | 'unavailable';
 
 export interface ConsoleState extends GuestRef {
@@ -213,6 +214,8 @@ export interface Commands {
   'guest.screenshot': { params: GuestRef; result: { mime: string; base64: string } };
   /** The guest's VNC password, when its display has one and this connection may read it. */
   'guest.vncPassword': { params: GuestRef; result: { password: string | null } };
+  /** The guest's SPICE password, likewise. */
+  'guest.spicePassword': { params: GuestRef; result: { password: string | null } };
   /** Presses the keys together and releases them (KeyboardEvent.code names, e.g. ControlLeft, AltLeft, Delete). */
   'guest.sendKeys': { params: GuestRef & { keys: string[] }; result: null };
   /**

@@ -18,7 +18,7 @@ import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
 import * as display from '../hosts/display-commands.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
-import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
+import { CONSOLE_KINDS, ConsoleManager, type OpenOptions } from '../consoles/manager.js';
 import type { Duplex } from 'node:stream';
 import { consoleRequest, describeIssues, schemas } from './schemas.js';
 import { SettingsStore } from './settings.js';
@@ -51,7 +51,7 @@ export class App extends EventEmitter<AppEvents> {
     this.hosts.on('guest', (g) => this.emit('event', { type: 'guest', guest: g }));
     this.hosts.on('guest-removed', (r) => {
       // A guest that is gone has no consoles to report on.
-      for (const kind of ['vnc', 'serial'] as const) this.deleteConsoleState({ kind, host: r.host, uuid: r.uuid });
+      for (const kind of CONSOLE_KINDS) this.deleteConsoleState({ kind, host: r.host, uuid: r.uuid });
       this.emit('event', { type: 'guest-removed', host: r.host, uuid: r.uuid });
     });
     this.hosts.on('stats', (stats) => this.emit('event', { type: 'stats', stats }));
@@ -131,6 +131,7 @@ export class App extends EventEmitter<AppEvents> {
       'guest.snapshotDelete': (p) => done(guest.deleteSnapshot(H(p), p.uuid, p.name)),
       'guest.screenshot': (p) => guest.screenshot(H(p), p.uuid),
       'guest.vncPassword': (p) => guest.vncPassword(H(p), p.uuid),
+      'guest.spicePassword': (p) => display.spicePassword(H(p), p.uuid),
       'guest.sendKeys': (p) => done(guest.sendKeys(H(p), p.uuid, p.keys)),
       'guest.addVncDisplay': (p) => display.addVncDisplay(H(p), p.uuid),
       'guest.restart': (p) => done(display.restart(H(p), p.uuid)),

@@ -4,9 +4,11 @@
  * the last one, and nothing else in the document is touched (no parse and re-serialise, which
  * could reorder or drop what the app does not know).
  */
-import { DefineFlags, DomainXmlFlags, ShutdownFlags } from '../libvirt/index.js';
+import { DefineFlags, DomainXmlFlags, ErrorCode, LibvirtError, ShutdownFlags } from '../libvirt/index.js';
 import { ApiError } from '../../common/api-error.js';
+import { parseDomainXml, type SpiceEndpoint } from './domain-xml.js';
 import type { Host } from './host.js';
+import { toApiError } from './api-error.js';
 
 const ACTIVE = new Set(['running', 'paused', 'blocked', 'shutdown', 'pmsuspended']);
 
@@ -70,6 +72,30 @@ export function addVncDisplay(h: Host, uuid: string): Promise<AddVncResult> {
     await c.call('domainDefineXmlFlags', { xml: next.xml, flags: DefineFlags.VALIDATE });
     return { added: true, appliesAtNextStart };
   });
+}
+
+/**
+ * The guest's SPICE endpoint from its live XML, read fresh (its port changes on every start),
+ * with the password where the connection may read it.
+ */
+export async function spiceEndpoint(h: Host, uuid: string): Promise<SpiceEndpoint | undefined> {
+  const c = h.libvirt();
+  const dom = h.domain(uuid);
+  let xml: string;
+  try {
+    xml = await c.getXml(dom, DomainXmlFlags.SECURE);
+  } catch (e) {
+    if (!(e instanceof LibvirtError && e.code === ErrorCode.OPERATION_DENIED))
+      throw toApiError(e, { host: h.uri, guest: dom.name });
+    xml = await c.getXml(dom, 0);
+  }
+  return parseDomainXml(xml).spice;
+}
+
+/** For a SPICE display with a password: the viewer sends it when the display asks. */
+export async function spicePassword(h: Host, uuid: string): Promise<{ password: string | null }> {
+  // null: the display has no password, or this connection may not read it (read-only access).
+  return { password: (await spiceEndpoint(h, uuid))?.password ?? null };
 }
 
 /** How long a guest may take to shut down before a restart gives up on it. */

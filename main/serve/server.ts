@@ -193,7 +193,14 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
           consoleWss.handleUpgrade(req, socket, head, (ws) => {
             taken = true;
             socket.off('error', swallow);
-            relayConsole(ws, socket, upstream, readsIntoReader(upstream) ? reader : undefined, session, kind === 'vnc');
+            relayConsole(
+              ws,
+              socket,
+              upstream,
+              readsIntoReader(upstream) ? reader : undefined,
+              session,
+              kind !== 'serial',
+            );
           });
         }
         if (!taken) {

@@ -15,7 +15,7 @@ import {
   type Scaling,
 } from '../../common/contract.js';
 import { ConsolePool } from './consoles/pool.js';
-import type { VncConsole } from './consoles/vnc-console.js';
+import type { ScreenConsole } from './consoles/screen-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
 import { strokesFor, XK_SHIFT_L } from './input/type-text.js';
 import { reorder } from '../../common/order.js';
@@ -437,14 +437,14 @@ export class VirtSwitch {
     this.bridge.invoke('settings.update', { order }).catch((e: unknown) => this.fail(e));
   }
 
-  private onConsoleStatus(c: VncConsole): void {
+  private onConsoleStatus(c: ScreenConsole): void {
     if (c.key === this.switcher.activeKey) {
       this.renderStage();
       this.bridge.setActiveGuest?.(parseGuestKey(c.key), c.status === 'connected');
     }
   }
 
-  private onGuestClipboard(c: VncConsole, text: string): void {
+  private onGuestClipboard(c: ScreenConsole, text: string): void {
     if (c.key !== this.switcher.activeKey || !document.hasFocus()) return;
     navigator.clipboard?.writeText(text).catch(() => undefined);
   }
@@ -513,7 +513,7 @@ export class VirtSwitch {
     }
   }
 
-  private paintThumbnail(c: VncConsole, force: boolean): void {
+  private paintThumbnail(c: ScreenConsole, force: boolean): void {
     const src = c.canvas;
     const dst = this.strip.thumbnail(c.key);
     if (!src || !dst || src.width === 0 || (!force && this.painted.get(c.key) === c.generation)) return;

@@ -1,8 +1,8 @@
 /**
  * "Add a VNC display" in Chromium, through the serve shell, with real SPICE-only guests (QXL
  * video, as virt-manager makes them): one click from the stage; a stopped guest then starts with
- * both displays and shows its screen through VNC; a running guest hears that it applies at its next
- * start, and "Restart now" brings it.
+ * both displays and shows its screen through VNC; a running guest (shown through SPICE meanwhile)
+ * hears that it applies at its next start, and "Restart now" brings it.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,7 +53,9 @@ describe('Add a VNC display, in the browser, with real SPICE-only guests', () =>
   it('a running SPICE-only guest: says it applies at the next start, and Restart now brings it', async () => {
     await r.page.click(guestCard(running));
     await r.page.waitForSelector(`${stage}[data-active-uuid="${running.uuid}"]`);
-    await r.page.waitForSelector(`${stage} .overlay h2:text-is("${running.name} has no screen virtswitch can show")`);
+    // Its SPICE screen shows meanwhile; the toolbar offers the VNC display.
+    await waitActive(r.page, running);
+    assert.ok(await r.page.$('.console.active.spice-console canvas'), 'the SPICE screen is on the stage');
     await r.page.click(addButton);
     const notice = `${stage} .vnc-offer-notice`;
     await r.page.waitForSelector(`${notice}:has-text("It applies from the next start.")`);
@@ -68,6 +70,7 @@ describe('Add a VNC display, in the browser, with real SPICE-only guests', () =>
       500,
     );
     await waitActive(r.page, running);
+    await r.page.waitForSelector('.console.active:not(.spice-console) canvas');
     await r.page.waitForSelector(notice, { state: 'detached' });
     await r.rig.waitForBoot(running, bootsBefore);
     await typeAsPerson(r.page, 'echo ADDVNC-RUN >/dev/ttyS0\n');

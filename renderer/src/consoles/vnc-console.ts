@@ -16,6 +16,7 @@ export interface VncConsoleEvents {
 
 export class VncConsole {
   readonly element: HTMLDivElement;
+  readonly kind = 'vnc' as const;
   status: VncStatus = 'connecting';
   /** Why it disconnected, in words, when it did. */
   reason: string | undefined;

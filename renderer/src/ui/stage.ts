@@ -5,7 +5,7 @@
  */
 import type { GuestAction, GuestInfo, HostInfo, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
-import type { VncConsole } from '../consoles/vnc-console.js';
+import type { ScreenConsole } from '../consoles/screen-console.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
@@ -81,7 +81,7 @@ export class Stage {
 
   render(
     g: GuestInfo | undefined,
-    c: VncConsole | undefined,
+    c: ScreenConsole | undefined,
     host: HostInfo | undefined,
     scaling: Scaling,
     nothingAtAll: string | undefined,
@@ -102,6 +102,7 @@ export class Stage {
       g?.busy,
       g?.hasVnc,
       g?.hasSpice,
+      g && this.vncOffer?.offered(g),
       g?.hasSerial,
       acts,
       scaling,
@@ -210,7 +211,8 @@ export class Stage {
       h(
         'div',
         { className: 'group tools' },
-        running && g.hasVnc ? sendKeys : null,
+        running && (g.hasVnc || g.hasSpice) ? sendKeys : null,
+        running ? (this.vncOffer?.button(g) ?? null) : null,
         running && g.hasSerial && (g.hasVnc || g.hasSpice)
           ? iconButton(
               'terminal',
@@ -219,7 +221,7 @@ export class Stage {
               { 'aria-pressed': String(this.serialOpen) },
             )
           : null,
-        g.hasVnc ? scale : null,
+        g.hasVnc || g.hasSpice ? scale : null,
         iconButton('snapshots', 'Snapshots', () => this.hooks.tool('snapshots'), {
           className: 'icon-button tool-snapshots',
         }),
@@ -267,7 +269,7 @@ export class Stage {
 
   private renderOverlay(
     g: GuestInfo | undefined,
-    c: VncConsole | undefined,
+    c: ScreenConsole | undefined,
     host: HostInfo | undefined,
     nothingAtAll: string | undefined,
   ): void {
@@ -324,15 +326,7 @@ export class Stage {
       );
       return;
     }
-    if (!g.hasVnc && g.hasSpice) {
-      show(
-        'problem',
-        h('h2', {}, `${g.name} has no screen virtswitch can show`),
-        ...this.spiceOnlyOffer(g, 'Its display is SPICE only.'),
-      );
-      return;
-    }
-    if (!g.hasVnc) {
+    if (!g.hasVnc && !g.hasSpice) {
       if (g.hasSerial) {
         this.overlay.hidden = true;
         return;
@@ -340,7 +334,7 @@ export class Stage {
       show(
         'problem',
         h('h2', {}, `${g.name} has no screen`),
-        h('p', {}, 'It has neither a VNC display nor a serial console virtswitch can show.'),
+        h('p', {}, 'It has neither a VNC or SPICE display nor a serial console virtswitch can show.'),
       );
       return;
     }
@@ -358,6 +352,7 @@ export class Stage {
         h('h2', {}, `${g.name}’s screen is disconnected`),
         h('p', {}, `${c.reason ?? 'The connection closed'}. Trying again…`),
         h('button', { type: 'button', onclick: () => this.hooks.reconnect() }, 'Reconnect now'),
+        ...this.spiceOnlyOffer(g, 'Its display is SPICE.'),
       );
       return;
     }

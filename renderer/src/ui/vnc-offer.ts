@@ -32,9 +32,14 @@ export class VncOffer {
     return this.pending.get(key);
   }
 
+  /** Whether the button shows for this guest now. */
+  offered(g: GuestInfo): boolean {
+    return VncOffer.applies(g) && !this.state(g);
+  }
+
   /** The button, or undefined when it does not apply or was already used. */
   button(g: GuestInfo): HTMLElement | undefined {
-    if (!VncOffer.applies(g) || this.state(g)) return undefined;
+    if (!this.offered(g)) return undefined;
     return h('button', { type: 'button', className: 'add-vnc', onclick: () => void this.add(g) }, 'Add a VNC display');
   }
 
