@@ -37,7 +37,8 @@ describe('Add a VNC display, in the browser, with real SPICE-only guests', () =>
     await r.page.waitForSelector(`${stage}[data-active-uuid="${off.uuid}"]`);
     await r.page.waitForSelector(`${stage} .overlay:has-text("Its screen is a SPICE display")`);
     await r.page.click(addButton);
-    await r.page.waitForSelector(addButton, { state: 'detached' });
+    // The button greys out while the definition changes, and goes once the guest has its VNC display.
+    await r.page.waitForSelector(`${stage} .add-vnc`, { state: 'detached' });
     assert.match(await r.rig.virsh('dumpxml', '--inactive', off.uuid), /<graphics type='vnc'/);
     await r.page.click(`${stage} .overlay [data-action="start"]`);
     await waitActive(r.page, off);

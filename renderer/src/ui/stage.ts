@@ -102,7 +102,7 @@ export class Stage {
       g?.busy,
       g?.hasVnc,
       g?.hasSpice,
-      g && this.vncOffer?.offered(g),
+      g && this.vncOffer?.button(g)?.textContent,
       g?.hasSerial,
       acts,
       scaling,

@@ -32,15 +32,21 @@ export class VncOffer {
     return this.pending.get(key);
   }
 
-  /** Whether the button shows for this guest now. */
+  /** Whether the button shows for this guest now (greyed out while the display is being added). */
   offered(g: GuestInfo): boolean {
-    return VncOffer.applies(g) && !this.state(g);
+    const st = VncOffer.applies(g) ? this.state(g) : 'n/a';
+    return st === undefined || st === 'adding';
   }
 
   /** The button, or undefined when it does not apply or was already used. */
   button(g: GuestInfo): HTMLElement | undefined {
     if (!this.offered(g)) return undefined;
-    return h('button', { type: 'button', className: 'add-vnc', onclick: () => void this.add(g) }, 'Add a VNC display');
+    const adding = this.state(g) === 'adding';
+    return h(
+      'button',
+      { type: 'button', className: 'add-vnc', disabled: adding, onclick: () => void this.add(g) },
+      adding ? 'Adding a VNC display…' : 'Add a VNC display',
+    );
   }
 
   /** The line under the toolbar while an added display waits for the guest's next start. */
