@@ -3,14 +3,14 @@
  * arrive and virsh as the oracle: suspend/resume, snapshots, managed save and restore, reboot,
  * reset, ACPI shutdown, destroy, undefine — and events for what others do behind our back.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { LibvirtClient } from '../../main/libvirt/index.js';
 import {
   CreateFlags,
   DestroyFlags,
   DomainState,
   ErrorCode,
-  LibvirtClient,
   LibvirtError,
   LifecycleEvent as E,
   ShutdownFlags,
@@ -20,8 +20,8 @@ import {
   type DomainRef,
   type SnapshotRef,
 } from '../../main/libvirt/index.js';
-import { TestRig, type TestGuest } from '../rig/guests.js';
-import { EventLog, waitFor } from './libvirt-helpers.js';
+import type { TestGuest, TestRig } from '../rig/guests.js';
+import { useGuestClient, waitFor, type EventLog } from './libvirt-helpers.js';
 
 const BANNER = (g: TestGuest): string => `virtswitch test guest: ${g.name}`;
 const count = (text: string, what: string): number => text.split(what).length - 1;
@@ -39,18 +39,8 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
       .map((s) => s.trim())
       .filter(Boolean);
 
-  before(async () => {
-    rig = await TestRig.start();
-    c = await LibvirtClient.connect('qemu:///system');
-    log = await EventLog.attach(c);
-    g = await rig.define({ name: 'life', disk: true });
-    dom = await c.lookupByUuid(g.uuid);
-    await rig.waitForBoot(g);
-  });
-
-  after(async () => {
-    await c?.close();
-    await rig?.cleanup();
+  useGuestClient({ name: 'life', disk: true }, { boot: true, events: true }, (s) => {
+    ({ rig, c, g, dom, log } = s);
   });
 
   it('defining a guest is a DEFINED/ADDED event', async () => {
