@@ -43,6 +43,15 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
     ({ rig, c, g, dom, log } = s);
   });
 
+  /** Has the guest's serial shell echo the marker, and waits for it in the serial log after `from`. */
+  const answerOnSerial = async (guest: TestGuest, marker: string, from: number): Promise<void> => {
+    const con = await c.openConsole(dom, { force: true });
+    con.resume();
+    con.write(`echo ${marker}\r`);
+    await rig.waitForSerial(guest, marker, 30_000, from);
+    con.destroy();
+  };
+
   it('defining a guest is a DEFINED/ADDED event', async () => {
     // The guest of this file was defined (and started) after the subscription.
     await log.next(g.uuid, E.DEFINED, 0);
@@ -148,11 +157,7 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
     // Running again from the saved memory: the guest's serial shell answers without a new boot.
     const before = rig.serial(g).length;
     dom = await c.lookupByUuid(g.uuid); // a new id
-    const con = await c.openConsole(dom, { force: true });
-    con.resume();
-    con.write('echo reverted-ok\r');
-    await rig.waitForSerial(g, 'reverted-ok', 30_000, before);
-    con.destroy();
+    await answerOnSerial(g, 'reverted-ok', before);
     assert.equal(count(rig.serial(g).slice(before), BANNER(g)), 0, 'no reboot');
   });
 
@@ -167,7 +172,9 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
     await log.next(g.uuid, E.STARTED, 2);
     assert.equal((await rig.virsh('domstate', '--reason', g.uuid)).trim(), 'running (restored)');
     assert.deepEqual(await c.call('domainHasManagedSaveImage', { dom, flags: 0 }), { result: false });
-    await new Promise((r) => setTimeout(r, 300));
+    // The serial shell answering proves the guest runs; a boot would have printed its banner
+    // before any shell could answer.
+    await answerOnSerial(g, 'restored-ok', before);
     assert.equal(count(rig.serial(g).slice(before), BANNER(g)), 0, 'restored, not booted');
   });
 

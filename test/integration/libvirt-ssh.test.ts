@@ -194,8 +194,11 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     const b = await open(uri());
     const lost: Error[] = [];
     b.on('disconnect', (e) => lost.push(e));
+    const both = connectionsTo(port);
     await a.close();
-    await new Promise((r) => setTimeout(r, 300));
+    // a's SSH connection is gone from the server's side: had b ridden on it, b would be lost too.
+    await waitFor('a’s SSH connection to close', () => connectionsTo(port) === both - 1, 10_000);
+    assert.equal((await b.call('connectGetUri', undefined)).uri, 'qemu:///system');
     assert.deepEqual(lost, []);
     assert.equal((await b.call('connectGetUri', undefined)).uri, 'qemu:///system');
     // And while b is open, a bad key is still judged on its own login.
