@@ -1,5 +1,5 @@
 /**
- * libvirt part (design §7): the wire client against libvirt's own C client (python3-libvirt,
+ * libvirt part of `npm run bench` (docs/architecture.md, "Benchmarks"): the wire client against libvirt's own C client (python3-libvirt,
  * in-process in a Python child), in one run on the same system daemon.
  *
  * - calls per second of "list all domains + state of each", with 8 and with 100 defined guests
