@@ -23,14 +23,8 @@ import { z } from 'zod';
 import { App } from '../app/api.js';
 import type { GuestRef } from '../../common/contract.js';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.js';
-import {
-  ArgsError,
-  DESKTOP_USAGE,
-  launchOptionsOf,
-  parseDesktopArgs,
-  resolveDomain,
-  type DesktopArgs,
-} from './args.js';
+import { parseOrExit } from '../app/args.js';
+import { DESKTOP_USAGE, launchOptionsOf, parseDesktopArgs, resolveDomain, type DesktopArgs } from './args.js';
 import { switcherOrder } from '../../common/order.js';
 import { HotkeyFilter } from './hotkey-filter.js';
 import { DesktopIpc } from './ipc.js';
@@ -53,18 +47,16 @@ const secondLaunch = z.object({ domain: z.string().max(1024).optional() });
 const MAX_CRASH_RELOADS = 3;
 
 function readArgs(): DesktopArgs | undefined {
-  try {
-    // A development run is `electron APP_DIR …`: then the first bare argument is the app.
-    const args = parseDesktopArgs(process.argv.slice(1), { appPathFirst: !!process.defaultApp });
-    if (args.help) console.log(DESKTOP_USAGE);
-    else if (args.version) console.log(`virtswitch ${app.getVersion()}`);
-    else return args;
-    app.exit(0);
-  } catch (e) {
-    if (!(e instanceof ArgsError)) throw e;
-    console.error(`virtswitch: ${e.message}`);
-    app.exit(2);
-  }
+  // A development run is `electron APP_DIR …`: then the first bare argument is the app.
+  const args = parseOrExit(
+    () => parseDesktopArgs(process.argv.slice(1), { appPathFirst: !!process.defaultApp }),
+    (code) => app.exit(code),
+  );
+  if (!args) return undefined;
+  if (args.help) console.log(DESKTOP_USAGE);
+  else if (args.version) console.log(`virtswitch ${app.getVersion()}`);
+  else return args;
+  app.exit(0);
   return undefined;
 }
 

@@ -27,7 +27,7 @@ import {
 } from './serve-helpers.js';
 
 describe('serve: command line', () => {
-  it('parses the options of design §5', () => {
+  it('parses every option: hosts to manage, where to listen, TLS, the config folder', () => {
     assert.deepEqual(parseServeArgs([]), { connect: [], host: '127.0.0.1', port: 8080, insecure: false, help: false });
     const a = parseServeArgs([
       '--connect',
@@ -39,6 +39,7 @@ describe('serve: command line', () => {
       '--config-dir=/tmp/x',
     ]);
     assert.deepEqual(a.connect, ['qemu:///system', 'qemu+ssh://root@h/system']);
+    assert.deepEqual(parseServeArgs(['-c', 'qemu:///system', '--connect=qemu:///system']).connect, ['qemu:///system']);
     assert.equal(a.port, 0);
     assert.equal(a.configDir, '/tmp/x');
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1'])
@@ -66,7 +67,13 @@ describe('serve: command line', () => {
       [['--tls-cert', 'c.pem'], /go together/],
       [['--tls-key', 'k.pem', '--host', '0.0.0.0'], /go together/],
       [['--frobnicate'], /unknown option/],
-      [['serve'], /unknown option/],
+      [['serve'], /^unexpected argument "serve" \(see --help\)$/],
+      // The rules both shells share (main/app/args.ts).
+      [['--host='], /^--host needs a value, not an empty string$/],
+      [['--host', '-x'], /^--host needs a value$/],
+      [['--connect', 'localhost'], /^--connect needs a libvirt URI/],
+      [['--insecure=yes'], /^--insecure takes no value$/],
+      [['--help=1'], /^--help takes no value$/],
     ];
     for (const [argv, want] of bad)
       assert.throws(
