@@ -121,15 +121,3 @@ export function launchOptionsOf(args: DesktopArgs): LaunchOptions {
     kiosk: args.kiosk,
   };
 }
-
-/**
- * The guest `--domain` names, as virt-viewer reads its DOMAIN argument: a UUID, else a name
- * (the first of that name in switcher order when several hosts have one).
- */
-export function resolveDomain<G extends { uuid: string; name: string }>(
-  orderedGuests: readonly G[],
-  domain: string,
-): G | undefined {
-  const d = domain.trim();
-  return orderedGuests.find((g) => g.uuid.toLowerCase() === d.toLowerCase()) ?? orderedGuests.find((g) => g.name === d);
-}

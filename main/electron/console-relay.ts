@@ -11,7 +11,12 @@
  */
 import type { Duplex } from 'node:stream';
 
-import { CONSOLE_SEND_WINDOW, type ConsoleControl } from '../../common/desktop-api.js';
+import {
+  CONSOLE_SEND_WINDOW,
+  isConsoleControl,
+  ownArrayBuffer,
+  type ConsoleControl,
+} from '../../common/desktop-api.js';
 
 export type { ConsoleControl };
 
@@ -53,21 +58,6 @@ export interface ConsoleRelay {
   /** Ends the relay from the main process's side (e.g. the window is closing). */
   close(why: string): void;
   readonly closed: boolean;
-}
-
-/** The bytes of a chunk as an ArrayBuffer of their own: a Buffer is often a view into a larger
- * pooled buffer, and cloning the whole of that would send the page bytes that are not its own. */
-export function ownArrayBuffer(chunk: Uint8Array): ArrayBuffer {
-  // Buffer#slice is a view; copying through the Uint8Array constructor gives an exact buffer.
-  return new Uint8Array(chunk).buffer;
-}
-
-export function isConsoleControl(v: unknown): v is ConsoleControl {
-  if (typeof v !== 'object' || v === null) return false;
-  const m = v as Record<string, unknown>;
-  if (m.t === 'ack') return Number.isSafeInteger(m.n) && (m.n as number) > 0;
-  if (m.t === 'close') return typeof m.code === 'number' && typeof m.reason === 'string';
-  return false;
 }
 
 export function relayConsole(port: RelayPort, stream: Duplex, opts: RelayOptions = {}): ConsoleRelay {
