@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { openVncChannel, type ChannelReader } from '../../main/consoles/endpoint.js';
-import { RELAY_HIGH_WATER, SERIAL_MAX_BUFFERED } from '../../main/serve/server.js';
+import { RELAY_HIGH_WATER, SERIAL_MAX_BUFFERED } from '../../main/serve/console-channel.js';
 import { TestRig, type TestGuest } from '../rig/guests.js';
 import {
   apiUrl,
@@ -50,9 +50,7 @@ function rawGet(port: number, path: string): Promise<{ status: number; text: str
 }
 
 /** An API client that collects every message. */
-async function apiClient(
-  s: Served,
-): Promise<{
+async function apiClient(s: Served): Promise<{
   ws: WebSocket;
   messages: unknown[];
   next(pred: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
