@@ -272,11 +272,11 @@ describe('IPC commands and events', () => {
     const t = setup();
     const ev: AppEvent = { type: 'host-removed', uri: HOST };
     t.app.emit('event', ev);
-    assert.deepEqual(t.contents.on(CHANNELS.app), [], 'no events before the page asks');
+    assert.deepEqual(t.contents.sentOn(CHANNELS.app), [], 'no events before the page asks');
     t.app.current = { ...emptyState(), hosts: [{ uri: HOST, status: 'connected' }] };
     assert.deepEqual(await t.ipcMain.invoke(CHANNELS.subscribe, t.ok), { ok: true, result: null });
     t.app.emit('event', ev);
-    assert.deepEqual(t.contents.on(CHANNELS.app), [
+    assert.deepEqual(t.contents.sentOn(CHANNELS.app), [
       { type: 'state', state: t.app.current },
       { type: 'event', event: ev },
     ]);
@@ -325,8 +325,8 @@ describe('IPC commands and events', () => {
     const t = setup();
     t.ipc.sendHotkey('next');
     t.ipc.sendMenuCommand({ kind: 'guest-action', action: 'reboot' });
-    assert.deepEqual(t.contents.on(CHANNELS.hotkey), ['next']);
-    assert.deepEqual(t.contents.on(CHANNELS.menu), [{ kind: 'guest-action', action: 'reboot' }]);
+    assert.deepEqual(t.contents.sentOn(CHANNELS.hotkey), ['next']);
+    assert.deepEqual(t.contents.sentOn(CHANNELS.menu), [{ kind: 'guest-action', action: 'reboot' }]);
   });
 });
 
@@ -405,7 +405,7 @@ describe('IPC consoles', () => {
     await t.ipcMain.invoke(CHANNELS.subscribe, t.ok);
     t.app.emit('event', { type: 'host-removed', uri: HOST });
     assert.deepEqual(
-      t.contents.on(CHANNELS.app).map((m) => (m as { type: string }).type),
+      t.contents.sentOn(CHANNELS.app).map((m) => (m as { type: string }).type),
       ['state', 'state', 'event'],
     );
     assert.equal(t.app.sessions.length, 1, 'one session for the window');

@@ -14,7 +14,8 @@ import { APP_ENTRY_URL, APP_SCHEME_PRIVILEGES, CONTENT_SECURITY_POLICY } from '.
 import { CHANNELS } from '../../common/desktop-ipc.js';
 import { DESKTOP_USAGE } from '../../main/electron/args.js';
 import { BLOCKED_REQUEST_PATTERNS, webPreferences } from '../../main/electron/security.js';
-import { createFakeElectron, fakeEvent, settle } from './electron-fakes.js';
+import { settle } from './electron-fakes.js';
+import { createFakeElectron, fakeEvent } from './electron-fake-module.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 let bundle: string;
