@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IpcRendererLike } from '../../main/electron-preload/preload-api.js';
+import type { InputLike } from '../../main/electron/hotkey-filter.js';
 
 type Deliver = (data: unknown) => void;
 
@@ -131,6 +132,28 @@ export async function settle(rounds = 5): Promise<void> {
     for (let j = 0; j < 10; j++) await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/** A key as Electron's before-input-event reports it (`key` as the page would see it): no modifiers unless given. */
+export function keyInput(
+  type: 'keyDown' | 'keyUp',
+  code: string,
+  mods: Partial<Pick<InputLike, 'control' | 'alt' | 'shift' | 'meta' | 'isAutoRepeat' | 'isComposing'>> & {
+    key?: string;
+  } = {},
+): InputLike & { key: string } {
+  return {
+    type,
+    code,
+    key: code,
+    control: false,
+    alt: false,
+    shift: false,
+    meta: false,
+    isAutoRepeat: false,
+    isComposing: false,
+    ...mods,
+  };
 }
 
 // ---- IPC -----------------------------------------------------------------------------------

@@ -24,31 +24,12 @@ import {
   type MenuActions,
   type MenuModel,
 } from '../../main/electron/menu.js';
+import { guestInfo } from './guest-info.js';
 import { Notifier, type NoticeContent } from '../../main/electron/notifier.js';
 
 const HOST = 'qemu:///system';
-let n = 0;
-function guest(name: string, state: GuestStateName, host = HOST, extra: Partial<GuestInfo> = {}): GuestInfo {
-  n++;
-  return {
-    host,
-    uuid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    name,
-    state,
-    reason: '',
-    vcpus: 1,
-    maxVcpus: 1,
-    memoryKiB: 262144,
-    maxMemoryKiB: 262144,
-    autostart: false,
-    persistent: true,
-    managedSave: false,
-    hasVnc: true,
-    hasSerial: true,
-    snapshotCount: 0,
-    ...extra,
-  };
-}
+const guest = (name: string, state: GuestStateName, host = HOST, extra: Partial<GuestInfo> = {}): GuestInfo =>
+  guestInfo(host, name, state, extra);
 
 const web = guest('web1', 'running');
 const db = guest('db', 'shutoff');

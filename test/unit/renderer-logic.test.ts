@@ -14,26 +14,10 @@ import { KeyboardRouter, type KeyEventLike } from '../../renderer/src/input/keyb
 import { strokeFor, strokesFor } from '../../renderer/src/input/type-text.js';
 import { backoffMs } from '../../renderer/src/consoles/backoff.js';
 import { actionsFor } from '../../renderer/src/ui/actions.js';
+import { guestInfo } from './guest-info.js';
 
 const host = (uri: string): HostInfo => ({ uri, status: 'connected' });
-let n = 0;
-const guest = (h: string, name: string, state: GuestInfo['state'] = 'running'): GuestInfo => ({
-  host: h,
-  uuid: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
-  name,
-  state,
-  reason: '',
-  vcpus: 1,
-  maxVcpus: 1,
-  memoryKiB: 1,
-  maxMemoryKiB: 1,
-  autostart: false,
-  persistent: true,
-  managedSave: false,
-  hasVnc: true,
-  hasSerial: true,
-  snapshotCount: 0,
-});
+const guest = (h: string, name: string, state: GuestInfo['state'] = 'running'): GuestInfo => guestInfo(h, name, state);
 
 describe('switcher order and slots', () => {
   const A = 'qemu:///system';
