@@ -75,7 +75,14 @@ export async function openConsoleChannel(
     wss.handleUpgrade(req, socket, head, (ws) => {
       taken = true;
       upgraded();
-      relayConsole(ws, socket, upstream, readsIntoReader(upstream) ? reader : undefined, session, kind === 'vnc');
+      relayConsole({
+        ws,
+        socket,
+        upstream,
+        reader: readsIntoReader(upstream) ? reader : undefined,
+        session,
+        pausable: kind === 'vnc',
+      });
     });
   }
   if (!taken) {
@@ -124,15 +131,23 @@ class RelayReader implements ChannelReader {
  * closed: the browser gets a close frame that says why (1000, 1011 on an error, 1013 when it did
  * not keep up with a serial console).
  */
-function relayConsole(
-  ws: WebSocket,
-  socket: Duplex,
-  upstream: Duplex,
-  reader: RelayReader | undefined,
-  session: AppSession,
-  pausable: boolean,
-): void {
-  const stopDrainWait = relayToBrowser(ws, socket, upstream, reader, session, pausable);
+/** One console channel's two ends, and how the guest's side is read. */
+interface ConsoleLink {
+  ws: WebSocket;
+  /** The browser's socket under `ws` (its 'drain' says the kernel took what was queued). */
+  socket: Duplex;
+  /** The guest's console. */
+  upstream: Duplex;
+  /** Reads into one reused buffer, when the channel can; else plain 'data' events. */
+  reader: RelayReader | undefined;
+  session: AppSession;
+  /** A screen pauses while the browser is behind; a serial console cannot (SERIAL_MAX_BUFFERED). */
+  pausable: boolean;
+}
+
+function relayConsole(link: ConsoleLink): void {
+  const { ws, upstream, session } = link;
+  const stopDrainWait = relayToBrowser(link);
   relayToGuest(ws, upstream);
   // The reason is kept by the console manager; the error itself needs no more handling here.
   upstream.on('error', () => undefined);
@@ -150,14 +165,7 @@ function relayConsole(
 }
 
 /** The guest's reads to the browser, each as one message; returns what stops waiting for a drain. */
-function relayToBrowser(
-  ws: WebSocket,
-  socket: Duplex,
-  upstream: Duplex,
-  reader: RelayReader | undefined,
-  session: AppSession,
-  pausable: boolean,
-): () => void {
+function relayToBrowser({ ws, socket, upstream, reader, session, pausable }: ConsoleLink): () => void {
   let waitingForDrain = false;
   const onDrain = (): void => {
     waitingForDrain = false;
