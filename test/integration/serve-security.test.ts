@@ -50,9 +50,7 @@ function rawGet(port: number, path: string): Promise<{ status: number; text: str
 }
 
 /** An API client that collects every message. */
-async function apiClient(
-  s: Served,
-): Promise<{
+async function apiClient(s: Served): Promise<{
   ws: WebSocket;
   messages: unknown[];
   next(pred: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
