@@ -16,6 +16,7 @@ import type {
 } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
+import { cancelMigration, migrateGuest } from '../hosts/migration.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
 import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
 import type { Duplex } from 'node:stream';
@@ -131,6 +132,11 @@ export class App extends EventEmitter<AppEvents> {
       'guest.screenshot': (p) => guest.screenshot(H(p), p.uuid),
       'guest.vncPassword': (p) => guest.vncPassword(H(p), p.uuid),
       'guest.sendKeys': (p) => done(guest.sendKeys(H(p), p.uuid, p.keys)),
+      'guest.migrate': (p) =>
+        migrateGuest(H(p), this.hosts.get(p.target), p.uuid, p, (m) =>
+          this.emit('event', { type: 'migration', migration: m }),
+        ),
+      'guest.migrateCancel': (p) => done(cancelMigration(H(p), p.uuid)),
       'stats.watch': async (p, s) => {
         s.watchStats(p.on);
         return null;
