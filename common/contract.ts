@@ -188,6 +188,49 @@ export interface DeleteOptions {
   removeNvram?: boolean;
 }
 
+/** How to move a guest to another host ("Move to host…"). */
+export interface MigrateOptions {
+  /** The host to move it to (its URI, as in the host list). */
+  target: string;
+  /** Live: a running guest keeps running. Offline: a stopped guest's definition moves. */
+  mode: 'live' | 'offline';
+  /** For hosts without shared storage: libvirt copies the disks during the move. */
+  copyStorage: boolean;
+  /** Keep the definition on the target (default on). */
+  persistent: boolean;
+  /** Remove the definition from the source (default on). */
+  undefineSource: boolean;
+  /** Longest pause allowed at the switch-over, in ms. */
+  maxDowntimeMs?: number;
+  /** Bandwidth limit in MiB/s. */
+  bandwidthMiBs?: number;
+  /** Switch to post-copy when pre-copy does not converge. */
+  postCopy: boolean;
+  /** The address the source sends the guest to, when the target's own hostname does not reach it. */
+  migrationAddress?: string;
+}
+
+/** A move under way or just ended, from the migration job's statistics. */
+export interface MigrationProgress extends GuestRef {
+  name: string;
+  target: string;
+  phase: 'preparing' | 'copying' | 'post-copy' | 'done' | 'failed' | 'cancelled';
+  memoryTotal: number;
+  memoryProcessed: number;
+  memoryRemaining: number;
+  diskTotal: number;
+  diskProcessed: number;
+  diskRemaining: number;
+  /** Pages dirtied per second. */
+  dirtyRate: number;
+  iteration: number;
+  /** While copying: the expected pause at the switch-over; once done: the actual pause (ms). */
+  downtimeMs: number;
+  elapsedMs: number;
+  /** When failed, in words. */
+  error?: string;
+}
+
 /** Every command: its parameters and its result. */
 export interface Commands {
   'state.get': { params: Record<string, never>; result: AppState };
@@ -225,6 +268,10 @@ export interface Commands {
   'guest.addVncDisplay': { params: GuestRef; result: { added: boolean; appliesAtNextStart: boolean } };
   /** Shuts the guest down cleanly and starts it again (a new QEMU: a changed definition applies). */
   'guest.restart': { params: GuestRef; result: null };
+  /** Moves the guest to another host; resolves with its reference there. */
+  'guest.migrate': { params: GuestRef & MigrateOptions; result: GuestRef };
+  /** Cancels a move under way: the guest keeps running on its source. */
+  'guest.migrateCancel': { params: GuestRef; result: null };
   'stats.watch': { params: { on: boolean }; result: null };
   'settings.update': { params: Partial<Settings>; result: Settings };
 }
@@ -240,7 +287,8 @@ export type AppEvent =
   | { type: 'guest-removed'; host: string; uuid: string }
   | { type: 'stats'; stats: GuestStats[] }
   | { type: 'console'; console: ConsoleState }
-  | { type: 'settings'; settings: Settings };
+  | { type: 'settings'; settings: Settings }
+  | { type: 'migration'; migration: MigrationProgress };
 
 export type ApiErrorCode =
   | 'invalid-input'

@@ -17,6 +17,7 @@ import type {
 import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
 import * as display from '../hosts/display-commands.js';
+import { cancelMigration, migrateGuest } from '../hosts/migration.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
 import { CONSOLE_KINDS, ConsoleManager, type OpenOptions } from '../consoles/manager.js';
 import type { Duplex } from 'node:stream';
@@ -135,6 +136,11 @@ export class App extends EventEmitter<AppEvents> {
       'guest.sendKeys': (p) => done(guest.sendKeys(H(p), p.uuid, p.keys)),
       'guest.addVncDisplay': (p) => display.addVncDisplay(H(p), p.uuid),
       'guest.restart': (p) => done(display.restart(H(p), p.uuid)),
+      'guest.migrate': (p) =>
+        migrateGuest(H(p), this.hosts.get(p.target), p.uuid, p, (m) =>
+          this.emit('event', { type: 'migration', migration: m }),
+        ),
+      'guest.migrateCancel': (p) => done(cancelMigration(H(p), p.uuid)),
       'stats.watch': async (p, s) => {
         s.watchStats(p.on);
         return null;

@@ -23,3 +23,5 @@ export {
 } from './procedures.js';
 export { paramsToRecord, type DomainRef, type SnapshotRef, type TypedParam } from './protocol.js';
 export * from './constants.js';
+export { MigrateFlags, MigrateParam, JobType, JobStatsFlags } from './procedures-migration.js';
+export { migrateManaged, migrateParams, type ManagedMigrationHooks, type MigrateParamValue } from './migrate.js';
