@@ -3,7 +3,7 @@
  * when there is nothing to show, a calm message and the one thing to do (a big Start for a guest
  * that is off).
  */
-import type { GuestAction, GuestInfo, HostInfo, Scaling } from '../../../common/contract.js';
+import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { VncConsole } from '../consoles/vnc-console.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
@@ -224,17 +224,23 @@ export class Stage {
     this.toolbar.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
   }
 
-  renderStats(cpu: readonly number[], memUsedKiB: number | undefined, memKiB: number | undefined): void {
+  /** The active guest's CPU and memory graphs, from its recent stats (oldest first). */
+  renderStats(history: readonly GuestStats[]): void {
+    const cpu = history.map((s) => s.cpuPercent);
+    const last = history.at(-1);
     this.cpuGraph.draw(cpu, 100, cpu.length ? `${Math.round(cpu[cpu.length - 1]!)}%` : '–');
-    this.memGraph.draw(
-      memUsedKiB !== undefined && memKiB ? [(memUsedKiB / memKiB) * 100] : [],
-      100,
-      memUsedKiB !== undefined ? formatBytes(memUsedKiB) : '–',
-    );
-  }
-
-  renderMemoryHistory(history: readonly number[], label: string): void {
-    this.memGraph.draw(history, 100, label);
+    if (history.length > 1 && last)
+      this.memGraph.draw(
+        history.map((s) => (s.memoryKiB ? (s.memoryUsedKiB / s.memoryKiB) * 100 : 0)),
+        100,
+        `${Math.round(last.memoryUsedKiB / 1024)} MiB`,
+      );
+    else
+      this.memGraph.draw(
+        last?.memoryKiB ? [(last.memoryUsedKiB / last.memoryKiB) * 100] : [],
+        100,
+        last ? formatBytes(last.memoryUsedKiB) : '–',
+      );
   }
 
   private renderOverlay(

@@ -14,6 +14,8 @@ export interface StripHooks {
   action(action: GuestAction, key: string): void;
   reorder(moved: string, before: string | undefined): void;
   retryHost(uri: string): void;
+  /** Opens settings (where hosts are added). */
+  settings(): void;
 }
 
 interface Card {
@@ -53,8 +55,13 @@ export class Strip {
   constructor(
     private readonly store: Store,
     private readonly hooks: StripHooks,
-    footer: HTMLElement,
   ) {
+    const footer = h(
+      'div',
+      { className: 'strip-footer' },
+      h('button', { type: 'button', className: 'add-host', onclick: () => hooks.settings() }, icon('plus'), 'Add host'),
+      iconButton('settings', 'Settings', () => hooks.settings()),
+    );
     this.element.append(
       h('div', { className: 'brand' }, h('span', { className: 'logo' }, icon('osd')), h('span', {}, 'virtswitch')),
       this.list,
