@@ -8,6 +8,8 @@ export const THEME_LABELS: Record<Theme, string> = {
   dark: 'Dark',
 };
 
+export const THEMES = Object.keys(THEME_LABELS) as Theme[];
+
 const SYSTEM_DARK = '(prefers-color-scheme: dark)';
 
 /** Sets the theme the stylesheets read (data-resolved-theme on the root element). */
