@@ -223,9 +223,15 @@ export async function openSwitcher(
     dialogs.push(d.message());
     void d.dismiss();
   });
-  await Promise.all(r.guests.filter((_, i) => guests[i]!.start ?? true).map((g) => r.rig.waitForBoot(g)));
-  await r.page.goto(r.shell.url);
-  await r.page.waitForSelector(ready(r.guests));
+  try {
+    await Promise.all(r.guests.filter((_, i) => guests[i]!.start ?? true).map((g) => r.rig.waitForBoot(g)));
+    await r.page.goto(r.shell.url);
+    await r.page.waitForSelector(ready(r.guests));
+  } catch (e) {
+    // The caller gets no rig to close: its guests, browser and server go now.
+    await r.close();
+    throw e;
+  }
   return {
     ...r,
     dialogs,
