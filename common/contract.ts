@@ -365,6 +365,11 @@ export interface Bridge {
   /** The console of one guest, as a WebSocket-shaped byte channel (noVNC and xterm.js take it). */
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel;
   launchOptions(): Promise<LaunchOptions>;
+  /**
+   * Calls back when the link to the app drops (with why, in words) and when it is back. The
+   * desktop's link lasts as long as the page, so there it never calls back. Returns an unsubscribe.
+   */
+  onConnectionChange(cb: (connected: boolean, why?: string) => void): () => void;
   /** Desktop only: hotkeys the main process caught before the page could see them. */
   onHotkey?(cb: (action: HotkeyAction) => void): () => void;
   /** Desktop only: picks from the application menu and the tray. */

@@ -9,14 +9,13 @@ import type {
   AppState,
   Bridge,
   CommandName,
-  CommandParams,
-  CommandResult,
   ConsoleChannel,
   ConsoleKind,
   GuestRef,
   LaunchOptions,
 } from '../../../common/contract.js';
 import { BridgeError } from '../../../common/bridge-error.js';
+import { BaseBridge } from './base.js';
 
 export { BridgeError };
 
@@ -38,22 +37,20 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-export class BrowserBridge implements Bridge {
+export class BrowserBridge extends BaseBridge implements Bridge {
   readonly kind = 'browser' as const;
   private ws: WebSocket | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly listeners = new Set<{ onState: (s: AppState) => void; onEvent: (e: AppEvent) => void }>();
-  private lastState: AppState | undefined;
   private retryMs = 250;
   /** Calls while the socket is (re)connecting wait here. */
   private queue: string[] = [];
-  onConnectionChange: ((connected: boolean, why?: string) => void) | undefined;
 
   constructor(
     private readonly token: string,
     private readonly base: string = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`,
   ) {
+    super();
     this.connect();
   }
 
@@ -69,14 +66,14 @@ export class BrowserBridge implements Bridge {
       this.retryMs = 250;
       for (const m of this.queue) ws.send(m);
       this.queue = [];
-      this.onConnectionChange?.(true);
+      this.connectionChanged(true);
     };
     ws.onmessage = (ev) => this.onMessage(String(ev.data));
     ws.onclose = (ev) => {
       for (const p of this.pending.values())
         p.reject(new BridgeError({ code: 'host-unavailable', message: 'Lost the connection to virtswitch' }));
       this.pending.clear();
-      this.onConnectionChange?.(
+      this.connectionChanged(
         false,
         ev.code === 1006 ? 'virtswitch is not reachable' : ev.reason || `closed (${ev.code})`,
       );
@@ -101,10 +98,9 @@ export class BrowserBridge implements Bridge {
       return;
     }
     if (msg.type === 'state' && msg.state) {
-      this.lastState = msg.state;
-      for (const l of this.listeners) l.onState(msg.state);
+      this.publishState(msg.state);
     } else if (msg.type === 'event' && msg.event) {
-      for (const l of this.listeners) l.onEvent(msg.event);
+      this.publishEvent(msg.event);
     } else if (typeof msg.id === 'number') {
       const p = this.pending.get(msg.id);
       if (!p) return;
@@ -114,21 +110,14 @@ export class BrowserBridge implements Bridge {
     }
   }
 
-  invoke<K extends CommandName>(command: K, params: CommandParams<K>): Promise<CommandResult<K>> {
+  protected send(command: CommandName, params: unknown): Promise<unknown> {
     const id = this.nextId++;
     const text = JSON.stringify({ id, command, params });
-    return new Promise<CommandResult<K>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
       if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(text);
       else this.queue.push(text);
     });
-  }
-
-  subscribe(onState: (state: AppState) => void, onEvent: (event: AppEvent) => void): () => void {
-    const l = { onState, onEvent };
-    this.listeners.add(l);
-    if (this.lastState) onState(this.lastState);
-    return () => this.listeners.delete(l);
   }
 
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel {
