@@ -5,7 +5,7 @@
  */
 import { guestKey } from '../../../common/contract.js';
 import type { ConsolePool } from '../consoles/pool.js';
-import type { VncConsole } from '../consoles/vnc-console.js';
+import type { ScreenConsole } from '../consoles/screen-console.js';
 import type { Store } from '../state/store.js';
 import { isRunning } from '../state/switcher.js';
 import type { Strip } from './strip.js';
@@ -54,7 +54,7 @@ export class ThumbnailPainter {
     }
   }
 
-  private paint(c: VncConsole, force: boolean): void {
+  private paint(c: ScreenConsole, force: boolean): void {
     const src = c.canvas;
     const dst = this.strip.thumbnail(c.key);
     if (!src || !dst || src.width === 0 || (!force && this.painted.get(c.key) === c.generation)) return;
