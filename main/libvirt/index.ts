@@ -11,6 +11,7 @@ export { LibvirtError, ConnectionClosedError, ProtocolError } from './errors.js'
 export { LibvirtStream } from './stream.js';
 export { parseUri, describeUri, UriError, type ParsedUri, type Transport } from './uri.js';
 export { TransportError } from './transport.js';
+export { whenConnected, ConnectTimeoutError } from './socket-connect.js';
 export { SshLink } from './ssh.js';
 export {
   procedures,

@@ -8,7 +8,8 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
+import { ConnectTimeoutError, whenConnected } from './socket-connect.js';
 import { SshLink } from './ssh.js';
 import { describeUri, type ParsedUri } from './uri.js';
 
@@ -47,21 +48,7 @@ const LIBVIRTD_TLS_PORT = 16514;
 const LIBVIRTD_TCP_PORT = 16509;
 
 function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = netConnect(path);
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(Object.assign(new Error(`timed out connecting to ${path}`), { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+  return whenConnected(netConnect(path), path, timeoutMs);
 }
 
 function socketError(e: NodeJS.ErrnoException, path: string): TransportError {
@@ -215,28 +202,19 @@ async function openTls(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTr
   const host = uri.host!;
   const port = uri.port ?? LIBVIRTD_TLS_PORT;
   const verify = uri.params.get('no_verify') !== '1';
-  const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const s = tlsConnect({
-      host,
-      port,
-      ca,
-      cert,
-      key,
-      servername: isIP(host) ? undefined : host,
-      rejectUnauthorized: verify,
-    });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new TransportError(`timed out connecting to ${host}:${port}`));
-    }, opts.connectTimeoutMs);
-    s.once('secureConnect', () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new TransportError(`TLS connection to ${host}:${port} failed: ${e.message}`, undefined, { cause: e }));
-    });
+  const s = tlsConnect({
+    host,
+    port,
+    ca,
+    cert,
+    key,
+    servername: isIP(host) ? undefined : host,
+    rejectUnauthorized: verify,
+  });
+  const socket = await whenConnected(s, `${host}:${port}`, opts.connectTimeoutMs, 'secureConnect').catch((e: Error) => {
+    throw e instanceof ConnectTimeoutError
+      ? new TransportError(e.message)
+      : new TransportError(`TLS connection to ${host}:${port} failed: ${e.message}`, undefined, { cause: e });
   });
   // After its own checks of our certificate, the daemon sends one byte, 1, inside TLS. With TLS
   // 1.3 the server judges our certificate after our handshake is done, so a refusal shows up here,
@@ -294,21 +272,13 @@ async function openTls(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTr
 async function openTcp(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTransport> {
   const host = uri.host!;
   const port = uri.port ?? LIBVIRTD_TCP_PORT;
-  const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = netConnect({ host, port });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new TransportError(`timed out connecting to ${host}:${port}`));
-    }, opts.connectTimeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new TransportError(`cannot connect to ${host}:${port}: ${e.message}`, undefined, { cause: e }));
-    });
-  });
+  const socket = await whenConnected(netConnect({ host, port }), `${host}:${port}`, opts.connectTimeoutMs).catch(
+    (e: Error) => {
+      throw e instanceof ConnectTimeoutError
+        ? new TransportError(e.message)
+        : new TransportError(`cannot connect to ${host}:${port}: ${e.message}`, undefined, { cause: e });
+    },
+  );
   return { stream: socket, endpoint: `${host}:${port}` };
 }
 

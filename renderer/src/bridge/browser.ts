@@ -17,6 +17,7 @@ import type {
   LaunchOptions,
 } from '../../../common/contract.js';
 import { BridgeError } from '../../../common/bridge-error.js';
+import { API_RECONNECT, backoffDelay } from '../../../common/backoff.js';
 
 export { BridgeError };
 
@@ -45,7 +46,8 @@ export class BrowserBridge implements Bridge {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<{ onState: (s: AppState) => void; onEvent: (e: AppEvent) => void }>();
   private lastState: AppState | undefined;
-  private retryMs = 250;
+  /** Failed connections in a row, for the backoff. */
+  private failures = 0;
   /** Calls while the socket is (re)connecting wait here. */
   private queue: string[] = [];
   onConnectionChange: ((connected: boolean, why?: string) => void) | undefined;
@@ -66,7 +68,7 @@ export class BrowserBridge implements Bridge {
     const ws = new WebSocket(this.url('/api'));
     this.ws = ws;
     ws.onopen = () => {
-      this.retryMs = 250;
+      this.failures = 0;
       for (const m of this.queue) ws.send(m);
       this.queue = [];
       this.onConnectionChange?.(true);
@@ -81,8 +83,7 @@ export class BrowserBridge implements Bridge {
         ev.code === 1006 ? 'virtswitch is not reachable' : ev.reason || `closed (${ev.code})`,
       );
       // The server may be restarting: keep trying, a little slower each time.
-      setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(5000, this.retryMs * 2);
+      setTimeout(() => this.connect(), backoffDelay(API_RECONNECT, this.failures++));
     };
   }
 
