@@ -24,8 +24,6 @@ import { parseDomainXml, type VncEndpoint } from './domain-xml.js';
 import { GuestModel, type GuestModelEvents } from './guest-model.js';
 import { StatsSampler } from './stats-sampler.js';
 
-export type { LifecycleNotice } from './guest-model.js';
-
 export interface HostOptions {
   /** Passed to the libvirt client (timeouts, keepalive, transport overrides). */
   client?: ClientOptions;
