@@ -224,8 +224,9 @@ describe('RpcConnection against a fake daemon', () => {
       }
     }, 10);
     try {
-      peer.conn.startKeepalive({ intervalMs: 30, count: 2 });
-      await new Promise((r) => setTimeout(r, 500)); // ~16 intervals, far past 3 × 30 ms
+      // A generous count, so a busy machine's event-loop stalls are not taken for a dead peer.
+      peer.conn.startKeepalive({ intervalMs: 30, count: 8 });
+      await new Promise((r) => setTimeout(r, 600)); // ~20 intervals, far past 9 × 30 ms
       assert.equal(peer.conn.closed, false);
       assert.ok(pongs >= 3, `pongs ${pongs}`);
       assert.equal(peer.conn.keepaliveCounters.pongsReceived, pongs);
