@@ -27,10 +27,11 @@ const KEY_DOWN = 101;
 const KEY_UP = 102;
 /**
  * The least time between two scancodes. QEMU's SPICE input puts them straight into the emulated
- * PS/2 keyboard, whose small queue drops what a busy guest has not read yet (its VNC server paces
- * keys the same way, 10 ms apart), so fast typing would lose keys.
+ * PS/2 keyboard, whose 16-byte queue drops what a busy guest has not read yet; its VNC server
+ * instead queues keys and paces them 10 ms apart itself. Spaced here, before the relay, keys can
+ * still arrive bunched (a busy relay writes several at once), so the gap is wider than VNC's.
  */
-const KEY_DELAY_MS = 10;
+const KEY_DELAY_MS = 25;
 let sessions = 0;
 
 type Session = SpiceMainConn & { onprimary?: (canvas: HTMLCanvasElement | undefined) => void };
@@ -226,6 +227,10 @@ export class SpiceConsole {
 
   private get displayChannel(): SpiceSocket | undefined {
     return this.session?.display?.ws as SpiceSocket | undefined;
+  }
+
+  get pendingKeys(): number {
+    return this.keyQueue.length;
   }
 
   get isHeld(): boolean {
