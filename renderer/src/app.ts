@@ -13,7 +13,7 @@ import {
   type MenuCommand,
   type Scaling,
 } from '../../common/contract.js';
-import { ConsolePool } from './consoles/pool.js';
+import { ConsolePool, type ConsoleDebugInfo } from './consoles/pool.js';
 import type { ScreenConsole } from './consoles/screen-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
 import { typePaced } from './input/paced-typing.js';
@@ -66,11 +66,7 @@ export class VirtSwitch {
         scaling: (s) => this.setScaling(s),
         reconnect: () => this.switcher.activeKey && this.pool.reconnect(this.switcher.activeKey),
       },
-      new VncOffer(
-        bridge,
-        () => this.renderStage(),
-        (e, title) => this.fail(e, title),
-      ),
+      new VncOffer(bridge, () => this.renderStage(), this.fail.bind(this)),
     );
     this.strip = new Strip(this.store, {
       select: (key) => this.switchTo(key),
@@ -361,7 +357,6 @@ export class VirtSwitch {
   /** The serial console shows beside the screen when asked, or instead of it for guests without one. */
   private syncSerial(): void {
     const g = this.store.guest(this.switcher.activeKey);
-    // A SPICE-only guest's stage offers to add a VNC display; its serial console is one click away.
     const noScreen = g && !g.hasVnc && !g.hasSpice;
     const want = g && isRunning(g) && g.hasSerial && (this.serialWanted || noScreen);
     this.stage.serialOpen = !!(g && this.serialWanted);
@@ -397,17 +392,8 @@ export class VirtSwitch {
   // For tests and benchmarks: the consoles' traffic and state, read from the page.
   debugInfo(): {
     active: string | undefined;
-    consoles: { key: string; status: string; held: boolean; bytesIn: number; pendingKeys: number }[];
+    consoles: ConsoleDebugInfo[];
   } {
-    return {
-      active: this.switcher.activeKey,
-      consoles: this.pool.all().map((c) => ({
-        key: c.key,
-        status: c.status,
-        held: c.isHeld,
-        bytesIn: c.bytesIn,
-        pendingKeys: c.pendingKeys ?? 0,
-      })),
-    };
+    return { active: this.switcher.activeKey, consoles: this.pool.debugInfo() };
   }
 }

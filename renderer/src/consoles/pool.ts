@@ -16,6 +16,16 @@ export interface PoolHooks {
   clipboard(c: ScreenConsole, text: string): void;
 }
 
+/** What tests and benchmarks read of each console from the page. */
+export interface ConsoleDebugInfo {
+  key: string;
+  status: string;
+  held: boolean;
+  bytesIn: number;
+  /** Keys typed but not sent yet (SPICE consoles pace them). */
+  pendingKeys: number;
+}
+
 /** Beyond this many, the least recently used running guests are not kept warm. */
 export const WARM_LIMIT = 24;
 
@@ -128,6 +138,16 @@ export class ConsolePool {
     const c = bg[this.refreshCursor++ % bg.length]!;
     c.refresh();
     return c;
+  }
+
+  debugInfo(): ConsoleDebugInfo[] {
+    return this.all().map((c) => ({
+      key: c.key,
+      status: c.status,
+      held: c.isHeld,
+      bytesIn: c.bytesIn,
+      pendingKeys: c.pendingKeys ?? 0,
+    }));
   }
 
   setScaling(key: string, s: Scaling): void {
