@@ -6,7 +6,9 @@
  * One thing to know: the daemon gives every connection to a file its own private copy of that
  * file's host, so a change made by one client (virsh) is never seen by another (the app). Only
  * `test:///default` is one host shared by every connection; the rig defines its own guests
- * there (named with the suite's prefix) for tests that change a state from outside the app.
+ * there (named with the suite's prefix) for tests that change a state from outside the app. That
+ * host lives only while some connection holds it open: define guests there after the app (or
+ * another client) has connected, or they vanish when virsh exits.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,7 +92,10 @@ async function virsh(uri: string, args: string[]): Promise<string> {
 /** Guests this process defined on the shared test host, to be removed by `cleanupSharedTestGuests`. */
 const sharedDefined = new Set<string>();
 
-/** Defines (and starts) a guest on the shared test host; its name carries the suite's prefix. */
+/**
+ * Defines (and starts) a guest on the shared test host; its name carries the suite's prefix.
+ * Some other connection must hold the shared host open (see above).
+ */
 export async function defineSharedTestGuest(
   suffix: string,
   dir: string,

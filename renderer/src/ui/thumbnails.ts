@@ -16,8 +16,8 @@ const BACKGROUND_REFRESH_MS = 3000;
 const BACKGROUND_PAINT_DELAY_MS = 400;
 
 export class ThumbnailPainter {
-  /** The frame generation last painted, by guest key. */
-  private readonly painted = new Map<string, number>();
+  /** Guests whose card shows a picture, so it can be cleared when they stop. */
+  private readonly painted = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -40,7 +40,7 @@ export class ThumbnailPainter {
     const active = this.activeKey();
     for (const c of this.pool.all()) {
       const isActive = c.key === active;
-      if (isActive || this.painted.get(c.key) !== c.generation) this.paint(c, isActive);
+      if (isActive || this.strip.thumbnail(c.key)?.dataset.generation !== String(c.generation)) this.paint(c, isActive);
     }
     // Guests that are off keep no stale picture.
     for (const g of this.store.guests.values()) {
@@ -57,7 +57,8 @@ export class ThumbnailPainter {
   private paint(c: VncConsole, force: boolean): void {
     const src = c.canvas;
     const dst = this.strip.thumbnail(c.key);
-    if (!src || !dst || src.width === 0 || (!force && this.painted.get(c.key) === c.generation)) return;
+    // A card built just now (scrolled into view) has no generation yet, so it is painted.
+    if (!src || !dst || src.width === 0 || (!force && dst.dataset.generation === String(c.generation))) return;
     const ctx = dst.getContext('2d');
     if (!ctx) return;
     const scale = Math.min(dst.width / src.width, dst.height / src.height);
@@ -65,7 +66,8 @@ export class ThumbnailPainter {
     const hgt = src.height * scale;
     ctx.clearRect(0, 0, dst.width, dst.height);
     ctx.drawImage(src, (dst.width - w) / 2, (dst.height - hgt) / 2, w, hgt);
-    this.painted.set(c.key, c.generation);
+    dst.dataset.generation = String(c.generation);
+    this.painted.add(c.key);
     dst.closest('.guest-card')?.classList.add('has-thumb');
   }
 }
