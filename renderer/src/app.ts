@@ -387,11 +387,14 @@ export class VirtSwitch {
   // For tests and benchmarks: the consoles' traffic and state, read from the page.
   debugInfo(): {
     active: string | undefined;
-    consoles: { key: string; status: string; held: boolean; bytesIn: number }[];
+    consoles: { key: string; status: string; held: boolean; bytesIn: number; thumbAsOf: number }[];
   } {
     return {
       active: this.switcher.activeKey,
-      consoles: this.pool.all().map((c) => ({ key: c.key, status: c.status, held: c.isHeld, bytesIn: c.bytesIn })),
+      consoles: this.pool.all().map((c) => ({
+        ...{ key: c.key, status: c.status, held: c.isHeld, bytesIn: c.bytesIn },
+        thumbAsOf: c.thumbnailAsOf,
+      })),
     };
   }
 }

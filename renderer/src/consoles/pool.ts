@@ -22,7 +22,6 @@ export class ConsolePool {
   private readonly retry = new Map<string, { attempt: number; timer: number | undefined }>();
   private wanted = new Set<string>();
   private activeKey: string | undefined;
-  private refreshCursor = 0;
 
   constructor(
     private readonly bridge: Bridge,
@@ -108,13 +107,9 @@ export class ConsolePool {
     next?.setActive(true);
   }
 
-  /** Lets the next background console catch up once, round-robin (for live thumbnails). */
-  refreshNextBackground(): VncConsole | undefined {
-    const bg = this.all().filter((c) => c.key !== this.activeKey && c.status === 'connected');
-    if (bg.length === 0) return undefined;
-    const c = bg[this.refreshCursor++ % bg.length]!;
-    c.refresh();
-    return c;
+  /** Lets every background console catch up once (for live thumbnails); returns those that did. */
+  refreshBackground(): VncConsole[] {
+    return this.all().filter((c) => c.key !== this.activeKey && c.refresh());
   }
 
   setScaling(key: string, s: Scaling): void {
