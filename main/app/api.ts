@@ -1,5 +1,5 @@
 /**
- * The app's API surface: one contract of commands and events (shared/contract.ts), every input
+ * The app's API surface: one contract of commands and events (common/contract.ts), every input
  * checked against its schema, every failure an ApiError a person can read. The shells (Electron,
  * serve) add nothing but transport: each connected window or page gets a session.
  */
@@ -11,7 +11,6 @@ import type {
   CommandParams,
   CommandResult,
   ConsoleKind,
-  ConsoleState,
   GuestRef,
 } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
@@ -37,8 +36,6 @@ export class App extends EventEmitter<AppEvents> {
   readonly hosts: HostManager;
   readonly settings: SettingsStore;
   readonly consoles: ConsoleManager;
-  /** Console states, kept by the console layer through `setConsoleState`. */
-  private readonly consoleStates = new Map<string, ConsoleState>();
   private readonly handlers: Handlers;
   private started = false;
 
@@ -49,16 +46,12 @@ export class App extends EventEmitter<AppEvents> {
     this.hosts.on('host', (host) => this.emit('event', { type: 'host', host }));
     this.hosts.on('host-removed', (uri) => this.emit('event', { type: 'host-removed', uri }));
     this.hosts.on('guest', (g) => this.emit('event', { type: 'guest', guest: g }));
-    this.hosts.on('guest-removed', (r) => {
-      // A guest that is gone has no consoles to report on.
-      for (const kind of ['vnc', 'serial'] as const) this.deleteConsoleState({ kind, host: r.host, uuid: r.uuid });
-      this.emit('event', { type: 'guest-removed', host: r.host, uuid: r.uuid });
-    });
+    this.hosts.on('guest-removed', (r) => this.emit('event', { type: 'guest-removed', host: r.host, uuid: r.uuid }));
     this.hosts.on('stats', (stats) => this.emit('event', { type: 'stats', stats }));
     this.hosts.on('problem', (p) => this.emit('problem', p));
     this.settings.on('change', (settings) => this.emit('event', { type: 'settings', settings }));
     this.settings.on('problem', (p) => this.emit('problem', p));
-    this.consoles = new ConsoleManager(this.hosts, (c) => this.setConsoleState(c));
+    this.consoles = new ConsoleManager(this.hosts, (c) => this.emit('event', { type: 'console', console: c }));
     this.handlers = this.makeHandlers();
   }
 
@@ -73,19 +66,9 @@ export class App extends EventEmitter<AppEvents> {
     return {
       hosts: this.hosts.list().map((h) => h.info()),
       guests: this.hosts.guests(),
-      consoles: [...this.consoleStates.values()],
+      consoles: this.consoles.states(),
       settings: this.settings.get(),
     };
-  }
-
-  /** The console layer reports each console's state here; it reaches every client as an event. */
-  setConsoleState(c: ConsoleState): void {
-    this.consoleStates.set(`${c.kind}:${c.uuid}@${c.host}`, c);
-    this.emit('event', { type: 'console', console: c });
-  }
-
-  private deleteConsoleState(c: Pick<ConsoleState, 'kind' | 'host' | 'uuid'>): void {
-    this.consoleStates.delete(`${c.kind}:${c.uuid}@${c.host}`);
   }
 
   /** One connected client (a window or a browser page). */
