@@ -391,10 +391,7 @@ export class VirtSwitch {
   } {
     return {
       active: this.switcher.activeKey,
-      consoles: this.pool.all().map((c) => ({
-        ...{ key: c.key, status: c.status, held: c.isHeld, bytesIn: c.bytesIn },
-        thumbAsOf: c.thumbnailAsOf,
-      })),
+      consoles: this.pool.all().map((c) => c.debugInfo()),
     };
   }
 }

@@ -101,6 +101,17 @@ export class VncConsole {
     return this.connects * 1e9 + (this.channel?.delivered ?? 0);
   }
 
+  /** What tests and benchmarks read: its state, traffic and how fresh its thumbnail is. */
+  debugInfo(): { key: string; status: string; held: boolean; bytesIn: number; thumbAsOf: number } {
+    return {
+      key: this.key,
+      status: this.status,
+      held: this.isHeld,
+      bytesIn: this.bytesIn,
+      thumbAsOf: this.thumbnailAsOf,
+    };
+  }
+
   get bytesIn(): number {
     return this.channel?.bytesIn ?? 0;
   }
