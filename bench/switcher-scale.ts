@@ -1,10 +1,9 @@
 /**
- * The switcher bench's figures at scale and at start: thumbnail age with many guests, a plain
- * noVNC page holding the same consoles (the memory peer), 500 guests on ten test-driver hosts,
- * and cold start (process start → first guest frame on the stage) through the serve shell.
+ * The switcher bench's figures at scale: thumbnail age with many guests, a plain
+ * noVNC page holding the same consoles (the memory peer), 500 guests on ten test-driver hosts.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -14,22 +13,25 @@ import { CHROMIUM_ARGS, chromiumPath } from '../test/rig/chromium.js';
 import { run as exec } from '../test/rig/exec.js';
 import { SYSTEM_URI, type TestGuest } from '../test/rig/guests.js';
 
-/** The oldest any background thumbnail got, sampled every 100 ms for `ms`, in seconds. */
-export async function thumbnailAgeMax(page: Page, ms: number): Promise<number> {
-  return page.evaluate(async (span) => {
-    type Info = { active?: string; consoles: { key: string; status: string; thumbAsOf: number }[] };
-    const w = window as unknown as { virtswitch: { debugInfo(): Info } };
-    let worst = 0;
-    const end = performance.now() + span;
-    while (performance.now() < end) {
-      const info = w.virtswitch.debugInfo();
-      for (const c of info.consoles)
-        if (c.status === 'connected' && c.key !== info.active)
-          worst = Math.max(worst, performance.now() - (c.thumbAsOf || 0));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return worst / 1000;
-  }, ms);
+/** The oldest any of `keys`' background thumbnails got, sampled every 100 ms for `ms`, in seconds. */
+export async function thumbnailAgeMax(page: Page, ms: number, keys: readonly string[]): Promise<number> {
+  return page.evaluate(
+    async ({ span, keys }) => {
+      type Info = { active?: string; consoles: { key: string; status: string; thumbAsOf: number }[] };
+      const w = window as unknown as { virtswitch: { debugInfo(): Info } };
+      let worst = 0;
+      const end = performance.now() + span;
+      while (performance.now() < end) {
+        const info = w.virtswitch.debugInfo();
+        for (const c of info.consoles)
+          if (c.status === 'connected' && c.key !== info.active && keys.includes(c.key))
+            worst = Math.max(worst, performance.now() - (c.thumbAsOf || 0));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return worst / 1000;
+    },
+    { span: ms, keys },
+  );
 }
 
 const PEER_SCRIPT = `
@@ -78,21 +80,28 @@ export async function novncPeerMemoryMb(
       if (!port) throw new Error(`${g.name} has no VNC WebSocket`);
       urls.push(`url=${encodeURIComponent(`ws://127.0.0.1:${port}`)}`);
     }
+    // Over http: Chromium refuses module scripts from file:// pages (and noVNC 1.7 must stay a module).
+    const server = createServer((req, res) => {
+      const file = req.url?.startsWith('/peer.js') ? 'peer.js' : 'index.html';
+      res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
+      res.end(readFileSync(join(dir, file)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
     try {
       const page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
-      await page.goto(`file://${dir}/index.html#${urls.join('&')}`);
+      await page.goto(`http://127.0.0.1:${port}/#${urls.join('&')}`);
       await page.waitForFunction(
         (n) => (window as unknown as { peerConnected: number }).peerConnected >= n,
         guests.length,
-        {
-          timeout: 60_000,
-        },
+        { timeout: 60_000 },
       );
       await page.waitForTimeout(3000);
       return rss(browserPid());
     } finally {
       await browser.close();
+      server.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -123,52 +132,5 @@ export async function scale500(
     return { readyMs, memoryMb: rss(browserPid()) };
   } finally {
     await r.close();
-  }
-}
-
-/**
- * Cold start: `node dist/main/serve.cjs` spawned → the URL printed → the page opened → the first
- * non-black frame on the stage. The guests must be running already.
- */
-export async function coldStartMs(): Promise<{ totalMs: number; urlMs: number }> {
-  const config = mkdtempSync(join(tmpdir(), 'vs-cold-'));
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-  const page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
-  const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['dist/main/serve.cjs', '--port', '0', '--connect', SYSTEM_URI, '--config-dir', config],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /(http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', () => reject(new Error(`serve exited: ${out}`)));
-    });
-    const urlMs = performance.now() - t0;
-    await page.goto(url);
-    await page.waitForFunction(
-      () => {
-        const c = document.querySelector('.console.active canvas') as HTMLCanvasElement | null;
-        if (!c || c.width === 0) return false;
-        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        for (let i = 0; i < d.length; i += 64) if (d[i]! > 40 || d[i + 1]! > 40 || d[i + 2]! > 40) return true;
-        return false;
-      },
-      undefined,
-      { timeout: 60_000, polling: 'raf' },
-    );
-    return { totalMs: performance.now() - t0, urlMs };
-  } finally {
-    child.kill('SIGTERM');
-    await browser.close();
-    rmSync(config, { recursive: true, force: true });
   }
 }

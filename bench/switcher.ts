@@ -10,7 +10,14 @@ import type { Page } from 'playwright-core';
 import { startSwitcherRig } from '../test/browser/switcher-harness.js';
 import { SYSTEM_URI, type TestGuest } from '../test/rig/guests.js';
 import { percentile, report } from './report.js';
-import { coldStartMs, novncPeerMemoryMb, scale500, thumbnailAgeMax } from './switcher-scale.js';
+import { coldStart, type ColdStart } from './switcher-cold.js';
+import { novncPeerMemoryMb, scale500, thumbnailAgeMax } from './switcher-scale.js';
+
+/** Knobs for development runs on a busy machine: which guest counts (the first does the full set), how many cold starts, what to skip (switch, peer, cold), and whether the 500-guest part runs. */
+const COUNTS = (process.env.VIRTSWITCH_BENCH_SWITCHER_GUESTS ?? '8,16').split(',').map(Number);
+const SCALE_500 = process.env.VIRTSWITCH_BENCH_SWITCHER_500 !== '0';
+const COLD_RUNS = Number(process.env.VIRTSWITCH_BENCH_SWITCHER_COLD_RUNS ?? 3);
+const SKIP = new Set((process.env.VIRTSWITCH_BENCH_SWITCHER_SKIP ?? '').split(','));
 
 /** The time from a hotkey's keydown to the next frame in which the target is shown and focused. */
 const PROBE = `
@@ -184,11 +191,13 @@ async function measure(count: number, full: boolean): Promise<void> {
     report(`renderer_memory_${count}_guests_mb`, rssMb(pids), 'MB');
     memoryByCount.set(count, rssMb(pids));
     report(`renderer_cpu_${count}_guests_pct`, cpuPct, '%');
-    const age = await thumbnailAgeMax(r.page, 10_000);
+    // Only the bench's own guests: other suites' guests on the shared daemon boot and print.
+    const own = new Set(r.guests.map((g) => `${g.uuid}@${SYSTEM_URI}`));
+    const age = await thumbnailAgeMax(r.page, 10_000, [...own]);
     report(count === 16 ? 'thumbnail_age_max_s' : `thumbnail_age_max_s_${count}_guests`, age, 's');
     if (!full) return;
 
-    const background = bytes1.consoles.filter((c) => c.key !== bytes1.active);
+    const background = bytes1.consoles.filter((c) => c.key !== bytes1.active && own.has(c.key));
     const before = new Map(bytes0.consoles.map((c) => [c.key, c.bytesIn]));
     const perConsole = background.map((c) => (c.bytesIn - (before.get(c.key) ?? 0)) / idleSec);
     report(
@@ -197,58 +206,75 @@ async function measure(count: number, full: boolean): Promise<void> {
       'B/s',
     );
 
-    // Warm switching: slots 1..count (the bench's guests are the only ones named like this).
-    const slots = await r.page.$$eval('[data-testid="guest"][data-slot]', (els) =>
-      els.map((e) => [(e as HTMLElement).dataset.slot, (e as HTMLElement).dataset.uuid]),
-    );
-    const slotKeys = slots.filter(([, uuid]) => r.guests.some((g) => g.uuid === uuid)).map(([s]) => s!);
-    for (let round = 0; round < 12; round++) {
-      for (const s of slotKeys) {
-        await r.page.keyboard.press(`Control+Alt+Digit${s}`);
-        await r.page.waitForTimeout(30);
-      }
-    }
-    const times = (
-      await r.page.evaluate(
-        () => (window as unknown as { __switchTimes: { ms: number; workMs: number; ok: boolean }[] }).__switchTimes,
-      )
-    ).filter((t) => t.ok);
-    const warm = times.slice(slotKeys.length).map((t) => t.ms);
-    const work = times.slice(slotKeys.length).map((t) => t.workMs);
-    report('switch_p50_ms', percentile(warm, 50), 'ms');
-    report('switch_p95_ms', percentile(warm, 95), 'ms');
-    report('switch_work_p50_ms', percentile(work, 50), 'ms');
-    report('switch_work_p95_ms', percentile(work, 95), 'ms');
-
-    // The same switches, the way tools without warm consoles do it: connect, wait for a frame.
-    const cold: number[] = [];
-    for (let round = 0; round < 4; round++) for (const g of r.guests) cold.push(await reconnectSwitch(r.page, g));
-    report('reconnect_switch_p50_ms', percentile(cold, 50), 'ms');
-    report('reconnect_switch_p95_ms', percentile(cold, 95), 'ms');
-    report('switch_speedup_vs_reconnect_p50', percentile(cold, 50) / Math.max(0.001, percentile(warm, 50)), 'x');
-
+    if (!SKIP.has('switch')) await switching(r.page, r.guests);
     // The peer and the cold start need the guests but not this browser: one browser at a time.
     await r.browser.close();
-    report('renderer_memory_novnc_peer_8_guests_mb', await novncPeerMemoryMb(r.guests, rendererRss, browserPid), 'MB');
-    const starts: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const s = await coldStartMs();
-      starts.push(s.totalMs);
-      report(`cold_start_url_printed_ms_run${i + 1}`, s.urlMs, 'ms');
-    }
-    report('cold_start_to_first_frame_ms', percentile(starts, 50), 'ms');
-    report('cold_start_to_first_frame_max_ms', Math.max(...starts), 'ms');
+    if (!SKIP.has('peer'))
+      report(
+        `renderer_memory_novnc_peer_${count}_guests_mb`,
+        await novncPeerMemoryMb(r.guests, rendererRss, browserPid),
+        'MB',
+      );
+    if (!SKIP.has('cold')) await coldStarts();
   } finally {
     await r.close();
   }
 }
 
+/** Warm switches by hotkey, then the same switches done by reconnecting. */
+async function switching(page: Page, guests: readonly TestGuest[]): Promise<void> {
+  // Warm switching: slots 1..count (the bench's guests are the only ones named like this).
+  const slots = await page.$$eval('[data-testid="guest"][data-slot]', (els) =>
+    els.map((e) => [(e as HTMLElement).dataset.slot, (e as HTMLElement).dataset.uuid]),
+  );
+  const slotKeys = slots.filter(([, uuid]) => guests.some((g) => g.uuid === uuid)).map(([s]) => s!);
+  for (let round = 0; round < 12; round++) {
+    for (const s of slotKeys) {
+      await page.keyboard.press(`Control+Alt+Digit${s}`);
+      await page.waitForTimeout(30);
+    }
+  }
+  const times = (
+    await page.evaluate(
+      () => (window as unknown as { __switchTimes: { ms: number; workMs: number; ok: boolean }[] }).__switchTimes,
+    )
+  ).filter((t) => t.ok);
+  const warm = times.slice(slotKeys.length).map((t) => t.ms);
+  const work = times.slice(slotKeys.length).map((t) => t.workMs);
+  report('switch_p50_ms', percentile(warm, 50), 'ms');
+  report('switch_p95_ms', percentile(warm, 95), 'ms');
+  report('switch_work_p50_ms', percentile(work, 50), 'ms');
+  report('switch_work_p95_ms', percentile(work, 95), 'ms');
+
+  // The same switches, the way tools without warm consoles do it: connect, wait for a frame.
+  const cold: number[] = [];
+  for (let round = 0; round < 4; round++) for (const g of guests) cold.push(await reconnectSwitch(page, g));
+  report('reconnect_switch_p50_ms', percentile(cold, 50), 'ms');
+  report('reconnect_switch_p95_ms', percentile(cold, 95), 'ms');
+  report('switch_speedup_vs_reconnect_p50', percentile(cold, 50) / Math.max(0.001, percentile(warm, 50)), 'x');
+}
+
+/** Process start → first frame, a few times, with where the time went. */
+async function coldStarts(): Promise<void> {
+  const starts: ColdStart[] = [];
+  for (let i = 0; i < COLD_RUNS; i++) starts.push(await coldStart());
+  const median = (k: keyof ColdStart): number =>
+    percentile(
+      starts.map((s) => s[k]),
+      50,
+    );
+  for (const k of ['url', 'navigation', 'bundleLoaded', 'scriptRan', 'listed', 'consoleConnected'] as const)
+    report(`cold_start_${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_ms`, median(k), 'ms');
+  report('cold_start_to_first_frame_ms', median('total'), 'ms');
+  report('cold_start_to_first_frame_max_ms', Math.max(...starts.map((s) => s.total)), 'ms');
+}
+
 export async function run(): Promise<void> {
-  await measure(8, true);
-  await measure(16, false);
+  for (const [i, n] of COUNTS.entries()) await measure(n, i === 0);
   const m8 = memoryByCount.get(8);
   const m16 = memoryByCount.get(16);
   if (m8 !== undefined && m16 !== undefined) report('renderer_memory_per_warm_console_mb', (m16 - m8) / 8, 'MB');
+  if (!SCALE_500) return;
   const big = await scale500(rendererRss, browserPid);
   report('renderer_memory_500_guests_mb', big.memoryMb, 'MB');
   report('ui_ready_500_guests_ms', big.readyMs, 'ms');

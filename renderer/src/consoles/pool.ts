@@ -132,11 +132,6 @@ export class ConsolePool {
     next?.setActive(true);
   }
 
-  /** Lets every background console catch up once (for live thumbnails); returns those that did. */
-  refreshBackground(): ScreenConsole[] {
-    return this.all().filter((c) => c.key !== this.activeKey && c.refresh());
-  }
-
   debugInfo(): ConsoleDebugInfo[] {
     return this.all().map((c) => ({
       key: c.key,

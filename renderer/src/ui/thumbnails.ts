@@ -1,8 +1,10 @@
 /**
- * The strip's live thumbnails: each console's picture, scaled into its guest card. Every second
- * all background consoles catch up at once (each receives only what changed on its screen since
- * the last time, so an idle guest costs next to nothing) and are painted just after; the active
- * console is painted on the same beat. Only cards in view have a canvas to paint.
+ * The strip's live thumbnails: each console's picture, scaled into its guest card. Every
+ * background console catches up once a second (receiving only what changed on its screen since
+ * the last time, so an idle guest costs next to nothing) and is painted just after. The catch-ups
+ * are spread over the second, one console at a time, so the active console never has to share a
+ * frame with all of them; the active console is painted once a round. Only cards in view have a
+ * canvas to paint.
  */
 import { guestKey } from '../../../common/contract.js';
 import type { ConsolePool } from '../consoles/pool.js';
@@ -11,14 +13,18 @@ import type { Store } from '../state/store.js';
 import { isRunning } from '../state/switcher.js';
 import type { Strip } from './strip.js';
 
-/** How often background consoles catch up, for their thumbnails. */
+/** How often each background console catches up, for its thumbnail. */
 const REFRESH_MS = 1000;
+/** Catch-ups come no closer together than this (with many consoles a round takes longer). */
+const MIN_STEP_MS = 40;
 /** How long background consoles are given to draw what they caught up on before it is painted. */
 const PAINT_DELAY_MS = 250;
 
 export class ThumbnailPainter {
   /** Guests whose card shows a picture, so it can be cleared when they stop. */
   private readonly painted = new Set<string>();
+  /** Background consoles still to catch up in this round. */
+  private round: string[] = [];
 
   constructor(
     private readonly store: Store,
@@ -29,16 +35,33 @@ export class ThumbnailPainter {
 
   /** Keeps the thumbnails live from now on. */
   start(): void {
-    window.setInterval(() => this.tick(), REFRESH_MS);
+    const next = (): void => {
+      this.step();
+      const background = Math.max(1, this.pool.all().length - 1);
+      window.setTimeout(next, Math.max(MIN_STEP_MS, REFRESH_MS / background));
+    };
+    next();
   }
 
-  private tick(): void {
-    const asOf = performance.now();
-    const caughtUp = this.pool.refreshBackground();
-    window.setTimeout(() => {
+  /** Catches up the next background console of the round; a new round starts by painting the rest. */
+  private step(): void {
+    if (this.round.length === 0) {
       this.paintAll();
-      // What they show now is each screen as it was when it was let through.
-      for (const c of caughtUp) c.thumbnailAsOf = asOf;
+      const active = this.activeKey();
+      this.round = this.pool
+        .all()
+        .map((c) => c.key)
+        .filter((k) => k !== active);
+    }
+    const key = this.round.shift();
+    const c = this.pool.get(key);
+    if (!c || !c.refresh()) return;
+    const asOf = performance.now();
+    window.setTimeout(() => {
+      if (this.pool.get(c.key) !== c || c.key === this.activeKey()) return;
+      this.paint(c, false);
+      // What it shows now is its screen as it was when it was let through.
+      c.thumbnailAsOf = asOf;
     }, PAINT_DELAY_MS);
   }
 
