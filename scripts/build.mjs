@@ -48,6 +48,25 @@ const spiceSocket = {
   },
 };
 
+/**
+ * noVNC probes for an H.264 decoder at load, with a top-level await that decodes a test frame:
+ * the whole page waited for it before it could start. QEMU never sends H.264, so the probe
+ * finishes in the background instead (until it does, the client simply does not offer H.264).
+ */
+const novncProbeInBackground = {
+  name: 'novnc-probe-in-background',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@novnc[\\/]novnc[\\/]core[\\/]util[\\/]browser\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const probe = 'supportsWebCodecsH264Decode = await _checkWebCodecsH264DecodeSupport();';
+      if (!source.includes(probe)) throw new Error(`noVNC changed: no "${probe}" in ${args.path}`);
+      const background =
+        '_checkWebCodecsH264DecodeSupport().then((s) => { supportsWebCodecsH264Decode = s; }, () => undefined);';
+      return { contents: source.replace(probe, background), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 if (existsSync('renderer/src/main.ts')) {
   jobs.push(
     build({
@@ -56,11 +75,13 @@ if (existsSync('renderer/src/main.ts')) {
       format: 'esm',
       target: 'chrome120',
       sourcemap: 'linked',
+      // Minified, the page has half the script to fetch and parse before it can show a guest.
+      minify: !watch,
       logLevel: 'warning',
       entryPoints: { app: 'renderer/src/main.ts', styles: 'renderer/src/styles.css' },
       outdir: `${out}/renderer`,
       loader: { '.woff2': 'file', '.svg': 'file' },
-      plugins: [spiceSocket],
+      plugins: [spiceSocket, novncProbeInBackground],
     }),
   );
 }

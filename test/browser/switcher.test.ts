@@ -137,6 +137,30 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
     await r.page.keyboard.press('Control+Alt+PageUp');
   });
 
+  it("keeps a background guest's thumbnail live: what its screen shows now is on its card within 2 s", async () => {
+    /** How much of the card's picture is lit (text on a black console). */
+    const lit = (g: TestGuest): Promise<number> =>
+      r.page.$eval(`${guestCard(g)} canvas.thumb-canvas`, (el) => {
+        const c = el as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i]! + d[i + 1]! + d[i + 2]! > 200) n++;
+        return n;
+      });
+    await r.page.keyboard.press(`Control+Alt+Digit${await slotOf(g1)}`);
+    await waitActive(r.page, g1);
+    // In a few seconds, with g1 in the background, its screen clears; the serial port says when.
+    await typeAsPerson(r.page, 'sleep 4; clear; echo CLEARED-NOW >/dev/ttyS0\n');
+    await r.page.keyboard.press(`Control+Alt+Digit${await slotOf(g2)}`);
+    await waitActive(r.page, g2);
+    await waitFor("g1's text on its card", async () => (await lit(g1)) > 0, 5000);
+    const before = await lit(g1);
+    await r.rig.waitForSerial(g1, 'CLEARED-NOW\r\n', 30_000);
+    const cleared = Date.now();
+    await waitFor("g1's card to show its cleared screen", async () => (await lit(g1)) < before / 2, 2000);
+    console.log(`thumbnail caught up ${Date.now() - cleared} ms after the serial port said so`);
+  });
+
   it('actions change libvirt state (checked with virsh) and the UI follows changes made behind its back', async () => {
     await r.select(g3);
     const stage = '[data-testid="stage"]';

@@ -30,12 +30,22 @@ export interface ConsoleDebugInfo {
 
 /** Beyond this many, the least recently used running guests are not kept warm. */
 export const WARM_LIMIT = 24;
+/** At start, the other consoles wait for the active one's first frame, but no longer than this. */
+const ACTIVE_FIRST_MAX_MS = 1500;
 
 export class ConsolePool {
   private readonly consoles = new Map<string, ScreenConsole>();
   private readonly retry = new Map<string, { attempt: number; timer: number | undefined }>();
   private wanted = new Set<string>();
   private activeKey: string | undefined;
+  /**
+   * At start the active guest's console connects alone, and the others after its first frame
+   * (or ACTIVE_FIRST_MAX_MS): they would compete with it for the server, the wire and this page.
+   */
+  private activeFirst: { guests: readonly GuestInfo[]; mru: readonly string[]; timer?: number } | undefined = {
+    guests: [],
+    mru: [],
+  };
 
   constructor(
     private readonly bridge: Bridge,
@@ -60,6 +70,7 @@ export class ConsolePool {
       .sort((a, b) => (rank.get(guestKey(a)) ?? 1e9) - (rank.get(guestKey(b)) ?? 1e9))
       .slice(0, WARM_LIMIT);
     this.wanted = new Set(candidates.map(guestKey));
+    const alone = this.activeAlone(guests, mru);
     for (const [key, c] of this.consoles) {
       if (!this.wanted.has(key)) {
         this.cancelRetry(key);
@@ -69,6 +80,7 @@ export class ConsolePool {
     }
     for (const g of candidates) {
       const key = guestKey(g);
+      if (alone && key !== this.activeKey) continue;
       // VNC when the guest has it (noVNC does more than spice-html5), else its SPICE display.
       const kind = g.hasVnc ? 'vnc' : 'spice';
       const old = this.consoles.get(key);
@@ -92,7 +104,43 @@ export class ConsolePool {
     }
   }
 
+  /** Whether only the active console may connect now (see activeFirst). */
+  private activeAlone(guests: readonly GuestInfo[], mru: readonly string[]): boolean {
+    const first = this.activeFirst;
+    if (!first) return false;
+    first.guests = guests;
+    first.mru = mru;
+    if (!this.activeKey || !this.wanted.has(this.activeKey)) {
+      // No active guest with a console (yet, or at all): nothing to wait for.
+      if (this.wanted.size > 0) this.endActiveFirst();
+      return this.activeFirst !== undefined;
+    }
+    first.timer ??= window.setTimeout(() => this.endActiveFirst(), ACTIVE_FIRST_MAX_MS);
+    return true;
+  }
+
+  /** The others may connect now: once, at start. */
+  private endActiveFirst(): void {
+    const first = this.activeFirst;
+    if (!first) return;
+    this.activeFirst = undefined;
+    window.clearTimeout(first.timer);
+    if (first.timer !== undefined) this.sync(first.guests, first.mru);
+  }
+
+  /** Ends activeFirst once `c`, the active console, has drawn its first frame (a message past the handshake). */
+  private afterFirstFrame(c: ScreenConsole): void {
+    const since = c.generation;
+    const wait = (): void => {
+      if (!this.activeFirst) return;
+      if (c.generation !== since) requestAnimationFrame(() => this.endActiveFirst());
+      else requestAnimationFrame(wait);
+    };
+    requestAnimationFrame(wait);
+  }
+
   private onStatus(c: ScreenConsole): void {
+    if (c.status === 'connected' && this.activeFirst && c.key === this.activeKey) this.afterFirstFrame(c);
     if (c.status === 'connected') this.retry.delete(c.key);
     if (c.status === 'disconnected' && this.wanted.has(c.key) && this.consoles.get(c.key) === c)
       this.scheduleReconnect(c);
@@ -126,6 +174,11 @@ export class ConsolePool {
   /** Moves keyboard, video and mouse to `key`'s console; the old one releases its keys first. */
   activate(key: string | undefined, heldCodes: readonly string[]): void {
     const old = this.get(this.activeKey);
+    // A switch while the start-up console is still alone: the others are wanted now.
+    if (this.activeFirst?.timer !== undefined && key !== this.activeKey) {
+      this.activeKey = key;
+      this.endActiveFirst();
+    }
     this.activeKey = key;
     const next = this.get(key);
     if (old && old !== next) old.setActive(false, heldCodes);
