@@ -48,18 +48,17 @@ const MILESTONES = `
   })();
 `;
 
-export async function coldStart(): Promise<ColdStart> {
+/** One cold start of the serve shell at `serve` (its renderer beside it, as in dist/). */
+export async function coldStart(serve = 'dist/main/serve.cjs'): Promise<ColdStart> {
   const config = mkdtempSync(join(tmpdir(), 'vs-cold-'));
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
   const page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
   await page.addInitScript(MILESTONES);
   const t0 = performance.now();
   const epoch0 = performance.timeOrigin + t0;
-  const child = spawn(
-    process.execPath,
-    ['dist/main/serve.cjs', '--port', '0', '--connect', SYSTEM_URI, '--config-dir', config],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, [serve, '--port', '0', '--connect', SYSTEM_URI, '--config-dir', config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -86,9 +85,8 @@ export async function coldStart(): Promise<ColdStart> {
     const total = performance.now() - t0;
     const seen = await page.evaluate(() => {
       const w = window as unknown as { __cold: Record<string, number> };
-      const app = performance
-        .getEntriesByType('resource')
-        .find((e) => e.name.includes('/app.js')) as PerformanceResourceTiming | undefined;
+      const app = performance.getEntriesByType('resource').find((e) => e.name.includes('/app.js')) as
+        PerformanceResourceTiming | undefined;
       return { ...w.__cold, bundleLoaded: app?.responseEnd ?? NaN, origin: performance.timeOrigin };
     });
     // Page times are since its own time origin; shift them onto the spawn's clock.
