@@ -3,6 +3,7 @@
  * serve) expose exactly this, and the renderer depends on nothing else. Pure types and constants:
  * no Node, no DOM.
  */
+import type { GuestAgentInfo, GuestHardware } from './guest-devices.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -74,6 +75,8 @@ export interface GuestInfo extends GuestRef {
   currentSnapshot?: string;
   /** A long operation under way, in words ("saving", "reverting to snap1"). */
   busy?: string;
+  /** Its hardware as the live definition says (the running guest's, else the persistent one). */
+  hardware?: GuestHardware;
 }
 
 export interface SnapshotInfo {
@@ -260,6 +263,8 @@ export interface Commands {
   'guest.migrate': { params: GuestRef & MigrateOptions; result: GuestRef };
   /** Cancels a move under way: the guest keeps running on its source. */
   'guest.migrateCancel': { params: GuestRef; result: null };
+  /** Hostname, addresses and file systems from the guest agent (addresses from DHCP leases without one). */
+  'guest.agentInfo': { params: GuestRef; result: GuestAgentInfo };
   'stats.watch': { params: { on: boolean }; result: null };
   'settings.update': { params: Partial<Settings>; result: Settings };
 }

@@ -15,6 +15,7 @@ import type {
 } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
+import { agentInfo } from '../hosts/guest-agent.js';
 import { cancelMigration, migrateGuest } from '../hosts/migration.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
 import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
@@ -120,6 +121,7 @@ export class App extends EventEmitter<AppEvents> {
           this.emit('event', { type: 'migration', migration: m }),
         ),
       'guest.migrateCancel': (p) => done(cancelMigration(H(p), p.uuid)),
+      'guest.agentInfo': (p) => agentInfo(H(p), p.uuid),
       'stats.watch': async (p, s) => {
         s.watchStats(p.on);
         return null;

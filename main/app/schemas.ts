@@ -117,6 +117,7 @@ export const schemas = {
       .optional(),
   }),
   'guest.migrateCancel': ref,
+  'guest.agentInfo': ref,
   'stats.watch': z.strictObject({ on: z.boolean() }),
   'settings.update': settingsSchema.partial(),
 } satisfies Record<CommandName, z.ZodType>;

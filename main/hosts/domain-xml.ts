@@ -1,4 +1,6 @@
 /** What the app needs from a domain's XML: sizes, consoles, OS, and the VNC endpoint. */
+import type { GuestHardware } from '../../common/guest-devices.js';
+import { hardwareOf } from './domain-devices.js';
 import { attr, node, nodes, parseXml, text, type XmlNode, type XmlValue } from './xml.js';
 
 export type VncEndpoint =
@@ -17,6 +19,7 @@ export interface DomainXmlFacts {
   os?: string;
   /** The live VNC listener, when the guest runs and has one (port -1 means not yet allocated). */
   vnc?: VncEndpoint;
+  hardware: GuestHardware;
 }
 
 const UNIT_KIB: Record<string, number> = {
@@ -101,5 +104,6 @@ export function parseDomainXml(xml: string): DomainXmlFacts {
     hasSerial: [...serials, ...consoles].some((s) => attr(s, 'type') === 'pty'),
     ...(os ? { os } : {}),
     ...(vncNode ? { vnc: vncEndpoint(vncNode) } : {}),
+    hardware: hardwareOf(d),
   };
 }

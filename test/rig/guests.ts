@@ -29,6 +29,14 @@ export interface GuestOptions {
   maxVcpus?: number;
   /** Start it right after defining (default true). */
   start?: boolean;
+  /** A CD-ROM drive (sda on virtio-scsi), empty or with this file inserted. */
+  cdrom?: true | string;
+  /** The virtio-serial channel QEMU's guest agent talks on (the guest image starts qemu-ga on it). */
+  agent?: boolean;
+  /** A network card on this libvirt network (virtio). */
+  network?: string;
+  /** vCPUs pinned to host CPU 0: libvirt then reports vCPU hot(un)plug as a tunable event. */
+  pinned?: boolean;
 }
 
 export interface TestGuest {
@@ -73,13 +81,20 @@ export function testDomainXml(
   const disk = g.diskPath
     ? `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${xmlEscape(g.diskPath)}'/><target dev='vda' bus='virtio'/></disk>`
     : '';
+  const cdrom = o.cdrom
+    ? `<controller type='scsi' model='virtio-scsi'/><disk type='file' device='cdrom'><driver name='qemu' type='raw'/>${o.cdrom === true ? '' : `<source file='${xmlEscape(o.cdrom)}'/>`}<target dev='sda' bus='scsi'/><readonly/></disk>`
+    : '';
+  const agent = o.agent ? `<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>` : '';
+  const nic = o.network
+    ? `<interface type='network'><source network='${xmlEscape(o.network)}'/><model type='virtio'/></interface>`
+    : '';
   return `<domain type='qemu'>
   <name>${xmlEscape(g.name)}</name>
   <uuid>${g.uuid}</uuid>
   <metadata><virtswitch-test xmlns='https://virtswitch.invalid/test'/></metadata>
   <memory unit='MiB'>${maxMem}</memory>
   <currentMemory unit='MiB'>${mem}</currentMemory>
-  <vcpu current='${vcpus}'>${maxVcpus}</vcpu>
+  <vcpu current='${vcpus}'${o.pinned ? " cpuset='0'" : ''}>${maxVcpus}</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>${xmlEscape(image.kernel)}</kernel>
@@ -91,7 +106,7 @@ export function testDomainXml(
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    ${disk}
+    ${disk}${cdrom}${agent}${nic}
     <serial type='pty'><log file='${xmlEscape(g.serialPath)}' append='on'/><target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>
     ${gfx}
