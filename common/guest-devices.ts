@@ -68,3 +68,9 @@ export interface GuestAgentInfo {
   interfaces: GuestInterface[];
   fileSystems: GuestFileSystem[];
 }
+
+/** When a hardware change applies: now (the running guest), at next boot (its definition), or both. */
+export interface DeviceApply {
+  live: boolean;
+  config: boolean;
+}

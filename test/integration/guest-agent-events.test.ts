@@ -46,7 +46,6 @@ describe('app: outside changes and the guest agent', () => {
       network: net,
       vcpus: 1,
       maxVcpus: 2,
-      pinned: true,
     });
     await rig.waitForBoot(g);
     await waitFor('the guest in the model', () => info()?.state === 'running', 30_000);
@@ -88,9 +87,17 @@ describe('app: outside changes and the guest agent', () => {
       'the CD in the model',
       () => info()?.hardware?.disks.find((d) => d.target === 'sda')?.source === media,
     );
+    // The guest sees both (a hotplugged disk takes a moment to appear under TCG: ask again until it does).
     const before = rig.serial(g).length;
-    await typeOnSerial(SYSTEM_URI, g.name, "head -c 14 /dev/sr0; echo; grep -E ' 1024 vd[a-z]$' /proc/partitions");
-    await rig.waitForSerial(g, /VSMEDIA-MARKER\r?\n\s*\d+\s+\d+\s+1024 vd[a-z]\r?\n/, 30_000, before);
+    await waitFor(
+      'the CD marker and a 1 MiB virtio disk inside the guest',
+      async () => {
+        await typeOnSerial(SYSTEM_URI, g.name, "head -c 14 /dev/sr0; echo; grep -E ' 1024 vd[a-z]$' /proc/partitions");
+        return /VSMEDIA-MARKER\r?\n\s*\d+\s+\d+\s+1024 vd[a-z]\r?\n/.test(rig.serial(g).slice(before));
+      },
+      60_000,
+      2000,
+    );
   });
 
   it('reads hostname, addresses and file systems through the agent', async () => {

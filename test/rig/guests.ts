@@ -35,8 +35,6 @@ export interface GuestOptions {
   agent?: boolean;
   /** A network card on this libvirt network (virtio). */
   network?: string;
-  /** vCPUs pinned to host CPU 0: libvirt then reports vCPU hot(un)plug as a tunable event. */
-  pinned?: boolean;
 }
 
 export interface TestGuest {
@@ -94,7 +92,7 @@ export function testDomainXml(
   <metadata><virtswitch-test xmlns='https://virtswitch.invalid/test'/></metadata>
   <memory unit='MiB'>${maxMem}</memory>
   <currentMemory unit='MiB'>${mem}</currentMemory>
-  <vcpu current='${vcpus}'${o.pinned ? " cpuset='0'" : ''}>${maxVcpus}</vcpu>
+  <vcpu current='${vcpus}'>${maxVcpus}</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>${xmlEscape(image.kernel)}</kernel>
