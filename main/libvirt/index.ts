@@ -21,3 +21,12 @@ export { paramsToRecord, type DomainRef, type SnapshotRef, type TypedParam } fro
 export * from './constants.js';
 export { MigrateFlags, MigrateParam, JobType, JobStatsFlags } from './procedures-migration.js';
 export { migrateManaged, migrateParams, type ManagedMigrationHooks, type MigrateParamValue } from './migrate.js';
+export {
+  AgentLifecycleState,
+  DeviceModifyFlags,
+  HostnameFlags,
+  InterfaceAddressesSource,
+  NodeDeviceListFlags,
+  SetTimeFlags,
+} from './procedures-device.js';
+export type { NetworkRef } from './procedures-network.js';
