@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiErrorShape } from '../../common/contract.js';
+import { secretFromProtocols } from '../../common/ws-secret.js';
 import { isLoopback } from './args.js';
 
 /** A refused handshake's socket is closed after its answer, or after this long at the latest. */
@@ -22,7 +23,7 @@ export const STATUS_FOR: Record<string, number> = {
   'host-unavailable': 503,
 };
 
-function tokenMatches(given: string | null, token: string): boolean {
+function tokenMatches(given: string | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);
@@ -73,7 +74,6 @@ function hostAllowed(l: Listener, hostHeader: string): boolean {
 export function handshakeRefusal(
   l: Listener,
   req: IncomingMessage,
-  url: URL,
   token: string,
 ): { status: number; error: ApiErrorShape } | undefined {
   const hostHeader = (req.headers.host ?? '').toLowerCase();
@@ -81,7 +81,8 @@ export function handshakeRefusal(
   const origin = req.headers.origin;
   if (origin !== undefined && origin.toLowerCase() !== `${l.tls ? 'https' : 'http'}://${hostHeader}`)
     return { status: 403, error: { code: 'access-denied', message: 'foreign Origin' } };
-  if (!tokenMatches(url.searchParams.get('token'), token))
+  // Only the header counts: a secret in the URL would end up in some proxy's access log.
+  if (!tokenMatches(secretFromProtocols(req.headers['sec-websocket-protocol']), token))
     return { status: 401, error: { code: 'access-denied', message: 'missing or wrong secret' } };
   return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * The serve shell: the whole app for a browser. Static files of the built renderer (they hold
  * nothing private, so they need no secret); the API and the console channels over WebSocket,
- * each of which needs the secret made at start and a same-origin (or no) Origin, checked at the
+ * each of which needs the secret made at start (in the Sec-WebSocket-Protocol header) and a same-origin (or no) Origin, checked at the
  * handshake, before any upgrade. Nothing here knows the domain model: it is transport over App.
  */
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import { handleApi } from './api-channel.js';
 import { openConsoleChannel } from './console-channel.js';
 import { handshakeRefusal, refuse, type Listener } from './handshake.js';
 import { serveStatic } from './static.js';
+import { WS_PROTOCOL } from '../../common/ws-secret.js';
 
 export interface ServeOptions {
   app: App;
@@ -63,7 +64,7 @@ function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buf
   const upgraded = (): void => void socket.off('error', swallow);
   void (async () => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const refusal = handshakeRefusal(e.listener, req, url, e.token);
+    const refusal = handshakeRefusal(e.listener, req, e.token);
     if (refusal) return refuse(socket, refusal.status, refusal.error);
     (socket as Socket).setNoDelay?.(true);
     if (url.pathname === '/api') {
@@ -99,8 +100,12 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
   const server: Server = o.tls
     ? createHttpsServer({ cert: readFileSync(o.tls.cert), key: readFileSync(o.tls.key) }, handler)
     : createHttpServer(handler);
-  const apiWss = new WebSocketServer({ noServer: true, maxPayload: API_MAX_PAYLOAD, perMessageDeflate: false });
-  const consoleWss = new WebSocketServer({ noServer: true, maxPayload: CONSOLE_MAX_PAYLOAD, perMessageDeflate: false });
+  // The answer names `virtswitch` only: the offered secret subprotocol is never echoed back.
+  const handleProtocols = (offered: Set<string>): string | false => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false);
+  const wss = (maxPayload: number): WebSocketServer =>
+    new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, handleProtocols });
+  const apiWss = wss(API_MAX_PAYLOAD);
+  const consoleWss = wss(CONSOLE_MAX_PAYLOAD);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

@@ -213,10 +213,7 @@ describe('serve: the CLI as users run it', () => {
         .status,
       404,
     );
-    assert.equal(
-      (await rawUpgrade(`${apiUrl(shell)}&x=1`.replace('/api', '/nope'), { Origin: shell.origin })).status,
-      404,
-    );
+    assert.equal((await rawUpgrade(apiUrl(shell).replace('/api', '/nope?x=1'), { Origin: shell.origin })).status, 404);
     await closeWs(api.ws);
 
     r.child.kill('SIGTERM');

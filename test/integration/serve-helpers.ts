@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { App } from '../../main/app/api.js';
 import type { AppEvent, ConsoleKind, ConsoleState } from '../../common/contract.js';
+import { wsProtocols } from '../../common/ws-secret.js';
 import { startServeShell, type ServeShell } from '../../main/serve/server.js';
 import { SYSTEM_URI, type TestGuest } from '../rig/guests.js';
 import { waitFor, within } from './libvirt-helpers.js';
@@ -113,6 +114,11 @@ export async function waitModel(s: Served, g: TestGuest, state: string, timeoutM
   );
 }
 
+/**
+ * A console's WebSocket URL for a test client. The secret rides in the fragment (`#token=`, as in
+ * the page's own URL) only so that a call site holds one string: openWs and rawUpgrade move it
+ * into the Sec-WebSocket-Protocol header, and a fragment is never sent on the wire.
+ */
 export function consoleUrl(
   shell: Pick<ServeShell, 'origin' | 'token'>,
   g: { uuid: string },
@@ -121,15 +127,26 @@ export function consoleUrl(
   host = HOST,
 ): string {
   const q = new URLSearchParams();
-  if (token !== null) q.set('token', token);
   q.set('host', host);
   q.set('uuid', g.uuid);
   q.set('kind', kind);
-  return `${shell.origin.replace(/^http/, 'ws')}/console?${q.toString()}`;
+  return `${shell.origin.replace(/^http/, 'ws')}/console?${q.toString()}${secretFragment(token)}`;
 }
 
 export function apiUrl(shell: Pick<ServeShell, 'origin' | 'token'>, token: string | null = shell.token): string {
-  return `${shell.origin.replace(/^http/, 'ws')}/api${token !== null ? `?token=${encodeURIComponent(token)}` : ''}`;
+  return `${shell.origin.replace(/^http/, 'ws')}/api${secretFragment(token)}`;
+}
+
+function secretFragment(token: string | null): string {
+  return token !== null ? `#token=${encodeURIComponent(token)}` : '';
+}
+
+/** A test URL split into what goes on the wire and the subprotocols that present its secret. */
+export function withSecret(url: string): { url: string; protocols: string[] } {
+  const hash = url.indexOf('#');
+  if (hash < 0) return { url, protocols: [] };
+  const token = new URLSearchParams(url.slice(hash + 1)).get('token');
+  return { url: url.slice(0, hash), protocols: token !== null ? wsProtocols(token) : [] };
 }
 
 /**
@@ -234,7 +251,8 @@ export class WsReader {
 /** Opens a WebSocket and waits for it to be open; rejects with the refusal's HTTP status. */
 export function openWs(url: string, opts: WebSocket.ClientOptions = {}): Promise<{ ws: WebSocket; reader: WsReader }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, ...opts });
+    const wire = withSecret(url);
+    const ws = new WebSocket(wire.url, wire.protocols, { perMessageDeflate: false, ...opts });
     const reader = new WsReader(ws);
     ws.once('open', () => resolve({ ws, reader }));
     ws.once('unexpected-response', (_req, res) => {
@@ -258,13 +276,15 @@ export interface RawUpgrade {
 
 /** A WebSocket upgrade by hand, so a refusal's status line and body can be seen (and a 101 too). */
 export function rawUpgrade(url: string, headers: Record<string, string> = {}, ca?: Buffer): Promise<RawUpgrade> {
-  const u = new URL(url.replace(/^ws/, 'http'));
+  const wire = withSecret(url);
+  const u = new URL(wire.url.replace(/^ws/, 'http'));
   const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
     headers: {
       Connection: 'Upgrade',
       Upgrade: 'websocket',
       'Sec-WebSocket-Version': '13',
       'Sec-WebSocket-Key': Buffer.from('0123456789abcdef').toString('base64'),
+      ...(wire.protocols.length ? { 'Sec-WebSocket-Protocol': wire.protocols.join(', ') } : {}),
       ...headers,
     },
     ...(ca ? { ca } : {}),

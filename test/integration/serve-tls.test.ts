@@ -23,6 +23,7 @@ import {
   waitModel,
   within,
   WsReader,
+  withSecret,
   type Served,
 } from './serve-helpers.js';
 
@@ -51,7 +52,8 @@ function fetchText(url: string, ca?: Buffer): Promise<{ status: number; body: st
 
 function openTls(url: string, ca: Buffer, origin: string): Promise<WsReader> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { ca, origin, perMessageDeflate: false });
+    const wire = withSecret(url);
+    const ws = new WebSocket(wire.url, wire.protocols, { ca, origin, perMessageDeflate: false });
     const r = new WsReader(ws);
     ws.once('open', () => resolve(r));
     ws.once('error', reject);
