@@ -96,7 +96,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
   const token = o.token ?? randomBytes(32).toString('base64url');
   const scheme = o.tls ? 'https' : 'http';
-  const handler = (req: IncomingMessage, res: ServerResponse): void => serveStatic(o.staticDir, req, res);
+  const handler = (req: IncomingMessage, res: ServerResponse): void => serveStatic(o.staticDir, req, res, !!o.tls);
   const server: Server = o.tls
     ? createHttpsServer({ cert: readFileSync(o.tls.cert), key: readFileSync(o.tls.key) }, handler)
     : createHttpServer(handler);
