@@ -12,13 +12,14 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { App } from '../../main/app/api.js';
 import type { AppEvent, ConsoleKind, ConsoleState } from '../../common/contract.js';
-import { wsProtocols } from '../../common/ws-secret.js';
+import { withSecret } from './serve-urls.js';
 import { startServeShell, type ServeShell } from '../../main/serve/server.js';
 import { SYSTEM_URI, type TestGuest } from '../rig/guests.js';
 import { waitFor, within } from './libvirt-helpers.js';
 
 export { waitFor, within };
 export const HOST = SYSTEM_URI;
+export { apiUrl, consoleUrl, freePort, withSecret } from './serve-urls.js';
 
 export interface Served {
   app: App;
@@ -71,7 +72,13 @@ export function makeCert(dir: string, ips: string[]): { cert: string; key: strin
 }
 
 export async function serve(
-  opts: { staticDir?: string; tls?: { cert: string; key: string }; host?: string } = {},
+  opts: {
+    staticDir?: string;
+    tls?: { cert: string; key: string };
+    host?: string;
+    port?: number;
+    publicOrigin?: string;
+  } = {},
 ): Promise<Served> {
   const configDir = mkdtempSync(join(tmpdir(), 'vs-config-'));
   const staticDir = opts.staticDir ?? makeStaticDir();
@@ -84,7 +91,8 @@ export async function serve(
   const shell = await startServeShell({
     app,
     host: opts.host ?? '127.0.0.1',
-    port: 0,
+    port: opts.port ?? 0,
+    ...(opts.publicOrigin ? { publicOrigin: opts.publicOrigin } : {}),
     staticDir,
     ...(opts.tls ? { tls: opts.tls } : {}),
     log: (l) => logs.push(l),
@@ -112,41 +120,6 @@ export async function waitModel(s: Served, g: TestGuest, state: string, timeoutM
     () => s.app.hosts.get(HOST).guest(g.uuid)?.state === state,
     timeoutMs,
   );
-}
-
-/**
- * A console's WebSocket URL for a test client. The secret rides in the fragment (`#token=`, as in
- * the page's own URL) only so that a call site holds one string: openWs and rawUpgrade move it
- * into the Sec-WebSocket-Protocol header, and a fragment is never sent on the wire.
- */
-export function consoleUrl(
-  shell: Pick<ServeShell, 'origin' | 'token'>,
-  g: { uuid: string },
-  kind: ConsoleKind | string = 'vnc',
-  token: string | null = shell.token,
-  host = HOST,
-): string {
-  const q = new URLSearchParams();
-  q.set('host', host);
-  q.set('uuid', g.uuid);
-  q.set('kind', kind);
-  return `${shell.origin.replace(/^http/, 'ws')}/console?${q.toString()}${secretFragment(token)}`;
-}
-
-export function apiUrl(shell: Pick<ServeShell, 'origin' | 'token'>, token: string | null = shell.token): string {
-  return `${shell.origin.replace(/^http/, 'ws')}/api${secretFragment(token)}`;
-}
-
-function secretFragment(token: string | null): string {
-  return token !== null ? `#token=${encodeURIComponent(token)}` : '';
-}
-
-/** A test URL split into what goes on the wire and the subprotocols that present its secret. */
-export function withSecret(url: string): { url: string; protocols: string[] } {
-  const hash = url.indexOf('#');
-  if (hash < 0) return { url, protocols: [] };
-  const token = new URLSearchParams(url.slice(hash + 1)).get('token');
-  return { url: url.slice(0, hash), protocols: token !== null ? wsProtocols(token) : [] };
 }
 
 /**
