@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { HOTKEY_ACTIONS, type CommandName } from '../../common/contract.js';
 import { validateHotkeys } from '../../common/hotkeys.js';
 import { LINUX_KEYCODES } from '../../common/keycodes.js';
+import { pageUriProblem } from '../libvirt/index.js';
 
 const host = z.string().min(1).max(2048);
 const uuid = z
@@ -14,6 +15,11 @@ const uuid = z
 const guestRef = { host, uuid };
 const ref = z.strictObject(guestRef);
 const uri = z.string().trim().min(1).max(2048);
+/** A URI from a window: no options that pick local files, sockets or what is trusted. */
+const pageUri = uri.superRefine((v, ctx) => {
+  const problem = pageUriProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const snapshotName = z
   .string()
   .trim()
@@ -53,9 +59,9 @@ export const settingsSchema = z.strictObject({
 
 export const schemas = {
   'state.get': z.strictObject({}),
-  'hosts.add': z.strictObject({ uri }),
+  'hosts.add': z.strictObject({ uri: pageUri }),
   'hosts.remove': z.strictObject({ host }),
-  'hosts.test': z.strictObject({ uri }),
+  'hosts.test': z.strictObject({ uri: pageUri }),
   'hosts.retry': z.strictObject({ host }),
   'guest.start': ref,
   'guest.shutdown': ref,
