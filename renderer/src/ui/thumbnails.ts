@@ -17,8 +17,12 @@ import type { Strip } from './strip.js';
 const REFRESH_MS = 1000;
 /** Catch-ups come no closer together than this (with many consoles a round takes longer). */
 const MIN_STEP_MS = 40;
-/** How long background consoles are given to draw what they caught up on before it is painted. */
-const PAINT_DELAY_MS = 250;
+/**
+ * How long a background console is given to draw what it caught up on before it is painted: what
+ * QEMU held for it arrives at once, and its answer to the next request within a refresh or two
+ * of QEMU's (about 30 ms each).
+ */
+const PAINT_DELAY_MS = 120;
 
 export class ThumbnailPainter {
   /** Guests whose card shows a picture, so it can be cleared when they stop. */
