@@ -32,6 +32,7 @@ import {
   typedParams,
   uuid,
 } from './protocol.js';
+import { storageProcedures } from './procedures-storage.js';
 
 export interface Procedure<A, R> {
   readonly proc: number;
@@ -149,6 +150,7 @@ export const procedures = {
     }),
   ),
   domainDefineXmlFlags: p(350, struct({ xml: nonnullString, flags: uint }), domRet),
+  ...storageProcedures,
 } satisfies Record<string, Procedure<unknown, unknown>>;
 
 export type ProcedureName = keyof typeof procedures;

@@ -32,6 +32,7 @@ import {
 } from '../../main/libvirt/protocol.js';
 import { eventMessages, procedureNames, procedures, type ProcedureName } from '../../main/libvirt/procedures.js';
 import { recordedCalls, recordedPackets } from './libvirt-recorded.js';
+import { STORAGE_PROCEDURE_NUMBERS, STORAGE_STREAM_PROCEDURES } from './libvirt-storage-numbers.js';
 
 function enc<T>(c: Codec<T>, v: T): Buffer {
   const w = new XdrWriter(8);
@@ -334,6 +335,7 @@ describe('the procedure table', () => {
     connectDomainEventCallbackDeregisterAny: 317,
     connectGetAllDomainStats: 344,
     domainDefineXmlFlags: 350,
+    ...STORAGE_PROCEDURE_NUMBERS,
   };
 
   it('gives every procedure its number from remote_protocol.x, once', () => {
@@ -345,7 +347,7 @@ describe('the procedure table', () => {
     const streams = Object.entries(procedures)
       .filter(([, v]) => 'stream' in v && v.stream)
       .map(([k]) => k);
-    assert.deepEqual(streams.sort(), ['domainOpenConsole', 'domainScreenshot']);
+    assert.deepEqual(streams.sort(), ['domainOpenConsole', 'domainScreenshot', ...STORAGE_STREAM_PROCEDURES].sort());
   });
 
   it('numbers the callback events as remote_protocol.x does', () => {
