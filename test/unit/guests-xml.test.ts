@@ -67,7 +67,7 @@ describe('new guest XML', () => {
       d.os.boot.map((b: X) => b['@dev']),
       ['cdrom', 'hd'],
     );
-    const [disk, cd] = d.devices.disk as X[];
+    const [disk, cd] = d.devices.disk as [X, X];
     assert.deepEqual(
       [disk.target['@bus'], disk.target['@dev'], disk.source['@pool'], disk.source['@volume']],
       ['virtio', 'vda', 'default', 'guest.qcow2'],
@@ -131,7 +131,7 @@ describe('new guest XML', () => {
     const virtioWin = { pool: 'isos', volume: 'virtio-win.iso' };
     const plan = planGuest(win10, fixture('domcaps-kvm-q35.xml'), choices({ virtioWin }));
     const d = parse(buildDomainXml(plan))['domain'] as X;
-    const disks = d.devices.disk as X[];
+    const disks = d.devices.disk as [X, ...X[]];
     assert.equal(disks[0].target['@bus'], 'virtio');
     assert.deepEqual(
       disks.slice(1).map((x) => [x['@device'], x.source['@volume'], x.target['@dev']]),
