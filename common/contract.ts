@@ -3,6 +3,8 @@
  * serve) expose exactly this, and the renderer depends on nothing else. Pure types and constants:
  * no Node, no DOM.
  */
+import type { JobInfo, StorageCommands, UploadParams } from './storage-contract.js';
+export type * from './storage-contract.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -183,10 +185,12 @@ export interface DeleteOptions {
   removeManagedSave?: boolean;
   removeSnapshots?: boolean;
   removeNvram?: boolean;
+  /** Paths of the guest's disks to remove with it (a disk another guest uses is never removed). */
+  removeDisks?: string[];
 }
 
 /** Every command: its parameters and its result. */
-export interface Commands {
+export interface Commands extends StorageCommands {
   'state.get': { params: Record<string, never>; result: AppState };
   'hosts.add': { params: { uri: string }; result: HostInfo };
   'hosts.remove': { params: { host: string }; result: null };
@@ -228,7 +232,8 @@ export type AppEvent =
   | { type: 'guest-removed'; host: string; uuid: string }
   | { type: 'stats'; stats: GuestStats[] }
   | { type: 'console'; console: ConsoleState }
-  | { type: 'settings'; settings: Settings };
+  | { type: 'settings'; settings: Settings }
+  | { type: 'job'; job: JobInfo };
 
 export type ApiErrorCode =
   | 'invalid-input'
@@ -313,4 +318,9 @@ export interface Bridge {
   setActiveGuest?(ref: GuestRef | null, consoleFocused: boolean): void;
   /** Desktop only: off while the page records a new hotkey, so the keys reach the field. */
   captureHotkeys?(on: boolean): void;
+  /**
+   * Uploads a local file into a new volume (checked and made by storage.uploadBegin), reporting
+   * the job's progress; aborting the signal cancels it and the partial volume is removed.
+   */
+  uploadVolume?(params: UploadParams, file: Blob, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<void>;
 }

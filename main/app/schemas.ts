@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { HOTKEY_ACTIONS, type CommandName } from '../../common/contract.js';
 import { validateHotkeys } from '../../common/hotkeys.js';
 import { LINUX_KEYCODES } from '../../common/keycodes.js';
+import { storageSchemas } from './storage-schemas.js';
 
 const host = z.string().min(1).max(2048);
 const uuid = z
@@ -65,6 +66,7 @@ export const schemas = {
     removeManagedSave: z.boolean().optional(),
     removeSnapshots: z.boolean().optional(),
     removeNvram: z.boolean().optional(),
+    removeDisks: z.array(z.string().min(1).max(4096)).max(64).optional(),
   }),
   'guest.setAutostart': z.strictObject({ ...guestRef, enabled: z.boolean() }),
   'guest.setMemory': z.strictObject({
@@ -102,6 +104,7 @@ export const schemas = {
   }),
   'stats.watch': z.strictObject({ on: z.boolean() }),
   'settings.update': settingsSchema.partial(),
+  ...storageSchemas,
 } satisfies Record<CommandName, z.ZodType>;
 
 /** A console request: a guest and which of its consoles. Never a host or a port. */

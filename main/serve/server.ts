@@ -22,6 +22,7 @@ import type { ApiErrorShape } from '../../common/contract.js';
 import type { AppSession } from '../app/api.js';
 import { readsIntoReader, type ChannelReader } from '../app/console-io.js';
 import { ApiError } from '../../common/api-error.js';
+import { relayUpload } from './upload.js';
 import { isLoopback } from './args.js';
 import { serveStatic } from './static.js';
 
@@ -128,6 +129,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     : createHttpServer(handler);
   const apiWss = new WebSocketServer({ noServer: true, maxPayload: API_MAX_PAYLOAD, perMessageDeflate: false });
   const consoleWss = new WebSocketServer({ noServer: true, maxPayload: CONSOLE_MAX_PAYLOAD, perMessageDeflate: false });
+  const uploadWss = new WebSocketServer({ noServer: true, maxPayload: 4 << 20, perMessageDeflate: false });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -200,6 +202,9 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
           session.closeConsole(upstream, 'the browser went away before the console opened');
           socket.destroy();
         }
+      } else if (url.pathname === '/upload') {
+        const job = url.searchParams.get('job') ?? '';
+        uploadWss.handleUpgrade(req, socket, head, (ws) => relayUpload(ws, socket, o.app.session(), job));
       } else {
         refuse(socket, 404, { code: 'invalid-input', message: 'no such endpoint' });
       }
@@ -227,7 +232,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     token,
     port,
     close: async () => {
-      for (const c of [...apiWss.clients, ...consoleWss.clients]) c.terminate();
+      for (const c of [...apiWss.clients, ...consoleWss.clients, ...uploadWss.clients]) c.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();

@@ -14,8 +14,11 @@ import type {
   ConsoleChannel,
   ConsoleKind,
   GuestRef,
+  JobInfo,
   LaunchOptions,
+  UploadParams,
 } from '../../../common/contract.js';
+import { uploadOverWebSocket } from './upload.js';
 import { BridgeError } from '../../../common/bridge-error.js';
 
 export { BridgeError };
@@ -135,6 +138,10 @@ export class BrowserBridge implements Bridge {
     const ws = new WebSocket(this.url('/console', { host: ref.host, uuid: ref.uuid, kind }));
     ws.binaryType = 'arraybuffer';
     return ws as unknown as ConsoleChannel;
+  }
+
+  uploadVolume(params: UploadParams, file: Blob, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<void> {
+    return uploadOverWebSocket(this, (job) => this.url('/upload', { job }), params, file, onJob, signal);
   }
 
   async launchOptions(): Promise<LaunchOptions> {
