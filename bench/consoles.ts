@@ -1,5 +1,5 @@
 /**
- * Consoles part (design §7): our console byte path (serve shell + console endpoint) against
+ * Consoles part of `npm run bench`: our console byte path (serve shell + console endpoint) against
  * Debian's websockify as the peer, in one run, with the same client and the same workloads:
  *  - throughput: a fast local TCP source behind each relay, the same ws client reading the same
  *    sizes; MB/s (10^6 bytes), median of interleaved rounds;

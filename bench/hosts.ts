@@ -1,5 +1,5 @@
 /**
- * Hosts part (design §7): lifecycle event → model updated, p50/p95, and the time to a ready model
+ * Hosts part of `npm run bench`: lifecycle event → model updated, p50/p95, and the time to a ready model
  * with 100 defined guests from a cold connect. Real libvirtd, real guests.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

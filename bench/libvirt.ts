@@ -1,6 +1,7 @@
 /**
- * libvirt part (design §7): the wire client against libvirt's own C client (python3-libvirt,
- * in-process in a Python child), in one run on the same system daemon.
+ * libvirt part of `npm run bench` (docs/architecture.md, "Benchmarks"): the wire client against
+ * libvirt's own C client (python3-libvirt, in-process in a Python child), in one run on the same
+ * system daemon.
  *
  * - calls per second of "list all domains + state of each", with 8 and with 100 defined guests
  *   (of ours: the daemon may list other suites' guests too, and both clients see the same), and

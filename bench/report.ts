@@ -1,4 +1,7 @@
-/** Benchmark figures: one line each, `bench NAME VALUE UNIT`, so scripts can read them (design §7). */
+/**
+ * Benchmark figures: one line each, `bench NAME VALUE UNIT`, so scripts can read them
+ * (docs/architecture.md, "Benchmarks").
+ */
 
 export function report(name: string, value: number, unit: string): void {
   const v = Number.isInteger(value)

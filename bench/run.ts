@@ -1,7 +1,7 @@
 /**
  * `npm run bench` runs every benchmark part that exists; `npm run bench -- PART...` runs those.
  * Each part is bench/PART.ts exporting `async function run(): Promise<void>`, and prints its
- * figures as lines of their own: `bench NAME VALUE UNIT` (design §7). Benchmarks never assert on
+ * figures as lines of their own: `bench NAME VALUE UNIT` (see bench/report.ts). Benchmarks never assert on
  * time; a part that fails is reported on stderr and makes the exit status non-zero.
  */
 import { existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Switcher part (design §7), in Chromium through the serve shell with real running guests:
+ * Switcher part of `npm run bench`, in Chromium through the serve shell with real running guests:
  * hotkey → target guest's frame shown and owning input (warm consoles), against switching by
  * reconnecting a console as other tools do, on the same guests; renderer memory and CPU with 8
  * and 16 guests connected; the traffic of a throttled background console.

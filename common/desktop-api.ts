@@ -1,7 +1,8 @@
 /**
  * The desktop shell's page-facing contract: what the Electron preload exposes to the page, and
- * the console wire over MessagePorts. Pure types and constants, shared by the main process, the
- * preload and the renderer, so each side states it once.
+ * the console wire over MessagePorts. Types, constants and the few pure checks both ends of the
+ * wire (and of the launch options) run, shared by the main process, the preload and the
+ * renderer, so each side states them once.
  */
 import type {
   ApiErrorShape,
@@ -51,3 +52,36 @@ export type ConsoleControl = { t: 'ack'; n: number } | { t: 'close'; code: numbe
 
 /** The most the page may have sent and not yet had acknowledged; it queues the rest itself. */
 export const CONSOLE_SEND_WINDOW = 1 << 20;
+
+/** Whether a message on the console wire is a well-formed control (anything else ends the channel). */
+export function isConsoleControl(v: unknown): v is ConsoleControl {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  if (m.t === 'ack') return Number.isSafeInteger(m.n) && (m.n as number) > 0;
+  if (m.t === 'close') return typeof m.code === 'number' && typeof m.reason === 'string';
+  return false;
+}
+
+/**
+ * The bytes of a message as an ArrayBuffer of their own, for the console wire: a view (a Node
+ * Buffer is often one into a larger pooled buffer) would send its whole underlying buffer, bytes
+ * that are not part of the message. A string goes as its UTF-8.
+ */
+export function ownArrayBuffer(data: ArrayBuffer | ArrayBufferView | string): ArrayBuffer {
+  if (typeof data === 'string') return new TextEncoder().encode(data).buffer;
+  if (data instanceof ArrayBuffer) return data.slice(0);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
+}
+
+/**
+ * The guest a launch's `--domain` (or the browser's `?domain=`) names, as virt-viewer reads its
+ * DOMAIN argument: a UUID (in any case), else a name, the first of that name in `orderedGuests`
+ * (switcher order) when several hosts have one.
+ */
+export function resolveDomain<G extends { uuid: string; name: string }>(
+  orderedGuests: readonly G[],
+  domain: string,
+): G | undefined {
+  const d = domain.trim();
+  return orderedGuests.find((g) => g.uuid.toLowerCase() === d.toLowerCase()) ?? orderedGuests.find((g) => g.name === d);
+}

@@ -1,6 +1,7 @@
-// One build for every process (design §1): main and preload bundled by esbuild as CommonJS for
-// Node/Electron, the renderer bundled as ES modules for the browser (noVNC 1.7 has a top-level
-// await, so it must stay ESM). Output goes to dist/, which is all the packaged app contains.
+// One build for every process (docs/architecture.md, "Processes and build"): main and preload
+// bundled by esbuild as CommonJS for Node/Electron, the renderer bundled as ES modules for the
+// browser (noVNC 1.7 has a top-level await, so it must stay ESM). Output goes to dist/, which is
+// all the packaged app contains.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 

@@ -5,6 +5,9 @@
  * `--ozone-platform=x11`, a test driver's `--remote-debugging-port=0`); the known ones pass.
  */
 import type { LaunchOptions } from '../../common/contract.js';
+import { ArgsError, parseFlags, sharedFlags, type Flag } from '../app/args.js';
+
+export { ArgsError };
 
 export interface DesktopArgs {
   connect: string[];
@@ -15,8 +18,6 @@ export interface DesktopArgs {
   help: boolean;
   version: boolean;
 }
-
-export class ArgsError extends Error {}
 
 export const DESKTOP_USAGE = `usage: virtswitch [--connect URI]... [--domain NAME] [--fullscreen] [--kiosk] [--config-dir DIR]
 
@@ -71,8 +72,20 @@ const PASSTHROUGH = new Set([
   'trace-warnings',
 ]);
 
-/** A libvirt URI as people write them: a scheme, then anything. */
-const URI = /^[a-z][a-z0-9+.-]*:/i;
+const desktopFlags: Flag<DesktopArgs>[] = [
+  ...sharedFlags<DesktopArgs>(),
+  {
+    names: ['--domain'],
+    takesValue: true,
+    apply: (out, name) => {
+      if (out.domain !== undefined) throw new ArgsError('--domain given twice; one window opens onto one guest');
+      out.domain = name;
+    },
+  },
+  { names: ['--fullscreen', '--full-screen', '-f'], takesValue: false, apply: (out) => void (out.fullscreen = true) },
+  { names: ['--kiosk', '-k'], takesValue: false, apply: (out) => void (out.kiosk = true) },
+  { names: ['--version', '-V'], takesValue: false, apply: (out) => void (out.version = true) },
+];
 
 /**
  * Parses the arguments after the executable. `appPathFirst`: Electron was started as
@@ -83,76 +96,21 @@ export function parseDesktopArgs(
   argv: readonly string[],
   opts: { appPathFirst: boolean } = { appPathFirst: false },
 ): DesktopArgs {
-  const out: DesktopArgs = { connect: [], fullscreen: false, kiosk: false, help: false, version: false };
   let appPathPending = opts.appPathFirst;
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i]!;
-    const eq = raw.indexOf('=');
-    const long = raw.startsWith('--');
-    const flag = long && eq > 0 ? raw.slice(0, eq) : raw;
-    const inline = long && eq > 0 ? raw.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('-'))) throw new ArgsError(`${flag} needs a value`);
-      if (v.trim() === '') throw new ArgsError(`${flag} needs a value, not an empty string`);
-      return v;
-    };
-    const noValue = (): void => {
-      if (inline !== undefined) throw new ArgsError(`${flag} takes no value`);
-    };
-    switch (flag) {
-      case '--connect':
-      case '-c': {
-        const uri = value();
-        if (!URI.test(uri))
-          throw new ArgsError(
-            `--connect needs a libvirt URI such as qemu:///system or qemu+ssh://user@host/system, not ${JSON.stringify(uri)}`,
-          );
-        if (!out.connect.includes(uri)) out.connect.push(uri);
-        break;
-      }
-      case '--domain':
-        if (out.domain !== undefined) throw new ArgsError('--domain given twice; one window opens onto one guest');
-        out.domain = value();
-        break;
-      case '--fullscreen':
-      case '--full-screen':
-      case '-f':
-        noValue();
-        out.fullscreen = true;
-        break;
-      case '--kiosk':
-      case '-k':
-        noValue();
-        out.kiosk = true;
-        break;
-      case '--config-dir':
-        out.configDir = value();
-        break;
-      case '--help':
-      case '-h':
-        noValue();
-        out.help = true;
-        break;
-      case '--version':
-      case '-V':
-        noValue();
-        out.version = true;
-        break;
-      default:
-        if (long && PASSTHROUGH.has(flag.slice(2))) break;
-        if (!raw.startsWith('-') && appPathPending) {
-          appPathPending = false;
-          break;
-        }
-        if (!raw.startsWith('-'))
-          throw new ArgsError(
-            `unexpected argument ${JSON.stringify(raw)} (name a guest with --domain NAME; see --help)`,
-          );
-        throw new ArgsError(`unknown option ${JSON.stringify(raw)} (see --help)`);
-    }
-  }
-  return out;
+  return parseFlags<DesktopArgs>(
+    argv,
+    { connect: [], fullscreen: false, kiosk: false, help: false, version: false },
+    {
+      flags: desktopFlags,
+      passes: (raw) => {
+        if (raw.startsWith('--')) return PASSTHROUGH.has(raw.slice(2).split('=')[0]!);
+        if (raw.startsWith('-') || !appPathPending) return false;
+        appPathPending = false;
+        return true;
+      },
+      bareArgumentHint: 'name a guest with --domain NAME; see --help',
+    },
+  );
 }
 
 /** What the renderer hears of the command line. */
@@ -162,16 +120,4 @@ export function launchOptionsOf(args: DesktopArgs): LaunchOptions {
     fullscreen: args.fullscreen || args.kiosk,
     kiosk: args.kiosk,
   };
-}
-
-/**
- * The guest `--domain` names, as virt-viewer reads its DOMAIN argument: a UUID, else a name
- * (the first of that name in switcher order when several hosts have one).
- */
-export function resolveDomain<G extends { uuid: string; name: string }>(
-  orderedGuests: readonly G[],
-  domain: string,
-): G | undefined {
-  const d = domain.trim();
-  return orderedGuests.find((g) => g.uuid.toLowerCase() === d.toLowerCase()) ?? orderedGuests.find((g) => g.name === d);
 }

@@ -11,7 +11,12 @@
  */
 import type { Duplex } from 'node:stream';
 
-import { CONSOLE_SEND_WINDOW, type ConsoleControl } from '../../common/desktop-api.js';
+import {
+  CONSOLE_SEND_WINDOW,
+  isConsoleControl,
+  ownArrayBuffer,
+  type ConsoleControl,
+} from '../../common/desktop-api.js';
 
 export type { ConsoleControl };
 
@@ -55,111 +60,112 @@ export interface ConsoleRelay {
   readonly closed: boolean;
 }
 
-/** The bytes of a chunk as an ArrayBuffer of their own: a Buffer is often a view into a larger
- * pooled buffer, and cloning the whole of that would send the page bytes that are not its own. */
-export function ownArrayBuffer(chunk: Uint8Array): ArrayBuffer {
-  // Buffer#slice is a view; copying through the Uint8Array constructor gives an exact buffer.
-  return new Uint8Array(chunk).buffer;
-}
-
-export function isConsoleControl(v: unknown): v is ConsoleControl {
-  if (typeof v !== 'object' || v === null) return false;
-  const m = v as Record<string, unknown>;
-  if (m.t === 'ack') return Number.isSafeInteger(m.n) && (m.n as number) > 0;
-  if (m.t === 'close') return typeof m.code === 'number' && typeof m.reason === 'string';
-  return false;
-}
-
 export function relayConsole(port: RelayPort, stream: Duplex, opts: RelayOptions = {}): ConsoleRelay {
-  const high = opts.highWater ?? RELAY_HIGH_WATER;
-  const low = opts.lowWater ?? RELAY_LOW_WATER;
-  const pageWindow = opts.pageWindow ?? PAGE_SEND_WINDOW;
-  const closeStream = opts.closeStream ?? ((s: Duplex) => s.destroy());
-  let closed = false;
-  let unacked = 0;
-  let paused = false;
-  let pageBytesPending = 0;
-
-  const finish = (): void => {
-    closed = true;
-    opts.onDone?.();
-  };
-
-  /** The stream ended: tell the page why, then let it close its end (or close ours later). */
-  const endFromStream = (): void => {
-    if (closed) return;
-    finish();
-    const err = stream.errored;
-    const why = opts.reasonOf?.(stream) ?? (err ? err.message : 'the console closed');
-    const control: ConsoleControl = { t: 'close', code: err ? 1011 : 1000, reason: why.slice(0, MAX_REASON) };
-    port.postMessage(control);
-    const timer = setTimeout(() => port.close(), CLOSE_LINGER_MS);
-    timer.unref?.();
-  };
-
-  /** The page ended (it said so, closed its port, or went away): close the stream. */
-  const endFromPage = (why: string): void => {
-    if (closed) return;
-    finish();
-    port.close();
-    closeStream(stream, why);
-  };
-
-  stream.on('data', (chunk: Buffer) => {
-    if (closed || chunk.byteLength === 0) return;
-    unacked += chunk.byteLength;
-    port.postMessage(ownArrayBuffer(chunk));
-    if (unacked > high && !paused) {
-      paused = true;
-      stream.pause();
-    }
-  });
+  const relay = new Relay(port, stream, opts);
+  stream.on('data', (chunk: Buffer) => relay.toPage(chunk));
   // The console layer keeps the reason; the error needs no more handling here.
   stream.on('error', () => undefined);
-  stream.once('close', endFromStream);
-
-  const fromPage = (data: ArrayBuffer): void => {
-    if (stream.destroyed || stream.writableEnded) return;
-    const n = data.byteLength;
-    if (n === 0) return;
-    pageBytesPending += n;
-    if (pageBytesPending > pageWindow + OVERRUN_SLACK) {
-      endFromPage('the viewer sent more than its window');
-      return;
-    }
-    // Acknowledged once the stream has taken the bytes, so a slow guest slows the page down.
-    stream.write(Buffer.from(data), (err) => {
-      pageBytesPending -= n;
-      if (!err && !closed) port.postMessage({ t: 'ack', n } satisfies ConsoleControl);
-    });
-  };
-
-  port.on('message', (e) => {
-    if (closed) return;
-    const data = e.data;
-    if (data instanceof ArrayBuffer) return fromPage(data);
-    if (!isConsoleControl(data))
-      return endFromPage('the viewer sent a message that is not part of the console protocol');
-    if (data.t === 'close') return endFromPage('the viewer closed the console');
-    unacked = Math.max(0, unacked - data.n);
-    if (paused && unacked <= low && !stream.destroyed) {
-      paused = false;
-      stream.resume();
-    }
-  });
-  port.on('close', () => endFromPage('the viewer went away'));
+  stream.once('close', () => relay.endFromStream());
+  port.on('message', (e) => relay.fromPage(e.data));
+  port.on('close', () => relay.endFromPage('the viewer went away'));
   port.start();
   // A stream that ended before the relay was attached will not say so again.
-  if (stream.closed) endFromStream();
+  if (stream.closed) relay.endFromStream();
+  return relay;
+}
 
-  return {
-    close: (why: string) => {
-      if (closed) return;
-      port.postMessage({ t: 'close', code: 1001, reason: why.slice(0, MAX_REASON) } satisfies ConsoleControl);
-      endFromPage(why);
-    },
-    get closed() {
-      return closed;
-    },
-  };
+/** One relay's state: the bytes in flight each way, and whether it is done with. */
+class Relay implements ConsoleRelay {
+  closed = false;
+  /** Sent to the page and not yet acknowledged. */
+  private unacked = 0;
+  private paused = false;
+  /** Taken from the page and not yet written to the stream. */
+  private pageBytesPending = 0;
+  private readonly high: number;
+  private readonly low: number;
+  private readonly pageWindow: number;
+
+  constructor(
+    private readonly port: RelayPort,
+    private readonly stream: Duplex,
+    private readonly opts: RelayOptions,
+  ) {
+    this.high = opts.highWater ?? RELAY_HIGH_WATER;
+    this.low = opts.lowWater ?? RELAY_LOW_WATER;
+    this.pageWindow = opts.pageWindow ?? PAGE_SEND_WINDOW;
+  }
+
+  /** Ends the relay from the main process's side (e.g. the window is closing). */
+  close(why: string): void {
+    if (this.closed) return;
+    this.port.postMessage({ t: 'close', code: 1001, reason: why.slice(0, MAX_REASON) } satisfies ConsoleControl);
+    this.endFromPage(why);
+  }
+
+  /** A read from the guest: on to the page; the guest pauses while the page is a window behind. */
+  toPage(chunk: Buffer): void {
+    if (this.closed || chunk.byteLength === 0) return;
+    this.unacked += chunk.byteLength;
+    this.port.postMessage(ownArrayBuffer(chunk));
+    if (this.unacked > this.high && !this.paused) {
+      this.paused = true;
+      this.stream.pause();
+    }
+  }
+
+  /** A message from the page: bytes for the guest, an ack, or a close; anything else ends the relay. */
+  fromPage(data: unknown): void {
+    if (this.closed) return;
+    if (data instanceof ArrayBuffer) return this.write(data);
+    if (!isConsoleControl(data))
+      return this.endFromPage('the viewer sent a message that is not part of the console protocol');
+    if (data.t === 'close') return this.endFromPage('the viewer closed the console');
+    this.unacked = Math.max(0, this.unacked - data.n);
+    if (this.paused && this.unacked <= this.low && !this.stream.destroyed) {
+      this.paused = false;
+      this.stream.resume();
+    }
+  }
+
+  /** The stream ended: tell the page why, then let it close its end (or close ours later). */
+  endFromStream(): void {
+    if (this.closed) return;
+    this.finish();
+    const err = this.stream.errored;
+    const why = this.opts.reasonOf?.(this.stream) ?? (err ? err.message : 'the console closed');
+    const control: ConsoleControl = { t: 'close', code: err ? 1011 : 1000, reason: why.slice(0, MAX_REASON) };
+    this.port.postMessage(control);
+    const timer = setTimeout(() => this.port.close(), CLOSE_LINGER_MS);
+    timer.unref?.();
+  }
+
+  /** The page ended (it said so, closed its port, or went away): close the stream. */
+  endFromPage(why: string): void {
+    if (this.closed) return;
+    this.finish();
+    this.port.close();
+    (this.opts.closeStream ?? ((s: Duplex) => s.destroy()))(this.stream, why);
+  }
+
+  /** The page's bytes to the guest, acknowledged once the stream has taken them (a slow guest slows the page). */
+  private write(data: ArrayBuffer): void {
+    if (this.stream.destroyed || this.stream.writableEnded) return;
+    const n = data.byteLength;
+    if (n === 0) return;
+    this.pageBytesPending += n;
+    if (this.pageBytesPending > this.pageWindow + OVERRUN_SLACK) {
+      this.endFromPage('the viewer sent more than its window');
+      return;
+    }
+    this.stream.write(Buffer.from(data), (err) => {
+      this.pageBytesPending -= n;
+      if (!err && !this.closed) this.port.postMessage({ t: 'ack', n } satisfies ConsoleControl);
+    });
+  }
+
+  private finish(): void {
+    this.closed = true;
+    this.opts.onDone?.();
+  }
 }

@@ -23,14 +23,9 @@ import { z } from 'zod';
 import { App } from '../app/api.js';
 import type { GuestRef } from '../../common/contract.js';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.js';
-import {
-  ArgsError,
-  DESKTOP_USAGE,
-  launchOptionsOf,
-  parseDesktopArgs,
-  resolveDomain,
-  type DesktopArgs,
-} from './args.js';
+import { parseOrExit } from '../app/args.js';
+import { DESKTOP_USAGE, launchOptionsOf, parseDesktopArgs, type DesktopArgs } from './args.js';
+import { resolveDomain } from '../../common/desktop-api.js';
 import { switcherOrder } from '../../common/order.js';
 import { HotkeyFilter } from './hotkey-filter.js';
 import { DesktopIpc } from './ipc.js';
@@ -53,18 +48,16 @@ const secondLaunch = z.object({ domain: z.string().max(1024).optional() });
 const MAX_CRASH_RELOADS = 3;
 
 function readArgs(): DesktopArgs | undefined {
-  try {
-    // A development run is `electron APP_DIR …`: then the first bare argument is the app.
-    const args = parseDesktopArgs(process.argv.slice(1), { appPathFirst: !!process.defaultApp });
-    if (args.help) console.log(DESKTOP_USAGE);
-    else if (args.version) console.log(`virtswitch ${app.getVersion()}`);
-    else return args;
-    app.exit(0);
-  } catch (e) {
-    if (!(e instanceof ArgsError)) throw e;
-    console.error(`virtswitch: ${e.message}`);
-    app.exit(2);
-  }
+  // A development run is `electron APP_DIR …`: then the first bare argument is the app.
+  const args = parseOrExit(
+    () => parseDesktopArgs(process.argv.slice(1), { appPathFirst: !!process.defaultApp }),
+    (code) => app.exit(code),
+  );
+  if (!args) return undefined;
+  if (args.help) console.log(DESKTOP_USAGE);
+  else if (args.version) console.log(`virtswitch ${app.getVersion()}`);
+  else return args;
+  app.exit(0);
   return undefined;
 }
 
@@ -74,26 +67,19 @@ function icon(size: number): NativeImage {
   return existsSync(file) ? nativeImage.createFromBuffer(readFileSync(file)) : nativeImage.createEmpty();
 }
 
-function start(args: DesktopArgs): void {
+/** The app itself: the hosts of the command line (or the saved ones), problems on stderr. */
+function startCore(args: DesktopArgs): App {
   const core = new App({
     ...(args.connect.length ? { uris: args.connect } : {}),
     ...(args.configDir ? { configDir: args.configDir } : {}),
   });
   core.on('problem', (p) => log(p));
   core.start();
+  return core;
+}
 
-  const win = new BrowserWindow(
-    windowOptions({
-      preloadPath: join(__dirname, '..', 'preload', 'preload.cjs'),
-      devTools: !app.isPackaged,
-      fullscreen: args.fullscreen,
-      kiosk: args.kiosk,
-      icon: icon(256),
-    }),
-  );
-  const contents = win.webContents;
-  const ours = (wc: { id: number } | null): boolean => wc !== null && !win.isDestroyed() && wc.id === contents.id;
-
+/** The session's guards: permissions for our window's page only, no requests off the app, app://. */
+function guardSession(ours: (wc: { id: number } | null) => boolean): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((wc, permission, callback, details) =>
     callback(decidePermissionRequest(ours(wc), permission, details.requestingUrl)),
@@ -106,7 +92,110 @@ function start(args: DesktopArgs): void {
     callback({ cancel: true });
   });
   protocol.handle(APP_SCHEME, createAppProtocolHandler(join(__dirname, '..', 'renderer')));
+}
 
+/** A crashed page is told to its consoles and reloaded, at most MAX_CRASH_RELOADS a minute. */
+function reloadAfterCrashes(win: BrowserWindow, ipc: DesktopIpc): void {
+  let crashReloads: number[] = [];
+  win.webContents.on('render-process-gone', (_e, details) => {
+    log(`the page's process ended: ${details.reason}`);
+    ipc.pageGone('the page crashed');
+    const now = Date.now();
+    crashReloads = crashReloads.filter((t) => now - t < 60_000);
+    if (details.reason !== 'clean-exit' && crashReloads.length < MAX_CRASH_RELOADS && !win.isDestroyed()) {
+      crashReloads.push(now);
+      win.webContents.reload();
+    }
+  });
+}
+
+/** The tray icon, unless in kiosk mode or on a desktop without a tray. */
+function createTray(kiosk: boolean, showWindow: () => void): Tray | undefined {
+  if (kiosk) return undefined;
+  try {
+    const tray = new Tray(icon(32));
+    tray.on('click', showWindow);
+    return tray;
+  } catch (e) {
+    // A desktop without a tray: the app works the same without one.
+    log(`no tray icon: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+}
+
+/** The application menu and the tray's, rebuilt from the model; returns the burst-coalescing refresh. */
+function menuRefresher(model: () => MenuModel, actions: MenuActions, tray: Tray | undefined): () => void {
+  let menuTimer: NodeJS.Timeout | undefined;
+  const updateMenus = (): void => {
+    menuTimer = undefined;
+    const m = model();
+    Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu(m, actions)));
+    tray?.setContextMenu(Menu.buildFromTemplate(trayMenu(m, actions)));
+    tray?.setToolTip(trayTooltip(m.state));
+  };
+  updateMenus();
+  // Guests change in bursts (a host connecting brings all of its guests): one rebuild per burst.
+  return () => {
+    menuTimer ??= setTimeout(updateMenus, 150);
+  };
+}
+
+/** Desktop notifications for what the Notifier finds worth one; a click shows that guest. */
+function notifier(core: App, showWindow: () => void, ipc: DesktopIpc): Notifier {
+  const shown = new Set<Notification>();
+  return new Notifier(core.state(), (n) => {
+    if (!Notification.isSupported()) return;
+    const note = new Notification({ title: n.title, body: n.body, icon: icon(64) });
+    // Held until closed: a collected notification can no longer be clicked.
+    shown.add(note);
+    note.on('close', () => shown.delete(note));
+    note.on('click', () => {
+      showWindow();
+      if (n.guest) ipc.sendMenuCommand({ kind: 'switch', guest: n.guest });
+    });
+    note.show();
+  });
+}
+
+/** A second launch shows this window, and switches to the guest its --domain names. */
+function onSecondLaunch(core: App, showWindow: () => void, ipc: DesktopIpc): void {
+  app.on('second-instance', (_e, _argv, _cwd, data) => {
+    showWindow();
+    const d = secondLaunch.safeParse(data);
+    if (!d.success || !d.data.domain) return;
+    const s = core.state();
+    const g = resolveDomain(switcherOrder(s.hosts, s.guests, s.settings.order), d.data.domain);
+    if (g) ipc.sendMenuCommand({ kind: 'switch', guest: { host: g.host, uuid: g.uuid } });
+    else log(`no guest named ${JSON.stringify(d.data.domain)}`);
+  });
+}
+
+/** On quit: the window's IPC and the tray go; hosts are closed politely, but never for long. */
+function closeOnQuit(core: App, ipc: DesktopIpc, tray: Tray | undefined): void {
+  let closing = false;
+  app.on('will-quit', (e) => {
+    if (closing) return;
+    closing = true;
+    e.preventDefault();
+    ipc.dispose();
+    tray?.destroy();
+    void Promise.race([core.close(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => app.quit());
+  });
+}
+
+function start(args: DesktopArgs): void {
+  const core = startCore(args);
+  const win = new BrowserWindow(
+    windowOptions({
+      preloadPath: join(__dirname, '..', 'preload', 'preload.cjs'),
+      devTools: !app.isPackaged,
+      fullscreen: args.fullscreen,
+      kiosk: args.kiosk,
+      icon: icon(256),
+    }),
+  );
+  const contents = win.webContents;
+  guardSession((wc) => wc !== null && !win.isDestroyed() && wc.id === contents.id);
   const showWindow = (): void => {
     if (win.isDestroyed()) return;
     if (win.isMinimized()) win.restore();
@@ -134,87 +223,22 @@ function start(args: DesktopArgs): void {
   contents.on('did-start-navigation', (details) => {
     if (details.isMainFrame && !details.isSameDocument) ipc.pageLeaving();
   });
+  reloadAfterCrashes(win, ipc);
 
-  let crashReloads: number[] = [];
-  contents.on('render-process-gone', (_e, details) => {
-    log(`the page's process ended: ${details.reason}`);
-    ipc.pageGone('the page crashed');
-    const now = Date.now();
-    crashReloads = crashReloads.filter((t) => now - t < 60_000);
-    if (details.reason !== 'clean-exit' && crashReloads.length < MAX_CRASH_RELOADS && !win.isDestroyed()) {
-      crashReloads.push(now);
-      contents.reload();
-    }
-  });
-
+  const tray = createTray(args.kiosk, showWindow);
   const actions: MenuActions = { send: (c) => ipc.sendMenuCommand(c), showWindow, quit: () => app.quit() };
-  let tray: Tray | undefined;
-  if (!args.kiosk) {
-    try {
-      tray = new Tray(icon(32));
-      tray.on('click', showWindow);
-    } catch (e) {
-      // A desktop without a tray: the app works the same without one.
-      log(`no tray icon: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  let menuTimer: NodeJS.Timeout | undefined;
-  const updateMenus = (): void => {
-    menuTimer = undefined;
-    const model: MenuModel = { state: core.state(), active, kiosk: args.kiosk };
-    Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu(model, actions)));
-    tray?.setContextMenu(Menu.buildFromTemplate(trayMenu(model, actions)));
-    tray?.setToolTip(trayTooltip(model.state));
-  };
-  // Guests change in bursts (a host connecting brings all of its guests): one rebuild per burst.
-  const refreshMenus = (): void => {
-    menuTimer ??= setTimeout(updateMenus, 150);
-  };
-  updateMenus();
-
-  const shown = new Set<Notification>();
-  const notifier = new Notifier(core.state(), (n) => {
-    if (!Notification.isSupported()) return;
-    const note = new Notification({ title: n.title, body: n.body, icon: icon(64) });
-    // Held until closed: a collected notification can no longer be clicked.
-    shown.add(note);
-    note.on('close', () => shown.delete(note));
-    note.on('click', () => {
-      showWindow();
-      if (n.guest) ipc.sendMenuCommand({ kind: 'switch', guest: n.guest });
-    });
-    note.show();
-  });
-
+  const refreshMenus = menuRefresher(() => ({ state: core.state(), active, kiosk: args.kiosk }), actions, tray);
+  const notices = notifier(core, showWindow, ipc);
   core.on('event', (e) => {
     if (e.type === 'settings') hotkeys.setHotkeys(e.settings.hotkeys);
-    notifier.onEvent(e);
+    notices.onEvent(e);
     if (e.type !== 'stats' && e.type !== 'console') refreshMenus();
   });
-
-  app.on('second-instance', (_e, _argv, _cwd, data) => {
-    showWindow();
-    const d = secondLaunch.safeParse(data);
-    if (!d.success || !d.data.domain) return;
-    const s = core.state();
-    const g = resolveDomain(switcherOrder(s.hosts, s.guests, s.settings.order), d.data.domain);
-    if (g) ipc.sendMenuCommand({ kind: 'switch', guest: { host: g.host, uuid: g.uuid } });
-    else log(`no guest named ${JSON.stringify(d.data.domain)}`);
-  });
+  onSecondLaunch(core, showWindow, ipc);
 
   win.once('ready-to-show', showWindow);
   win.on('closed', () => ipc.dispose());
-  let closing = false;
-  app.on('will-quit', (e) => {
-    if (closing) return;
-    closing = true;
-    e.preventDefault();
-    ipc.dispose();
-    tray?.destroy();
-    // Hosts are closed politely, but never hold the quit up for long.
-    void Promise.race([core.close(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => app.quit());
-  });
-
+  closeOnQuit(core, ipc, tray);
   void win.loadURL(APP_ENTRY_URL);
 }
 

@@ -157,9 +157,10 @@ function activeGuest(model: MenuModel): GuestInfo | undefined {
   return a ? model.state.guests.find((g) => g.host === a.host && g.uuid === a.uuid) : undefined;
 }
 
-export function applicationMenu(model: MenuModel, actions: MenuActions): MenuItemConstructorOptions[] {
-  const active = activeGuest(model);
-  const send = (command: MenuCommand) => () => actions.send(command);
+type Send = (command: MenuCommand) => () => void;
+
+/** Machine: the VM actions for the active guest, its panels, and delete. */
+function machineMenu(active: GuestInfo | undefined, send: Send): MenuItemConstructorOptions[] {
   const machine: MenuItemConstructorOptions[] = GUEST_ACTION_ITEMS.map((i) =>
     i === 'separator'
       ? { type: 'separator' as const }
@@ -188,46 +189,55 @@ export function applicationMenu(model: MenuModel, actions: MenuActions): MenuIte
       click: send({ kind: 'guest-action', action: 'delete' }),
     },
   );
+  return machine;
+}
 
+/** Guests: every guest in switcher order, the active one checked, the first nine with their slot hotkey. */
+function guestsMenu(model: MenuModel, active: GuestInfo | undefined, send: Send): MenuItemConstructorOptions[] {
   const guests = ordered(model.state);
-  const guestItems: MenuItemConstructorOptions[] = guests.length
-    ? guests.map((g, i) => {
-        const binding = i < 9 ? model.state.settings.hotkeys[`slot${i + 1}` as HotkeyAction] : undefined;
-        const accelerator = binding ? toAccelerator(binding) : undefined;
-        return {
-          id: `switch.${guestKey(g)}`,
-          label: guestLabel(g),
-          type: 'radio' as const,
-          checked: !!active && guestKey(active) === guestKey(g),
-          ...(accelerator ? { accelerator, registerAccelerator: false } : {}),
-          click: send({ kind: 'switch', guest: { host: g.host, uuid: g.uuid } }),
-        };
-      })
-    : [{ label: 'No guests yet', enabled: false }];
+  if (!guests.length) return [{ label: 'No guests yet', enabled: false }];
+  return guests.map((g, i) => {
+    const binding = i < 9 ? model.state.settings.hotkeys[`slot${i + 1}` as HotkeyAction] : undefined;
+    const accelerator = binding ? toAccelerator(binding) : undefined;
+    return {
+      id: `switch.${guestKey(g)}`,
+      label: guestLabel(g),
+      type: 'radio' as const,
+      checked: !!active && guestKey(active) === guestKey(g),
+      ...(accelerator ? { accelerator, registerAccelerator: false } : {}),
+      click: send({ kind: 'switch', guest: { host: g.host, uuid: g.uuid } }),
+    };
+  });
+}
 
+/** The app's own menu: hosts, settings, and quit (which a kiosk is not left by). */
+function appMenu(model: MenuModel, actions: MenuActions, send: Send): MenuItemConstructorOptions[] {
   const file: MenuItemConstructorOptions[] = [
     { label: 'Hosts…', accelerator: 'CmdOrCtrl+Shift+H', click: send({ kind: 'open', panel: 'hosts' }) },
     { label: 'Settings…', accelerator: 'CmdOrCtrl+,', click: send({ kind: 'open', panel: 'settings' }) },
   ];
-  // A kiosk is not left from its menu.
   if (!model.kiosk)
     file.push({ type: 'separator' }, { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => actions.quit() });
+  return file;
+}
 
+const EDIT_MENU: MenuItemConstructorOptions[] = [
+  { role: 'undo' },
+  { role: 'redo' },
+  { type: 'separator' },
+  { role: 'cut' },
+  { role: 'copy' },
+  { role: 'paste' },
+  { role: 'selectAll' },
+];
+
+export function applicationMenu(model: MenuModel, actions: MenuActions): MenuItemConstructorOptions[] {
+  const active = activeGuest(model);
+  const send: Send = (command) => () => actions.send(command);
   return [
-    { label: '&virtswitch', submenu: file },
-    {
-      label: '&Edit',
-      submenu: [
-        { role: 'undo' },
-        { role: 'redo' },
-        { type: 'separator' },
-        { role: 'cut' },
-        { role: 'copy' },
-        { role: 'paste' },
-        { role: 'selectAll' },
-      ],
-    },
-    { label: '&Machine', submenu: machine },
+    { label: '&virtswitch', submenu: appMenu(model, actions, send) },
+    { label: '&Edit', submenu: EDIT_MENU.map((i) => ({ ...i })) },
+    { label: '&Machine', submenu: machineMenu(active, send) },
     {
       label: '&View',
       submenu: [
@@ -239,7 +249,7 @@ export function applicationMenu(model: MenuModel, actions: MenuActions): MenuIte
         hotkeyItem('Fullscreen', 'fullscreen', model, actions),
       ],
     },
-    { label: '&Guests', submenu: guestItems },
+    { label: '&Guests', submenu: guestsMenu(model, active, send) },
     { label: '&Help', submenu: [{ role: 'about' }] },
   ];
 }

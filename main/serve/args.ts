@@ -1,4 +1,12 @@
-/** The serve shell's command line (design §5), parsed without side effects. */
+/**
+ * The serve shell's command line, parsed without side effects:
+ *   npm run serve -- [--connect URI]... [--host ADDR] [--port N] [--tls-cert FILE --tls-key FILE] [--insecure] [--config-dir DIR]
+ * Serving anywhere but loopback needs TLS, or --insecure said out loud: the page's secret would
+ * otherwise cross the network in clear.
+ */
+import { ArgsError, parseFlags, sharedFlags, type Flag } from '../app/args.js';
+
+export { ArgsError };
 
 export interface ServeArgs {
   connect: string[];
@@ -10,8 +18,6 @@ export interface ServeArgs {
   configDir?: string;
   help: boolean;
 }
-
-export class ArgsError extends Error {}
 
 export const SERVE_USAGE = `usage: npm run serve -- [--connect URI]... [--host ADDR] [--port N] [--tls-cert FILE --tls-key FILE] [--insecure] [--config-dir DIR]
 
@@ -27,54 +33,30 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+const serveFlags: Flag<ServeArgs>[] = [
+  ...sharedFlags<ServeArgs>(),
+  { names: ['--host'], takesValue: true, apply: (out, host) => void (out.host = host) },
+  {
+    names: ['--port'],
+    takesValue: true,
+    apply: (out, v) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n > 65535)
+        throw new ArgsError(`--port must be a number from 0 to 65535, not ${JSON.stringify(v)}`);
+      out.port = n;
+    },
+  },
+  { names: ['--tls-cert'], takesValue: true, apply: (out, file) => void (out.tlsCert = file) },
+  { names: ['--tls-key'], takesValue: true, apply: (out, file) => void (out.tlsKey = file) },
+  { names: ['--insecure'], takesValue: false, apply: (out) => void (out.insecure = true) },
+];
+
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
-  const out: ServeArgs = { connect: [], host: '127.0.0.1', port: 8080, insecure: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i]!;
-    const eq = raw.indexOf('=');
-    const flag = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
-    const inline = raw.startsWith('--') && eq > 0 ? raw.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new ArgsError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--connect':
-      case '-c':
-        out.connect.push(value());
-        break;
-      case '--host':
-        out.host = value();
-        break;
-      case '--port': {
-        const v = value();
-        const n = Number(v);
-        if (!/^\d+$/.test(v) || n > 65535)
-          throw new ArgsError(`--port must be a number from 0 to 65535, not ${JSON.stringify(v)}`);
-        out.port = n;
-        break;
-      }
-      case '--tls-cert':
-        out.tlsCert = value();
-        break;
-      case '--tls-key':
-        out.tlsKey = value();
-        break;
-      case '--insecure':
-        out.insecure = true;
-        break;
-      case '--config-dir':
-        out.configDir = value();
-        break;
-      case '--help':
-      case '-h':
-        out.help = true;
-        break;
-      default:
-        throw new ArgsError(`unknown option ${JSON.stringify(raw)} (see --help)`);
-    }
-  }
+  const out = parseFlags<ServeArgs>(
+    argv,
+    { connect: [], host: '127.0.0.1', port: 8080, insecure: false, help: false },
+    { flags: serveFlags },
+  );
   if (!!out.tlsCert !== !!out.tlsKey) throw new ArgsError('--tls-cert and --tls-key go together');
   if (!isLoopback(out.host) && !out.tlsCert && !out.insecure) {
     throw new ArgsError(

@@ -4,20 +4,16 @@
  */
 import { join } from 'node:path';
 import { App } from '../app/api.js';
-import { ArgsError, parseServeArgs, SERVE_USAGE } from './args.js';
+import { parseOrExit } from '../app/args.js';
+import { parseServeArgs, SERVE_USAGE } from './args.js';
 import { startServeShell } from './server.js';
 
 async function main(): Promise<void> {
-  let args;
-  try {
-    args = parseServeArgs(process.argv.slice(2));
-  } catch (e) {
-    if (e instanceof ArgsError) {
-      console.error(`virtswitch: ${e.message}`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const args = parseOrExit(
+    () => parseServeArgs(process.argv.slice(2)),
+    (code) => process.exit(code),
+  );
+  if (!args) return;
   if (args.help) {
     console.log(SERVE_USAGE);
     return;

@@ -18,6 +18,7 @@ import { ConsolePool } from './consoles/pool.js';
 import type { VncConsole } from './consoles/vnc-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
 import { strokesFor, XK_SHIFT_L } from './input/type-text.js';
+import { resolveDomain } from '../../common/desktop-api.js';
 import { reorder } from '../../common/order.js';
 import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
@@ -211,7 +212,7 @@ export class VirtSwitch {
     if (this.store.hosts.some((h) => h.status === 'connecting') && ordered.length === 0) return;
     let key: string | undefined;
     if (this.launchDomain) {
-      const g = ordered.find((x) => x.name === this.launchDomain || x.uuid === this.launchDomain);
+      const g = resolveDomain(ordered, this.launchDomain);
       if (g) key = guestKey(g);
       else if (this.store.hosts.every((h) => h.status !== 'connecting'))
         this.fail(`No guest named ${this.launchDomain}`, 'Cannot open that guest');

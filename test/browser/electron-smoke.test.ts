@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
+import { waitFor } from '../rig/wait.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 
@@ -109,10 +110,16 @@ describe('desktop app (Electron)', { skip }, () => {
   it('stays on its page and opens no windows', async () => {
     const opened = await page.evaluate(() => window.open('https://example.com/') === null);
     assert.equal(opened, true);
+    // The main process logs each refusal: waiting for it proves the navigation was tried and
+    // stopped, rather than not yet begun.
+    let stderr = '';
+    app.process().stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     await page.evaluate(() => {
       location.href = 'https://example.com/';
     });
-    await page.waitForTimeout(500);
+    await waitFor('the navigation to be refused', () =>
+      /refused (frame )?navigation to https:\/\/example\.com\//.test(stderr),
+    );
     assert.equal(page.url(), 'app://virtswitch/index.html');
     assert.equal(app.windows().length, 1);
   });

@@ -120,8 +120,16 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
     await r.page.keyboard.press('Shift');
     await r.page.waitForFunction(() => !document.querySelector('.app.scanning'));
     const stopped = await r.page.getAttribute(stage, 'data-active-uuid');
-    await r.page.waitForTimeout(2500);
-    assert.equal(await r.page.getAttribute(stage, 'data-active-uuid'), stopped, 'the scan went on after a key press');
+    // A timer of the page's own, set now, fires after every scan tick due within two intervals
+    // (one timer queue): had the scan gone on, the stage would have moved before it fires.
+    const later = await r.page.evaluate(
+      async ({ selector, ms }) => {
+        await new Promise((res) => setTimeout(res, ms));
+        return (document.querySelector(selector) as HTMLElement).dataset.activeUuid ?? null;
+      },
+      { selector: stage, ms: 2500 },
+    );
+    assert.equal(later, stopped, 'the scan went on after a key press');
   });
 
   it('goes fullscreen with the hotkey and back, the strip out of the way', async () => {

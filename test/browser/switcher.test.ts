@@ -11,6 +11,7 @@ import {
   type SwitcherRig,
 } from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
+import { waitFor } from '../rig/wait.js';
 
 describe('the switcher in Chromium, through the serve shell, with real guests', () => {
   let r: SwitcherRig & { guests: TestGuest[] };
@@ -110,7 +111,13 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
     await waitActive(r.page, g1);
     await markAndCheck(g1, 'plain-f1');
     // And the guests' keyboards agree: nothing is held down in either (typed digits included).
-    await r.page.waitForTimeout(200);
+    // The last releases may still be on their way: wait for the ledgers to empty (a stuck key
+    // never leaves, so the wait runs out and the assertions below say which).
+    await waitFor(
+      'both guests to hold no key',
+      () => !r.keys.held(g1.uuid).length && !r.keys.held(g2.uuid).length,
+      5000,
+    ).catch(() => undefined);
     console.log('LEDGER', r.keys.events, JSON.stringify([...r.keys.down].map(([k, v]) => [k.slice(0, 8), [...v]])));
     assert.deepEqual(r.keys.held(g1.uuid), [], `${g1.name} still holds keys down`);
     assert.deepEqual(r.keys.held(g2.uuid), [], `${g2.name} still holds keys down`);

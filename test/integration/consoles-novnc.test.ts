@@ -6,14 +6,15 @@
  * powered off and started again, a new RFB on a new channel draws again: the renderer's
  * reconnection, done by hand.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../rig/chromium.js';
-import { TestRig, type TestGuest } from '../rig/guests.js';
+import type { TestGuest, TestRig } from '../rig/guests.js';
+import { useRig } from '../rig/suite.js';
 import { buildConsoleHarness } from '../browser/console-harness/build.js';
 import type { OpenResult, Pixels } from '../browser/console-harness/harness.js';
 import { HOST, consoleEvents, consoleUrl, serve, waitFor, waitModel, type Served } from './serve-helpers.js';
@@ -28,23 +29,19 @@ describe('consoles: noVNC in Chromium draws a guest through the serve shell', ()
 
   const pixels = (): Promise<Pixels> => page.evaluate(() => window.harness.pixels());
 
-  before(async () => {
-    rig = await TestRig.start();
+  useRig(async (r, defer) => {
+    rig = r;
     g = await rig.define({ name: 'novnc' });
     dir = mkdtempSync(join(tmpdir(), 'vs-harness-'));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
     await buildConsoleHarness(dir);
     s = await serve({ staticDir: dir });
+    defer(() => s.close());
     browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
+    defer(() => browser.close());
     page = await browser.newPage({ viewport: { width: 820, height: 520 } });
     await waitModel(s, g, 'running');
     await rig.waitForBoot(g);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await s?.close();
-    await rig?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("draws the guest's boot screen: 720x400 with lit text pixels", async (t) => {

@@ -8,10 +8,11 @@
  * took the serial console over" must not reopen by itself, or two windows would take it from
  * each other forever; reopen it on the user's word (or when the guest starts again).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { TestRig, type TestGuest } from '../rig/guests.js';
+import type { TestGuest, TestRig } from '../rig/guests.js';
+import { useRig } from '../rig/suite.js';
 import {
   HOST,
   closeWs,
@@ -31,17 +32,13 @@ describe('consoles: serial through the serve shell, real guest', () => {
   let s: Served;
   let g: TestGuest;
 
-  before(async () => {
-    rig = await TestRig.start();
+  useRig(async (r, defer) => {
+    rig = r;
     g = await rig.define({ name: 'cserial', graphics: 'none' });
     s = await serve();
+    defer(() => s.close());
     await waitModel(s, g, 'running');
     await rig.waitForBoot(g);
-  });
-
-  after(async () => {
-    await s?.close();
-    await rig?.cleanup();
   });
 
   it('carries a command to the guest and its output back', async () => {

@@ -16,10 +16,11 @@
  *  - A reboot or reset inside the guest keeps QEMU, so the channel stays: nothing to do (noVNC
  *    follows the mode change itself).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestRig, type TestGuest } from '../rig/guests.js';
+import type { TestGuest, TestRig } from '../rig/guests.js';
+import { useRig } from '../rig/suite.js';
 import {
   HOST,
   closeWs,
@@ -58,8 +59,8 @@ describe('consoles: VNC through the serve shell, real guests', () => {
   let headless: TestGuest;
   let off: TestGuest;
 
-  before(async () => {
-    rig = await TestRig.start();
+  useRig(async (r, defer) => {
+    rig = r;
     [tcp, unix, headless, off] = await Promise.all([
       rig.define({ name: 'cvnc-tcp' }),
       rig.define({ name: 'cvnc-unix', graphics: 'vnc-unix' }),
@@ -67,17 +68,13 @@ describe('consoles: VNC through the serve shell, real guests', () => {
       rig.define({ name: 'cvnc-off', start: false }),
     ]);
     s = await serve();
+    defer(() => s.close());
     await Promise.all([
       waitModel(s, tcp, 'running'),
       waitModel(s, unix, 'running'),
       waitModel(s, headless, 'running'),
       waitModel(s, off, 'shutoff'),
     ]);
-  });
-
-  after(async () => {
-    await s?.close();
-    await rig?.cleanup();
   });
 
   it('speaks RFB 3.8 through a console channel (TCP display)', async () => {

@@ -69,7 +69,7 @@ before(() => {
   work = mkdtempSync(join(tmpdir(), 'vs-package-'));
   const project = join(work, 'project');
   mkdirSync(project);
-  for (const p of ['main', 'renderer', 'assets', 'scripts', 'package.json', 'electron-builder.yml']) {
+  for (const p of ['common', 'main', 'renderer', 'assets', 'scripts', 'package.json', 'electron-builder.yml']) {
     if (existsSync(join(repo, p))) cpSync(join(repo, p), join(project, p), { recursive: true });
   }
   symlinkSync(join(repo, 'node_modules'), join(project, 'node_modules'), 'dir');

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { App, type AppSession } from '../../main/app/api.js';
 import type { GuestInfo } from '../../common/contract.js';
 import { ensureLibvirtd } from '../rig/libvirtd.js';
 import { waitFor } from '../rig/wait.js';
-import { SYSTEM_URI, TestRig, type TestGuest } from '../rig/guests.js';
+import { SYSTEM_URI, type TestGuest, type TestRig } from '../rig/guests.js';
+import { useRig } from '../rig/suite.js';
 
 const HOST = SYSTEM_URI;
 
@@ -45,24 +46,20 @@ describe('hosts: live model and VM control against the real libvirtd', () => {
     throw new Error(`${cmd} should have failed`);
   };
 
-  before(async () => {
-    rig = await TestRig.start();
+  useRig(async (r, defer) => {
+    rig = r;
     dir = mkdtempSync(join(tmpdir(), 'vs-hosts-'));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
     app = new App({
       configDir: dir,
       uris: [HOST],
       host: { backoffInitialMs: 200, backoffMaxMs: 1000, statsIntervalMs: 500 },
     });
     app.start();
+    defer(() => app.close());
     s = app.session();
+    defer(() => s.close());
     await waitLong('the host to connect', () => app.hosts.get(HOST).info().status === 'connected');
-  });
-
-  after(async () => {
-    s?.close();
-    await app?.close();
-    await rig?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('reports the hypervisor facts virsh reports', async () => {

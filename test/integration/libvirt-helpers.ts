@@ -1,5 +1,7 @@
 /** Small shared helpers of the libvirt wire client's integration tests. */
-import type { LibvirtClient } from '../../main/libvirt/index.js';
+import { LibvirtClient, type DomainRef } from '../../main/libvirt/index.js';
+import { SYSTEM_URI, type GuestOptions, type TestGuest, type TestRig } from '../rig/guests.js';
+import { useRig } from '../rig/suite.js';
 import { waitFor } from '../rig/wait.js';
 
 export { waitFor };
@@ -65,4 +67,45 @@ export class EventLog {
   skip(): void {
     this.taken = this.events.length;
   }
+}
+
+/** What a wire-client file works with: the rig, a client of the system daemon, its guest and handle. */
+export interface GuestClient {
+  rig: TestRig;
+  c: LibvirtClient;
+  g: TestGuest;
+  dom: DomainRef;
+  /** Lifecycle and reboot events since before the guest was defined (with `events: true`). */
+  log: EventLog;
+}
+
+/**
+ * The wire-client files' set-up, on top of `useRig`: a client of the system daemon (an event log
+ * first, when asked), one guest defined (and booted, when asked) and looked up; the client is
+ * closed before the rig removes the guest. `ready` receives them once the set-up is done.
+ */
+export function useGuestClient(
+  guest: GuestOptions,
+  opts: { boot?: boolean; events?: boolean },
+  ready: (s: GuestClient) => void,
+): void {
+  useRig(async (rig, defer) => {
+    const c = await LibvirtClient.connect(SYSTEM_URI);
+    defer(() => c.close());
+    const log = opts.events ? await EventLog.attach(c) : new EventLog();
+    const g = await rig.define(guest);
+    const dom = await c.lookupByUuid(g.uuid);
+    if (opts.boot) await rig.waitForBoot(g);
+    ready({ rig, c, g, dom, log });
+  });
+}
+
+/** virsh's "Key: value" listings (dominfo, nodeinfo) as a record. */
+export function fields(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([^:]+):\s*(.*)$/.exec(line);
+    if (m) out[m[1]!.trim()] = m[2]!.trim();
+  }
+  return out;
 }

@@ -3,14 +3,14 @@
  * arrive and virsh as the oracle: suspend/resume, snapshots, managed save and restore, reboot,
  * reset, ACPI shutdown, destroy, undefine — and events for what others do behind our back.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { LibvirtClient } from '../../main/libvirt/index.js';
 import {
   CreateFlags,
   DestroyFlags,
   DomainState,
   ErrorCode,
-  LibvirtClient,
   LibvirtError,
   LifecycleEvent as E,
   ShutdownFlags,
@@ -20,8 +20,8 @@ import {
   type DomainRef,
   type SnapshotRef,
 } from '../../main/libvirt/index.js';
-import { TestRig, type TestGuest } from '../rig/guests.js';
-import { EventLog, waitFor } from './libvirt-helpers.js';
+import type { TestGuest, TestRig } from '../rig/guests.js';
+import { useGuestClient, waitFor, type EventLog } from './libvirt-helpers.js';
 
 const BANNER = (g: TestGuest): string => `virtswitch test guest: ${g.name}`;
 const count = (text: string, what: string): number => text.split(what).length - 1;
@@ -39,19 +39,18 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
       .map((s) => s.trim())
       .filter(Boolean);
 
-  before(async () => {
-    rig = await TestRig.start();
-    c = await LibvirtClient.connect('qemu:///system');
-    log = await EventLog.attach(c);
-    g = await rig.define({ name: 'life', disk: true });
-    dom = await c.lookupByUuid(g.uuid);
-    await rig.waitForBoot(g);
+  useGuestClient({ name: 'life', disk: true }, { boot: true, events: true }, (s) => {
+    ({ rig, c, g, dom, log } = s);
   });
 
-  after(async () => {
-    await c?.close();
-    await rig?.cleanup();
-  });
+  /** Has the guest's serial shell echo the marker, and waits for it in the serial log after `from`. */
+  const answerOnSerial = async (guest: TestGuest, marker: string, from: number): Promise<void> => {
+    const con = await c.openConsole(dom, { force: true });
+    con.resume();
+    con.write(`echo ${marker}\r`);
+    await rig.waitForSerial(guest, marker, 30_000, from);
+    con.destroy();
+  };
 
   it('defining a guest is a DEFINED/ADDED event', async () => {
     // The guest of this file was defined (and started) after the subscription.
@@ -158,11 +157,7 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
     // Running again from the saved memory: the guest's serial shell answers without a new boot.
     const before = rig.serial(g).length;
     dom = await c.lookupByUuid(g.uuid); // a new id
-    const con = await c.openConsole(dom, { force: true });
-    con.resume();
-    con.write('echo reverted-ok\r');
-    await rig.waitForSerial(g, 'reverted-ok', 30_000, before);
-    con.destroy();
+    await answerOnSerial(g, 'reverted-ok', before);
     assert.equal(count(rig.serial(g).slice(before), BANNER(g)), 0, 'no reboot');
   });
 
@@ -177,7 +172,9 @@ describe('libvirt wire client: a guest’s lifecycle, with events', () => {
     await log.next(g.uuid, E.STARTED, 2);
     assert.equal((await rig.virsh('domstate', '--reason', g.uuid)).trim(), 'running (restored)');
     assert.deepEqual(await c.call('domainHasManagedSaveImage', { dom, flags: 0 }), { result: false });
-    await new Promise((r) => setTimeout(r, 300));
+    // The serial shell answering proves the guest runs; a boot would have printed its banner
+    // before any shell could answer.
+    await answerOnSerial(g, 'restored-ok', before);
     assert.equal(count(rig.serial(g).slice(before), BANNER(g)), 0, 'restored, not booted');
   });
 

@@ -3,7 +3,7 @@
  * key only), reaching the same system libvirtd through virt-ssh-helper or `nc -U`, through the
  * user's own OpenSSH. Nothing touches ~/.ssh: ssh runs through a wrapper with a config of its own.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,8 @@ import {
   RpcConnection,
   TransportError,
 } from '../../main/libvirt/index.js';
-import { TestRig, type TestGuest } from '../rig/guests.js';
+import type { TestGuest, TestRig } from '../rig/guests.js';
+import { useRig } from '../rig/suite.js';
 import { waitFor, within } from './libvirt-helpers.js';
 
 function freePort(): Promise<number> {
@@ -75,10 +76,20 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     return c;
   };
 
-  before(async () => {
-    rig = await TestRig.start();
+  useRig(async (r, defer) => {
+    rig = r;
     g = await rig.define({ name: 'ssh' });
     dir = mkdtempSync(join(tmpdir(), 'vs-ssh-'));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
+    defer(async () => {
+      if (sshd && sshd.exitCode === null) {
+        sshd.kill('SIGTERM');
+        await new Promise((res) => sshd!.once('exit', res));
+      }
+    });
+    defer(async () => {
+      for (const c of clients) await c.close().catch(() => undefined);
+    });
     mkdirSync('/run/sshd', { recursive: true });
     const keygen = (name: string): void => {
       const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(dir, name)], {
@@ -133,16 +144,6 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     await waitFor(`sshd on 127.0.0.1:${port} (${err})`, () => portOpen(port), 10_000);
   });
 
-  after(async () => {
-    for (const c of clients) await c.close().catch(() => undefined);
-    if (sshd && sshd.exitCode === null) {
-      sshd.kill('SIGTERM');
-      await new Promise((r) => sshd!.once('exit', r));
-    }
-    await rig?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it('opens qemu+ssh:// through virt-ssh-helper: calls, events and streams reach the system daemon', async () => {
     const c = await open(uri());
     assert.equal((await c.call('connectGetUri', undefined)).uri, 'qemu:///system');
@@ -193,8 +194,11 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     const b = await open(uri());
     const lost: Error[] = [];
     b.on('disconnect', (e) => lost.push(e));
+    const both = connectionsTo(port);
     await a.close();
-    await new Promise((r) => setTimeout(r, 300));
+    // a's SSH connection is gone from the server's side: had b ridden on it, b would be lost too.
+    await waitFor('a’s SSH connection to close', () => connectionsTo(port) === both - 1, 10_000);
+    assert.equal((await b.call('connectGetUri', undefined)).uri, 'qemu:///system');
     assert.deepEqual(lost, []);
     assert.equal((await b.call('connectGetUri', undefined)).uri, 'qemu:///system');
     // And while b is open, a bad key is still judged on its own login.

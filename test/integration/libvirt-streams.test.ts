@@ -3,7 +3,7 @@
  * the VGA text screen), the serial console stream both ways, its finish and abort from either
  * side, backpressure, and keys typed on the VGA console with SEND_KEY.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
@@ -15,8 +15,8 @@ import {
   type DomainRef,
   type LibvirtStream,
 } from '../../main/libvirt/index.js';
-import { TestRig, type TestGuest } from '../rig/guests.js';
-import { waitFor, within } from './libvirt-helpers.js';
+import type { TestGuest, TestRig } from '../rig/guests.js';
+import { useGuestClient, waitFor, within } from './libvirt-helpers.js';
 
 function pngSize(png: Buffer): { width: number; height: number } {
   assert.deepEqual(
@@ -83,17 +83,8 @@ describe('libvirt wire client: streams and keys on real guests', () => {
   let g: TestGuest;
   let dom: DomainRef;
 
-  before(async () => {
-    rig = await TestRig.start();
-    c = await LibvirtClient.connect('qemu:///system');
-    g = await rig.define({ name: 'streams' });
-    dom = await c.lookupByUuid(g.uuid);
-    await rig.waitForBoot(g);
-  });
-
-  after(async () => {
-    await c?.close();
-    await rig?.cleanup();
+  useGuestClient({ name: 'streams' }, { boot: true }, (s) => {
+    ({ rig, c, g, dom } = s);
   });
 
   it('screenshot: a PNG of the VGA text screen, 720x400, as virsh screenshot gives', async () => {
@@ -227,7 +218,9 @@ describe('libvirt wire client: streams and keys on real guests', () => {
       c.openConsole(d),
       (e: unknown) => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_INVALID,
     );
-    await new Promise((r) => setTimeout(r, 100));
+    // A round trip on the same connection, answered after both refusals: had either broken the
+    // connection, this call would fail.
+    assert.equal((await c.call('connectGetUri', undefined)).uri, 'qemu:///system');
     assert.ok(c.connected);
     await rig.remove(off);
   });

@@ -1,14 +1,12 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRig } from '../rig/guests.js';
+import type { TestRig } from '../rig/guests.js';
+import { useRig } from '../rig/suite.js';
 
 describe('test rig: real guests under libvirtd', () => {
   let rig: TestRig;
-  before(async () => {
-    rig = await TestRig.start();
-  });
-  after(async () => {
-    await rig?.cleanup();
+  useRig((r) => {
+    rig = r;
   });
 
   it('boots two guests that print their own names on the serial port and run per virsh', async () => {

@@ -3,6 +3,7 @@
  * with the serve shell in-process, WebSocket clients of its console and API channels, raw
  * handshakes that show a refusal's status line, and counters of this process's file descriptors.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readlinkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -39,6 +40,35 @@ export function makeStaticDir(): string {
 }
 
 /** An App on the system daemon, connected, with the serve shell listening on a free loopback port. */
+/** A self-signed certificate (by the openssl CLI) for localhost and `ips`, in `dir`. */
+export function makeCert(dir: string, ips: string[]): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const san = ['DNS:localhost', ...ips.map((ip) => `IP:${ip}`)].join(',');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=virtswitch-test',
+      '-addext',
+      `subjectAltName=${san}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
+}
+
 export async function serve(
   opts: { staticDir?: string; tls?: { cert: string; key: string }; host?: string } = {},
 ): Promise<Served> {

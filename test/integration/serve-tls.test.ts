@@ -5,7 +5,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { get as httpGet } from 'node:http';
@@ -17,6 +16,7 @@ import {
   apiUrl,
   closeWs,
   consoleUrl,
+  makeCert,
   rawUpgrade,
   rfbHandshake,
   serve,
@@ -31,34 +31,6 @@ function outsideAddress(): string | undefined {
   return Object.values(networkInterfaces())
     .flat()
     .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-}
-
-function makeCert(dir: string, ips: string[]): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  const san = ['DNS:localhost', ...ips.map((ip) => `IP:${ip}`)].join(',');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=virtswitch-test',
-      '-addext',
-      `subjectAltName=${san}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
 }
 
 function fetchText(url: string, ca?: Buffer): Promise<{ status: number; body: string }> {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { RigError } from './errors.js';
 
-/** Debian's Chromium, never a downloaded one (design §6). */
+/** Debian's Chromium, never a downloaded one: the tests run offline, with the system's browser. */
 export function chromiumPath(): string {
   const p = process.env.VIRTSWITCH_CHROMIUM ?? '/usr/bin/chromium';
   if (!existsSync(p)) throw new RigError(`no Chromium at ${p}: apt-get install chromium (or set VIRTSWITCH_CHROMIUM)`);

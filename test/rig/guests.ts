@@ -84,7 +84,7 @@ export function testDomainXml(
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>${xmlEscape(image.kernel)}</kernel>
     <initrd>${xmlEscape(image.initrd)}</initrd>
-    <cmdline>console=tty1 console=ttyS0 nokaslr vsname=${nameB64}</cmdline>
+    <cmdline>console=tty1 console=ttyS0 nokaslr no_timer_check vsname=${nameB64}</cmdline>
   </os>
   <features><acpi/></features>
   <on_poweroff>destroy</on_poweroff>

@@ -15,8 +15,8 @@ import { gzipSync } from 'node:zlib';
 import { RigError } from './errors.js';
 
 /**
- * The tiny test guest (design §6): a Debian kernel from /boot booted directly with an initramfs
- * built from busybox-static. Its /init prints the guest's name on the VGA console and the serial
+ * The tiny test guest (docs/architecture.md, "The test rig"): a Debian kernel from /boot booted
+ * directly with an initramfs built from busybox-static. Its /init prints the guest's name on the VGA console and the serial
  * port, runs a shell on tty1 (what VNC shows) and one on ttyS0 (serial), and powers off on the
  * ACPI power button so that a graceful shutdown can be tested.
  */

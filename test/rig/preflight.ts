@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     accessSync(kvm, constants.R_OK | constants.W_OK);
   } catch {
     console.log(
-      `virtswitch tests: no usable ${kvm}; test guests run under TCG emulation anyway (design §6), so this only matters for real use (load kvm_intel or kvm_amd, or enable virtualisation in the firmware)`,
+      `virtswitch tests: no usable ${kvm}; test guests run under TCG emulation anyway (domain type qemu), so this only matters for real use (load kvm_intel or kvm_amd, or enable virtualisation in the firmware)`,
     );
   }
 }

@@ -1,13 +1,8 @@
-/** The desktop app's command line (main/electron/args.ts). */
+/** The desktop app's command line (main/electron/args.ts) and the guest its --domain names. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  ArgsError,
-  DESKTOP_USAGE,
-  launchOptionsOf,
-  parseDesktopArgs,
-  resolveDomain,
-} from '../../main/electron/args.js';
+import { ArgsError, DESKTOP_USAGE, launchOptionsOf, parseDesktopArgs } from '../../main/electron/args.js';
+import { resolveDomain } from '../../common/desktop-api.js';
 
 const parse = (...argv: string[]) => parseDesktopArgs(argv);
 const fails = (argv: string[], message: RegExp, opts = { appPathFirst: false }) =>
@@ -100,6 +95,10 @@ describe('desktop command line', () => {
     assert.equal(resolveDomain(guests, 'db')?.host, 'a');
     assert.equal(resolveDomain(guests, '33333333-3333-3333-3333-333333333333')?.host, 'b');
     assert.equal(resolveDomain(guests, '33333333-3333-3333-3333-333333333333'.toUpperCase())?.host, 'b');
+    assert.equal(resolveDomain(guests, ' web1 ')?.uuid, guests[0]!.uuid);
     assert.equal(resolveDomain(guests, 'nope'), undefined);
+    // A UUID wins over a guest that happens to be named like one.
+    const tricky = [{ uuid: '44444444-4444-4444-4444-444444444444', name: guests[2]!.uuid, host: 'c' }, ...guests];
+    assert.equal(resolveDomain(tricky, guests[2]!.uuid)?.host, 'b');
   });
 });

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { describe, it } from 'node:test';
+import { isConsoleControl, ownArrayBuffer } from '../../common/desktop-api.js';
 import { PAGE_SEND_WINDOW, relayConsole, type ConsoleControl } from '../../main/electron/console-relay.js';
 import { CONSOLE_SEND_WINDOW, ElectronConsoleChannel } from '../../renderer/src/bridge/electron.js';
 import { fakePortPair, settle } from './electron-fakes.js';
@@ -240,6 +241,47 @@ describe('console relay ↔ page channel', () => {
     page.postMessage({ t: 'exec', cmd: 'rm -rf /' });
     await settle();
     assert.deepEqual(closed, ['the viewer sent a message that is not part of the console protocol']);
+  });
+
+  it('both ends read the wire with one check, and send bytes that are only their own', () => {
+    for (const ok of [
+      { t: 'ack', n: 1 },
+      { t: 'close', code: 1000, reason: '' },
+    ])
+      assert.equal(isConsoleControl(ok), true, JSON.stringify(ok));
+    for (const bad of [
+      null,
+      'ack',
+      { t: 'ack', n: 0 },
+      { t: 'ack', n: -5 },
+      { t: 'ack', n: 1.5 },
+      { t: 'close', code: 1000 },
+    ])
+      assert.equal(isConsoleControl(bad), false, JSON.stringify(bad));
+    const pooled = Buffer.from('..hello..');
+    const view = pooled.subarray(2, 7);
+    assert.equal(Buffer.from(ownArrayBuffer(view)).toString(), 'hello');
+    assert.equal(Buffer.from(ownArrayBuffer('hé')).toString(), 'hé');
+    const whole = new Uint8Array([1, 2, 3]).buffer;
+    const copy = ownArrayBuffer(whole);
+    assert.notEqual(copy, whole);
+    assert.deepEqual([...new Uint8Array(copy)], [1, 2, 3]);
+    assert.deepEqual([...new Uint8Array(ownArrayBuffer(new Uint16Array([0x0201])))], [1, 2]);
+  });
+
+  it('a page channel ignores an ack that is no count of bytes', async () => {
+    const guest = scriptedGuest({ holdWrites: true });
+    const j = joined(guest.stream);
+    j.channel.send(new Uint8Array(10));
+    await settle();
+    assert.equal(j.channel.bufferedAmount, 10);
+    for (const n of [-1_000_000, 2.5, 0]) j.main.postMessage({ t: 'ack', n });
+    await settle();
+    assert.equal(j.channel.bufferedAmount, 10);
+    assert.equal(j.channel.readyState, ElectronConsoleChannel.OPEN);
+    guest.releaseWrites();
+    await settle();
+    assert.equal(j.channel.bufferedAmount, 0);
   });
 
   it('a stream that had already ended closes the page channel at once', async () => {

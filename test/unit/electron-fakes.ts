@@ -6,6 +6,8 @@
  * a port's peer hears 'close' when it is closed.
  */
 import { EventEmitter } from 'node:events';
+import type { IpcRendererLike } from '../../main/electron-preload/preload-api.js';
+import type { InputLike } from '../../main/electron/hotkey-filter.js';
 
 type Deliver = (data: unknown) => void;
 
@@ -35,17 +37,16 @@ class Lane {
   }
 }
 
-/** The main process's end: like MessagePortMain. */
-export class FakeMainPort extends EventEmitter {
+/** What both ends of a pair share: what they posted, and closing (which the pair tells the peer). */
+abstract class FakePortEnd extends EventEmitter {
   posted: unknown[] = [];
   closed = false;
   constructor(
     private readonly out: Lane,
-    private readonly inbound: Lane,
+    protected readonly inbound: Lane,
     private readonly onClose: () => void,
   ) {
     super();
-    inbound.receiver = (data) => this.emit('message', { data, ports: [] });
   }
 
   postMessage(message: unknown): void {
@@ -64,18 +65,21 @@ export class FakeMainPort extends EventEmitter {
   }
 }
 
+/** The main process's end: like MessagePortMain (Node-style 'message' and 'close' events). */
+export class FakeMainPort extends FakePortEnd {
+  constructor(out: Lane, inbound: Lane, onClose: () => void) {
+    super(out, inbound, onClose);
+    inbound.receiver = (data) => this.emit('message', { data, ports: [] });
+  }
+}
+
 /** The page's end: like a DOM MessagePort (onmessage starts it; Electron's 'close' event). */
-export class FakePagePort {
-  posted: unknown[] = [];
-  closed = false;
+export class FakePagePort extends FakePortEnd {
   private messageHandler: ((ev: MessageEvent) => void) | null = null;
   private readonly closeListeners: (() => void)[] = [];
 
-  constructor(
-    private readonly out: Lane,
-    private readonly inbound: Lane,
-    private readonly onClose: () => void,
-  ) {
+  constructor(out: Lane, inbound: Lane, onClose: () => void) {
+    super(out, inbound, onClose);
     inbound.receiver = (data) => this.messageHandler?.({ data } as MessageEvent);
   }
 
@@ -95,21 +99,6 @@ export class FakePagePort {
   /** @internal the other end closed. */
   peerClosed(): void {
     for (const l of this.closeListeners) l();
-  }
-
-  postMessage(message: unknown): void {
-    this.posted.push(message);
-    if (!this.closed) this.out.post(message);
-  }
-
-  start(): void {
-    this.inbound.start();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.onClose();
   }
 }
 
@@ -145,6 +134,28 @@ export async function settle(rounds = 5): Promise<void> {
   }
 }
 
+/** A key as Electron's before-input-event reports it (`key` as the page would see it): no modifiers unless given. */
+export function keyInput(
+  type: 'keyDown' | 'keyUp',
+  code: string,
+  mods: Partial<Pick<InputLike, 'control' | 'alt' | 'shift' | 'meta' | 'isAutoRepeat' | 'isComposing'>> & {
+    key?: string;
+  } = {},
+): InputLike & { key: string } {
+  return {
+    type,
+    code,
+    key: code,
+    control: false,
+    alt: false,
+    shift: false,
+    meta: false,
+    isAutoRepeat: false,
+    isComposing: false,
+    ...mods,
+  };
+}
+
 // ---- IPC -----------------------------------------------------------------------------------
 
 export interface FakeFrame {
@@ -168,22 +179,14 @@ export interface FakeIpcEvent {
   senderFrame: FakeFrame | null;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- mirrors ipcMain's loose signatures */
-export class FakeIpcMain {
-  readonly handlers = new Map<string, (event: any, ...args: any[]) => unknown>();
-  readonly listeners = new Map<string, Set<(event: any, ...args: any[]) => void>>();
+/* eslint-disable @typescript-eslint/no-explicit-any -- mirrors ipcMain's and ipcRenderer's loose signatures */
+type IpcListener = (event: any, ...args: any[]) => void;
 
-  handle(channel: string, listener: (event: any, ...args: any[]) => unknown): void {
-    // As Electron does: a second handler for one channel is a programming error.
-    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
-    this.handlers.set(channel, listener);
-  }
+/** The listeners by channel that ipcMain and ipcRenderer both keep (on / removeListener). */
+class ChannelListeners {
+  readonly listeners = new Map<string, Set<IpcListener>>();
 
-  removeHandler(channel: string): void {
-    this.handlers.delete(channel);
-  }
-
-  on(channel: string, listener: (event: any, ...args: any[]) => void): this {
+  on(channel: string, listener: IpcListener): this {
     let set = this.listeners.get(channel);
     if (!set) this.listeners.set(channel, (set = new Set()));
     set.add(listener);
@@ -195,6 +198,24 @@ export class FakeIpcMain {
     return this;
   }
 
+  protected deliver(channel: string, event: unknown, ...args: unknown[]): void {
+    for (const l of this.listeners.get(channel) ?? []) l(event, ...args);
+  }
+}
+
+export class FakeIpcMain extends ChannelListeners {
+  readonly handlers = new Map<string, (event: any, ...args: any[]) => unknown>();
+
+  handle(channel: string, listener: (event: any, ...args: any[]) => unknown): void {
+    // As Electron does: a second handler for one channel is a programming error.
+    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, listener);
+  }
+
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+
   /** What ipcRenderer.invoke(channel, ...args) from `event`'s frame would get. */
   async invoke(channel: string, event: FakeIpcEvent, ...args: unknown[]): Promise<unknown> {
     const h = this.handlers.get(channel);
@@ -204,13 +225,34 @@ export class FakeIpcMain {
 
   /** What ipcRenderer.send(channel, ...args) from `event`'s frame would do. */
   send(channel: string, event: FakeIpcEvent, ...args: unknown[]): void {
-    for (const l of this.listeners.get(channel) ?? []) l(event, ...args);
+    this.deliver(channel, event, ...args);
+  }
+}
+
+/** The preload's ipcRenderer: records invokes and sends; `fromMain` plays the main process sending. */
+export class FakeIpcRenderer extends ChannelListeners implements IpcRendererLike {
+  invoked: [string, unknown[]][] = [];
+  sent: [string, unknown[]][] = [];
+  answers = new Map<string, unknown>();
+
+  async invoke(channel: string, ...args: unknown[]): Promise<unknown> {
+    this.invoked.push([channel, args]);
+    return this.answers.get(channel) ?? { ok: true, result: null };
+  }
+
+  send(channel: string, ...args: unknown[]): void {
+    this.sent.push([channel, args]);
+  }
+
+  /** Main sends on a channel: the listeners get an IPC event (with `sender`!) and the payload. */
+  fromMain(channel: string, payload: unknown, ports: unknown[] = []): void {
+    this.deliver(channel, { sender: { secret: 'the ipcRenderer itself' }, senderId: 0, ports }, payload);
   }
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** The window's webContents, recording what is sent to the page. */
-export class FakeContents {
+export class FakeContents extends EventEmitter {
   readonly sent: [string, unknown][] = [];
   readonly posted: { channel: string; message: unknown; transfer: unknown[] }[] = [];
   ignoreMenuShortcuts = false;
@@ -218,7 +260,9 @@ export class FakeContents {
   constructor(
     readonly id: number,
     readonly mainFrame: FakeFrame,
-  ) {}
+  ) {
+    super();
+  }
 
   isDestroyed(): boolean {
     return this.destroyed;
@@ -237,225 +281,7 @@ export class FakeContents {
   }
 
   /** What was sent on one channel, in order. */
-  on(channel: string): unknown[] {
+  sentOn(channel: string): unknown[] {
     return this.sent.filter(([c]) => c === channel).map(([, p]) => p);
   }
-}
-
-// ---- A whole (small) Electron, for the composition root ------------------------------------
-
-/** An Electron event object: preventDefault() is remembered. */
-export function fakeEvent<T extends object>(
-  fields: T = {} as T,
-): T & { preventDefault(): void; defaultPrevented: boolean } {
-  const e = { ...fields, defaultPrevented: false, preventDefault: () => void (e.defaultPrevented = true) };
-  return e;
-}
-
-export class FakeWindowContents extends EventEmitter {
-  readonly id = 1;
-  readonly mainFrame = mainFrame();
-  readonly sent: [string, unknown][] = [];
-  readonly posted: { channel: string; message: unknown; transfer: unknown[] }[] = [];
-  ignoreMenuShortcuts = false;
-  openHandler: ((d: { url: string }) => unknown) | undefined;
-  reloads = 0;
-  setWindowOpenHandler(h: (d: { url: string }) => unknown): void {
-    this.openHandler = h;
-  }
-  send(channel: string, payload: unknown): void {
-    this.sent.push([channel, structuredClone(payload)]);
-  }
-  postMessage(channel: string, message: unknown, transfer: unknown[] = []): void {
-    this.posted.push({ channel, message, transfer });
-  }
-  setIgnoreMenuShortcuts(b: boolean): void {
-    this.ignoreMenuShortcuts = b;
-  }
-  isDestroyed(): boolean {
-    return false;
-  }
-  reload(): void {
-    this.reloads++;
-  }
-  focus(): void {}
-}
-
-/**
- * The parts of the `electron` module main.ts uses, recording what it is asked. `ready()` plays
- * the app becoming ready.
- */
-export function createFakeElectron(o: { appData: string; lock?: boolean }) {
-  const log: string[] = [];
-  let readyResolve!: () => void;
-  const readyPromise = new Promise<void>((r) => (readyResolve = r));
-  let isReady = false;
-  const paths = new Map<string, string>([['appData', o.appData]]);
-  const rec = {
-    schemes: undefined as unknown,
-    protocolHandlers: new Map<string, (r: Request) => Promise<Response>>(),
-    permissionRequest: undefined as
-      undefined | ((wc: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl?: string }) => void),
-    permissionCheck: undefined as undefined | ((wc: unknown, p: string, origin: string) => boolean),
-    devicePermission: undefined as undefined | (() => boolean),
-    spellChecker: undefined as boolean | undefined,
-    blocked: undefined as
-      | undefined
-      | { filter: { urls: string[] }; listener: (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void },
-    appMenu: undefined as undefined | { template: { label?: string }[] },
-    trays: [] as FakeTray[],
-    notifications: [] as FakeNotification[],
-    lockData: undefined as unknown,
-    exitCode: undefined as number | undefined,
-    quits: 0,
-  };
-
-  const app = Object.assign(new EventEmitter(), {
-    isPackaged: false,
-    getPath: (name: string) => paths.get(name) ?? `/fake/${name}`,
-    setPath: (name: string, p: string) => {
-      log.push(`setPath ${name}`);
-      paths.set(name, p);
-    },
-    getVersion: () => '0.1.0',
-    requestSingleInstanceLock: (data?: unknown) => {
-      log.push('requestSingleInstanceLock');
-      rec.lockData = data;
-      return o.lock ?? true;
-    },
-    enableSandbox: () => void log.push('enableSandbox'),
-    whenReady: () => readyPromise,
-    exit: (code = 0) => {
-      rec.exitCode = code;
-      log.push(`exit ${code}`);
-    },
-    quit: () => {
-      rec.quits++;
-      log.push('quit');
-    },
-  });
-
-  class FakeBrowserWindow extends EventEmitter {
-    static all: FakeBrowserWindow[] = [];
-    readonly webContents = new FakeWindowContents();
-    loadedUrl: string | undefined;
-    shown = 0;
-    constructor(readonly options: Record<string, unknown>) {
-      super();
-      if (!isReady) throw new Error('a BrowserWindow before the app is ready');
-      FakeBrowserWindow.all.push(this);
-      app.emit('web-contents-created', fakeEvent(), this.webContents);
-    }
-    loadURL(url: string): Promise<void> {
-      this.loadedUrl = url;
-      return Promise.resolve();
-    }
-    isDestroyed(): boolean {
-      return false;
-    }
-    isMinimized(): boolean {
-      return false;
-    }
-    restore(): void {}
-    show(): void {
-      this.shown++;
-    }
-    focus(): void {}
-  }
-
-  class FakeTray extends EventEmitter {
-    menu: unknown;
-    tooltip: string | undefined;
-    destroyed = false;
-    constructor(readonly image: unknown) {
-      super();
-      rec.trays.push(this);
-    }
-    setContextMenu(m: unknown): void {
-      this.menu = m;
-    }
-    setToolTip(t: string): void {
-      this.tooltip = t;
-    }
-    destroy(): void {
-      this.destroyed = true;
-    }
-  }
-
-  class FakeNotification extends EventEmitter {
-    shownCount = 0;
-    static isSupported(): boolean {
-      return true;
-    }
-    constructor(readonly options: { title: string; body: string }) {
-      super();
-      rec.notifications.push(this);
-    }
-    show(): void {
-      this.shownCount++;
-    }
-  }
-
-  class FakeMessageChannelMain {
-    readonly port1: FakeMainPort;
-    readonly port2: FakePagePort;
-    constructor() {
-      const { main, page } = fakePortPair();
-      this.port1 = main;
-      this.port2 = page;
-    }
-  }
-
-  const electron = {
-    app,
-    BrowserWindow: FakeBrowserWindow,
-    ipcMain: new FakeIpcMain(),
-    Menu: {
-      setApplicationMenu: (m: { template: { label?: string }[] }) => void (rec.appMenu = m),
-      buildFromTemplate: (template: unknown[]) => ({ template }),
-    },
-    MessageChannelMain: FakeMessageChannelMain,
-    nativeImage: {
-      createFromBuffer: (b: Buffer) => ({ image: 'png', bytes: b.length }),
-      createEmpty: () => ({ image: 'empty' }),
-    },
-    Notification: FakeNotification,
-    protocol: {
-      registerSchemesAsPrivileged: (schemes: unknown) => {
-        if (isReady) throw new Error('schemes must be registered before the app is ready');
-        log.push('registerSchemesAsPrivileged');
-        rec.schemes = schemes;
-      },
-      handle: (scheme: string, handler: (r: Request) => Promise<Response>) => {
-        if (!isReady) throw new Error('protocol.handle before the app is ready');
-        rec.protocolHandlers.set(scheme, handler);
-      },
-    },
-    session: {
-      defaultSession: {
-        setPermissionRequestHandler: (h: typeof rec.permissionRequest) => void (rec.permissionRequest = h),
-        setPermissionCheckHandler: (h: typeof rec.permissionCheck) => void (rec.permissionCheck = h),
-        setDevicePermissionHandler: (h: typeof rec.devicePermission) => void (rec.devicePermission = h),
-        setSpellCheckerEnabled: (b: boolean) => void (rec.spellChecker = b),
-        webRequest: {
-          onBeforeRequest: (
-            filter: { urls: string[] },
-            listener: (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void,
-          ) => void (rec.blocked = { filter, listener }),
-        },
-      },
-    },
-    Tray: FakeTray,
-  };
-
-  return {
-    electron,
-    log,
-    rec,
-    windows: FakeBrowserWindow.all,
-    ready: () => {
-      isReady = true;
-      readyResolve();
-    },
-  };
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS, type HotkeyAction } from '../../common/contract.js';
 import { HotkeyFilter, type InputLike } from '../../main/electron/hotkey-filter.js';
+import { keyInput } from './electron-fakes.js';
 
 function setup(hotkeys = DEFAULT_SETTINGS.hotkeys) {
   let now = 1000;
@@ -22,20 +23,7 @@ function setup(hotkeys = DEFAULT_SETTINGS.hotkeys) {
     mods: Partial<Pick<InputLike, 'control' | 'alt' | 'shift' | 'meta' | 'isAutoRepeat' | 'isComposing'>> = {},
   ): boolean => {
     let prevented = false;
-    filter.handle(
-      { preventDefault: () => (prevented = true) },
-      {
-        type,
-        code,
-        control: false,
-        alt: false,
-        shift: false,
-        meta: false,
-        isAutoRepeat: false,
-        isComposing: false,
-        ...mods,
-      },
-    );
+    filter.handle({ preventDefault: () => (prevented = true) }, keyInput(type, code, mods));
     return prevented;
   };
   return { filter, fired, key, advance: (ms: number) => (now += ms) };

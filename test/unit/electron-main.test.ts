@@ -14,7 +14,8 @@ import { APP_ENTRY_URL, APP_SCHEME_PRIVILEGES, CONTENT_SECURITY_POLICY } from '.
 import { CHANNELS } from '../../common/desktop-ipc.js';
 import { DESKTOP_USAGE } from '../../main/electron/args.js';
 import { BLOCKED_REQUEST_PATTERNS, webPreferences } from '../../main/electron/security.js';
-import { createFakeElectron, fakeEvent, settle } from './electron-fakes.js';
+import { keyInput, settle } from './electron-fakes.js';
+import { createFakeElectron, fakeEvent } from './electron-fake-module.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 let bundle: string;
@@ -189,34 +190,14 @@ describe('the main process, wired (fake electron)', () => {
 
     // Hotkeys in before-input-event.
     const key = fakeEvent();
-    wc.emit('before-input-event', key, {
-      type: 'keyDown',
-      code: 'PageDown',
-      key: 'PageDown',
-      control: true,
-      alt: true,
-      shift: false,
-      meta: false,
-      isAutoRepeat: false,
-      isComposing: false,
-    });
+    wc.emit('before-input-event', key, keyInput('keyDown', 'PageDown', { control: true, alt: true }));
     assert.equal(key.defaultPrevented, true);
     assert.deepEqual(
       wc.sent.filter(([c]) => c === CHANNELS.hotkey),
       [[CHANNELS.hotkey, 'next']],
     );
     const plain = fakeEvent();
-    wc.emit('before-input-event', plain, {
-      type: 'keyDown',
-      code: 'KeyA',
-      key: 'a',
-      control: false,
-      alt: false,
-      shift: false,
-      meta: false,
-      isAutoRepeat: false,
-      isComposing: false,
-    });
+    wc.emit('before-input-event', plain, keyInput('keyDown', 'KeyA', { key: 'a' }));
     assert.equal(plain.defaultPrevented, false);
 
     // Menu shortcuts follow the console's focus; a navigation puts them back.

@@ -15,6 +15,7 @@ import {
   type MenuCommand,
 } from '../../common/contract.js';
 import { switcherOrder } from '../../common/order.js';
+import { guestInfo } from '../fixtures/guest-info.js';
 import {
   applicationMenu,
   guestActionEnabled,
@@ -27,27 +28,8 @@ import {
 import { Notifier, type NoticeContent } from '../../main/electron/notifier.js';
 
 const HOST = 'qemu:///system';
-let n = 0;
 function guest(name: string, state: GuestStateName, host = HOST, extra: Partial<GuestInfo> = {}): GuestInfo {
-  n++;
-  return {
-    host,
-    uuid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    name,
-    state,
-    reason: '',
-    vcpus: 1,
-    maxVcpus: 1,
-    memoryKiB: 262144,
-    maxMemoryKiB: 262144,
-    autostart: false,
-    persistent: true,
-    managedSave: false,
-    hasVnc: true,
-    hasSerial: true,
-    snapshotCount: 0,
-    ...extra,
-  };
+  return guestInfo({ name, state, host, ...extra });
 }
 
 const web = guest('web1', 'running');

@@ -13,7 +13,7 @@ import {
   type ConsolePortMessage,
 } from '../../common/desktop-ipc.js';
 import { PAGE_SEND_WINDOW } from '../../main/electron/console-relay.js';
-import { createDesktopApi, type IpcRendererLike } from '../../main/electron-preload/preload-api.js';
+import { createDesktopApi } from '../../main/electron-preload/preload-api.js';
 import type { ElectronConsoleChannel } from '../../renderer/src/bridge/electron.js';
 import {
   CONSOLE_SEND_WINDOW,
@@ -24,43 +24,11 @@ import {
   type DesktopApi as PageDesktopApi,
   type PortWindow,
 } from '../../renderer/src/bridge/electron.js';
-import { fakePortPair, settle } from './electron-fakes.js';
+import { FakeIpcRenderer, fakePortPair, settle } from './electron-fakes.js';
 
 const UUID = '6f1c7a52-3a3e-4f5e-9d55-1b2a3c4d5e6f';
 const HOST = 'qemu:///system';
 const state: AppState = { hosts: [], guests: [], consoles: [], settings: DEFAULT_SETTINGS };
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- ipcRenderer's own loose signatures */
-class FakeIpcRenderer implements IpcRendererLike {
-  invoked: [string, unknown[]][] = [];
-  sent: [string, unknown[]][] = [];
-  listeners = new Map<string, Set<(event: any, ...args: any[]) => void>>();
-  answers = new Map<string, unknown>();
-
-  async invoke(channel: string, ...args: unknown[]): Promise<unknown> {
-    this.invoked.push([channel, args]);
-    return this.answers.get(channel) ?? { ok: true, result: null };
-  }
-  send(channel: string, ...args: unknown[]): void {
-    this.sent.push([channel, args]);
-  }
-  on(channel: string, listener: (event: any, ...args: any[]) => void): this {
-    let s = this.listeners.get(channel);
-    if (!s) this.listeners.set(channel, (s = new Set()));
-    s.add(listener);
-    return this;
-  }
-  removeListener(channel: string, listener: (...args: any[]) => void): this {
-    this.listeners.get(channel)?.delete(listener);
-    return this;
-  }
-  /** Main sends on a channel: the listeners get an IPC event (with `sender`!) and the payload. */
-  fromMain(channel: string, payload: unknown, ports: unknown[] = []): void {
-    const event = { sender: { secret: 'the ipcRenderer itself' }, senderId: 0, ports };
-    for (const l of this.listeners.get(channel) ?? []) l(event, payload);
-  }
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 function preload() {
   const ipc = new FakeIpcRenderer();

@@ -176,6 +176,18 @@ describe('local sockets and credentials', () => {
     });
   });
 
+  it('missing credentials under ?pkipath=: says which file, before any connection is tried', async () => {
+    const nowhere = join(tmpdir(), `vs-no-pki-${process.pid}`);
+    await assert.rejects(
+      LibvirtClient.connect(`qemu+tls://127.0.0.1:1/system?pkipath=${encodeURIComponent(nowhere)}`),
+      (e: unknown) => {
+        assert.ok(e instanceof TransportError);
+        assert.match(e.message, /cannot read the TLS CA certificate .*vs-no-pki-\d+\/cacert\.pem/);
+        return true;
+      },
+    );
+  });
+
   it('a session daemon that cannot start, or exits at once, is a clear error, not a crash or a long wait', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vs-spawn-'));
     try {

@@ -8,6 +8,7 @@ import {
   type HostInfo,
 } from '../../common/contract.js';
 import { reorder, slots, switcherOrder } from '../../common/order.js';
+import { guestInfo } from '../fixtures/guest-info.js';
 import { Switcher } from '../../renderer/src/state/switcher.js';
 import { ThrottledChannel } from '../../renderer/src/consoles/throttled-channel.js';
 import { KeyboardRouter, type KeyEventLike } from '../../renderer/src/input/keyboard.js';
@@ -16,24 +17,8 @@ import { backoffMs } from '../../renderer/src/consoles/backoff.js';
 import { actionsFor } from '../../renderer/src/ui/actions.js';
 
 const host = (uri: string): HostInfo => ({ uri, status: 'connected' });
-let n = 0;
-const guest = (h: string, name: string, state: GuestInfo['state'] = 'running'): GuestInfo => ({
-  host: h,
-  uuid: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
-  name,
-  state,
-  reason: '',
-  vcpus: 1,
-  maxVcpus: 1,
-  memoryKiB: 1,
-  maxMemoryKiB: 1,
-  autostart: false,
-  persistent: true,
-  managedSave: false,
-  hasVnc: true,
-  hasSerial: true,
-  snapshotCount: 0,
-});
+const guest = (h: string, name: string, state: GuestInfo['state'] = 'running'): GuestInfo =>
+  guestInfo({ host: h, name, state });
 
 describe('switcher order and slots', () => {
   const A = 'qemu:///system';

@@ -25,6 +25,8 @@ import { BridgeError } from '../../../common/bridge-error.js';
 import {
   CONSOLE_SEND_WINDOW,
   DESKTOP_API_NAME,
+  isConsoleControl,
+  ownArrayBuffer,
   type AppMessage,
   type ConsoleControl,
   type DesktopApi,
@@ -50,23 +52,6 @@ export interface ConsolePort {
   postMessage(message: unknown): void;
   start(): void;
   close(): void;
-}
-
-function isControl(v: unknown): v is ConsoleControl {
-  if (typeof v !== 'object' || v === null) return false;
-  const m = v as Record<string, unknown>;
-  return (
-    (m.t === 'ack' && typeof m.n === 'number') ||
-    (m.t === 'close' && typeof m.code === 'number' && typeof m.reason === 'string')
-  );
-}
-
-/** The bytes of what noVNC or xterm.js sends, as an ArrayBuffer of their own (a view's whole
- * buffer would carry bytes that are not part of the message). */
-function toArrayBuffer(data: ArrayBuffer | ArrayBufferView | string): ArrayBuffer {
-  if (typeof data === 'string') return new TextEncoder().encode(data).buffer;
-  if (data instanceof ArrayBuffer) return data.slice(0);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
 }
 
 /**
@@ -147,7 +132,7 @@ export class ElectronConsoleChannel implements ConsoleChannel {
     if (this.state === ElectronConsoleChannel.CONNECTING)
       throw new DOMException('the console is still connecting', 'InvalidStateError');
     if (this.state !== ElectronConsoleChannel.OPEN) return;
-    const buf = toArrayBuffer(data);
+    const buf = ownArrayBuffer(data);
     if (buf.byteLength === 0) return;
     this.queue.push(buf);
     this.queued += buf.byteLength;
@@ -182,7 +167,7 @@ export class ElectronConsoleChannel implements ConsoleChannel {
       }
       return;
     }
-    if (!isControl(data)) return;
+    if (!isConsoleControl(data)) return;
     if (data.t === 'ack') {
       this.inFlight = Math.max(0, this.inFlight - data.n);
       this.flush();
