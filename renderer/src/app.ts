@@ -31,6 +31,9 @@ import { resourcesDialog, settingsDialog, snapshotsPanel, takeSnapshotDialog, ty
 import { SerialView } from './ui/serial.js';
 import { Stage, type Tool } from './ui/stage.js';
 import { Strip } from './ui/strip.js';
+import { NewGuestDialog } from './ui/new-guest.js';
+import { storageDialog } from './ui/storage-view.js';
+import { cloneDialog, deleteGuestDialog } from './ui/guest-life.js';
 
 /** The command behind each action that needs nothing but the guest. */
 const ACTION_COMMANDS = {
@@ -85,6 +88,12 @@ export class VirtSwitch {
         icon('plus'),
         'Add host',
       ),
+      h(
+        'button',
+        { type: 'button', className: 'new-guest', onclick: () => this.newGuest() },
+        icon('plus'),
+        'New guest',
+      ),
       iconButton('settings', 'Settings', () => this.tool('settings')),
     );
     this.strip = new Strip(
@@ -94,6 +103,8 @@ export class VirtSwitch {
         action: (a, key) => this.runAction(a, key),
         reorder: (moved, before) => this.reorder(moved, before),
         retryHost: (uri) => this.bridge.invoke('hosts.retry', { host: uri }).catch((e: unknown) => this.fail(e)),
+        hostMenu: (uri, entry) =>
+          entry === 'storage' ? storageDialog(this.bridge, uri, (e, t) => this.fail(e, t)) : this.newGuest(uri),
       },
       footer,
     );
@@ -158,6 +169,27 @@ export class VirtSwitch {
 
   private watchStats(): void {
     this.bridge.invoke('stats.watch', { on: document.visibilityState === 'visible' }).catch(() => undefined);
+  }
+
+  /** The New guest dialog, on `host` or the first connected one. */
+  private newGuest(host?: string): void {
+    new NewGuestDialog(
+      this.bridge,
+      this.store.hosts,
+      (r) => this.activate(r),
+      (e, t) => this.fail(e, t),
+    ).open(host);
+  }
+
+  /** Makes a guest just made the active one as soon as the model knows it. */
+  private activate(ref: { host: string; uuid: string }): void {
+    const key = guestKey(ref);
+    const until = Date.now() + 30_000;
+    const tryNow = (): void => {
+      if (this.store.guest(key)) this.switchTo(key);
+      else if (Date.now() < until) window.setTimeout(tryNow, 100);
+    };
+    tryNow();
   }
 
   private fail(e: unknown, title?: string): void {
@@ -290,6 +322,7 @@ export class VirtSwitch {
     const g = this.store.guest(key);
     if (!g) return;
     const ref = { host: g.host, uuid: g.uuid };
+    if (action === 'delete') return deleteGuestDialog(this.bridge, g, (e, t) => this.fail(e, t));
     const ask = CONFIRM[action];
     if (ask && !(await confirm(ask.question(g.name), ask.detail, ask.yes))) return;
     if (action === 'snapshot') {
@@ -297,10 +330,7 @@ export class VirtSwitch {
       return;
     }
     try {
-      // Deleting from here powers a running guest off first: the confirmation said so.
-      await (action === 'delete'
-        ? this.bridge.invoke('guest.delete', { ...ref, force: true })
-        : this.bridge.invoke(ACTION_COMMANDS[action], ref));
+      await this.bridge.invoke(ACTION_COMMANDS[action], ref);
     } catch (e) {
       this.fail(e, `${ACTION_LABELS[action]} failed`);
     } finally {
@@ -335,7 +365,8 @@ export class VirtSwitch {
         return;
     }
     if (!g) return;
-    if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
+    if (t === 'clone') cloneDialog(this.bridge, g, (r) => this.activate(r), fail);
+    else if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
     else if (t === 'type-text')
       typeTextDialog(

@@ -21,7 +21,8 @@ export type Tool =
   | 'fullscreen'
   | 'settings'
   | 'strip'
-  | 'screenshot';
+  | 'screenshot'
+  | 'clone';
 
 const SCALING_LABELS: Record<Scaling, string> = {
   fit: 'Fit the window',
@@ -210,6 +211,7 @@ export class Stage {
           className: 'icon-button tool-snapshots',
         }),
         iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
+        g.state === 'shutoff' ? iconButton('clone', 'Clone', () => this.hooks.tool('clone')) : null,
         iconButton(
           'scan',
           this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',

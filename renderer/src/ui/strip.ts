@@ -14,6 +14,8 @@ export interface StripHooks {
   action(action: GuestAction, key: string): void;
   reorder(moved: string, before: string | undefined): void;
   retryHost(uri: string): void;
+  /** The host menu's entries: a new guest on that host, its storage. */
+  hostMenu?(uri: string, entry: 'new-guest' | 'storage'): void;
 }
 
 interface Card {
@@ -46,7 +48,10 @@ export class Strip {
   readonly element = h('aside', { className: 'strip', 'aria-label': 'Guests' });
   private readonly list = h('div', { className: 'host-groups' });
   private readonly cards = new Map<string, Card>();
-  private readonly groups = new Map<string, { el: HTMLElement; header: HTMLElement; list: HTMLUListElement }>();
+  private readonly groups = new Map<
+    string,
+    { el: HTMLElement; header: HTMLElement; list: HTMLUListElement; menu: HTMLElement }
+  >();
   private activeKey: string | undefined;
   private dragKey: string | undefined;
 
@@ -107,6 +112,29 @@ export class Strip {
     this.list.replaceChildren(...this.store.hosts.map((host) => this.groups.get(host.uri)!.el));
   }
 
+  /** The host's menu, made once per host so that it stays open across re-renders. */
+  private hostMenu(uri: string): HTMLElement {
+    const entry = (label: string, what: 'new-guest' | 'storage'): HTMLElement =>
+      h(
+        'button',
+        {
+          type: 'button',
+          role: 'menuitem',
+          onclick: (ev: Event) => {
+            (ev.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
+            this.hooks.hostMenu?.(uri, what);
+          },
+        },
+        label,
+      );
+    return h(
+      'details',
+      { className: 'host-menu' },
+      h('summary', { 'aria-label': `Menu of ${hostLabel(uri)}`, title: 'Host menu' }, '⋯'),
+      h('div', { role: 'menu' }, entry('New guest', 'new-guest'), entry('Storage', 'storage')),
+    );
+  }
+
   private renderGroup(host: HostInfo, guests: GuestInfo[], slotOf: Map<string, number>, seen: Set<string>): void {
     let g = this.groups.get(host.uri);
     if (!g) {
@@ -123,7 +151,13 @@ export class Strip {
         ev.preventDefault();
         if (this.dragKey && ev.target === list) this.hooks.reorder(this.dragKey, undefined);
       });
-      g = { el: h('section', { className: 'host-group', 'data-host-group': host.uri }, header, list), header, list };
+      const menu = this.hostMenu(host.uri);
+      g = {
+        el: h('section', { className: 'host-group', 'data-host-group': host.uri }, header, list),
+        header,
+        list,
+        menu,
+      };
       this.groups.set(host.uri, g);
     }
     const stateClass = `host-${host.status}`;
@@ -135,6 +169,7 @@ export class Strip {
       h('span', { className: `dot ${stateClass}`, 'aria-hidden': 'true' }),
       h('span', { className: 'host-name', title: `${host.uri}${facts ? `\n${facts}` : ''}` }, hostLabel(host.uri)),
       h('span', { className: 'host-status' }, STATUS_TEXT[host.status]),
+      g.menu,
     );
     if (host.status !== 'connected' && host.status !== 'connecting')
       g.header.append(
