@@ -78,14 +78,15 @@ export async function newGuestDefaults(
     freeName(c, os.shortId),
   ]);
   const virtioWin = os.kind === 'windows' ? await findVirtioWin(c, host) : undefined;
+  const kvmCaps = emulate ? await hostCaps(c, false).catch(() => caps) : caps;
   const plan = planGuest(os, caps, {
+    emulate: emulate && kvmCaps.virtType === 'kvm',
     name,
     memoryMiB: os.recommended.memoryMiB,
     vcpus: os.recommended.vcpus,
     network: { kind: 'none' },
     ...(virtioWin ? { virtioWin } : {}),
   });
-  const kvmCaps = emulate ? await hostCaps(c, false).catch(() => caps) : caps;
   return {
     os: osChoice(os),
     firmware: plan.firmware,
@@ -108,6 +109,7 @@ async function choices(c: LibvirtClient, req: NewGuestRequest, os: OsProfile): P
     vcpus: req.vcpus,
     network: req.network,
   };
+  if (req.emulate) ch.emulate = true;
   for (const k of ['firmware', 'secureBoot', 'tpm'] as const)
     if (req[k] !== undefined) (ch as never as Record<string, unknown>)[k] = req[k];
   if (req.source.kind === 'import') {

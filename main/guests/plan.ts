@@ -27,6 +27,8 @@ export interface GuestChoices {
   virtioWin?: VolumeRef;
   networkBoot?: boolean;
   network: { kind: 'network' | 'bridge'; source: string } | { kind: 'none' };
+  /** Emulation was asked for although the host may have KVM. */
+  emulate?: boolean;
 }
 
 export interface GuestPlan extends GuestChoices {
@@ -82,7 +84,11 @@ function firmwarePlan(
 export function planGuest(os: OsProfile, caps: DomainCaps, c: GuestChoices): GuestPlan {
   const notices: string[] = [];
   if (caps.virtType !== 'kvm') {
-    notices.push('This host offers no hardware virtualisation (/dev/kvm): the guest will be emulated, and slow.');
+    notices.push(
+      c.emulate
+        ? 'KVM is not used, as asked: the guest will be emulated, and slow.'
+        : 'This host offers no hardware virtualisation (/dev/kvm): the guest will be emulated, and slow.',
+    );
   }
   const fw = firmwarePlan(os, caps, c, notices);
   const windows = os.kind === 'windows';

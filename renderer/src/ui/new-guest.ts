@@ -29,7 +29,7 @@ class NewGuestForm {
   readonly detected = h('small', { className: 'detected', 'aria-live': 'polite' });
   readonly memory = h('input', { type: 'number', min: 64, step: 64, 'aria-label': 'Memory (MiB)' });
   readonly vcpus = h('input', { type: 'number', min: 1, 'aria-label': 'vCPUs' });
-  readonly disk = h('input', { type: 'number', min: 0, step: 1, 'aria-label': 'Disk size (GiB)' });
+  readonly disk = h('input', { type: 'number', min: 0, step: 1, 'aria-label': 'Disk (GiB)' });
   readonly diskPool = h('select', { 'aria-label': 'Disk pool' });
   readonly network = h('select', { 'aria-label': 'Network' });
   readonly bridgeName = h('input', { type: 'text', 'aria-label': 'Bridge', placeholder: 'br0', hidden: true });

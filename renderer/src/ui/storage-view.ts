@@ -77,6 +77,9 @@ class StorageView {
   readonly poolsBox = h('div', { className: 'pools' });
   readonly volumesBox = h('div', { className: 'volumes' });
   readonly uploadBox = h('div', { className: 'upload' });
+  /** Upload progress stays across the view's refreshes. */
+  private readonly jobs = h('div', { className: 'jobs' });
+  private uploadFor: string | undefined;
 
   constructor(
     private readonly bridge: Bridge,
@@ -150,7 +153,11 @@ class StorageView {
         : h('p', {}, 'No volumes.'),
       this.createForm(pool.name),
     );
-    this.uploadBox.replaceChildren(this.uploadForm(pool.name));
+    // The upload form stays while its pool does: a file chosen in it must not be lost to a refresh.
+    if (this.uploadFor !== pool.name) {
+      this.uploadFor = pool.name;
+      this.uploadBox.replaceChildren(this.uploadForm(pool.name), this.jobs);
+    }
   }
 
   private createForm(pool: string): HTMLElement {
@@ -189,7 +196,7 @@ class StorageView {
       h('option', { value: 'iso' }, 'Installer ISO'),
       h('option', { value: 'disk' }, 'Disk image'),
     );
-    const jobs = h('div', { className: 'jobs' });
+    const jobs = this.jobs;
     const go = async (): Promise<void> => {
       const f = file.files?.[0];
       if (!f) return this.fail('Choose a file to upload first');
@@ -215,7 +222,6 @@ class StorageView {
       {},
       h('h3', {}, `Upload into ${pool}`),
       h('div', { className: 'row' }, file, role, h('button', { type: 'button', onclick: () => void go() }, 'Upload')),
-      jobs,
     );
   }
 
