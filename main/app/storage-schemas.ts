@@ -29,7 +29,11 @@ const dirPath = z
   .max(1024)
   .regex(/^\/[A-Za-z0-9._/+-]*$/, 'the folder must be an absolute path of letters, digits and . _ / + -')
   .refine((p) => !p.split('/').includes('..') && p !== '/', 'the folder cannot be / or contain ..');
-const bytes = z.number().int().min(1).max(2 ** 50);
+const bytes = z
+  .number()
+  .int()
+  .min(1)
+  .max(2 ** 50);
 const poolRef = { host, pool: poolName };
 const volRef = { ...poolRef, name: volumeName };
 const netSource = z
@@ -48,9 +52,16 @@ const newGuest = z.strictObject({
     z.strictObject({ kind: z.literal('network') }),
     z.strictObject({ kind: z.literal('none') }),
   ]),
-  memoryMiB: z.number().int().min(64).max(16 * 1024 * 1024),
+  memoryMiB: z
+    .number()
+    .int()
+    .min(64)
+    .max(16 * 1024 * 1024),
   vcpus: z.number().int().min(1).max(4096),
-  diskGiB: z.number().min(0).max(1024 * 1024),
+  diskGiB: z
+    .number()
+    .min(0)
+    .max(1024 * 1024),
   diskPool: poolName,
   network: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('network'), source: netSource }),

@@ -59,7 +59,7 @@ export class Uploads {
       },
       host,
       vol,
-      sink: new PassThrough({ highWaterMark: 4 << 20 }),
+      sink: new PassThrough({ highWaterMark: 1 << 20 }),
       abort: new AbortController(),
       taken: false,
       samples: [[Date.now(), 0]],

@@ -23,10 +23,5 @@ export {
 } from './procedures.js';
 export { paramsToRecord, type DomainRef, type SnapshotRef, type TypedParam } from './protocol.js';
 export * from './constants.js';
-export {
-  storageProcedures,
-  type StoragePoolRef,
-  type StorageVolRef,
-  type NetworkRef,
-} from './procedures-storage.js';
+export { storageProcedures, type StoragePoolRef, type StorageVolRef, type NetworkRef } from './procedures-storage.js';
 export { uploadToVolume, downloadFromVolume, readVolumeHead, type UploadOptions } from './volume-transfer.js';
