@@ -189,6 +189,49 @@ export interface DeleteOptions {
   removeDisks?: string[];
 }
 
+/** How to move a guest to another host ("Move to host…"). */
+export interface MigrateOptions {
+  /** The host to move it to (its URI, as in the host list). */
+  target: string;
+  /** Live: a running guest keeps running. Offline: a stopped guest's definition moves. */
+  mode: 'live' | 'offline';
+  /** For hosts without shared storage: libvirt copies the disks during the move. */
+  copyStorage: boolean;
+  /** Keep the definition on the target (default on). */
+  persistent: boolean;
+  /** Remove the definition from the source (default on). */
+  undefineSource: boolean;
+  /** Longest pause allowed at the switch-over, in ms. */
+  maxDowntimeMs?: number;
+  /** Bandwidth limit in MiB/s. */
+  bandwidthMiBs?: number;
+  /** Switch to post-copy when pre-copy does not converge. */
+  postCopy: boolean;
+  /** The address the source sends the guest to, when the target's own hostname does not reach it. */
+  migrationAddress?: string;
+}
+
+/** A move under way or just ended, from the migration job's statistics. */
+export interface MigrationProgress extends GuestRef {
+  name: string;
+  target: string;
+  phase: 'preparing' | 'copying' | 'post-copy' | 'done' | 'failed' | 'cancelled';
+  memoryTotal: number;
+  memoryProcessed: number;
+  memoryRemaining: number;
+  diskTotal: number;
+  diskProcessed: number;
+  diskRemaining: number;
+  /** Pages dirtied per second. */
+  dirtyRate: number;
+  iteration: number;
+  /** While copying: the expected pause at the switch-over; once done: the actual pause (ms). */
+  downtimeMs: number;
+  elapsedMs: number;
+  /** When failed, in words. */
+  error?: string;
+}
+
 /** Every command: its parameters and its result. */
 export interface Commands extends StorageCommands {
   'state.get': { params: Record<string, never>; result: AppState };
@@ -217,6 +260,10 @@ export interface Commands extends StorageCommands {
   'guest.vncPassword': { params: GuestRef; result: { password: string | null } };
   /** Presses the keys together and releases them (KeyboardEvent.code names, e.g. ControlLeft, AltLeft, Delete). */
   'guest.sendKeys': { params: GuestRef & { keys: string[] }; result: null };
+  /** Moves the guest to another host; resolves with its reference there. */
+  'guest.migrate': { params: GuestRef & MigrateOptions; result: GuestRef };
+  /** Cancels a move under way: the guest keeps running on its source. */
+  'guest.migrateCancel': { params: GuestRef; result: null };
   'stats.watch': { params: { on: boolean }; result: null };
   'settings.update': { params: Partial<Settings>; result: Settings };
 }
@@ -233,6 +280,7 @@ export type AppEvent =
   | { type: 'stats'; stats: GuestStats[] }
   | { type: 'console'; console: ConsoleState }
   | { type: 'settings'; settings: Settings }
+  | { type: 'migration'; migration: MigrationProgress }
   | { type: 'job'; job: JobInfo };
 
 export type ApiErrorCode =
@@ -310,6 +358,11 @@ export interface Bridge {
   /** The console of one guest, as a WebSocket-shaped byte channel (noVNC and xterm.js take it). */
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel;
   launchOptions(): Promise<LaunchOptions>;
+  /**
+   * Calls back when the link to the app drops (with why, in words) and when it is back. The
+   * desktop's link lasts as long as the page, so there it never calls back. Returns an unsubscribe.
+   */
+  onConnectionChange(cb: (connected: boolean, why?: string) => void): () => void;
   /** Desktop only: hotkeys the main process caught before the page could see them. */
   onHotkey?(cb: (action: HotkeyAction) => void): () => void;
   /** Desktop only: picks from the application menu and the tray. */

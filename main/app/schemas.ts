@@ -102,6 +102,23 @@ export const schemas = {
       .min(1)
       .max(16),
   }),
+  'guest.migrate': z.strictObject({
+    ...guestRef,
+    target: host,
+    mode: z.enum(['live', 'offline']),
+    copyStorage: z.boolean(),
+    persistent: z.boolean(),
+    undefineSource: z.boolean(),
+    maxDowntimeMs: z.number().int().min(1).max(3_600_000).optional(),
+    bandwidthMiBs: z.number().int().min(1).max(1_000_000).optional(),
+    postCopy: z.boolean(),
+    migrationAddress: z
+      .string()
+      .max(255)
+      .regex(/^[A-Za-z0-9.:[\]-]+$/, 'an address is a hostname or an IP address')
+      .optional(),
+  }),
+  'guest.migrateCancel': ref,
   'stats.watch': z.strictObject({ on: z.boolean() }),
   'settings.update': settingsSchema.partial(),
   ...storageSchemas,

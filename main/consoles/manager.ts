@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { LifecycleEvent, type LibvirtStream } from '../libvirt/index.js';
 import type { ConsoleKind, ConsoleState, GuestInfo, GuestRef } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
+import { isRunning } from '../../common/guest-state.js';
 import { toApiError } from '../hosts/api-error.js';
 import type { Host } from '../hosts/host.js';
 import type { HostManager } from '../hosts/manager.js';
@@ -23,8 +24,6 @@ export interface OpenOptions {
   reader?: ChannelReader;
 }
 
-const ACTIVE = new Set(['running', 'paused', 'blocked', 'shutdown', 'pmsuspended']);
-
 interface OpenChannel {
   ref: GuestRef;
   kind: ConsoleKind;
@@ -35,6 +34,8 @@ interface OpenChannel {
 
 /** The channels of one guest's console of one kind, and what was last reported for it. */
 interface ConsoleTally {
+  ref: GuestRef;
+  kind: ConsoleKind;
   connecting: number;
   connected: number;
   reported?: ConsoleState['status'];
@@ -49,6 +50,17 @@ const ENDED: Record<ConsoleKind, string> = {
   serial: "the guest's serial console was closed",
 };
 
+function stateOf(t: ConsoleTally): ConsoleState {
+  const status = t.reported!;
+  return {
+    host: t.ref.host,
+    uuid: t.ref.uuid,
+    kind: t.kind,
+    status,
+    ...(status === 'disconnected' && t.reason ? { reason: t.reason } : {}),
+  };
+}
+
 export class ConsoleManager {
   private readonly channels = new Set<OpenChannel>();
   private readonly tallies = new Map<string, ConsoleTally>();
@@ -56,6 +68,7 @@ export class ConsoleManager {
 
   constructor(
     private readonly hosts: HostManager,
+    /** Hears every change of a console's state (`states()` has the latest of each). */
     private readonly report: (state: ConsoleState) => void,
   ) {
     hosts.on('lifecycle', (l) => {
@@ -68,6 +81,11 @@ export class ConsoleManager {
     });
   }
 
+  /** The state last reported of every console opened so far, of guests that are still there. */
+  states(): ConsoleState[] {
+    return [...this.tallies.values()].flatMap((t) => (t.reported ? [stateOf(t)] : []));
+  }
+
   /** Channels open now (for tests and diagnostics). */
   get openCount(): number {
     return this.channels.size;
@@ -75,13 +93,7 @@ export class ConsoleManager {
 
   private guest(ref: GuestRef): { host: Host; info: GuestInfo } {
     const host = this.hosts.get(ref.host);
-    const info = host.guest(ref.uuid);
-    if (!info)
-      throw new ApiError('no-such-guest', `No guest with UUID ${ref.uuid} on ${ref.host}`, {
-        host: ref.host,
-        guest: ref.uuid,
-      });
-    return { host, info };
+    return { host, info: host.knownGuest(ref.uuid) };
   }
 
   /**
@@ -95,7 +107,7 @@ export class ConsoleManager {
       throw new ApiError('unsupported', `${info.name} has no graphical display; use its serial console`, where);
     if (kind === 'serial' && !info.hasSerial)
       throw new ApiError('unsupported', `${info.name} has no serial console (it needs a pty serial port)`, where);
-    if (!ACTIVE.has(info.state))
+    if (!isRunning(info))
       throw new ApiError(
         'invalid-state',
         `${info.name} is not running (it is ${info.state}); start it to see its console`,
@@ -160,7 +172,7 @@ export class ConsoleManager {
     const k = key(ref, kind);
     let t = this.tallies.get(k);
     if (!t) {
-      t = { connecting: 0, connected: 0 };
+      t = { ref: { host: ref.host, uuid: ref.uuid }, kind, connecting: 0, connected: 0 };
       this.tallies.set(k, t);
     }
     return t;
@@ -179,13 +191,7 @@ export class ConsoleManager {
     if (status === 'disconnected' && reason === undefined) return;
     t.reported = status;
     t.reason = status === 'disconnected' ? reason : undefined;
-    this.report({
-      host: ref.host,
-      uuid: ref.uuid,
-      kind,
-      status,
-      ...(status === 'disconnected' && reason ? { reason } : {}),
-    });
+    this.report(stateOf(t));
   }
 
   private async openVnc(host: Host, ref: GuestRef, reader?: ChannelReader): Promise<Duplex> {

@@ -33,6 +33,7 @@ import {
   uuid,
 } from './protocol.js';
 import { storageProcedures } from './procedures-storage.js';
+import { migrationProcedures } from './procedures-migration.js';
 
 export interface Procedure<A, R> {
   readonly proc: number;
@@ -151,6 +152,7 @@ export const procedures = {
   ),
   domainDefineXmlFlags: p(350, struct({ xml: nonnullString, flags: uint }), domRet),
   ...storageProcedures,
+  ...migrationProcedures,
 } satisfies Record<string, Procedure<unknown, unknown>>;
 
 export type ProcedureName = keyof typeof procedures;

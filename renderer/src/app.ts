@@ -7,7 +7,6 @@ import {
   guestKey,
   parseGuestKey,
   type Bridge,
-  type CommandName,
   type GuestAction,
   type GuestInfo,
   type HotkeyAction,
@@ -17,38 +16,27 @@ import {
 import { ConsolePool } from './consoles/pool.js';
 import type { VncConsole } from './consoles/vnc-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
-import { strokesFor, XK_SHIFT_L } from './input/type-text.js';
+import { typePaced } from './input/paced-typing.js';
+import { strokesFor } from './input/type-text.js';
 import { resolveDomain } from '../../common/desktop-api.js';
 import { reorder } from '../../common/order.js';
 import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
-import { ACTION_LABELS, CONFIRM } from './ui/actions.js';
-import { confirm } from './ui/dialogs.js';
-import { h, icon, iconButton } from './ui/dom.js';
+import { AutoScan } from './ui/auto-scan.js';
 import { ErrorToasts } from './ui/errors.js';
+import { Fullscreen } from './ui/fullscreen.js';
+import { runGuestAction } from './ui/guest-actions.js';
 import { Osd } from './ui/osd.js';
-import { resourcesDialog, settingsDialog, snapshotsPanel, takeSnapshotDialog, typeTextDialog } from './ui/panels.js';
+import { resourcesDialog, snapshotsPanel, typeTextDialog } from './ui/panels.js';
+import { settingsDialog } from './ui/settings.js';
 import { SerialView } from './ui/serial.js';
 import { Stage, type Tool } from './ui/stage.js';
 import { Strip } from './ui/strip.js';
+import { applyTheme, onSystemThemeChange } from './ui/theme.js';
+import { ThumbnailPainter } from './ui/thumbnails.js';
 import { NewGuestDialog } from './ui/new-guest.js';
 import { storageDialog } from './ui/storage-view.js';
 import { cloneDialog, deleteGuestDialog } from './ui/guest-life.js';
-
-/** The command behind each action that needs nothing but the guest. */
-const ACTION_COMMANDS = {
-  start: 'guest.start',
-  shutdown: 'guest.shutdown',
-  reboot: 'guest.reboot',
-  reset: 'guest.reset',
-  poweroff: 'guest.poweroff',
-  pause: 'guest.pause',
-  resume: 'guest.resume',
-  save: 'guest.save',
-} as const satisfies Record<Exclude<GuestAction, 'snapshot' | 'delete'>, CommandName>;
-
-/** How often a background console catches up once, in turn, for its thumbnail. */
-const BACKGROUND_REFRESH_MS = 3000;
 
 export class VirtSwitch {
   readonly store = new Store();
@@ -60,12 +48,12 @@ export class VirtSwitch {
   private readonly keyboard: KeyboardRouter;
   private readonly osd: Osd;
   private readonly serial: SerialView;
-  private scanTimer: number | undefined;
+  private readonly thumbnails: ThumbnailPainter;
+  private readonly scan: AutoScan;
+  private readonly fullscreen: Fullscreen;
   private saveTimer: number | undefined;
-  private painted = new Map<string, number>();
   private launchDomain: string | undefined;
   private chosenAtStart = false;
-  private kiosk = false;
   private serialWanted = false;
 
   constructor(
@@ -79,35 +67,16 @@ export class VirtSwitch {
       scaling: (s) => this.setScaling(s),
       reconnect: () => this.switcher.activeKey && this.pool.reconnect(this.switcher.activeKey),
     });
-    const footer = h(
-      'div',
-      { className: 'strip-footer' },
-      h(
-        'button',
-        { type: 'button', className: 'add-host', onclick: () => this.tool('settings') },
-        icon('plus'),
-        'Add host',
-      ),
-      h(
-        'button',
-        { type: 'button', className: 'new-guest', onclick: () => this.newGuest() },
-        icon('plus'),
-        'New guest',
-      ),
-      iconButton('settings', 'Settings', () => this.tool('settings')),
-    );
-    this.strip = new Strip(
-      this.store,
-      {
-        select: (key) => this.switchTo(key),
-        action: (a, key) => this.runAction(a, key),
-        reorder: (moved, before) => this.reorder(moved, before),
-        retryHost: (uri) => this.bridge.invoke('hosts.retry', { host: uri }).catch((e: unknown) => this.fail(e)),
-        hostMenu: (uri, entry) =>
-          entry === 'storage' ? storageDialog(this.bridge, uri, (e, t) => this.fail(e, t)) : this.newGuest(uri),
-      },
-      footer,
-    );
+    this.strip = new Strip(this.store, {
+      select: (key) => this.switchTo(key),
+      action: (a, key) => this.runAction(a, key),
+      reorder: (moved, before) => this.reorder(moved, before),
+      retryHost: (uri) => this.bridge.invoke('hosts.retry', { host: uri }).catch((e: unknown) => this.fail(e)),
+      settings: () => this.tool('settings'),
+      newGuest: () => this.newGuest(),
+      hostMenu: (uri, entry) =>
+        entry === 'storage' ? storageDialog(this.bridge, uri, (e, t) => this.fail(e, t)) : this.newGuest(uri),
+    });
     this.pool = new ConsolePool(
       this.bridge,
       this.stage.screen,
@@ -121,30 +90,41 @@ export class VirtSwitch {
         this.osd.key(e.type, e.code);
         return true;
       },
-      anyInput: () => this.stopScan(),
+      anyInput: () => this.scan.stop(),
     });
     this.osd = new Osd(
       (key) => this.switchTo(key),
       (key) => this.strip.thumbnail(key),
     );
     this.serial = new SerialView(this.bridge, this.stage.serialPanel);
+    this.thumbnails = new ThumbnailPainter(this.store, this.pool, this.strip, () => this.switcher.activeKey);
+    this.scan = new AutoScan({
+      step: () => this.switchTo(this.switcher.step(this.store.ordered(), 1)),
+      intervalMs: () => this.store.settings.scanIntervalSec * 1000,
+      changed: (on) => {
+        this.stage.scanning = on;
+        this.root.classList.toggle('scanning', on);
+        this.renderStage();
+      },
+    });
+    this.fullscreen = new Fullscreen(root, {
+      fail: (e) => this.fail(e, 'Fullscreen is not available'),
+      changed: () => this.pool.get(this.switcher.activeKey)?.focus(),
+    });
     root.append(this.strip.element, this.stage.element, this.toasts.element);
   }
 
   async start(): Promise<void> {
     const launch = await this.bridge.launchOptions().catch(() => ({ fullscreen: false, kiosk: false }) as const);
     this.launchDomain = 'domain' in launch ? launch.domain : undefined;
-    this.kiosk = launch.kiosk;
+    this.fullscreen.kiosk = launch.kiosk;
     this.root.classList.toggle('kiosk', launch.kiosk);
     this.store.subscribe((ch) => this.onChange(ch));
     this.bridge.subscribe(
       (s) => this.store.applyState(s),
       (e) => this.store.applyEvent(e),
     );
-    if ('onConnectionChange' in this.bridge) {
-      (this.bridge as { onConnectionChange?: (ok: boolean, why?: string) => void }).onConnectionChange = (ok, why) =>
-        this.store.setConnection(ok, why);
-    }
+    this.bridge.onConnectionChange((ok, why) => this.store.setConnection(ok, why));
     this.bridge.onHotkey?.((a) => this.hotkey(a));
     this.bridge.onMenuCommand?.((c) => this.menuCommand(c));
     attachKeyboard(
@@ -153,18 +133,13 @@ export class VirtSwitch {
       (t) => t instanceof HTMLCanvasElement && t.closest('.console') !== null,
       (t) => t instanceof HTMLElement && t.classList.contains('hotkey-input'),
     );
-    window.addEventListener('mousedown', () => this.stopScan(), true);
+    window.addEventListener('mousedown', () => this.scan.stop(), true);
     document.addEventListener('visibilitychange', () => this.watchStats());
-    document.addEventListener('fullscreenchange', () => this.onFullscreenChange());
-    window.setInterval(() => this.paintThumbnails(), 1000);
-    window.setInterval(() => {
-      const c = this.pool.refreshNextBackground();
-      if (c) window.setTimeout(() => this.paintThumbnail(c, true), 400);
-    }, BACKGROUND_REFRESH_MS);
+    this.thumbnails.start();
     this.watchStats();
-    this.applyTheme();
-    window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.applyTheme());
-    if (launch.fullscreen || launch.kiosk) void this.setFullscreen(true);
+    applyTheme(this.store.settings.theme);
+    onSystemThemeChange(() => applyTheme(this.store.settings.theme));
+    if (launch.fullscreen || launch.kiosk) void this.fullscreen.set(true);
   }
 
   private watchStats(): void {
@@ -199,7 +174,7 @@ export class VirtSwitch {
   private onChange(ch: ReadonlySet<Change>): void {
     if (ch.has('settings')) {
       this.keyboard.setHotkeys(this.store.settings.hotkeys);
-      this.applyTheme();
+      applyTheme(this.store.settings.theme);
       for (const c of this.pool.all()) c.setScaling(this.store.scalingFor(c.key));
     }
     if (ch.has('guests') || ch.has('hosts') || ch.has('settings')) {
@@ -227,16 +202,9 @@ export class VirtSwitch {
   }
 
   private mru(): string[] {
+    const keys = this.store.ordered().map(guestKey);
     const active = this.switcher.activeKey;
-    return active
-      ? [
-          active,
-          ...this.store
-            .ordered()
-            .map(guestKey)
-            .filter((k) => k !== active),
-        ]
-      : this.store.ordered().map(guestKey);
+    return active ? [active, ...keys.filter((k) => k !== active)] : keys;
   }
 
   private chooseInitial(ordered: readonly GuestInfo[]): void {
@@ -277,7 +245,7 @@ export class VirtSwitch {
       if (this.switcher.activeKey !== key) return;
       this.syncSerial();
       this.renderStats();
-      this.paintThumbnails();
+      this.thumbnails.paintAll();
       this.bridge.setActiveGuest?.(g ? { host: g.host, uuid: g.uuid } : null, !!this.pool.get(key));
     }, 16);
     this.saveTimer = window.setTimeout(() => {
@@ -294,7 +262,7 @@ export class VirtSwitch {
     else if (a === 'previous') this.switchTo(this.switcher.step(ordered, -1));
     else if (a === 'last') this.switchTo(this.switcher.last(ordered));
     else if (a === 'osd') this.toggleOsd();
-    else if (a === 'fullscreen') void this.setFullscreen(!document.fullscreenElement);
+    else if (a === 'fullscreen') this.fullscreen.toggle();
   }
 
   private menuCommand(c: MenuCommand): void {
@@ -321,21 +289,9 @@ export class VirtSwitch {
   async runAction(action: GuestAction, key: string | undefined): Promise<void> {
     const g = this.store.guest(key);
     if (!g) return;
-    const ref = { host: g.host, uuid: g.uuid };
     if (action === 'delete') return deleteGuestDialog(this.bridge, g, (e, t) => this.fail(e, t));
-    const ask = CONFIRM[action];
-    if (ask && !(await confirm(ask.question(g.name), ask.detail, ask.yes))) return;
-    if (action === 'snapshot') {
-      takeSnapshotDialog(this.bridge, g, (e) => this.fail(e, `Couldn't take the snapshot`));
-      return;
-    }
-    try {
-      await this.bridge.invoke(ACTION_COMMANDS[action], ref);
-    } catch (e) {
-      this.fail(e, `${ACTION_LABELS[action]} failed`);
-    } finally {
-      if (key === this.switcher.activeKey) this.pool.get(key)?.focus();
-    }
+    const sent = await runGuestAction(this.bridge, g, action, (e, title) => this.fail(e, title));
+    if (sent && key === this.switcher.activeKey) this.pool.get(key)?.focus();
   }
 
   private tool(t: Tool): void {
@@ -352,11 +308,10 @@ export class VirtSwitch {
         this.toggleOsd();
         return;
       case 'fullscreen':
-        void this.setFullscreen(!document.fullscreenElement);
+        this.fullscreen.toggle();
         return;
       case 'scan':
-        if (this.scanTimer) this.stopScan();
-        else this.startScan();
+        this.scan.toggle();
         return;
       case 'serial':
         this.serialWanted = !this.serialWanted;
@@ -376,45 +331,6 @@ export class VirtSwitch {
       );
   }
 
-  private startScan(): void {
-    this.stopScan();
-    const tick = (): void => this.switchTo(this.switcher.step(this.store.ordered(), 1));
-    this.scanTimer = window.setInterval(tick, this.store.settings.scanIntervalSec * 1000);
-    this.stage.scanning = true;
-    this.root.classList.add('scanning');
-    this.renderStage();
-  }
-
-  private stopScan(): void {
-    if (!this.scanTimer) return;
-    window.clearInterval(this.scanTimer);
-    this.scanTimer = undefined;
-    this.stage.scanning = false;
-    this.root.classList.remove('scanning');
-    this.renderStage();
-  }
-
-  private async setFullscreen(on: boolean): Promise<void> {
-    try {
-      if (on && !document.fullscreenElement) {
-        await document.documentElement.requestFullscreen({ navigationUI: 'hide' });
-      } else if (!on && document.fullscreenElement && !this.kiosk) {
-        await document.exitFullscreen();
-      }
-    } catch (e) {
-      this.fail(e, 'Fullscreen is not available');
-    }
-  }
-
-  /** In fullscreen, the keyboard belongs to the guest: Alt+Tab, Super and friends go to it. */
-  private onFullscreenChange(): void {
-    const kb = (navigator as Navigator & { keyboard?: { lock?: () => Promise<void>; unlock?: () => void } }).keyboard;
-    if (document.fullscreenElement) kb?.lock?.().catch(() => undefined);
-    else kb?.unlock?.();
-    this.root.classList.toggle('fullscreen', !!document.fullscreenElement);
-    this.pool.get(this.switcher.activeKey)?.focus();
-  }
-
   private sendKeys(keys: readonly string[]): void {
     const g = this.store.guest(this.switcher.activeKey);
     if (!g) return;
@@ -432,17 +348,7 @@ export class VirtSwitch {
       this.fail('The guest has no screen to type into');
       return { skipped };
     }
-    let i = 0;
-    const next = (): void => {
-      const s = strokes[i++];
-      if (!s) return;
-      if (s.shift) c.sendKey(XK_SHIFT_L, 'ShiftLeft', true);
-      c.sendKey(s.keysym, s.code, true);
-      c.sendKey(s.keysym, s.code, false);
-      if (s.shift) c.sendKey(XK_SHIFT_L, 'ShiftLeft', false);
-      window.setTimeout(next, 8);
-    };
-    next();
+    typePaced(c, strokes);
     c.focus();
     return { skipped };
   }
@@ -504,56 +410,7 @@ export class VirtSwitch {
 
   private renderStats(): void {
     const key = this.switcher.activeKey;
-    const hist = key ? (this.store.stats.get(key) ?? []) : [];
-    const last = hist.at(-1);
-    this.stage.renderStats(
-      hist.map((s) => s.cpuPercent),
-      last?.memoryUsedKiB,
-      last?.memoryKiB,
-    );
-    if (hist.length > 1 && last)
-      this.stage.renderMemoryHistory(
-        hist.map((s) => (s.memoryKiB ? (s.memoryUsedKiB / s.memoryKiB) * 100 : 0)),
-        `${Math.round(last.memoryUsedKiB / 1024)} MiB`,
-      );
-  }
-
-  private paintThumbnails(): void {
-    for (const c of this.pool.all()) {
-      const isActive = c.key === this.switcher.activeKey;
-      if (isActive || this.painted.get(c.key) !== c.generation) this.paintThumbnail(c, isActive);
-    }
-    // Guests that are off keep no stale picture.
-    for (const g of this.store.guests.values()) {
-      if (!isRunning(g)) {
-        const t = this.strip.thumbnail(guestKey(g));
-        if (t && this.painted.has(guestKey(g))) {
-          t.getContext('2d')?.clearRect(0, 0, t.width, t.height);
-          this.painted.delete(guestKey(g));
-        }
-      }
-    }
-  }
-
-  private paintThumbnail(c: VncConsole, force: boolean): void {
-    const src = c.canvas;
-    const dst = this.strip.thumbnail(c.key);
-    if (!src || !dst || src.width === 0 || (!force && this.painted.get(c.key) === c.generation)) return;
-    const ctx = dst.getContext('2d');
-    if (!ctx) return;
-    const scale = Math.min(dst.width / src.width, dst.height / src.height);
-    const w = src.width * scale;
-    const hgt = src.height * scale;
-    ctx.clearRect(0, 0, dst.width, dst.height);
-    ctx.drawImage(src, (dst.width - w) / 2, (dst.height - hgt) / 2, w, hgt);
-    this.painted.set(c.key, c.generation);
-    dst.closest('.guest-card')?.classList.add('has-thumb');
-  }
-
-  private applyTheme(): void {
-    const t = this.store.settings.theme;
-    const dark = t === 'dark' || (t === 'system' && window.matchMedia('(prefers-color-scheme: dark)').matches);
-    document.documentElement.dataset.resolvedTheme = dark ? 'dark' : 'light';
+    this.stage.renderStats(key ? (this.store.stats.get(key) ?? []) : []);
   }
 
   // For tests and benchmarks: the consoles' traffic and state, read from the page.

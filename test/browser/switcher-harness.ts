@@ -15,6 +15,85 @@ import { SYSTEM_URI, TestRig, type GuestOptions, type TestGuest } from '../rig/g
 
 export const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 
+/** The length of the RFB client message at the start of `buf`, or undefined until enough of it has arrived. */
+function clientMessageLength(buf: Buffer): number | undefined {
+  const t = buf[0]!;
+  if (t === 0) return 20;
+  if (t === 2) return buf.length < 4 ? undefined : 4 + 4 * buf.readUInt16BE(2);
+  if (t === 3) return 10;
+  if (t === 4) return 8;
+  if (t === 5) return 6;
+  // A negative length is the extended clipboard format: its size is the absolute value.
+  if (t === 6) return buf.length < 8 ? undefined : 8 + Math.abs(buf.readInt32BE(4));
+  if (t === 255) return 12;
+  if (t === 248) return 10;
+  if (t === 250) return buf.length < 9 ? undefined : 9 + buf[8]!;
+  if (t === 150) return 10;
+  throw new Error(`KeyLedger: unknown client message ${t}`);
+}
+
+/**
+ * Reads what an RFB client sends as it streams by, past the handshake, and hands over each client
+ * message whole. Returns the function to feed the client's bytes to.
+ */
+function clientMessages(onMessage: (m: Buffer) => void): (chunk: Buffer) => void {
+  let buf = Buffer.alloc(0);
+  // ProtocolVersion (12) and the security type (1); VNC authentication (type 2) adds a 16-byte
+  // response; then ClientInit (1), then client messages.
+  let skip = 12;
+  let securityChosen = false;
+  return (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      if (skip > 0) {
+        const n = Math.min(skip, buf.length);
+        buf = buf.subarray(n);
+        skip -= n;
+        if (skip > 0) return;
+      }
+      if (!securityChosen) {
+        if (buf.length < 1) return;
+        securityChosen = true;
+        skip = 1 + (buf[0] === 2 ? 16 : 0) + 1;
+        continue;
+      }
+      if (buf.length < 1) return;
+      const len = clientMessageLength(buf);
+      if (len === undefined || buf.length < len) return;
+      onMessage(buf.subarray(0, len));
+      buf = buf.subarray(len);
+    }
+  };
+}
+
+/** A stand-in for `upstream` that passes everything both ways and shows `watch` each chunk written to it. */
+function tapWrites(upstream: Duplex, watch: (chunk: Buffer) => void): Duplex {
+  const tapped = new Duplex({
+    read() {
+      upstream.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      watch(chunk);
+      upstream.write(chunk, cb);
+    },
+    final(cb) {
+      upstream.end();
+      cb();
+    },
+    destroy(err, cb) {
+      upstream.destroy();
+      cb(err);
+    },
+  });
+  upstream.on('data', (d: Buffer) => {
+    if (!tapped.push(d)) upstream.pause();
+  });
+  upstream.on('end', () => tapped.push(null));
+  upstream.on('close', () => tapped.destroy());
+  upstream.on('error', (e) => tapped.destroy(e));
+  return tapped;
+}
+
 /**
  * What each guest's keyboard has been told, read off the RFB bytes the browser sends to QEMU:
  * the keys currently held down there (by XT scancode, from QEMU extended key events, and by
@@ -29,89 +108,28 @@ export class KeyLedger {
   tap(uuid: string, upstream: Duplex): Duplex {
     const held = this.down.get(uuid) ?? new Set<string>();
     this.down.set(uuid, held);
-    let buf = Buffer.alloc(0);
-    // ProtocolVersion (12) and the security type (1); VNC authentication (type 2) adds a 16-byte
-    // response; then ClientInit (1), then client messages.
-    let skip = 12;
-    let securityChosen = false;
-    const parse = (): void => {
-      for (;;) {
-        if (skip > 0) {
-          const n = Math.min(skip, buf.length);
-          buf = buf.subarray(n);
-          skip -= n;
-          if (skip > 0) return;
-        }
-        if (!securityChosen) {
-          if (buf.length < 1) return;
-          securityChosen = true;
-          skip = 1 + (buf[0] === 2 ? 16 : 0) + 1;
-          continue;
-        }
-        if (buf.length < 1) return;
-        const t = buf[0]!;
-        let len: number;
-        if (t === 0) len = 20;
-        else if (t === 2) {
-          if (buf.length < 4) return;
-          len = 4 + 4 * buf.readUInt16BE(2);
-        } else if (t === 3) len = 10;
-        else if (t === 4) len = 8;
-        else if (t === 5) len = 6;
-        else if (t === 6) {
-          if (buf.length < 8) return;
-          // A negative length is the extended clipboard format: its size is the absolute value.
-          len = 8 + Math.abs(buf.readInt32BE(4));
-        } else if (t === 255) len = 12;
-        else if (t === 248) len = 10;
-        else if (t === 250) {
-          if (buf.length < 9) return;
-          len = 9 + buf[8]!;
-        } else if (t === 150) len = 10;
-        else throw new Error(`KeyLedger: unknown client message ${t}`);
-        if (buf.length < len) return;
-        const m = buf.subarray(0, len);
-        buf = buf.subarray(len);
-        if (t === 4 || (t === 255 && m[1] === 0)) this.events++;
-        // Keyed by keysym (a press and its release carry the same one, whichever message type
-        // noVNC used: plain key events go out until QEMU has acknowledged extended ones).
-        if (t === 4) {
-          const key = `k${m.readUInt32BE(4)}`;
-          if (m[1]) held.add(key);
-          else held.delete(key);
-        } else if (t === 255 && m[1] === 0) {
-          const keysym = m.readUInt32BE(4);
-          const key = keysym ? `k${keysym}` : `s${m.readUInt32BE(8)}`;
-          if (m.readUInt16BE(2)) held.add(key);
-          else held.delete(key);
-        }
-      }
-    };
-    const tapped = new Duplex({
-      read() {
-        upstream.resume();
-      },
-      write(chunk: Buffer, _enc, cb) {
-        buf = Buffer.concat([buf, chunk]);
-        parse();
-        upstream.write(chunk, cb);
-      },
-      final(cb) {
-        upstream.end();
-        cb();
-      },
-      destroy(err, cb) {
-        upstream.destroy();
-        cb(err);
-      },
-    });
-    upstream.on('data', (d: Buffer) => {
-      if (!tapped.push(d)) upstream.pause();
-    });
-    upstream.on('end', () => tapped.push(null));
-    upstream.on('close', () => tapped.destroy());
-    upstream.on('error', (e) => tapped.destroy(e));
-    return tapped;
+    return tapWrites(
+      upstream,
+      clientMessages((m) => this.record(held, m)),
+    );
+  }
+
+  /** Notes a key event's press or release. */
+  private record(held: Set<string>, m: Buffer): void {
+    const t = m[0];
+    if (t === 4 || (t === 255 && m[1] === 0)) this.events++;
+    // Keyed by keysym (a press and its release carry the same one, whichever message type
+    // noVNC used: plain key events go out until QEMU has acknowledged extended ones).
+    if (t === 4) {
+      const key = `k${m.readUInt32BE(4)}`;
+      if (m[1]) held.add(key);
+      else held.delete(key);
+    } else if (t === 255 && m[1] === 0) {
+      const keysym = m.readUInt32BE(4);
+      const key = keysym ? `k${keysym}` : `s${m.readUInt32BE(8)}`;
+      if (m.readUInt16BE(2)) held.add(key);
+      else held.delete(key);
+    }
   }
 
   /** Keys the guest still holds down. */
@@ -176,6 +194,54 @@ export async function startSwitcherRig(
   };
 }
 
+export type OpenSwitcher = SwitcherRig & {
+  guests: TestGuest[];
+  dialogs: string[];
+  /** Clicks the guest's card and waits until it owns keyboard, video and mouse. */
+  select(g: TestGuest): Promise<void>;
+  /** Saves what the page shows as test-results/screenshots/NAME.png. */
+  screenshot(name: string): Promise<void>;
+};
+
+/** Empties test-results/screenshots. */
+export function clearScreenshots(): void {
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
+}
+
+/**
+ * The rig with the switcher open: the guests defined (and those that start, booted), the page
+ * loaded and showing the `ready` selector. Dialogs the page opens are dismissed and their
+ * messages kept in `dialogs` (there should be none).
+ */
+export async function openSwitcher(
+  guests: GuestOptions[],
+  ready: (defined: TestGuest[]) => string,
+): Promise<OpenSwitcher> {
+  const r = await startSwitcherRig(guests);
+  const dialogs: string[] = [];
+  r.page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  try {
+    await Promise.all(r.guests.filter((_, i) => guests[i]!.start ?? true).map((g) => r.rig.waitForBoot(g)));
+    await r.page.goto(r.shell.url);
+    await r.page.waitForSelector(ready(r.guests));
+  } catch (e) {
+    // The caller gets no rig to close: its guests, browser and server go now.
+    await r.close();
+    throw e;
+  }
+  return {
+    ...r,
+    dialogs,
+    select: (g) => selectGuest(r.page, g),
+    screenshot: async (name) => {
+      await r.page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+    },
+  };
+}
+
 /** Types text as a person does on a US keyboard: shifted characters with Shift held. */
 export async function typeAsPerson(page: Page, text: string): Promise<void> {
   for (const ch of text) {
@@ -186,6 +252,11 @@ export async function typeAsPerson(page: Page, text: string): Promise<void> {
 }
 
 export const guestCard = (g: TestGuest): string => `[data-testid="guest"][data-uuid="${g.uuid}"]`;
+
+async function selectGuest(page: Page, g: TestGuest): Promise<void> {
+  await page.click(guestCard(g));
+  await waitActive(page, g);
+}
 
 /** Waits until the stage says this guest owns keyboard, video and mouse, and its screen is live. */
 export async function waitActive(page: Page, g: TestGuest): Promise<void> {

@@ -1,52 +1,39 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import {
-  guestCard,
-  SCREENSHOTS,
-  startSwitcherRig,
-  typeAsPerson,
-  waitActive,
-  type SwitcherRig,
-} from './switcher-harness.js';
+import { guestCard, openSwitcher, typeAsPerson, waitActive, type OpenSwitcher } from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
 
 describe('the switcher panels and tools in Chromium, with real guests', () => {
-  let r: SwitcherRig & { guests: TestGuest[] };
+  let r: OpenSwitcher;
   let a: TestGuest;
   let b: TestGuest;
   let locked: TestGuest;
   const stage = '[data-testid="stage"]';
 
   before(async () => {
-    r = await startSwitcherRig([
-      { name: 'pn-a', disk: true, maxVcpus: 2, maxMemoryMiB: 384 },
-      { name: 'pn-b' },
-      { name: 'pn-locked', vncPassword: 's3kr1t' },
-    ]);
+    r = await openSwitcher(
+      [
+        { name: 'pn-a', disk: true, maxVcpus: 2, maxMemoryMiB: 384 },
+        { name: 'pn-b' },
+        { name: 'pn-locked', vncPassword: 's3kr1t' },
+      ],
+      (guests) => `${guestCard(guests[1]!)}[data-state="running"]`,
+    );
     [a, b, locked] = r.guests as [TestGuest, TestGuest, TestGuest];
-    await Promise.all([a, b, locked].map((g) => r.rig.waitForBoot(g)));
-    await r.page.goto(r.shell.url);
-    await r.page.waitForSelector(`${guestCard(b)}[data-state="running"]`);
   });
 
   after(async () => {
     await r?.close();
   });
 
-  const activate = async (g: TestGuest): Promise<void> => {
-    await r.page.click(guestCard(g));
-    await waitActive(r.page, g);
-  };
-
   it('opens a display that has a VNC password, reading it from the guest definition', async () => {
-    await activate(locked);
+    await r.select(locked);
     await typeAsPerson(r.page, 'echo unlocked-ok >/dev/ttyS0\n');
     await r.rig.waitForSerial(locked, 'unlocked-ok\r\n', 30_000);
   });
 
   it('types text into the guest as key presses (for guests without a clipboard agent)', async () => {
-    await activate(a);
+    await r.select(a);
     await r.page.click(`${stage} .toolbar summary[aria-label="Send keys"]`);
     await r.page.click('text=Type text…');
     await r.page.waitForSelector('[data-testid="type-text"]');
@@ -56,7 +43,7 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
   });
 
   it('takes a snapshot from the toolbar and lists it in the snapshots panel', async () => {
-    await activate(a);
+    await r.select(a);
     await r.page.click(`${stage} .toolbar [data-action="snapshot"]`);
     await r.page.fill('.modal input[type="text"]', 'from the UI');
     await r.page.fill('.modal textarea', 'taken by a browser test');
@@ -70,7 +57,7 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
   });
 
   it('changes vCPUs and memory from the CPU and memory dialog', async () => {
-    await activate(a);
+    await r.select(a);
     await r.page.click(`${stage} .toolbar button[aria-label="CPU and memory"]`);
     await r.page.waitForSelector('[data-testid="resources"]');
     await r.page.fill('[data-testid="resources"] input[type="number"] >> nth=0', '2');
@@ -110,7 +97,7 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
 
   it('scans through running guests until the first key press', async () => {
     await r.app.settings.update({ scanIntervalSec: 1 });
-    await activate(a);
+    await r.select(a);
     await r.page.click(`${stage} .toolbar button[aria-label^="Scan"]`);
     await r.page.waitForFunction(
       (uuid) => (document.querySelector('[data-testid="stage"]') as HTMLElement).dataset.activeUuid !== uuid,
@@ -133,7 +120,7 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
   });
 
   it('goes fullscreen with the hotkey and back, the strip out of the way', async () => {
-    await activate(a);
+    await r.select(a);
     await r.page.keyboard.press('Control+Alt+KeyF');
     await r.page.waitForFunction(
       () => !!document.fullscreenElement && document.querySelector('.app.fullscreen') !== null,
@@ -143,14 +130,14 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
   });
 
   it('rebinds a hotkey in settings, and the new one works on physical keys', async () => {
-    await activate(a);
+    await r.select(a);
     await r.page.click(`${stage} .toolbar button[aria-label="Settings"]`);
     await r.page.waitForSelector('[data-testid="settings"]');
     const nextInput = '[data-testid="settings"] tr:has-text("Next running guest") input';
     await r.page.click(nextInput);
     await r.page.keyboard.press('Control+Alt+KeyN');
     assert.equal(await r.page.getAttribute(nextInput, 'data-binding'), 'Ctrl+Alt+KeyN');
-    await r.page.screenshot({ path: join(SCREENSHOTS, 'settings.png') });
+    await r.screenshot('settings');
     await r.page.click('[data-testid="settings"] button[type="submit"]');
     await r.page.waitForSelector('[data-testid="settings"]', { state: 'detached' });
     assert.equal(r.app.settings.get().hotkeys.next, 'Ctrl+Alt+KeyN');
@@ -184,7 +171,7 @@ describe('the switcher panels and tools in Chromium, with real guests', () => {
     await r.app.settings.update({ theme: 'light' });
     await r.page.waitForFunction(() => document.documentElement.dataset.resolvedTheme === 'light');
     await r.page.waitForTimeout(300);
-    await r.page.screenshot({ path: join(SCREENSHOTS, 'light.png') });
+    await r.screenshot('light');
     await r.app.settings.update({ theme: 'system' });
   });
 });

@@ -3,24 +3,23 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  clearScreenshots,
   guestCard,
-  SCREENSHOTS,
-  startSwitcherRig,
+  openSwitcher,
   typeAsPerson,
   waitActive,
-  type SwitcherRig,
+  type OpenSwitcher,
 } from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
 import { waitFor } from '../rig/wait.js';
 
 describe('the switcher in Chromium, through the serve shell, with real guests', () => {
-  let r: SwitcherRig & { guests: TestGuest[] };
+  let r: OpenSwitcher;
   let g1: TestGuest;
   let g2: TestGuest;
   let g3: TestGuest;
   let off: TestGuest;
   let hostile: TestGuest;
-  const dialogs: string[] = [];
 
   /** Types a command that writes a marker to the guest's serial port, and says which guests got it. */
   const markAndCheck = async (target: TestGuest, marker: string): Promise<void> => {
@@ -32,23 +31,19 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
   };
 
   before(async () => {
-    r = await startSwitcherRig([
-      { name: 'sw-1' },
-      { name: 'sw-2' },
-      { name: 'sw-3' },
-      { name: 'sw-off', start: false, disk: true },
-      { name: 'sw-<img src=x onerror=alert(1)>', start: false },
-    ]);
-    [g1, g2, g3, off, hostile] = r.guests as [TestGuest, TestGuest, TestGuest, TestGuest, TestGuest];
-    r.page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    rmSync(join(SCREENSHOTS), { recursive: true, force: true });
-    await Promise.all([g1, g2, g3].map((g) => r.rig.waitForBoot(g)));
-    await r.page.goto(r.shell.url);
+    clearScreenshots();
     // Our guests are the first in the order when the daemon has no others; find their slots.
-    await r.page.waitForSelector(guestCard(g3));
+    r = await openSwitcher(
+      [
+        { name: 'sw-1' },
+        { name: 'sw-2' },
+        { name: 'sw-3' },
+        { name: 'sw-off', start: false, disk: true },
+        { name: 'sw-<img src=x onerror=alert(1)>', start: false },
+      ],
+      (guests) => guestCard(guests[2]!),
+    );
+    [g1, g2, g3, off, hostile] = r.guests as [TestGuest, TestGuest, TestGuest, TestGuest, TestGuest];
   });
 
   after(async () => {
@@ -67,7 +62,7 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
     assert.equal(await r.page.$$eval('.strip img, .toolbar img', (x) => x.length), 0);
     assert.equal(await r.page.getAttribute(guestCard(g1), 'data-host'), 'qemu:///system');
     assert.match(await slotOf(g1), /^[1-9]$/);
-    assert.deepEqual(dialogs, []);
+    assert.deepEqual(r.dialogs, []);
   });
 
   it('routes the keyboard: Ctrl+Alt+N, the OSD picker and back-to-last each hand it to one guest only', async () => {
@@ -86,7 +81,7 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
     await r.page.keyboard.press('ScrollLock');
     await r.page.keyboard.press('ScrollLock');
     await r.page.waitForSelector('[data-testid="osd"]');
-    await r.page.screenshot({ path: join(SCREENSHOTS, 'osd.png') });
+    await r.screenshot('osd');
     await r.page.keyboard.press(`Digit${s3}`);
     await r.page.waitForSelector('[data-testid="osd"]', { state: 'detached' });
     await waitActive(r.page, g3);
@@ -121,7 +116,7 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
     console.log('LEDGER', r.keys.events, JSON.stringify([...r.keys.down].map(([k, v]) => [k.slice(0, 8), [...v]])));
     assert.deepEqual(r.keys.held(g1.uuid), [], `${g1.name} still holds keys down`);
     assert.deepEqual(r.keys.held(g2.uuid), [], `${g2.name} still holds keys down`);
-    await r.page.screenshot({ path: join(SCREENSHOTS, 'stage.png') });
+    await r.screenshot('stage');
   });
 
   it('next and previous cycle through running guests, skipping the ones that are off', async () => {
@@ -143,8 +138,7 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
   });
 
   it('actions change libvirt state (checked with virsh) and the UI follows changes made behind its back', async () => {
-    await r.page.click(guestCard(g3));
-    await waitActive(r.page, g3);
+    await r.select(g3);
     const stage = '[data-testid="stage"]';
     await r.page.click(`${stage} [data-action="pause"]`);
     await r.rig.waitForState(g3, 'paused');
@@ -186,7 +180,7 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
       off.uuid,
     );
     await r.page.waitForSelector('[data-testid="stage"] .overlay [data-action="start"]');
-    await r.page.screenshot({ path: join(SCREENSHOTS, 'guest-off.png') });
+    await r.screenshot('guest-off');
   });
 
   it('says what went wrong, in words, when an action fails', async () => {
@@ -197,6 +191,6 @@ describe('the switcher in Chromium, through the serve shell, with real guests', 
     assert.match((await err.textContent()) ?? '', /Start failed/);
     assert.match((await err.textContent()) ?? '', /qcow2|No such file|storage/i);
     assert.equal(await r.rig.domstate(off), 'shut off');
-    await r.page.screenshot({ path: join(SCREENSHOTS, 'error.png') });
+    await r.screenshot('error');
   });
 });

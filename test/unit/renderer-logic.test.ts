@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   DEFAULT_SETTINGS,
@@ -13,8 +13,9 @@ import { Switcher } from '../../renderer/src/state/switcher.js';
 import { ThrottledChannel } from '../../renderer/src/consoles/throttled-channel.js';
 import { KeyboardRouter, type KeyEventLike } from '../../renderer/src/input/keyboard.js';
 import { strokeFor, strokesFor } from '../../renderer/src/input/type-text.js';
-import { backoffMs } from '../../renderer/src/consoles/backoff.js';
+import { backoffDelay, CONSOLE_RECONNECT } from '../../common/backoff.js';
 import { actionsFor } from '../../renderer/src/ui/actions.js';
+import { typePaced } from '../../renderer/src/input/paced-typing.js';
 
 const host = (uri: string): HostInfo => ({ uri, status: 'connected' });
 const guest = (h: string, name: string, state: GuestInfo['state'] = 'running'): GuestInfo =>
@@ -264,10 +265,31 @@ describe('typing text as keys, and the rest of the pure renderer logic', () => {
     assert.equal(strokesFor('a\r\nb').strokes.length, 3);
   });
 
+  it('types one stroke at a time, a few ms apart, with Shift around the shifted ones', () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const sent: string[] = [];
+      typePaced(
+        { sendKey: (_keysym, code, down) => sent.push(`${code}${down ? '↓' : '↑'}`) },
+        strokesFor('aB').strokes,
+        8,
+      );
+      assert.deepEqual(sent, ['KeyA↓', 'KeyA↑'], 'the second stroke waits');
+      mock.timers.tick(7);
+      assert.equal(sent.length, 2);
+      mock.timers.tick(1);
+      assert.deepEqual(sent.slice(2), ['ShiftLeft↓', 'KeyB↓', 'KeyB↑', 'ShiftLeft↑']);
+      mock.timers.tick(100);
+      assert.equal(sent.length, 6);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
   it('backs off reconnects quickly at first and caps them', () => {
-    assert.equal(backoffMs(0), 250);
-    assert.equal(backoffMs(1), 500);
-    assert.equal(backoffMs(20), 10_000);
+    assert.equal(backoffDelay(CONSOLE_RECONNECT, 0), 250);
+    assert.equal(backoffDelay(CONSOLE_RECONNECT, 1), 500);
+    assert.equal(backoffDelay(CONSOLE_RECONNECT, 20), 10_000);
   });
 
   it('offers the actions that make sense for each state', () => {

@@ -9,8 +9,6 @@ import type {
   AppState,
   Bridge,
   CommandName,
-  CommandParams,
-  CommandResult,
   ConsoleChannel,
   ConsoleKind,
   GuestRef,
@@ -20,6 +18,8 @@ import type {
 } from '../../../common/contract.js';
 import { uploadOverWebSocket } from './upload.js';
 import { BridgeError } from '../../../common/bridge-error.js';
+import { API_RECONNECT, backoffDelay } from '../../../common/backoff.js';
+import { BaseBridge } from './base.js';
 
 export { BridgeError };
 
@@ -41,22 +41,21 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-export class BrowserBridge implements Bridge {
+export class BrowserBridge extends BaseBridge implements Bridge {
   readonly kind = 'browser' as const;
   private ws: WebSocket | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly listeners = new Set<{ onState: (s: AppState) => void; onEvent: (e: AppEvent) => void }>();
-  private lastState: AppState | undefined;
-  private retryMs = 250;
+  /** Failed connections in a row, for the backoff. */
+  private failures = 0;
   /** Calls while the socket is (re)connecting wait here. */
   private queue: string[] = [];
-  onConnectionChange: ((connected: boolean, why?: string) => void) | undefined;
 
   constructor(
     private readonly token: string,
     private readonly base: string = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`,
   ) {
+    super();
     this.connect();
   }
 
@@ -69,23 +68,22 @@ export class BrowserBridge implements Bridge {
     const ws = new WebSocket(this.url('/api'));
     this.ws = ws;
     ws.onopen = () => {
-      this.retryMs = 250;
+      this.failures = 0;
       for (const m of this.queue) ws.send(m);
       this.queue = [];
-      this.onConnectionChange?.(true);
+      this.connectionChanged(true);
     };
     ws.onmessage = (ev) => this.onMessage(String(ev.data));
     ws.onclose = (ev) => {
       for (const p of this.pending.values())
         p.reject(new BridgeError({ code: 'host-unavailable', message: 'Lost the connection to virtswitch' }));
       this.pending.clear();
-      this.onConnectionChange?.(
+      this.connectionChanged(
         false,
         ev.code === 1006 ? 'virtswitch is not reachable' : ev.reason || `closed (${ev.code})`,
       );
       // The server may be restarting: keep trying, a little slower each time.
-      setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(5000, this.retryMs * 2);
+      setTimeout(() => this.connect(), backoffDelay(API_RECONNECT, this.failures++));
     };
   }
 
@@ -104,10 +102,9 @@ export class BrowserBridge implements Bridge {
       return;
     }
     if (msg.type === 'state' && msg.state) {
-      this.lastState = msg.state;
-      for (const l of this.listeners) l.onState(msg.state);
+      this.publishState(msg.state);
     } else if (msg.type === 'event' && msg.event) {
-      for (const l of this.listeners) l.onEvent(msg.event);
+      this.publishEvent(msg.event);
     } else if (typeof msg.id === 'number') {
       const p = this.pending.get(msg.id);
       if (!p) return;
@@ -117,21 +114,14 @@ export class BrowserBridge implements Bridge {
     }
   }
 
-  invoke<K extends CommandName>(command: K, params: CommandParams<K>): Promise<CommandResult<K>> {
+  protected send(command: CommandName, params: unknown): Promise<unknown> {
     const id = this.nextId++;
     const text = JSON.stringify({ id, command, params });
-    return new Promise<CommandResult<K>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
       if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(text);
       else this.queue.push(text);
     });
-  }
-
-  subscribe(onState: (state: AppState) => void, onEvent: (event: AppEvent) => void): () => void {
-    const l = { onState, onEvent };
-    this.listeners.add(l);
-    if (this.lastState) onState(this.lastState);
-    return () => this.listeners.delete(l);
   }
 
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel {

@@ -8,12 +8,8 @@
  * main process and the preload.
  */
 import type {
-  AppEvent,
-  AppState,
   Bridge,
   CommandName,
-  CommandParams,
-  CommandResult,
   ConsoleChannel,
   ConsoleKind,
   GuestRef,
@@ -22,6 +18,7 @@ import type {
   MenuCommand,
 } from '../../../common/contract.js';
 import { BridgeError } from '../../../common/bridge-error.js';
+import { BaseBridge } from './base.js';
 import {
   CONSOLE_SEND_WINDOW,
   DESKTOP_API_NAME,
@@ -226,17 +223,17 @@ function randomId(): string {
   return crypto.randomUUID();
 }
 
-export class ElectronBridge implements Bridge {
+/** The desktop's IPC link lasts as long as the page: this bridge never reports a connection change. */
+export class ElectronBridge extends BaseBridge implements Bridge {
   readonly kind = 'electron' as const;
   private readonly waiting = new Map<string, ElectronConsoleChannel>();
-  private readonly listeners = new Set<{ onState: (s: AppState) => void; onEvent: (e: AppEvent) => void }>();
-  private lastState: AppState | undefined;
   private subscribed = false;
 
   constructor(
     private readonly desktop: DesktopApi,
     private readonly win: PortWindow & object,
   ) {
+    super();
     win.addEventListener('message', (ev) => this.onWindowMessage(ev));
   }
 
@@ -257,7 +254,7 @@ export class ElectronBridge implements Bridge {
     channel.attach(port);
   }
 
-  async invoke<K extends CommandName>(command: K, params: CommandParams<K>): Promise<CommandResult<K>> {
+  protected async send(command: CommandName, params: unknown): Promise<unknown> {
     let outcome: Outcome<unknown>;
     try {
       outcome = await this.desktop.invoke(command, params);
@@ -265,29 +262,22 @@ export class ElectronBridge implements Bridge {
       throw new BridgeError({ code: 'internal', message: e instanceof Error ? e.message : String(e) });
     }
     if (!outcome.ok) throw new BridgeError(outcome.error);
-    return outcome.result as CommandResult<K>;
+    return outcome.result;
   }
 
-  subscribe(onState: (state: AppState) => void, onEvent: (event: AppEvent) => void): () => void {
-    const l = { onState, onEvent };
-    this.listeners.add(l);
-    if (this.lastState) onState(this.lastState);
+  /** The desktop's messages start flowing with the first subscriber. */
+  override subscribe(...listener: Parameters<BaseBridge['subscribe']>): () => void {
+    const unsubscribe = super.subscribe(...listener);
     if (!this.subscribed) {
       this.subscribed = true;
       this.desktop.subscribe((m) => this.onAppMessage(m));
     }
-    return () => {
-      this.listeners.delete(l);
-    };
+    return unsubscribe;
   }
 
   private onAppMessage(m: AppMessage): void {
-    if (m.type === 'state') {
-      this.lastState = m.state;
-      for (const l of [...this.listeners]) l.onState(m.state);
-    } else {
-      for (const l of [...this.listeners]) l.onEvent(m.event);
-    }
+    if (m.type === 'state') this.publishState(m.state);
+    else this.publishEvent(m.event);
   }
 
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel {

@@ -5,8 +5,8 @@
  * stops loses its console; one that starts gets a new one.
  */
 import { guestKey, type Bridge, type GuestInfo, type Scaling } from '../../../common/contract.js';
-import { isRunning } from '../state/switcher.js';
-import { backoffMs } from './backoff.js';
+import { isRunning } from '../../../common/guest-state.js';
+import { backoffDelay, CONSOLE_RECONNECT } from '../../../common/backoff.js';
 import { VncConsole } from './vnc-console.js';
 
 export interface PoolHooks {
@@ -81,9 +81,12 @@ export class ConsolePool {
   private scheduleReconnect(c: VncConsole): void {
     const r = this.retry.get(c.key) ?? { attempt: 0, timer: undefined };
     window.clearTimeout(r.timer);
-    r.timer = window.setTimeout(() => {
-      if (this.consoles.get(c.key) === c && this.wanted.has(c.key)) c.connect();
-    }, backoffMs(r.attempt));
+    r.timer = window.setTimeout(
+      () => {
+        if (this.consoles.get(c.key) === c && this.wanted.has(c.key)) c.connect();
+      },
+      backoffDelay(CONSOLE_RECONNECT, r.attempt),
+    );
     r.attempt++;
     this.retry.set(c.key, r);
   }

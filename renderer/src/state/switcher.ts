@@ -3,12 +3,9 @@
  * order and the states, nothing of the DOM or the consoles.
  */
 import { guestKey, type GuestInfo } from '../../../common/contract.js';
+import { isRunning } from '../../../common/guest-state.js';
 
-const RUNNING = new Set(['running', 'paused', 'blocked', 'pmsuspended', 'shutdown']);
-
-export function isRunning(g: Pick<GuestInfo, 'state'>): boolean {
-  return RUNNING.has(g.state);
-}
+export { isRunning };
 
 export class Switcher {
   private active: string | undefined;

@@ -14,7 +14,7 @@ export const ACTION_LABELS: Record<GuestAction, string> = {
   delete: 'Delete',
 };
 
-/** Destructive actions ask first (design §5): the guest loses what it had not saved. */
+/** Actions that cannot be undone ask first: each question says what the guest loses (unsaved work, or its definition). */
 export const CONFIRM: Partial<
   Record<GuestAction, { question: (name: string) => string; detail: string; yes: string }>
 > = {

@@ -3,12 +3,13 @@
  * when there is nothing to show, a calm message and the one thing to do (a big Start for a guest
  * that is off).
  */
-import type { GuestAction, GuestInfo, HostInfo, Scaling } from '../../../common/contract.js';
+import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { VncConsole } from '../consoles/vnc-console.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
+import { SCALING_LABELS, SCALINGS } from './scaling.js';
 
 export type Tool =
   | 'send-keys'
@@ -24,11 +25,8 @@ export type Tool =
   | 'screenshot'
   | 'clone';
 
-const SCALING_LABELS: Record<Scaling, string> = {
-  fit: 'Fit the window',
-  actual: '1:1 (scroll)',
-  resize: 'Resize the guest to the window',
-};
+/** The guest runs (or is paused or blocked): it has a live screen and stats. */
+const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
 
 export interface StageHooks {
   action(a: GuestAction): void;
@@ -109,77 +107,10 @@ export class Stage {
     const state =
       g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
     const actionButtons = acts.map((a) =>
-      iconButton(a, `${ACTION_LABELS[a]}${a === 'snapshot' ? '' : ''}`, () => this.hooks.action(a), {
+      iconButton(a, ACTION_LABELS[a], () => this.hooks.action(a), {
         'data-action': a,
         className: `icon-button action-${a}`,
       }),
-    );
-    const running = g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
-    const sendKeys = h(
-      'details',
-      { className: 'menu' },
-      h('summary', { title: 'Send keys', 'aria-label': 'Send keys' }, icon('keyboard')),
-    );
-    sendKeys.append(
-      h(
-        'div',
-        { className: 'menu-items', role: 'menu' },
-        ...SEND_KEY_COMBOS.map((k) =>
-          h(
-            'button',
-            {
-              type: 'button',
-              role: 'menuitem',
-              onclick: () => {
-                sendKeys.open = false;
-                this.hooks.sendKeys(k.keys);
-              },
-            },
-            k.label,
-          ),
-        ),
-        h('hr', {}),
-        h(
-          'button',
-          {
-            type: 'button',
-            role: 'menuitem',
-            onclick: () => {
-              sendKeys.open = false;
-              this.hooks.tool('type-text');
-            },
-          },
-          'Type text…',
-        ),
-      ),
-    );
-    const scale = h(
-      'details',
-      { className: 'menu' },
-      h('summary', { title: `Scaling: ${SCALING_LABELS[scaling]}`, 'aria-label': 'Scaling' }, icon('scaling')),
-    );
-    scale.append(
-      h(
-        'div',
-        { className: 'menu-items', role: 'menu' },
-        ...(['fit', 'actual', 'resize'] as const).map((v) =>
-          h(
-            'button',
-            {
-              type: 'button',
-              role: 'menuitemradio',
-              'aria-checked': String(v === scaling),
-              'data-scaling': v,
-              onclick: () => {
-                scale.open = false;
-                this.hooks.scaling(v);
-              },
-            },
-            v === scaling ? '● ' : '○ ',
-            SCALING_LABELS[v],
-          ),
-        ),
-      ),
     );
     const parts: (HTMLElement | null)[] = [
       iconButton('strip', 'Show or hide the guest list', () => this.hooks.tool('strip'), {
@@ -193,50 +124,117 @@ export class Stage {
       ),
       h('div', { className: 'group actions' }, ...actionButtons),
       h('div', { className: 'spacer' }),
-      running ? this.statsBox : null,
-      h(
-        'div',
-        { className: 'group tools' },
-        running && g.hasVnc ? sendKeys : null,
-        running && g.hasSerial && g.hasVnc
-          ? iconButton(
-              'terminal',
-              this.serialOpen ? 'Hide the serial console' : 'Show the serial console',
-              () => this.hooks.tool('serial'),
-              { 'aria-pressed': String(this.serialOpen) },
-            )
-          : null,
-        g.hasVnc ? scale : null,
-        iconButton('snapshots', 'Snapshots', () => this.hooks.tool('snapshots'), {
-          className: 'icon-button tool-snapshots',
-        }),
-        iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
-        g.state === 'shutoff' ? iconButton('clone', 'Clone', () => this.hooks.tool('clone')) : null,
-        iconButton(
-          'scan',
-          this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',
-          () => this.hooks.tool('scan'),
-          { 'aria-pressed': String(this.scanning) },
-        ),
-        iconButton('osd', 'Pick a guest (Scroll Lock twice)', () => this.hooks.tool('osd')),
-        iconButton('fullscreen', 'Fullscreen (Ctrl+Alt+F)', () => this.hooks.tool('fullscreen')),
-        iconButton('settings', 'Settings', () => this.hooks.tool('settings')),
-      ),
+      isLive(g) ? this.statsBox : null,
+      this.tools(g, scaling),
     ];
     this.toolbar.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
   }
 
-  renderStats(cpu: readonly number[], memUsedKiB: number | undefined, memKiB: number | undefined): void {
-    this.cpuGraph.draw(cpu, 100, cpu.length ? `${Math.round(cpu[cpu.length - 1]!)}%` : '–');
-    this.memGraph.draw(
-      memUsedKiB !== undefined && memKiB ? [(memUsedKiB / memKiB) * 100] : [],
-      100,
-      memUsedKiB !== undefined ? formatBytes(memUsedKiB) : '–',
+  /** The toolbar's right-hand group: what can be done to or with the guest's screen. */
+  private tools(g: GuestInfo, scaling: Scaling): HTMLElement {
+    const running = isLive(g);
+    return h(
+      'div',
+      { className: 'group tools' },
+      running && g.hasVnc ? this.sendKeysMenu() : null,
+      running && g.hasSerial && g.hasVnc
+        ? iconButton(
+            'terminal',
+            this.serialOpen ? 'Hide the serial console' : 'Show the serial console',
+            () => this.hooks.tool('serial'),
+            { 'aria-pressed': String(this.serialOpen) },
+          )
+        : null,
+      g.hasVnc ? this.scalingMenu(scaling) : null,
+      iconButton('snapshots', 'Snapshots', () => this.hooks.tool('snapshots'), {
+        className: 'icon-button tool-snapshots',
+      }),
+      iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
+      g.state === 'shutoff' ? iconButton('clone', 'Clone', () => this.hooks.tool('clone')) : null,
+      iconButton(
+        'scan',
+        this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',
+        () => this.hooks.tool('scan'),
+        { 'aria-pressed': String(this.scanning) },
+      ),
+      iconButton('osd', 'Pick a guest (Scroll Lock twice)', () => this.hooks.tool('osd')),
+      iconButton('fullscreen', 'Fullscreen (Ctrl+Alt+F)', () => this.hooks.tool('fullscreen')),
+      iconButton('settings', 'Settings', () => this.hooks.tool('settings')),
     );
   }
 
-  renderMemoryHistory(history: readonly number[], label: string): void {
-    this.memGraph.draw(history, 100, label);
+  /** A drop-down menu under an icon; picking an item closes it, then runs the item. */
+  private menu(summary: HTMLElement, items: (close: () => void) => HTMLElement[]): HTMLDetailsElement {
+    const menu = h('details', { className: 'menu' }, summary);
+    menu.append(h('div', { className: 'menu-items', role: 'menu' }, ...items(() => (menu.open = false))));
+    return menu;
+  }
+
+  private sendKeysMenu(): HTMLDetailsElement {
+    const item = (label: string, run: () => void, close: () => void): HTMLElement =>
+      h(
+        'button',
+        {
+          type: 'button',
+          role: 'menuitem',
+          onclick: () => {
+            close();
+            run();
+          },
+        },
+        label,
+      );
+    return this.menu(h('summary', { title: 'Send keys', 'aria-label': 'Send keys' }, icon('keyboard')), (close) => [
+      ...SEND_KEY_COMBOS.map((k) => item(k.label, () => this.hooks.sendKeys(k.keys), close)),
+      h('hr', {}),
+      item('Type text…', () => this.hooks.tool('type-text'), close),
+    ]);
+  }
+
+  private scalingMenu(scaling: Scaling): HTMLDetailsElement {
+    const summary = h(
+      'summary',
+      { title: `Scaling: ${SCALING_LABELS[scaling].menu}`, 'aria-label': 'Scaling' },
+      icon('scaling'),
+    );
+    return this.menu(summary, (close) =>
+      SCALINGS.map((v) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            role: 'menuitemradio',
+            'aria-checked': String(v === scaling),
+            'data-scaling': v,
+            onclick: () => {
+              close();
+              this.hooks.scaling(v);
+            },
+          },
+          v === scaling ? '● ' : '○ ',
+          SCALING_LABELS[v].menu,
+        ),
+      ),
+    );
+  }
+
+  /** The active guest's CPU and memory graphs, from its recent stats (oldest first). */
+  renderStats(history: readonly GuestStats[]): void {
+    const cpu = history.map((s) => s.cpuPercent);
+    const last = history.at(-1);
+    this.cpuGraph.draw(cpu, 100, cpu.length ? `${Math.round(cpu[cpu.length - 1]!)}%` : '–');
+    if (history.length > 1 && last)
+      this.memGraph.draw(
+        history.map((s) => (s.memoryKiB ? (s.memoryUsedKiB / s.memoryKiB) * 100 : 0)),
+        100,
+        `${Math.round(last.memoryUsedKiB / 1024)} MiB`,
+      );
+    else
+      this.memGraph.draw(
+        last?.memoryKiB ? [(last.memoryUsedKiB / last.memoryKiB) * 100] : [],
+        100,
+        last ? formatBytes(last.memoryUsedKiB) : '–',
+      );
   }
 
   private renderOverlay(
@@ -245,89 +243,81 @@ export class Stage {
     host: HostInfo | undefined,
     nothingAtAll: string | undefined,
   ): void {
-    const show = (cls: string, ...children: (Node | string | null)[]): void => {
-      this.overlay.className = `overlay ${cls}`;
-      this.overlay.hidden = false;
-      this.overlay.replaceChildren(...children.filter((x): x is Node | string => x !== null));
-    };
     if (!g) {
-      show(
+      this.showOverlay(
         'empty',
         h('div', { className: 'big-icon' }, icon('osd')),
         h('h2', {}, nothingAtAll ?? 'No guests yet'),
         h('p', {}, 'Guests appear here as soon as a connected host has them.'),
       );
-      return;
-    }
-    if (host && host.status !== 'connected') {
-      show(
+    } else if (host && host.status !== 'connected') {
+      this.showOverlay(
         'problem',
         h('h2', {}, `${g.name} is out of reach`),
         h('p', {}, host.error ?? `${host.uri} is ${host.status}`),
       );
-      return;
+    } else if (g.state === 'shutoff' || g.state === 'crashed') {
+      this.showOff(g);
+    } else if (!g.hasVnc) {
+      if (g.hasSerial) this.overlay.hidden = true;
+      else
+        this.showOverlay(
+          'problem',
+          h('h2', {}, `${g.name} has no screen`),
+          h('p', {}, 'It has neither a VNC display nor a serial console virtswitch can show.'),
+        );
+    } else if (!this.showScreenProblem(g, c)) {
+      this.overlay.hidden = true;
+      this.overlay.replaceChildren();
     }
-    if (g.state === 'shutoff' || g.state === 'crashed') {
-      const start = h(
-        'button',
-        {
-          type: 'button',
-          className: 'start-button primary',
-          'data-action': 'start',
-          onclick: () => this.hooks.action('start'),
-        },
-        icon('start'),
-        g.managedSave ? 'Resume' : 'Start',
-      );
-      show(
-        'off',
-        start,
-        h('h2', {}, g.name),
-        h(
-          'p',
-          {},
-          g.busy
-            ? `${g.busy}…`
-            : g.managedSave
-              ? 'Saved — starting resumes where it left off'
-              : g.state === 'crashed'
-                ? 'Crashed'
-                : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`,
-        ),
-      );
-      return;
-    }
-    if (!g.hasVnc) {
-      if (g.hasSerial) {
-        this.overlay.hidden = true;
-        return;
-      }
-      show(
-        'problem',
-        h('h2', {}, `${g.name} has no screen`),
-        h('p', {}, 'It has neither a VNC display nor a serial console virtswitch can show.'),
-      );
-      return;
-    }
+  }
+
+  private showOverlay(cls: string, ...children: (Node | string | null)[]): void {
+    this.overlay.className = `overlay ${cls}`;
+    this.overlay.hidden = false;
+    this.overlay.replaceChildren(...children.filter((x): x is Node | string => x !== null));
+  }
+
+  /** A guest that is off: its name, why, and a big Start (Resume when it was saved). */
+  private showOff(g: GuestInfo): void {
+    const start = h(
+      'button',
+      {
+        type: 'button',
+        className: 'start-button primary',
+        'data-action': 'start',
+        onclick: () => this.hooks.action('start'),
+      },
+      icon('start'),
+      g.managedSave ? 'Resume' : 'Start',
+    );
+    const why = g.busy
+      ? `${g.busy}…`
+      : g.managedSave
+        ? 'Saved — starting resumes where it left off'
+        : g.state === 'crashed'
+          ? 'Crashed'
+          : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
+    this.showOverlay('off', start, h('h2', {}, g.name), h('p', {}, why));
+  }
+
+  /** Over a running guest's screen: connecting, disconnected, or paused. False when the screen is fine. */
+  private showScreenProblem(g: GuestInfo, c: VncConsole | undefined): boolean {
     if (!c || c.status === 'connecting') {
-      show(
+      this.showOverlay(
         'connecting',
         h('div', { className: 'spinner', 'aria-hidden': 'true' }),
         h('p', {}, `Connecting to ${g.name}’s screen…`),
       );
-      return;
-    }
-    if (c.status === 'disconnected') {
-      show(
+    } else if (c.status === 'disconnected') {
+      this.showOverlay(
         'problem',
         h('h2', {}, `${g.name}’s screen is disconnected`),
         h('p', {}, `${c.reason ?? 'The connection closed'}. Trying again…`),
         h('button', { type: 'button', onclick: () => this.hooks.reconnect() }, 'Reconnect now'),
       );
-      return;
-    }
-    if (g.state === 'paused') {
-      show(
+    } else if (g.state === 'paused') {
+      this.showOverlay(
         'paused',
         h(
           'button',
@@ -337,9 +327,7 @@ export class Stage {
         ),
         h('p', {}, `${g.name} is paused`),
       );
-      return;
-    }
-    this.overlay.hidden = true;
-    this.overlay.replaceChildren();
+    } else return false;
+    return true;
   }
 }

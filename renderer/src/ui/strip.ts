@@ -16,6 +16,10 @@ export interface StripHooks {
   retryHost(uri: string): void;
   /** The host menu's entries: a new guest on that host, its storage. */
   hostMenu?(uri: string, entry: 'new-guest' | 'storage'): void;
+  /** Opens settings (where hosts are added). */
+  settings(): void;
+  /** The New guest dialog. */
+  newGuest?(): void;
 }
 
 interface Card {
@@ -58,8 +62,19 @@ export class Strip {
   constructor(
     private readonly store: Store,
     private readonly hooks: StripHooks,
-    footer: HTMLElement,
   ) {
+    const footer = h(
+      'div',
+      { className: 'strip-footer' },
+      h('button', { type: 'button', className: 'add-host', onclick: () => hooks.settings() }, icon('plus'), 'Add host'),
+      h(
+        'button',
+        { type: 'button', className: 'new-guest', onclick: () => hooks.newGuest?.() },
+        icon('plus'),
+        'New guest',
+      ),
+      iconButton('settings', 'Settings', () => hooks.settings()),
+    );
     this.element.append(
       h('div', { className: 'brand' }, h('span', { className: 'logo' }, icon('osd')), h('span', {}, 'virtswitch')),
       this.list,
@@ -223,31 +238,37 @@ export class Strip {
       cpu,
     );
     el.addEventListener('click', () => this.hooks.select(key));
-    el.addEventListener('keydown', (ev) => {
-      if (ev.target !== el) return;
-      if (ev.key === 'Enter' || ev.key === ' ') {
+    el.addEventListener('keydown', (ev) => this.onCardKey(el, key, ev));
+    this.makeDraggable(el, key);
+    const card: Card = { el, thumb, name, stateLabel, slot, actions, cpu, actionsSig: '' };
+    this.cards.set(key, card);
+    return card;
+  }
+
+  /** Keys on a focused card: Enter or Space switches, a letter runs an action, the arrows move along. */
+  private onCardKey(el: HTMLElement, key: string, ev: KeyboardEvent): void {
+    if (ev.target !== el) return;
+    if (ev.key === 'Enter' || ev.key === ' ') {
+      ev.preventDefault();
+      this.hooks.select(key);
+    } else if (!ev.ctrlKey && !ev.altKey && !ev.metaKey && (ACTION_KEYS[ev.key.toLowerCase()] || ev.key === 'Delete')) {
+      // Action shortcuts on a focused card: only the actions its state offers.
+      const g = this.store.guest(key);
+      const a = ev.key === 'Delete' ? 'delete' : ACTION_KEYS[ev.key.toLowerCase()]!;
+      if (g && actionsFor(g).includes(a)) {
         ev.preventDefault();
-        this.hooks.select(key);
-      } else if (
-        !ev.ctrlKey &&
-        !ev.altKey &&
-        !ev.metaKey &&
-        (ACTION_KEYS[ev.key.toLowerCase()] || ev.key === 'Delete')
-      ) {
-        // Action shortcuts on a focused card: only the actions its state offers.
-        const g = this.store.guest(key);
-        const a = ev.key === 'Delete' ? 'delete' : ACTION_KEYS[ev.key.toLowerCase()]!;
-        if (g && actionsFor(g).includes(a)) {
-          ev.preventDefault();
-          this.hooks.action(a, key);
-        }
-      } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
-        ev.preventDefault();
-        const all = [...this.element.querySelectorAll<HTMLElement>('[data-testid="guest"]')];
-        const i = all.indexOf(el);
-        all[Math.max(0, Math.min(all.length - 1, i + (ev.key === 'ArrowDown' ? 1 : -1)))]?.focus();
+        this.hooks.action(a, key);
       }
-    });
+    } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+      ev.preventDefault();
+      const all = [...this.element.querySelectorAll<HTMLElement>('[data-testid="guest"]')];
+      const i = all.indexOf(el);
+      all[Math.max(0, Math.min(all.length - 1, i + (ev.key === 'ArrowDown' ? 1 : -1)))]?.focus();
+    }
+  }
+
+  /** Drag a card before another of the same host to reorder. */
+  private makeDraggable(el: HTMLElement, key: string): void {
     el.addEventListener('dragstart', (ev) => {
       this.dragKey = key;
       el.classList.add('dragging');
@@ -273,9 +294,6 @@ export class Strip {
       el.classList.remove('drop-before');
       if (this.dragKey && this.dragKey !== key) this.hooks.reorder(this.dragKey, key);
     });
-    const card: Card = { el, thumb, name, stateLabel, slot, actions, cpu, actionsSig: '' };
-    this.cards.set(key, card);
-    return card;
   }
 
   private updateCard(c: Card, g: GuestInfo, slot: number | undefined): void {

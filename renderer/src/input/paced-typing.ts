@@ -1,0 +1,28 @@
+/**
+ * Key strokes typed into a guest one at a time, a few ms apart: a burst of key events all at once
+ * overruns the guest's keyboard buffer and drops characters.
+ */
+import { XK_SHIFT_L, type KeyStroke } from './type-text.js';
+
+/** What the strokes are typed into (a console). */
+export interface KeySink {
+  sendKey(keysym: number, code: string, down: boolean): void;
+}
+
+/** The pause between two strokes, in ms. */
+export const STROKE_GAP_MS = 8;
+
+/** Types the strokes, each a press and release (inside Shift when it needs it), STROKE_GAP_MS apart. */
+export function typePaced(sink: KeySink, strokes: readonly KeyStroke[], gapMs = STROKE_GAP_MS): void {
+  let i = 0;
+  const next = (): void => {
+    const s = strokes[i++];
+    if (!s) return;
+    if (s.shift) sink.sendKey(XK_SHIFT_L, 'ShiftLeft', true);
+    sink.sendKey(s.keysym, s.code, true);
+    sink.sendKey(s.keysym, s.code, false);
+    if (s.shift) sink.sendKey(XK_SHIFT_L, 'ShiftLeft', false);
+    setTimeout(next, gapMs);
+  };
+  next();
+}
