@@ -25,7 +25,7 @@ import { isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
 import { ErrorToasts } from './ui/errors.js';
 import { Fullscreen } from './ui/fullscreen.js';
-import { runGuestAction } from './ui/guest-actions.js';
+import { runGuestAction, setGuestLife } from './ui/guest-actions.js';
 import { Osd } from './ui/osd.js';
 import { resourcesDialog, snapshotsPanel, typeTextDialog } from './ui/panels.js';
 import { settingsDialog } from './ui/settings.js';
@@ -34,9 +34,6 @@ import { Stage, type Tool } from './ui/stage.js';
 import { Strip } from './ui/strip.js';
 import { applyTheme, onSystemThemeChange } from './ui/theme.js';
 import { ThumbnailPainter } from './ui/thumbnails.js';
-import { NewGuestDialog } from './ui/new-guest.js';
-import { storageDialog } from './ui/storage-view.js';
-import { cloneDialog, deleteGuestDialog } from './ui/guest-life.js';
 
 export class VirtSwitch {
   readonly store = new Store();
@@ -67,15 +64,13 @@ export class VirtSwitch {
       scaling: (s) => this.setScaling(s),
       reconnect: () => this.switcher.activeKey && this.pool.reconnect(this.switcher.activeKey),
     });
+    setGuestLife(bridge, this.store, this.switchTo.bind(this), this.fail.bind(this));
     this.strip = new Strip(this.store, {
       select: (key) => this.switchTo(key),
       action: (a, key) => this.runAction(a, key),
       reorder: (moved, before) => this.reorder(moved, before),
       retryHost: (uri) => this.bridge.invoke('hosts.retry', { host: uri }).catch((e: unknown) => this.fail(e)),
       settings: () => this.tool('settings'),
-      newGuest: () => this.newGuest(),
-      hostMenu: (uri, entry) =>
-        entry === 'storage' ? storageDialog(this.bridge, uri, (e, t) => this.fail(e, t)) : this.newGuest(uri),
     });
     this.pool = new ConsolePool(
       this.bridge,
@@ -144,27 +139,6 @@ export class VirtSwitch {
 
   private watchStats(): void {
     this.bridge.invoke('stats.watch', { on: document.visibilityState === 'visible' }).catch(() => undefined);
-  }
-
-  /** The New guest dialog, on `host` or the first connected one. */
-  private newGuest(host?: string): void {
-    new NewGuestDialog(
-      this.bridge,
-      this.store.hosts,
-      (r) => this.activate(r),
-      (e, t) => this.fail(e, t),
-    ).open(host);
-  }
-
-  /** Makes a guest just made the active one as soon as the model knows it. */
-  private activate(ref: { host: string; uuid: string }): void {
-    const key = guestKey(ref);
-    const until = Date.now() + 30_000;
-    const tryNow = (): void => {
-      if (this.store.guest(key)) this.switchTo(key);
-      else if (Date.now() < until) window.setTimeout(tryNow, 100);
-    };
-    tryNow();
   }
 
   private fail(e: unknown, title?: string): void {
@@ -289,7 +263,6 @@ export class VirtSwitch {
   async runAction(action: GuestAction, key: string | undefined): Promise<void> {
     const g = this.store.guest(key);
     if (!g) return;
-    if (action === 'delete') return deleteGuestDialog(this.bridge, g, (e, t) => this.fail(e, t));
     const sent = await runGuestAction(this.bridge, g, action, (e, title) => this.fail(e, title));
     if (sent && key === this.switcher.activeKey) this.pool.get(key)?.focus();
   }
@@ -320,8 +293,7 @@ export class VirtSwitch {
         return;
     }
     if (!g) return;
-    if (t === 'clone') cloneDialog(this.bridge, g, (r) => this.activate(r), fail);
-    else if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
+    if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
     else if (t === 'type-text')
       typeTextDialog(

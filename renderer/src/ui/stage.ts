@@ -7,6 +7,7 @@ import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../.
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { VncConsole } from '../consoles/vnc-console.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
+import { openClone } from './guest-life-hub.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
@@ -22,8 +23,7 @@ export type Tool =
   | 'fullscreen'
   | 'settings'
   | 'strip'
-  | 'screenshot'
-  | 'clone';
+  | 'screenshot';
 
 /** The guest runs (or is paused or blocked): it has a live screen and stats. */
 const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -150,7 +150,7 @@ export class Stage {
         className: 'icon-button tool-snapshots',
       }),
       iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
-      g.state === 'shutoff' ? iconButton('clone', 'Clone', () => this.hooks.tool('clone')) : null,
+      g.state === 'shutoff' ? iconButton('clone', 'Clone', () => openClone(g)) : null,
       iconButton(
         'scan',
         this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',

@@ -3,6 +3,7 @@
  * its state, its slot number and its actions; drag to reorder. Keyed updates: a guest's card is
  * made once and then only its changed parts are touched.
  */
+import { openNewGuest, openStorage } from './guest-life-hub.js';
 import { guestKey, type GuestAction, type GuestInfo, type HostInfo } from '../../../common/contract.js';
 import { slots } from '../../../common/order.js';
 import type { Store } from '../state/store.js';
@@ -14,12 +15,8 @@ export interface StripHooks {
   action(action: GuestAction, key: string): void;
   reorder(moved: string, before: string | undefined): void;
   retryHost(uri: string): void;
-  /** The host menu's entries: a new guest on that host, its storage. */
-  hostMenu?(uri: string, entry: 'new-guest' | 'storage'): void;
   /** Opens settings (where hosts are added). */
   settings(): void;
-  /** The New guest dialog. */
-  newGuest?(): void;
 }
 
 interface Card {
@@ -67,12 +64,7 @@ export class Strip {
       'div',
       { className: 'strip-footer' },
       h('button', { type: 'button', className: 'add-host', onclick: () => hooks.settings() }, icon('plus'), 'Add host'),
-      h(
-        'button',
-        { type: 'button', className: 'new-guest', onclick: () => hooks.newGuest?.() },
-        icon('plus'),
-        'New guest',
-      ),
+      h('button', { type: 'button', className: 'new-guest', onclick: () => openNewGuest() }, icon('plus'), 'New guest'),
       iconButton('settings', 'Settings', () => hooks.settings()),
     );
     this.element.append(
@@ -137,7 +129,8 @@ export class Strip {
           role: 'menuitem',
           onclick: (ev: Event) => {
             (ev.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
-            this.hooks.hostMenu?.(uri, what);
+            if (what === 'storage') openStorage(uri);
+            else openNewGuest(uri);
           },
         },
         label,
