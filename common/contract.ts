@@ -338,7 +338,7 @@ export type MenuCommand =
   | { kind: 'guest-action'; action: GuestAction; guest?: GuestRef }
   | { kind: 'switch'; guest: GuestRef }
   | { kind: 'hotkey'; action: HotkeyAction }
-  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' };
+  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' | 'new-guest' };
 
 /** How the app was started (the desktop shell's command line, in the manner of virt-viewer). */
 export interface LaunchOptions {

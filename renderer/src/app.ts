@@ -25,7 +25,7 @@ import { isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
 import { ErrorToasts } from './ui/errors.js';
 import { Fullscreen } from './ui/fullscreen.js';
-import { runGuestAction, setGuestLife } from './ui/guest-actions.js';
+import { openNewGuest, runGuestAction, setGuestLife } from './ui/guest-actions.js';
 import { Osd } from './ui/osd.js';
 import { resourcesDialog, snapshotsPanel, typeTextDialog } from './ui/panels.js';
 import { settingsDialog } from './ui/settings.js';
@@ -243,6 +243,7 @@ export class VirtSwitch {
     if (c.kind === 'switch') this.switchTo(guestKey(c.guest));
     else if (c.kind === 'hotkey') this.hotkey(c.action);
     else if (c.kind === 'guest-action') this.runAction(c.action, c.guest ? guestKey(c.guest) : this.switcher.activeKey);
+    else if (c.kind === 'open' && c.panel === 'new-guest') openNewGuest();
     else if (c.kind === 'open') {
       const map: Record<typeof c.panel, Tool> = {
         settings: 'settings',
