@@ -69,6 +69,8 @@ export interface GuestInfo extends GuestRef {
   /** A managed save image exists: Start restores it. */
   managedSave: boolean;
   hasVnc: boolean;
+  /** A SPICE display (virt-manager's default for new guests). */
+  hasSpice: boolean;
   hasSerial: boolean;
   /** From the libosinfo metadata, when present, e.g. "http://debian.org/debian/12". */
   os?: string;
@@ -102,7 +104,8 @@ export interface GuestStats extends GuestRef {
   netTxBps: number;
 }
 
-export type ConsoleKind = 'vnc' | 'serial';
+/** A guest's screen over VNC, its serial console, or one channel of its SPICE display (a SPICE client opens several). */
+export type ConsoleKind = 'vnc' | 'spice' | 'serial';
 export type ConsoleStatus = 'connecting' | 'connected' | 'disconnected' | 'unavailable';
 
 export interface ConsoleState extends GuestRef {
@@ -258,8 +261,17 @@ export interface Commands extends StorageCommands {
   'guest.screenshot': { params: GuestRef; result: { mime: string; base64: string } };
   /** The guest's VNC password, when its display has one and this connection may read it. */
   'guest.vncPassword': { params: GuestRef; result: { password: string | null } };
+  /** The guest's SPICE password, likewise. */
+  'guest.spicePassword': { params: GuestRef; result: { password: string | null } };
   /** Presses the keys together and releases them (KeyboardEvent.code names, e.g. ControlLeft, AltLeft, Delete). */
   'guest.sendKeys': { params: GuestRef & { keys: string[] }; result: null };
+  /**
+   * Adds a VNC display (loopback) beside the guest's SPICE one, in its persistent definition; a
+   * running guest gets it from its next start.
+   */
+  'guest.addVncDisplay': { params: GuestRef; result: { added: boolean; appliesAtNextStart: boolean } };
+  /** Shuts the guest down cleanly and starts it again (a new QEMU: a changed definition applies). */
+  'guest.restart': { params: GuestRef; result: null };
   /** Moves the guest to another host; resolves with its reference there. */
   'guest.migrate': { params: GuestRef & MigrateOptions; result: GuestRef };
   /** Cancels a move under way: the guest keeps running on its source. */
@@ -338,7 +350,8 @@ export type MenuCommand =
   | { kind: 'guest-action'; action: GuestAction; guest?: GuestRef }
   | { kind: 'switch'; guest: GuestRef }
   | { kind: 'hotkey'; action: HotkeyAction }
-  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' | 'new-guest' };
+  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' }
+  | { kind: 'new-guest' };
 
 /** How the app was started (the desktop shell's command line, in the manner of virt-viewer). */
 export interface LaunchOptions {

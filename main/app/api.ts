@@ -15,6 +15,7 @@ import type {
 } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
+import * as display from '../hosts/display-commands.js';
 import { cancelMigration, migrateGuest } from '../hosts/migration.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
 import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
@@ -118,7 +119,10 @@ export class App extends EventEmitter<AppEvents> {
       'guest.snapshotDelete': (p) => done(guest.deleteSnapshot(H(p), p.uuid, p.name)),
       'guest.screenshot': (p) => guest.screenshot(H(p), p.uuid),
       'guest.vncPassword': (p) => guest.vncPassword(H(p), p.uuid),
+      'guest.spicePassword': (p) => display.spicePassword(H(p), p.uuid),
       'guest.sendKeys': (p) => done(guest.sendKeys(H(p), p.uuid, p.keys)),
+      'guest.addVncDisplay': (p) => display.addVncDisplay(H(p), p.uuid),
+      'guest.restart': (p) => done(display.restart(H(p), p.uuid)),
       'guest.migrate': (p) =>
         migrateGuest(H(p), this.hosts.get(p.target), p.uuid, p, (m) =>
           this.emit('event', { type: 'migration', migration: m }),

@@ -15,6 +15,7 @@ import { toApiError } from '../hosts/api-error.js';
 import type { Host } from '../hosts/host.js';
 import type { HostManager } from '../hosts/manager.js';
 import { ConsoleError, openVncChannel, type ChannelReader } from './endpoint.js';
+import { spiceEndpoint } from '../hosts/display-commands.js';
 
 export interface OpenOptions {
   /**
@@ -42,11 +43,15 @@ interface ConsoleTally {
   reason?: string;
 }
 
+/** Every kind of console channel. */
+export const CONSOLE_KINDS: readonly ConsoleKind[] = ['vnc', 'spice', 'serial'];
+
 const key = (ref: GuestRef, kind: ConsoleKind): string => `${kind}:${ref.uuid}@${ref.host}`;
 
 /** What a channel that ended by itself says, when nothing more precise is known. */
 const ENDED: Record<ConsoleKind, string> = {
   vnc: "the guest's display closed the connection",
+  spice: "the guest's SPICE display closed the connection",
   serial: "the guest's serial console was closed",
 };
 
@@ -77,7 +82,7 @@ export class ConsoleManager {
     });
     hosts.on('guest-removed', (r) => {
       this.closeGuest(r, 'the guest was removed');
-      for (const kind of ['vnc', 'serial'] as const) this.tallies.delete(key(r, kind));
+      for (const kind of CONSOLE_KINDS) this.tallies.delete(key(r, kind));
     });
   }
 
@@ -105,6 +110,8 @@ export class ConsoleManager {
     const where = { host: ref.host, guest: info.name };
     if (kind === 'vnc' && !info.hasVnc)
       throw new ApiError('unsupported', `${info.name} has no graphical display; use its serial console`, where);
+    if (kind === 'spice' && !info.hasSpice)
+      throw new ApiError('unsupported', `${info.name} has no SPICE display`, where);
     if (kind === 'serial' && !info.hasSerial)
       throw new ApiError('unsupported', `${info.name} has no serial console (it needs a pty serial port)`, where);
     if (!isRunning(info))
@@ -119,7 +126,8 @@ export class ConsoleManager {
     this.update(ref, kind);
     let stream: Duplex;
     try {
-      stream = kind === 'vnc' ? await this.openVnc(host, ref, opts.reader) : await this.openSerial(host, ref);
+      stream =
+        kind === 'serial' ? await this.openSerial(host, ref) : await this.openScreen(host, ref, kind, opts.reader);
     } catch (e) {
       const err =
         e instanceof ConsoleError
@@ -194,8 +202,9 @@ export class ConsoleManager {
     this.report(stateOf(t));
   }
 
-  private async openVnc(host: Host, ref: GuestRef, reader?: ChannelReader): Promise<Duplex> {
-    const ep = await host.vncEndpoint(ref.uuid);
+  /** A byte channel to the guest's VNC display, or one channel's worth of its SPICE display. */
+  private async openScreen(host: Host, ref: GuestRef, kind: 'vnc' | 'spice', reader?: ChannelReader): Promise<Duplex> {
+    const ep = kind === 'vnc' ? await host.vncEndpoint(ref.uuid) : await spiceEndpoint(host, ref.uuid);
     if (!ep) throw new ConsoleError('the display is not listening yet', 'unreachable');
     const client = host.libvirt();
     const remote = client.uri.transport === 'tls' || client.uri.transport === 'tcp' ? client.uri.host : undefined;
@@ -219,7 +228,7 @@ export class ConsoleManager {
     }
     // A screen channel mostly ends before the event arrives (QEMU closes its socket as it
     // exits): now the reason is known for certain, say it.
-    for (const kind of ['vnc', 'serial'] as const) {
+    for (const kind of CONSOLE_KINDS) {
       const t = this.tallies.get(key(ref, kind));
       if (t && t.reported === 'disconnected' && t.reason === ENDED[kind] && t.connected === 0 && t.connecting === 0)
         this.update(ref, kind, why);

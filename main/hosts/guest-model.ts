@@ -154,6 +154,7 @@ export class GuestModel {
       persistent: s.persistent,
       managedSave: s.managedSave,
       hasVnc: xml.hasVnc,
+      hasSpice: xml.hasSpice,
       hasSerial: xml.hasSerial,
       ...(xml.os ? { os: xml.os } : {}),
       snapshotCount: s.snapshots.count,

@@ -55,6 +55,7 @@ describe('new guests and storage in the browser', () => {
   it('uploads the installer ISO from the Storage view, with a progress bar; refuses a non-ISO; Cancel removes the partial volume', async () => {
     const p = r.page;
     await p.locator('.host-menu summary').first().click();
+    await shot('host-menu');
     await p.getByRole('menuitem', { name: 'Storage' }).click();
     await dialog().getByRole('button', { name: fx.pool, exact: true }).click();
     await dialog()

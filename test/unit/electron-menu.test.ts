@@ -148,7 +148,7 @@ describe('application menu', () => {
     const i = item(submenu(applicationMenu({ state, active: web, kiosk: false }, t.a), 'virtswitch'), 'New Guest…');
     assert.equal(i.accelerator, 'CmdOrCtrl+N');
     click(i);
-    assert.deepEqual(t.sent, [{ kind: 'open', panel: 'new-guest' }]);
+    assert.deepEqual(t.sent, [{ kind: 'new-guest' }]);
   });
 
   it('accelerators from bindings', () => {

@@ -7,22 +7,35 @@
 import { guestKey, type Bridge, type GuestInfo, type Scaling } from '../../../common/contract.js';
 import { isRunning } from '../../../common/guest-state.js';
 import { backoffDelay, CONSOLE_RECONNECT } from '../../../common/backoff.js';
+import type { ScreenConsole } from './screen-console.js';
+import { SpiceConsole } from './spice-console.js';
 import { VncConsole } from './vnc-console.js';
 
 export interface PoolHooks {
-  status(c: VncConsole): void;
-  clipboard(c: VncConsole, text: string): void;
+  status(c: ScreenConsole): void;
+  clipboard(c: ScreenConsole, text: string): void;
+}
+
+/** What tests and benchmarks read of each console from the page. */
+export interface ConsoleDebugInfo {
+  key: string;
+  status: string;
+  held: boolean;
+  bytesIn: number;
+  /** Keys typed but not sent yet (SPICE consoles pace them). */
+  pendingKeys: number;
+  /** When its thumbnail last showed what the guest shows (performance.now()). */
+  thumbAsOf: number;
 }
 
 /** Beyond this many, the least recently used running guests are not kept warm. */
 export const WARM_LIMIT = 24;
 
 export class ConsolePool {
-  private readonly consoles = new Map<string, VncConsole>();
+  private readonly consoles = new Map<string, ScreenConsole>();
   private readonly retry = new Map<string, { attempt: number; timer: number | undefined }>();
   private wanted = new Set<string>();
   private activeKey: string | undefined;
-  private refreshCursor = 0;
 
   constructor(
     private readonly bridge: Bridge,
@@ -31,11 +44,11 @@ export class ConsolePool {
     private readonly scalingFor: (key: string) => Scaling,
   ) {}
 
-  get(key: string | undefined): VncConsole | undefined {
+  get(key: string | undefined): ScreenConsole | undefined {
     return key ? this.consoles.get(key) : undefined;
   }
 
-  all(): VncConsole[] {
+  all(): ScreenConsole[] {
     return [...this.consoles.values()];
   }
 
@@ -43,7 +56,7 @@ export class ConsolePool {
   sync(guests: readonly GuestInfo[], mru: readonly string[]): void {
     const rank = new Map(mru.map((k, i) => [k, i]));
     const candidates = guests
-      .filter((g) => g.hasVnc && isRunning(g))
+      .filter((g) => (g.hasVnc || g.hasSpice) && isRunning(g))
       .sort((a, b) => (rank.get(guestKey(a)) ?? 1e9) - (rank.get(guestKey(b)) ?? 1e9))
       .slice(0, WARM_LIMIT);
     this.wanted = new Set(candidates.map(guestKey));
@@ -56,8 +69,16 @@ export class ConsolePool {
     }
     for (const g of candidates) {
       const key = guestKey(g);
-      if (this.consoles.has(key)) continue;
-      const c = new VncConsole(
+      // VNC when the guest has it (noVNC does more than spice-html5), else its SPICE display.
+      const kind = g.hasVnc ? 'vnc' : 'spice';
+      const old = this.consoles.get(key);
+      if (old?.kind === kind) continue;
+      if (old) {
+        this.cancelRetry(key);
+        old.dispose();
+      }
+      const Screen = kind === 'vnc' ? VncConsole : SpiceConsole;
+      const c: ScreenConsole = new Screen(
         { host: g.host, uuid: g.uuid },
         key,
         this.bridge,
@@ -71,14 +92,14 @@ export class ConsolePool {
     }
   }
 
-  private onStatus(c: VncConsole): void {
+  private onStatus(c: ScreenConsole): void {
     if (c.status === 'connected') this.retry.delete(c.key);
     if (c.status === 'disconnected' && this.wanted.has(c.key) && this.consoles.get(c.key) === c)
       this.scheduleReconnect(c);
     this.hooks.status(c);
   }
 
-  private scheduleReconnect(c: VncConsole): void {
+  private scheduleReconnect(c: ScreenConsole): void {
     const r = this.retry.get(c.key) ?? { attempt: 0, timer: undefined };
     window.clearTimeout(r.timer);
     r.timer = window.setTimeout(
@@ -111,13 +132,20 @@ export class ConsolePool {
     next?.setActive(true);
   }
 
-  /** Lets the next background console catch up once, round-robin (for live thumbnails). */
-  refreshNextBackground(): VncConsole | undefined {
-    const bg = this.all().filter((c) => c.key !== this.activeKey && c.status === 'connected');
-    if (bg.length === 0) return undefined;
-    const c = bg[this.refreshCursor++ % bg.length]!;
-    c.refresh();
-    return c;
+  /** Lets every background console catch up once (for live thumbnails); returns those that did. */
+  refreshBackground(): ScreenConsole[] {
+    return this.all().filter((c) => c.key !== this.activeKey && c.refresh());
+  }
+
+  debugInfo(): ConsoleDebugInfo[] {
+    return this.all().map((c) => ({
+      key: c.key,
+      status: c.status,
+      held: c.isHeld,
+      bytesIn: c.bytesIn,
+      pendingKeys: c.pendingKeys ?? 0,
+      thumbAsOf: c.thumbnailAsOf,
+    }));
   }
 
   setScaling(key: string, s: Scaling): void {

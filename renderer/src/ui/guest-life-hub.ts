@@ -5,6 +5,7 @@
  */
 import { guestKey, type Bridge, type GuestInfo, type GuestRef } from '../../../common/contract.js';
 import type { Store } from '../state/store.js';
+import { h } from './dom.js';
 import { cloneDialog, deleteGuestDialog } from './guest-life.js';
 import { NewGuestDialog } from './new-guest.js';
 import { storageDialog } from './storage-view.js';
@@ -22,6 +23,10 @@ let life: Life | undefined;
 
 export function setGuestLife(bridge: Bridge, store: Store, switchTo: (key: string) => void, fail: Fail): void {
   life = { bridge, store, switchTo, fail };
+  // The desktop app's New Guest… (Ctrl+N) comes as a menu command.
+  bridge.onMenuCommand?.((c) => {
+    if (c.kind === 'new-guest') openNewGuest();
+  });
 }
 
 /** Makes a guest just made the active one as soon as the model knows it. */
@@ -40,6 +45,40 @@ function activate(ref: GuestRef): void {
 /** The New guest dialog, on `host` or the first connected one. */
 export function openNewGuest(host?: string): void {
   if (life) new NewGuestDialog(life.bridge, life.store.hosts, activate, life.fail).open(host);
+}
+
+const menus = new Map<string, HTMLElement>();
+
+/** A host's menu (New guest, Storage), made once per host so that it stays open across re-renders. */
+export function hostMenuFor(uri: string, label: string): HTMLElement {
+  let menu = menus.get(uri);
+  if (menu) return menu;
+  const entry = (text: string, run: () => void): HTMLElement =>
+    h(
+      'button',
+      {
+        type: 'button',
+        role: 'menuitem',
+        onclick: (ev: Event) => {
+          (ev.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
+          run();
+        },
+      },
+      text,
+    );
+  menu = h(
+    'details',
+    { className: 'host-menu' },
+    h('summary', { 'aria-label': `Menu of ${label}`, title: 'Host menu' }, '⋯'),
+    h(
+      'div',
+      { role: 'menu' },
+      entry('New guest', () => openNewGuest(uri)),
+      entry('Storage', () => openStorage(uri)),
+    ),
+  );
+  menus.set(uri, menu);
+  return menu;
 }
 
 export function openStorage(host: string): void {

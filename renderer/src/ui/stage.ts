@@ -5,11 +5,12 @@
  */
 import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
-import type { VncConsole } from '../consoles/vnc-console.js';
+import type { ScreenConsole } from '../consoles/screen-console.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
 import { openClone } from './guest-life-hub.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
+import type { VncOffer } from './vnc-offer.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
 
 export type Tool =
@@ -43,6 +44,8 @@ export class Stage {
   readonly serialPanel = h('div', { className: 'serial-panel', hidden: true });
   private readonly toolbar = h('div', { className: 'toolbar', role: 'toolbar', 'aria-label': 'Guest controls' });
   private readonly overlay = h('div', { className: 'overlay', role: 'status', 'aria-live': 'polite' });
+  /** A line under the toolbar for what waits on the guest (a display that comes at its next start). */
+  private readonly notice = h('div', { className: 'stage-notice' });
   private readonly cpuGraph = new Sparkline('CPU');
   private readonly memGraph = new Sparkline('Mem');
   private readonly statsBox = h('div', { className: 'stats-box', 'aria-label': 'CPU and memory use' });
@@ -50,10 +53,17 @@ export class Stage {
   scanning = false;
   serialOpen = false;
 
-  constructor(private readonly hooks: StageHooks) {
+  constructor(
+    private readonly hooks: StageHooks,
+    private readonly vncOffer?: VncOffer,
+  ) {
     this.screen.append(this.overlay);
     this.statsBox.append(this.cpuGraph.element, this.memGraph.element);
-    this.element.append(this.toolbar, h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel));
+    this.element.append(
+      this.toolbar,
+      this.notice,
+      h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel),
+    );
   }
 
   setActiveAttributes(g: GuestInfo | undefined): void {
@@ -70,13 +80,16 @@ export class Stage {
 
   render(
     g: GuestInfo | undefined,
-    c: VncConsole | undefined,
+    c: ScreenConsole | undefined,
     host: HostInfo | undefined,
     scaling: Scaling,
     nothingAtAll: string | undefined,
   ): void {
     this.renderToolbar(g, scaling);
     this.renderOverlay(g, c, host, nothingAtAll);
+    const notice = this.vncOffer?.notice(g);
+    if (notice) this.notice.replaceChildren(notice);
+    else this.notice.replaceChildren();
   }
 
   private renderToolbar(g: GuestInfo | undefined, scaling: Scaling): void {
@@ -87,6 +100,8 @@ export class Stage {
       g?.state,
       g?.busy,
       g?.hasVnc,
+      g?.hasSpice,
+      g && this.vncOffer?.button(g)?.textContent,
       g?.hasSerial,
       acts,
       scaling,
@@ -136,8 +151,9 @@ export class Stage {
     return h(
       'div',
       { className: 'group tools' },
-      running && g.hasVnc ? this.sendKeysMenu() : null,
-      running && g.hasSerial && g.hasVnc
+      running && (g.hasVnc || g.hasSpice) ? this.sendKeysMenu() : null,
+      running ? (this.vncOffer?.button(g) ?? null) : null,
+      running && g.hasSerial && (g.hasVnc || g.hasSpice)
         ? iconButton(
             'terminal',
             this.serialOpen ? 'Hide the serial console' : 'Show the serial console',
@@ -145,7 +161,7 @@ export class Stage {
             { 'aria-pressed': String(this.serialOpen) },
           )
         : null,
-      g.hasVnc ? this.scalingMenu(scaling) : null,
+      g.hasVnc || g.hasSpice ? this.scalingMenu(scaling) : null,
       iconButton('snapshots', 'Snapshots', () => this.hooks.tool('snapshots'), {
         className: 'icon-button tool-snapshots',
       }),
@@ -239,7 +255,7 @@ export class Stage {
 
   private renderOverlay(
     g: GuestInfo | undefined,
-    c: VncConsole | undefined,
+    c: ScreenConsole | undefined,
     host: HostInfo | undefined,
     nothingAtAll: string | undefined,
   ): void {
@@ -258,13 +274,13 @@ export class Stage {
       );
     } else if (g.state === 'shutoff' || g.state === 'crashed') {
       this.showOff(g);
-    } else if (!g.hasVnc) {
+    } else if (!g.hasVnc && !g.hasSpice) {
       if (g.hasSerial) this.overlay.hidden = true;
       else
         this.showOverlay(
           'problem',
           h('h2', {}, `${g.name} has no screen`),
-          h('p', {}, 'It has neither a VNC display nor a serial console virtswitch can show.'),
+          h('p', {}, 'It has neither a VNC or SPICE display nor a serial console virtswitch can show.'),
         );
     } else if (!this.showScreenProblem(g, c)) {
       this.overlay.hidden = true;
@@ -298,11 +314,31 @@ export class Stage {
         : g.state === 'crashed'
           ? 'Crashed'
           : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
-    this.showOverlay('off', start, h('h2', {}, g.name), h('p', {}, why));
+    this.showOverlay(
+      'off',
+      start,
+      h('h2', {}, g.name),
+      h('p', {}, why),
+      ...this.spiceOnlyOffer(g, 'Its screen is a SPICE display.'),
+    );
+  }
+
+  /** For a SPICE-only guest: what its display is, and the button that adds a VNC one beside it. */
+  private spiceOnlyOffer(g: GuestInfo, what: string): HTMLElement[] {
+    const button = this.vncOffer?.button(g);
+    if (!button) return [];
+    return [
+      h(
+        'p',
+        {},
+        `${what} A VNC display beside it, listening on the host itself only, shows it here from the guest's next start; the SPICE display stays.`,
+      ),
+      button,
+    ];
   }
 
   /** Over a running guest's screen: connecting, disconnected, or paused. False when the screen is fine. */
-  private showScreenProblem(g: GuestInfo, c: VncConsole | undefined): boolean {
+  private showScreenProblem(g: GuestInfo, c: ScreenConsole | undefined): boolean {
     if (!c || c.status === 'connecting') {
       this.showOverlay(
         'connecting',
@@ -315,6 +351,7 @@ export class Stage {
         h('h2', {}, `${g.name}’s screen is disconnected`),
         h('p', {}, `${c.reason ?? 'The connection closed'}. Trying again…`),
         h('button', { type: 'button', onclick: () => this.hooks.reconnect() }, 'Reconnect now'),
+        ...this.spiceOnlyOffer(g, 'Its display is SPICE.'),
       );
     } else if (g.state === 'paused') {
       this.showOverlay(
