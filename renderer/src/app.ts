@@ -25,7 +25,7 @@ import { isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
 import { ErrorToasts } from './ui/errors.js';
 import { Fullscreen } from './ui/fullscreen.js';
-import { runGuestAction, setGuestLife } from './ui/guest-actions.js';
+import { runGuestAction } from './ui/guest-actions.js';
 import { Osd } from './ui/osd.js';
 import { resourcesDialog, snapshotsPanel, typeTextDialog } from './ui/panels.js';
 import { settingsDialog } from './ui/settings.js';
@@ -68,7 +68,6 @@ export class VirtSwitch {
       },
       new VncOffer(bridge, () => this.renderStage(), this.fail.bind(this)),
     );
-    setGuestLife(bridge, this.store, this.switchTo.bind(this), this.fail.bind(this));
     this.strip = new Strip(this.store, {
       select: (key) => this.switchTo(key),
       action: (a, key) => this.runAction(a, key),

@@ -5,8 +5,6 @@ import { confirm } from './dialogs.js';
 import { takeSnapshotDialog } from './panels.js';
 import { openDelete } from './guest-life-hub.js';
 
-export { setGuestLife } from './guest-life-hub.js';
-
 /** The command behind each action that needs nothing but the guest. */
 const ACTION_COMMANDS = {
   start: 'guest.start',
