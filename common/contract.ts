@@ -3,8 +3,9 @@
  * serve) expose exactly this, and the renderer depends on nothing else. Pure types and constants:
  * no Node, no DOM.
  */
-import type { JobInfo, StorageCommands, UploadParams } from './storage-contract.js';
+import type { DeleteOptions, JobInfo, StorageCommands } from './storage-contract.js';
 export type * from './storage-contract.js';
+import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -78,6 +79,8 @@ export interface GuestInfo extends GuestRef {
   currentSnapshot?: string;
   /** A long operation under way, in words ("saving", "reverting to snap1"). */
   busy?: string;
+  /** Its hardware as the live definition says (the running guest's, else the persistent one). */
+  hardware?: GuestHardware;
 }
 
 export interface SnapshotInfo {
@@ -182,16 +185,6 @@ export interface AppState {
   settings: Settings;
 }
 
-export interface DeleteOptions {
-  /** Power the guest off first if it runs. */
-  force?: boolean;
-  removeManagedSave?: boolean;
-  removeSnapshots?: boolean;
-  removeNvram?: boolean;
-  /** Paths of the guest's disks to remove with it (a disk another guest uses is never removed). */
-  removeDisks?: string[];
-}
-
 /** How to move a guest to another host ("Move to host…"). */
 export interface MigrateOptions {
   /** The host to move it to (its URI, as in the host list). */
@@ -276,6 +269,20 @@ export interface Commands extends StorageCommands {
   'guest.migrate': { params: GuestRef & MigrateOptions; result: GuestRef };
   /** Cancels a move under way: the guest keeps running on its source. */
   'guest.migrateCancel': { params: GuestRef; result: null };
+  /** Hostname, addresses and file systems from the guest agent (addresses from DHCP leases without one). */
+  'guest.agentInfo': { params: GuestRef; result: GuestAgentInfo };
+  /** Inserts a medium (path) into a CD drive, or ejects it (no path); live now, config at next boot. */
+  'guest.changeMedia': { params: GuestRef & DeviceApply & { target: string; path?: string }; result: null };
+  'guest.attachDisk': {
+    params: GuestRef & DeviceApply & { path: string; format: 'raw' | 'qcow2' };
+    result: { target: string };
+  };
+  'guest.detachDisk': { params: GuestRef & DeviceApply & { target: string }; result: null };
+  'guest.attachNic': {
+    params: GuestRef & DeviceApply & { kind: 'network' | 'bridge'; source: string; model: string };
+    result: null;
+  };
+  'guest.detachNic': { params: GuestRef & DeviceApply & { mac: string }; result: null };
   'stats.watch': { params: { on: boolean }; result: null };
   'settings.update': { params: Partial<Settings>; result: Settings };
 }
@@ -384,9 +391,4 @@ export interface Bridge {
   setActiveGuest?(ref: GuestRef | null, consoleFocused: boolean): void;
   /** Desktop only: off while the page records a new hotkey, so the keys reach the field. */
   captureHotkeys?(on: boolean): void;
-  /**
-   * Uploads a local file into a new volume (checked and made by storage.uploadBegin), reporting
-   * the job's progress; aborting the signal cancels it and the partial volume is removed.
-   */
-  uploadVolume?(params: UploadParams, file: Blob, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<void>;
 }

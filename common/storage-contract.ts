@@ -5,6 +5,26 @@
 import type { GuestRef } from './contract.js';
 import type { IsoIdentifiers } from './iso9660.js';
 
+export interface DeleteOptions {
+  /** Power the guest off first if it runs. */
+  force?: boolean;
+  removeManagedSave?: boolean;
+  removeSnapshots?: boolean;
+  removeNvram?: boolean;
+  /** Paths of the guest's disks to remove with it (a disk another guest uses is never removed). */
+  removeDisks?: string[];
+}
+
+declare module './contract.js' {
+  interface Bridge {
+    /**
+     * Uploads a local file into a new volume (checked and made by storage.uploadBegin), reporting
+     * the job's progress; aborting the signal cancels it and the partial volume is removed.
+     */
+    uploadVolume?(params: UploadParams, file: Blob, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<void>;
+  }
+}
+
 export type PoolState = 'inactive' | 'building' | 'running' | 'degraded' | 'inaccessible';
 
 export interface PoolInfo {

@@ -22,6 +22,12 @@ const snapshotName = z
   .max(100)
   .regex(/^[^/\\\0<>]+$/, 'a snapshot name cannot contain / \\ < or >');
 const scaling = z.enum(['fit', 'actual', 'resize']);
+const apply = { live: z.boolean(), config: z.boolean() };
+const diskTarget = z.string().regex(/^(vd|sd|hd|xvd)[a-z]{1,2}$/, 'a disk name such as vdb or sda');
+const filePath = z
+  .string()
+  .max(4096)
+  .regex(/^\/[^\0]*$/, 'an absolute path');
 const guestKey = z.string().min(38).max(2100);
 
 const hotkeys = z
@@ -122,6 +128,22 @@ export const schemas = {
       .optional(),
   }),
   'guest.migrateCancel': ref,
+  'guest.agentInfo': ref,
+  'guest.changeMedia': z.strictObject({ ...guestRef, ...apply, target: diskTarget, path: filePath.optional() }),
+  'guest.attachDisk': z.strictObject({ ...guestRef, ...apply, path: filePath, format: z.enum(['raw', 'qcow2']) }),
+  'guest.detachDisk': z.strictObject({ ...guestRef, ...apply, target: diskTarget }),
+  'guest.attachNic': z.strictObject({
+    ...guestRef,
+    ...apply,
+    kind: z.enum(['network', 'bridge']),
+    source: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a network or bridge name'),
+    model: z.enum(['virtio', 'e1000', 'e1000e', 'rtl8139']),
+  }),
+  'guest.detachNic': z.strictObject({
+    ...guestRef,
+    ...apply,
+    mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/),
+  }),
   'stats.watch': z.strictObject({ on: z.boolean() }),
   'settings.update': settingsSchema.partial(),
   ...storageSchemas,

@@ -19,7 +19,16 @@ export {
 } from './procedures.js';
 export { paramsToRecord, type DomainRef, type SnapshotRef, type TypedParam } from './protocol.js';
 export * from './constants.js';
-export { storageProcedures, type StoragePoolRef, type StorageVolRef, type NetworkRef } from './procedures-storage.js';
+export { storageProcedures, type StoragePoolRef, type StorageVolRef } from './procedures-storage.js';
 export { uploadToVolume, downloadFromVolume, readVolumeHead, type UploadOptions } from './volume-transfer.js';
 export { MigrateFlags, MigrateParam, JobType, JobStatsFlags } from './procedures-migration.js';
 export { migrateManaged, migrateParams, type ManagedMigrationHooks, type MigrateParamValue } from './migrate.js';
+export {
+  AgentLifecycleState,
+  DeviceModifyFlags,
+  HostnameFlags,
+  InterfaceAddressesSource,
+  NodeDeviceListFlags,
+  SetTimeFlags,
+} from './procedures-device.js';
+export type { NetworkRef } from './procedures-network.js';

@@ -1,5 +1,5 @@
 /**
- * Storage pools and volumes, virtual networks and domain capabilities: procedures of
+ * Storage pools and volumes and domain capabilities: procedures of
  * remote_protocol.x spread into the one table of procedures.ts. Numbers and layouts checked
  * against libvirt's remote_protocol.x and proven against libvirt 9.0 (test/integration/storage-*).
  */
@@ -7,7 +7,7 @@ import { array, int, intBool, struct, uhyperNumber, uint, voidCodec, type CodecT
 import type { Procedure } from './procedures.js';
 import { nonnullString, remoteString, uuid } from './protocol.js';
 
-/** REMOTE_STORAGE_POOL_LIST_MAX, REMOTE_STORAGE_VOL_LIST_MAX, REMOTE_NETWORK_LIST_MAX (all 16384 since 1.2). */
+/** REMOTE_STORAGE_POOL_LIST_MAX, REMOTE_STORAGE_VOL_LIST_MAX (both 16384 since 1.2). */
 const LIST_MAX = 16384;
 
 /** `remote_nonnull_storage_pool`. */
@@ -16,8 +16,6 @@ export type StoragePoolRef = CodecType<typeof storagePool>;
 /** `remote_nonnull_storage_vol`: the pool's name, the volume's name, and its key (its path for file pools). */
 export const storageVol = struct({ pool: nonnullString, name: nonnullString, key: nonnullString });
 export type StorageVolRef = CodecType<typeof storageVol>;
-export const network = struct({ name: nonnullString, uuid });
-export type NetworkRef = CodecType<typeof network>;
 
 const poolOnly = struct({ pool: storagePool });
 const poolFlags = struct({ pool: storagePool, flags: uint });
@@ -87,12 +85,6 @@ export const storageProcedures = {
     struct({ pool: storagePool, needResults: intBool, flags: uint }),
     struct({ vols: array(storageVol, LIST_MAX), ret: uint }),
   ),
-  connectListAllNetworks: def(
-    283,
-    struct({ needResults: intBool, flags: uint }),
-    struct({ nets: array(network, LIST_MAX), ret: uint }),
-  ),
-  networkIsActive: def(152, struct({ net: network }), struct({ active: intBool })),
   connectGetDomainCapabilities: def(
     342,
     struct({

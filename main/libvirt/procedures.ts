@@ -34,6 +34,8 @@ import {
 } from './protocol.js';
 import { storageProcedures } from './procedures-storage.js';
 import { migrationProcedures } from './procedures-migration.js';
+import { deviceEventMessages, deviceProcedures } from './procedures-device.js';
+import { networkProcedures } from './procedures-network.js';
 
 export interface Procedure<A, R> {
   readonly proc: number;
@@ -153,6 +155,8 @@ export const procedures = {
   domainDefineXmlFlags: p(350, struct({ xml: nonnullString, flags: uint }), domRet),
   ...storageProcedures,
   ...migrationProcedures,
+  ...deviceProcedures,
+  ...networkProcedures,
 } satisfies Record<string, Procedure<unknown, unknown>>;
 
 export type ProcedureName = keyof typeof procedures;
@@ -190,6 +194,7 @@ export const eventMessages = {
     name: 'metadataChange',
     body: struct({ callbackId: int, dom: domain, type: int, nsuri: optional(nonnullString) }),
   },
+  ...deviceEventMessages,
 } as const;
 
 export type EventMessages = typeof eventMessages;

@@ -1,4 +1,4 @@
-/** Storage, network and domain-capability procedure numbers as remote_protocol.x (libvirt 9.x) gives them. */
+/** Storage and domain-capability procedure numbers as remote_protocol.x (libvirt 9.x) gives them. */
 export const STORAGE_PROCEDURE_NUMBERS: Record<string, number> = {
   storagePoolCreateXml: 76,
   storagePoolDefineXml: 77,
@@ -24,7 +24,6 @@ export const STORAGE_PROCEDURE_NUMBERS: Record<string, number> = {
   storageVolGetXmlDesc: 99,
   storageVolGetPath: 100,
   storageVolCreateXmlFrom: 125,
-  networkIsActive: 152,
   storagePoolIsActive: 154,
   storagePoolIsPersistent: 155,
   storageVolUpload: 208,
@@ -32,7 +31,6 @@ export const STORAGE_PROCEDURE_NUMBERS: Record<string, number> = {
   storageVolResize: 260,
   connectListAllStoragePools: 281,
   storagePoolListAllVolumes: 282,
-  connectListAllNetworks: 283,
   connectGetDomainCapabilities: 342,
 };
 
