@@ -7,6 +7,7 @@ import { HOTKEY_ACTIONS, type CommandName } from '../../common/contract.js';
 import { validateHotkeys } from '../../common/hotkeys.js';
 import { LINUX_KEYCODES } from '../../common/keycodes.js';
 import { pageUriProblem } from '../libvirt/index.js';
+import { storageSchemas } from './storage-schemas.js';
 
 const host = z.string().min(1).max(2048);
 const uuid = z
@@ -77,6 +78,7 @@ export const schemas = {
     removeManagedSave: z.boolean().optional(),
     removeSnapshots: z.boolean().optional(),
     removeNvram: z.boolean().optional(),
+    removeDisks: z.array(z.string().min(1).max(4096)).max(64).optional(),
   }),
   'guest.setAutostart': z.strictObject({ ...guestRef, enabled: z.boolean() }),
   'guest.setMemory': z.strictObject({
@@ -150,6 +152,7 @@ export const schemas = {
   }),
   'stats.watch': z.strictObject({ on: z.boolean() }),
   'settings.update': settingsSchema.partial(),
+  ...storageSchemas,
 } satisfies Record<CommandName, z.ZodType>;
 
 /** A console request: a guest and which of its consoles. Never a host or a port. */

@@ -213,6 +213,7 @@ function guestsMenu(model: MenuModel, active: GuestInfo | undefined, send: Send)
 /** The app's own menu: hosts, settings, and quit (which a kiosk is not left by). */
 function appMenu(model: MenuModel, actions: MenuActions, send: Send): MenuItemConstructorOptions[] {
   const file: MenuItemConstructorOptions[] = [
+    { label: 'New Guest…', accelerator: 'CmdOrCtrl+N', click: send({ kind: 'new-guest' }) },
     { label: 'Hosts…', accelerator: 'CmdOrCtrl+Shift+H', click: send({ kind: 'open', panel: 'hosts' }) },
     { label: 'Settings…', accelerator: 'CmdOrCtrl+,', click: send({ kind: 'open', panel: 'settings' }) },
   ];

@@ -16,7 +16,10 @@ import {
   LifecycleEvent,
   RpcConnection,
   TransportError,
+  uploadToVolume,
 } from '../../main/libvirt/index.js';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { TestGuest, TestRig } from '../rig/guests.js';
 import { useRig } from '../rig/suite.js';
 import { waitFor, within } from './libvirt-helpers.js';
@@ -162,6 +165,27 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     assert.equal(shot.data.readUInt32BE(16), 720);
     // The host key was taken on first use, into the test's own known_hosts.
     assert.match(readFileSync(join(dir, 'known_hosts'), 'utf8'), /ssh-ed25519/);
+  });
+
+  it('uploads into a storage volume over the same SSH connection (no scp, no second login)', async () => {
+    const c = await open(uri());
+    const poolDir = mkdtempSync(join(tmpdir(), 'vs-ssh-pool-'));
+    spawnSync('chmod', ['755', poolDir]);
+    const xml = `<pool type='dir'><name>${rig.prefix}sshpool</name><target><path>${poolDir}</path></target></pool>`;
+    const { pool } = await c.call('storagePoolCreateXml', { xml, flags: 0 });
+    try {
+      const data = randomBytes(3 << 20);
+      const volXml = `<volume><name>up.img</name><capacity unit='B'>${data.length}</capacity><target><format type='raw'/></target></volume>`;
+      const { vol } = await c.call('storageVolCreateXml', { pool, xml: volXml, flags: 0 });
+      let seen = 0;
+      await uploadToVolume(c, vol, Readable.from([data]), { length: data.length, onProgress: (b) => (seen = b) });
+      assert.equal(seen, data.length);
+      assert.ok(readFileSync(join(poolDir, 'up.img')).equals(data));
+      await c.call('storageVolDelete', { vol, flags: 0 });
+    } finally {
+      await c.call('storagePoolDestroy', { pool });
+      rmSync(poolDir, { recursive: true, force: true });
+    }
   });
 
   it('falls back to nc -U with ?proxy=netcat', async () => {

@@ -143,6 +143,14 @@ describe('application menu', () => {
     assert.ok(!file(true).some((i) => i.label === 'Quit'));
   });
 
+  it('New Guest… (Ctrl+N) opens the New guest dialog', () => {
+    const t = actions();
+    const i = item(submenu(applicationMenu({ state, active: web, kiosk: false }, t.a), 'virtswitch'), 'New Guest…');
+    assert.equal(i.accelerator, 'CmdOrCtrl+N');
+    click(i);
+    assert.deepEqual(t.sent, [{ kind: 'new-guest' }]);
+  });
+
   it('accelerators from bindings', () => {
     assert.equal(toAccelerator('Ctrl+Alt+Digit1'), 'Ctrl+Alt+1');
     assert.equal(toAccelerator('Ctrl+Alt+KeyF'), 'Ctrl+Alt+F');

@@ -7,6 +7,7 @@ import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../.
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { ScreenConsole } from '../consoles/screen-console.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
+import { openClone } from './guest-life-hub.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
 import type { VncOffer } from './vnc-offer.js';
@@ -165,6 +166,7 @@ export class Stage {
         className: 'icon-button tool-snapshots',
       }),
       iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
+      g.state === 'shutoff' ? iconButton('clone', 'Clone', () => openClone(g)) : null,
       iconButton(
         'scan',
         this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',

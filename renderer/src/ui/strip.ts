@@ -20,6 +20,7 @@ import {
 import { h, icon, iconButton } from './dom.js';
 import { makeCard, updateCard, type Card } from './strip-card.js';
 import { cardKey, hostHeader, StripPrefs } from './strip-parts.js';
+import { hostMenuFor, openNewGuest } from './guest-life-hub.js';
 
 export { hostLabel };
 
@@ -84,6 +85,7 @@ export class Strip {
       'div',
       { className: 'strip-footer' },
       h('button', { type: 'button', className: 'add-host', onclick: () => hooks.settings() }, icon('plus'), 'Add host'),
+      h('button', { type: 'button', className: 'new-guest', onclick: () => openNewGuest() }, icon('plus'), 'New guest'),
       iconButton('settings', 'Settings', () => hooks.settings()),
     );
     this.element.append(
@@ -183,6 +185,7 @@ export class Strip {
       const el = hostHeader(row, this.headers.get(row.host.uri), {
         retry: (uri) => this.hooks.retryHost(uri),
         fold: (uri) => this.toggleFold(uri),
+        menu: hostMenuFor(row.host.uri, hostLabel(row.host.uri)),
       });
       this.headers.set(row.host.uri, el);
       return el;
