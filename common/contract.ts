@@ -14,7 +14,10 @@ export interface GuestRef {
   uuid: string;
 }
 
-/** A stable string key for a guest, for maps, settings and DOM ids. */
+/**
+ * A stable string key for one host's instance of a guest, for maps and DOM ids. The UI knows a
+ * guest by its UUID alone (so it follows the guest from host to host); settings store UUIDs.
+ */
 export function guestKey(ref: GuestRef): string {
   return `${ref.uuid}@${ref.host}`;
 }
@@ -136,11 +139,11 @@ export interface Settings {
   /** Auto-scan dwell per guest, in seconds. */
   scanIntervalSec: number;
   defaultScaling: Scaling;
-  /** Per-guest scaling, by guestKey. */
+  /** Per-guest scaling, by UUID (older settings: by `uuid@host`). */
   scaling: Record<string, Scaling>;
-  /** The user's switcher order, as guestKeys; guests not listed follow in the default order. */
+  /** The user's switcher order, as UUIDs (older settings: `uuid@host`); guests not listed follow in the default order. */
   order: string[];
-  /** The guest that last owned the keyboard, by guestKey. */
+  /** The guest that last owned the keyboard, by UUID (older settings: `uuid@host`). */
   lastActive?: string;
   theme: Theme;
 }
@@ -333,7 +336,7 @@ export type MenuCommand =
   | { kind: 'guest-action'; action: GuestAction; guest?: GuestRef }
   | { kind: 'switch'; guest: GuestRef }
   | { kind: 'hotkey'; action: HotkeyAction }
-  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' };
+  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' | 'move' };
 
 /** How the app was started (the desktop shell's command line, in the manner of virt-viewer). */
 export interface LaunchOptions {

@@ -21,7 +21,8 @@ const snapshotName = z
   .max(100)
   .regex(/^[^/\\\0<>]+$/, 'a snapshot name cannot contain / \\ < or >');
 const scaling = z.enum(['fit', 'actual', 'resize']);
-const guestKey = z.string().min(38).max(2100);
+/** A guest in settings: its UUID, or `uuid@host` as older settings have it. */
+const guestKey = z.string().min(36).max(2100);
 
 const hotkeys = z
   .strictObject(

@@ -2,9 +2,10 @@
  * Every running guest's screen, connected in the background (up to a limit, most recently used
  * first), so a switch changes which console shows instead of connecting one. A console whose
  * connection drops while its guest still runs reconnects by itself, with backoff; a guest that
- * stops loses its console; one that starts gets a new one.
+ * stops loses its console; one that starts gets a new one. Consoles are keyed by the guest's
+ * UUID: a guest that moves to another host keeps its console, which reconnects there.
  */
-import { guestKey, type Bridge, type GuestInfo, type Scaling } from '../../../common/contract.js';
+import type { Bridge, GuestInfo, Scaling } from '../../../common/contract.js';
 import { isRunning } from '../state/switcher.js';
 import { backoffMs } from './backoff.js';
 import { VncConsole } from './vnc-console.js';
@@ -39,14 +40,18 @@ export class ConsolePool {
     return [...this.consoles.values()];
   }
 
-  /** Brings the consoles in line with the guests: one for each running guest with a display. */
-  sync(guests: readonly GuestInfo[], mru: readonly string[]): void {
+  /**
+   * Brings the consoles in line with the guests: one for each running guest with a display, on the
+   * host where the guest is now. `moving` names the guests under way to another host.
+   */
+  sync(guests: readonly GuestInfo[], mru: readonly string[], moving: ReadonlySet<string> = new Set()): void {
     const rank = new Map(mru.map((k, i) => [k, i]));
     const candidates = guests
-      .filter((g) => g.hasVnc && isRunning(g))
-      .sort((a, b) => (rank.get(guestKey(a)) ?? 1e9) - (rank.get(guestKey(b)) ?? 1e9))
+      // A moving guest keeps its console even while the source says it stopped and the target is silent.
+      .filter((g) => g.hasVnc && (isRunning(g) || (moving.has(g.uuid) && this.consoles.has(g.uuid))))
+      .sort((a, b) => (rank.get(a.uuid) ?? 1e9) - (rank.get(b.uuid) ?? 1e9))
       .slice(0, WARM_LIMIT);
-    this.wanted = new Set(candidates.map(guestKey));
+    this.wanted = new Set(candidates.map((g) => g.uuid));
     for (const [key, c] of this.consoles) {
       if (!this.wanted.has(key)) {
         this.cancelRetry(key);
@@ -55,8 +60,12 @@ export class ConsolePool {
       }
     }
     for (const g of candidates) {
-      const key = guestKey(g);
-      if (this.consoles.has(key)) continue;
+      const key = g.uuid;
+      const had = this.consoles.get(key);
+      if (had) {
+        this.follow(had, g, moving.has(key));
+        continue;
+      }
       const c = new VncConsole(
         { host: g.host, uuid: g.uuid },
         key,
@@ -71,10 +80,21 @@ export class ConsolePool {
     }
   }
 
+  /** Keeps a console on its guest: to the new host when it moved, back to retrying when a move ended. */
+  private follow(c: VncConsole, g: GuestInfo, moving: boolean): void {
+    const wasMoving = c.moving;
+    c.moving = moving;
+    if (c.ref.host !== g.host) {
+      this.cancelRetry(c.key);
+      c.retarget({ host: g.host, uuid: g.uuid });
+    } else if (wasMoving && !moving && c.status === 'disconnected') this.scheduleReconnect(c);
+  }
+
   private onStatus(c: VncConsole): void {
     if (c.status === 'connected') this.retry.delete(c.key);
-    if (c.status === 'disconnected' && this.wanted.has(c.key) && this.consoles.get(c.key) === c)
-      this.scheduleReconnect(c);
+    // A moving guest's old display is not tried again: the console waits for the new host's.
+    const retry = c.status === 'disconnected' && !c.moving && this.wanted.has(c.key);
+    if (retry && this.consoles.get(c.key) === c) this.scheduleReconnect(c);
     this.hooks.status(c);
   }
 

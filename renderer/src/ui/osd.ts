@@ -3,7 +3,7 @@
  * state; digits pick a slot, arrows move, Enter switches, Esc closes. It takes every key while
  * open, so nothing typed into it reaches a guest.
  */
-import { guestKey, type GuestInfo } from '../../../common/contract.js';
+import type { GuestInfo } from '../../../common/contract.js';
 import { h } from './dom.js';
 
 export class Osd {
@@ -24,7 +24,7 @@ export class Osd {
     this.close();
     const grid = h('div', { className: 'osd-grid', role: 'listbox', 'aria-label': 'Guests' });
     this.items = ordered.map((g, i) => {
-      const key = guestKey(g);
+      const key = g.uuid;
       const thumb = h('canvas', { width: 192, height: 108, 'aria-hidden': 'true' });
       const src = this.thumbnailOf(key);
       if (src) thumb.getContext('2d')?.drawImage(src, 0, 0);

@@ -3,7 +3,7 @@
  * when there is nothing to show, a calm message and the one thing to do (a big Start for a guest
  * that is off).
  */
-import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../../../common/contract.js';
+import type { GuestAction, GuestInfo, GuestStats, HostInfo, MenuCommand, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { VncConsole } from '../consoles/vnc-console.js';
 import { actionsFor, ACTION_LABELS } from './actions.js';
@@ -22,7 +22,18 @@ export type Tool =
   | 'fullscreen'
   | 'settings'
   | 'strip'
-  | 'screenshot';
+  | 'screenshot'
+  | 'move';
+
+/** The tool behind each panel the desktop menu opens. */
+export const MENU_PANELS: Record<Extract<MenuCommand, { kind: 'open' }>['panel'], Tool> = {
+  settings: 'settings',
+  snapshots: 'snapshots',
+  resources: 'resources',
+  'send-keys': 'type-text',
+  hosts: 'settings',
+  move: 'move',
+};
 
 /** The guest runs (or is paused or blocked): it has a live screen and stats. */
 const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -48,6 +59,8 @@ export class Stage {
   private toolbarSig = '';
   scanning = false;
   serialOpen = false;
+  /** More than one host: guests can move. */
+  canMove = false;
 
   constructor(private readonly hooks: StageHooks) {
     this.screen.append(this.overlay);
@@ -92,6 +105,7 @@ export class Stage {
       this.scanning,
       this.serialOpen,
       g?.managedSave,
+      this.canMove,
     ]);
     if (sig === this.toolbarSig) return;
     this.toolbarSig = sig;
@@ -149,6 +163,7 @@ export class Stage {
         className: 'icon-button tool-snapshots',
       }),
       iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
+      this.canMove ? iconButton('move', 'Move to host…', () => this.hooks.tool('move')) : null,
       iconButton(
         'scan',
         this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',
@@ -301,7 +316,15 @@ export class Stage {
 
   /** Over a running guest's screen: connecting, disconnected, or paused. False when the screen is fine. */
   private showScreenProblem(g: GuestInfo, c: VncConsole | undefined): boolean {
-    if (!c || c.status === 'connecting') {
+    // A moving guest's old picture stands in, marked "moving…", until the new host's display draws.
+    if (c?.frozen) return false;
+    if (c?.moving && c.status !== 'connected') {
+      this.showOverlay(
+        'connecting',
+        h('div', { className: 'spinner', 'aria-hidden': 'true' }),
+        h('p', {}, `${g.name} is moving…`),
+      );
+    } else if (!c || c.status === 'connecting') {
       this.showOverlay(
         'connecting',
         h('div', { className: 'spinner', 'aria-hidden': 'true' }),

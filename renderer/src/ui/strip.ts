@@ -1,9 +1,10 @@
 /**
  * The switcher strip: every guest of every host, grouped by host, each with a live thumbnail,
  * its state, its slot number and its actions; drag to reorder. Keyed updates: a guest's card is
- * made once and then only its changed parts are touched.
+ * made once (keyed by UUID, so it moves to the new host's group with its thumbnail when the guest
+ * moves) and then only its changed parts are touched.
  */
-import { guestKey, type GuestAction, type GuestInfo, type HostInfo } from '../../../common/contract.js';
+import type { GuestAction, GuestInfo, HostInfo } from '../../../common/contract.js';
 import { slots } from '../../../common/order.js';
 import type { Store } from '../state/store.js';
 import { actionsFor, ACTION_KEYS, ACTION_LABELS } from './actions.js';
@@ -14,6 +15,8 @@ export interface StripHooks {
   action(action: GuestAction, key: string): void;
   reorder(moved: string, before: string | undefined): void;
   retryHost(uri: string): void;
+  /** "Move to host…" for this guest. */
+  move(key: string): void;
   /** Opens settings (where hosts are added). */
   settings(): void;
 }
@@ -51,6 +54,8 @@ export class Strip {
   private readonly groups = new Map<string, { el: HTMLElement; header: HTMLElement; list: HTMLUListElement }>();
   private activeKey: string | undefined;
   private dragKey: string | undefined;
+  /** More than one host: guests can move. */
+  canMove = false;
 
   constructor(
     private readonly store: Store,
@@ -152,7 +157,7 @@ export class Strip {
     }
     const children: HTMLElement[] = [];
     for (const guest of guests) {
-      const key = guestKey(guest);
+      const key = guest.uuid;
       seen.add(key);
       const card = this.cards.get(key) ?? this.makeCard(key);
       this.updateCard(card, guest, slotOf.get(key));
@@ -275,9 +280,10 @@ export class Strip {
     c.el.dataset.look = g.state;
     c.el.setAttribute('aria-label', `${g.name}, ${label}${slot ? `, slot ${slot}` : ''}`);
     const acts = actionsFor(g);
-    const sig = acts.join(',');
+    const sig = `${acts.join(',')}|${this.canMove}|${g.name}`;
     if (sig !== c.actionsSig) {
       c.actionsSig = sig;
+      const move = iconButton('move', `Move ${g.name} to host…`, () => this.hooks.move(g.uuid), { tabindex: -1 });
       c.actions.replaceChildren(
         ...acts.map((a) => {
           const shortcut =
@@ -289,13 +295,14 @@ export class Strip {
           return iconButton(
             a,
             `${ACTION_LABELS[a]} ${g.name}${shortcut ? ` (${shortcut})` : ''}`,
-            () => this.hooks.action(a, guestKey(g)),
+            () => this.hooks.action(a, g.uuid),
             { 'data-action': a, tabindex: -1 },
           );
         }),
+        ...(this.canMove ? [move] : []),
       );
     }
-    const stats = this.store.stats.get(guestKey(g))?.at(-1);
+    const stats = this.store.stats.get(g.uuid)?.at(-1);
     c.cpu.style.setProperty('--cpu', `${stats && g.state === 'running' ? Math.round(stats.cpuPercent) : 0}%`);
   }
 

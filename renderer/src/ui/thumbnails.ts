@@ -3,7 +3,6 @@
  * console is painted every second; background consoles catch up one at a time, in turn, and are
  * painted once they have.
  */
-import { guestKey } from '../../../common/contract.js';
 import type { ConsolePool } from '../consoles/pool.js';
 import type { VncConsole } from '../consoles/vnc-console.js';
 import type { Store } from '../state/store.js';
@@ -16,7 +15,7 @@ const BACKGROUND_REFRESH_MS = 3000;
 const BACKGROUND_PAINT_DELAY_MS = 400;
 
 export class ThumbnailPainter {
-  /** The frame generation last painted, by guest key. */
+  /** The frame generation last painted, by guest UUID. */
   private readonly painted = new Map<string, number>();
 
   constructor(
@@ -45,10 +44,10 @@ export class ThumbnailPainter {
     // Guests that are off keep no stale picture.
     for (const g of this.store.guests.values()) {
       if (!isRunning(g)) {
-        const t = this.strip.thumbnail(guestKey(g));
-        if (t && this.painted.has(guestKey(g))) {
+        const t = this.strip.thumbnail(g.uuid);
+        if (t && this.painted.has(g.uuid)) {
           t.getContext('2d')?.clearRect(0, 0, t.width, t.height);
-          this.painted.delete(guestKey(g));
+          this.painted.delete(g.uuid);
         }
       }
     }
