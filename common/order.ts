@@ -19,9 +19,9 @@ const byName = (a: GuestInfo, b: GuestInfo): number =>
 
 /**
  * Orders guests. Guests the user placed keep the user's relative order, across hosts (a guest that
- * moved keeps its place); guests the user never placed take their place in the default order
- * (host added, then name) among them: each goes before the first placed guest that the default
- * order puts after it, so new guests land where a person would look for them.
+ * moved keeps its place and slot). Each guest the user never placed joins its own host's guests:
+ * before the first of them whose name sorts after its own, else after the last of them; a host with
+ * none yet gets it where the host order says. So new guests land where a person would look for them.
  */
 export function switcherOrder(
   hosts: readonly HostInfo[],
@@ -35,18 +35,26 @@ export function switcherOrder(
   });
   const hostUris = hosts.map((h) => h.uri);
   for (const g of guests) if (!hostUris.includes(g.host)) hostUris.push(g.host);
-  const byDefault = (a: GuestInfo, b: GuestInfo): number =>
-    hostUris.indexOf(a.host) - hostUris.indexOf(b.host) || byName(a, b);
-  const placed = guests.filter((g) => rank.has(g.uuid)).sort((a, b) => rank.get(a.uuid)! - rank.get(b.uuid)!);
-  const unplaced = guests.filter((g) => !rank.has(g.uuid)).sort(byDefault);
-  const out: GuestInfo[] = [];
-  let i = 0;
-  for (const u of unplaced) {
-    while (i < placed.length && byDefault(placed[i]!, u) < 0) out.push(placed[i++]!);
-    out.push(u);
-  }
-  while (i < placed.length) out.push(placed[i++]!);
+  const hostRank = (g: GuestInfo): number => hostUris.indexOf(g.host);
+  const out = guests.filter((g) => rank.has(g.uuid)).sort((a, b) => rank.get(a.uuid)! - rank.get(b.uuid)!);
+  const unplaced = guests.filter((g) => !rank.has(g.uuid)).sort((a, b) => hostRank(a) - hostRank(b) || byName(a, b));
+  for (const u of unplaced) out.splice(placeFor(out, u, hostRank), 0, u);
   return out;
+}
+
+/** Where an unplaced guest goes in `out`: among its host's guests by name, else after the hosts added before. */
+function placeFor(out: readonly GuestInfo[], u: GuestInfo, hostRank: (g: GuestInfo) => number): number {
+  let lastOfHost = -1;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i]!.host !== u.host) continue;
+    if (byName(out[i]!, u) > 0) return i;
+    lastOfHost = i;
+  }
+  if (lastOfHost >= 0) return lastOfHost + 1;
+  // Right after the last guest of a host added before its own.
+  let i = out.length;
+  while (i > 0 && hostRank(out[i - 1]!) > hostRank(u)) i--;
+  return i;
 }
 
 /** UUID → slot number (1–9) for the first nine guests. */

@@ -372,6 +372,7 @@ export class VirtSwitch {
         : this.store.hosts.every((x) => x.status === 'connecting')
           ? 'Connecting…'
           : undefined;
+    this.stage.moving = !!this.store.moving(key);
     this.stage.render(
       g,
       this.pool.get(key),

@@ -9,7 +9,7 @@ import { moveDialog } from './ui/move-dialog.js';
 import { MoveProgress } from './ui/move-progress.js';
 
 export class Moves {
-  readonly progress = new MoveProgress((m) => this.cancel(m));
+  readonly progress: MoveProgress;
 
   constructor(
     private readonly bridge: Bridge,
@@ -17,7 +17,12 @@ export class Moves {
     private readonly fail: (e: unknown, title: string) => void,
     /** Gives the keyboard back to the active guest's screen (after the dialog closes). */
     private readonly refocus: () => void,
-  ) {}
+  ) {
+    this.progress = new MoveProgress(
+      (m) => this.cancel(m),
+      () => this.refocus(),
+    );
+  }
 
   /** "Move to host…" for `g`. */
   open(g: GuestInfo): void {

@@ -63,11 +63,21 @@ describe('a guest is its UUID: order and slots follow it to another host', () =>
       switcherOrder([hostA, hostB], [moved, web, lab], []).map((g) => g.name),
       ['web', 'db', 'lab'],
     );
-    // A guest added later still lands by name within its host among the placed ones.
+    // A guest added later lands by name among its own host's guests, and the moved one keeps slot 1.
     const aaa = guestInfo({ host: A, name: 'aaa' });
+    const zzz = guestInfo({ host: A, name: 'zzz' });
+    const later = switcherOrder([hostA, hostB], [moved, web, lab, aaa, zzz], saved);
     assert.deepEqual(
-      switcherOrder([hostA, hostB], [moved, web, lab, aaa], saved).map((g) => g.name),
-      ['aaa', 'db', 'web', 'lab'],
+      later.map((g) => g.name),
+      ['db', 'aaa', 'web', 'zzz', 'lab'],
+    );
+    assert.equal(slots(later).get(db.uuid), 1);
+    const newHost: HostInfo = { uri: 'qemu+ssh://c/system', status: 'connected' };
+    const onC = guestInfo({ host: newHost.uri, name: 'c1' });
+    assert.deepEqual(
+      switcherOrder([hostA, newHost, hostB], [moved, web, lab, onC], saved).map((g) => g.name),
+      ['db', 'web', 'c1', 'lab'],
+      'a host with no placed guests gets its guests where the host order says',
     );
   });
 

@@ -14,6 +14,8 @@ const DONE_TTL_MS = 6000;
 
 interface Panel {
   el: HTMLElement;
+  title: HTMLElement;
+  close: HTMLElement;
   bar: HTMLElement;
   fill: HTMLElement;
   headline: HTMLElement;
@@ -26,12 +28,17 @@ export class MoveProgress {
   readonly element = h('aside', { className: 'moves', 'aria-label': 'Moves between hosts' });
   private readonly panels = new Map<string, Panel>();
 
-  constructor(private readonly cancel: (m: MigrationProgress) => void) {}
+  constructor(
+    private readonly cancel: (m: MigrationProgress) => void,
+    /** Gives the keyboard back to the guest's screen after a click here. */
+    private readonly refocus: () => void,
+  ) {}
 
   update(m: MigrationProgress): void {
     const p = this.panels.get(m.uuid) ?? this.make(m);
     const v = progressView(m);
-    p.el.querySelector('h3')!.textContent = `${v.ended ? 'Move of' : 'Moving'} ${m.name} to ${hostLabel(m.target)}`;
+    p.title.textContent = `${v.ended ? 'Move of' : 'Moving'} ${m.name} to ${hostLabel(m.target)}`;
+    p.close.hidden = !v.ended;
     p.headline.textContent = v.headline;
     p.rows.replaceChildren(...v.rows.flatMap(([k, val]) => [h('dt', {}, k), h('dd', {}, val)]));
     p.el.dataset.phase = m.phase;
@@ -62,8 +69,21 @@ export class MoveProgress {
     const headline = h('p', { className: 'headline' });
     const rows = h('dl', { className: 'figures' });
     const footer = h('div', { className: 'buttons' });
-    const el = h('section', { className: 'move-panel', 'data-uuid': m.uuid }, h('h3', {}), headline, bar, rows, footer);
-    const p: Panel = { el, bar, fill, headline, rows, footer, phase: undefined };
+    const title = h('h3', {});
+    const close = iconButton('close', 'Dismiss', () => {
+      this.remove(m.uuid, p);
+      this.refocus();
+    });
+    const el = h(
+      'section',
+      { className: 'move-panel', 'data-uuid': m.uuid, 'aria-label': `Move of ${m.name}` },
+      h('header', {}, title, close),
+      headline,
+      bar,
+      rows,
+      footer,
+    );
+    const p: Panel = { el, title, close, bar, fill, headline, rows, footer, phase: undefined };
     this.panels.set(m.uuid, p);
     this.element.append(el);
     return p;
@@ -78,6 +98,7 @@ export class MoveProgress {
       stop.addEventListener('click', () => {
         stop.disabled = true;
         this.cancel(m);
+        this.refocus();
       });
       // Post-copy cannot go back: the guest already runs on the target.
       stop.disabled = m.phase === 'post-copy';
@@ -86,14 +107,16 @@ export class MoveProgress {
     }
     const words =
       m.phase === 'done'
-        ? `${m.name} now runs on ${hostLabel(m.target)}.`
-        : (m.error ?? `The move stopped; ${m.name} stays on ${hostLabel(m.host)}.`);
+        ? `${m.name} is now on ${hostLabel(m.target)}.`
+        : m.phase === 'cancelled'
+          ? `The move was cancelled; ${m.name} stays on ${hostLabel(m.host)}.`
+          : (m.error ?? `The move stopped; ${m.name} stays on ${hostLabel(m.host)}.`);
     const attrs =
       m.phase === 'failed'
         ? { className: 'outcome error-text', role: 'alert', 'data-testid': 'error' }
         : { className: 'outcome' };
     p.headline.after(h('p', attrs, words));
-    p.footer.replaceChildren(iconButton('close', 'Dismiss', dismiss));
+    p.footer.replaceChildren();
     if (m.phase === 'done') window.setTimeout(() => this.panels.get(m.uuid) === p && dismiss(), DONE_TTL_MS);
   }
 

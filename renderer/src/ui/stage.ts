@@ -6,7 +6,7 @@
 import type { GuestAction, GuestInfo, GuestStats, HostInfo, MenuCommand, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { VncConsole } from '../consoles/vnc-console.js';
-import { actionsFor, ACTION_LABELS } from './actions.js';
+import { actionsFor, ACTION_LABELS, stateLabel } from './actions.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
@@ -61,6 +61,8 @@ export class Stage {
   serialOpen = false;
   /** More than one host: guests can move. */
   canMove = false;
+  /** The active guest is moving to another host. */
+  moving = false;
 
   constructor(private readonly hooks: StageHooks) {
     this.screen.append(this.overlay);
@@ -106,6 +108,7 @@ export class Stage {
       this.serialOpen,
       g?.managedSave,
       this.canMove,
+      this.moving,
     ]);
     if (sig === this.toolbarSig) return;
     this.toolbarSig = sig;
@@ -117,8 +120,7 @@ export class Stage {
       );
       return;
     }
-    const state =
-      g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
+    const state = stateLabel(g, this.moving);
     const actionButtons = acts.map((a) =>
       iconButton(a, ACTION_LABELS[a], () => this.hooks.action(a), {
         'data-action': a,
@@ -304,13 +306,15 @@ export class Stage {
       icon('start'),
       g.managedSave ? 'Resume' : 'Start',
     );
-    const why = g.busy
-      ? `${g.busy}…`
-      : g.managedSave
-        ? 'Saved — starting resumes where it left off'
-        : g.state === 'crashed'
-          ? 'Crashed'
-          : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
+    const why = this.moving
+      ? 'Moving to another host…'
+      : g.busy
+        ? `${g.busy}…`
+        : g.managedSave
+          ? 'Saved — starting resumes where it left off'
+          : g.state === 'crashed'
+            ? 'Crashed'
+            : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
     this.showOverlay('off', start, h('h2', {}, g.name), h('p', {}, why));
   }
 

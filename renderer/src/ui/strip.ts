@@ -7,7 +7,7 @@
 import type { GuestAction, GuestInfo, HostInfo } from '../../../common/contract.js';
 import { slots } from '../../../common/order.js';
 import type { Store } from '../state/store.js';
-import { actionsFor, ACTION_KEYS, ACTION_LABELS } from './actions.js';
+import { actionsFor, ACTION_KEYS, ACTION_LABELS, stateLabel } from './actions.js';
 import { h, icon, iconButton } from './dom.js';
 
 export interface StripHooks {
@@ -273,10 +273,10 @@ export class Strip {
     c.slot.hidden = !slot;
     if (c.name.textContent !== g.name) c.name.textContent = g.name;
     c.name.title = g.name;
-    const label =
-      g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
+    const moving = !!this.store.moving(g.uuid);
+    const label = stateLabel(g, moving);
     if (c.stateLabel.textContent !== label) c.stateLabel.textContent = label;
-    c.el.classList.toggle('busy', !!g.busy);
+    c.el.classList.toggle('busy', !!g.busy || moving);
     c.el.dataset.look = g.state;
     c.el.setAttribute('aria-label', `${g.name}, ${label}${slot ? `, slot ${slot}` : ''}`);
     const acts = actionsFor(g);
