@@ -129,10 +129,14 @@ describe('moving a guest between hosts in Chromium, the console following it', (
     assert.equal(slot, '1');
     const before = ticks(r.rig.serial(g)).at(-1) ?? 0;
     const dialog = await openMoveDialog();
-    // The old screen's picture stands in, marked, while the console changes hosts.
+    // The old screen's picture stands in, marked, while the console changes hosts; what is typed
+    // then reaches the guest on B, once, in order.
     const handover = r.page
       .waitForSelector('.console.active .last-frame .moving-mark', { timeout: 120_000 })
-      .then(() => r.screenshot('move-handover'));
+      .then(async () => {
+        await typeAsPerson(r.page, 'echo typed-while-moving >/dev/ttyS0\n');
+        await r.screenshot('move-handover');
+      });
     await dialog.getByRole('button', { name: 'Move' }).click();
     await r.page.waitForSelector(`${guestCard(g)}[data-host="${second.sshUri}"][data-state="running"]`, {
       timeout: 120_000,
@@ -157,6 +161,9 @@ describe('moving a guest between hosts in Chromium, the console following it', (
     // No click since Move: the keys go to the guest on B.
     await typeAsPerson(r.page, 'echo moved-to-b >/dev/ttyS0\n');
     await r.rig.waitForSerial(g, 'moved-to-b\r\n', 30_000);
+    const log = r.rig.serial(g);
+    assert.equal(log.split('typed-while-moving\r\n').length, 2, 'typed during the handover: there once, whole');
+    assert.ok(log.indexOf('typed-while-moving') < log.indexOf('moved-to-b'), 'in the order typed');
 
     const all = ticks(r.rig.serial(g));
     assert.ok(all.at(-1)! > before + 10, 'the counter went on');

@@ -80,14 +80,20 @@ export class ConsolePool {
     }
   }
 
-  /** Keeps a console on its guest: to the new host when it moved, back to retrying when a move ended. */
+  /** Keeps a console on its guest: to the new host when it moved, back to its own when a move ended. */
   private follow(c: VncConsole, g: GuestInfo, moving: boolean): void {
     const wasMoving = c.moving;
     c.moving = moving;
     if (c.ref.host !== g.host) {
       this.cancelRetry(c.key);
       c.retarget({ host: g.host, uuid: g.uuid });
-    } else if (wasMoving && !moving && c.status === 'disconnected') this.scheduleReconnect(c);
+    } else if (moving && g.state === 'paused') {
+      // Paused for the switch-over: its screen no longer changes and QEMU drops keys; keep them.
+      c.freeze();
+    } else if (wasMoving && !moving) {
+      if (c.frozen && c.status === 'connected') c.unfreeze();
+      else if (c.status === 'disconnected') this.scheduleReconnect(c);
+    }
   }
 
   private onStatus(c: VncConsole): void {

@@ -95,8 +95,11 @@ export class VncConsole {
     this.connect();
   }
 
-  /** Keeps the picture of the display that is going away, and starts keeping keys. */
-  private freeze(): void {
+  /**
+   * Keeps the picture of the display that is going away (or whose guest has paused to switch hosts:
+   * QEMU drops input then), and starts keeping keys for the next display.
+   */
+  freeze(): void {
     if (this.lastFrame || !this.liveCanvas || this.liveCanvas.width === 0) return;
     this.lastFrame = new LastFrame(this.liveCanvas, 'The screen before the move', this.lastDataAt);
     this.keys.begin();
@@ -122,6 +125,11 @@ export class VncConsole {
     if (this.active) rfb.focus({ preventScroll: true });
     this.generation++;
     this.on.status(this);
+  }
+
+  /** The move ended with the guest where it was: back to its display, with the keys kept meanwhile. */
+  unfreeze(): void {
+    if (this.rfb && this.status === 'connected') this.thaw(this.rfb);
   }
 
   /** Waits, frame by frame, for the new display's first picture. */
