@@ -70,6 +70,8 @@ export interface GuestInfo extends GuestRef {
   /** A managed save image exists: Start restores it. */
   managedSave: boolean;
   hasVnc: boolean;
+  /** A SPICE display (virt-manager's default for new guests). */
+  hasSpice: boolean;
   hasSerial: boolean;
   /** From the libosinfo metadata, when present, e.g. "http://debian.org/debian/12". */
   os?: string;
@@ -103,7 +105,8 @@ export interface GuestStats extends GuestRef {
   netTxBps: number;
 }
 
-export type ConsoleKind = 'vnc' | 'serial';
+/** A guest's screen over VNC, its serial console, or one channel of its SPICE display (a SPICE client opens several). */
+export type ConsoleKind = 'vnc' | 'spice' | 'serial';
 export type ConsoleStatus = 'connecting' | 'connected' | 'disconnected' | 'unavailable';
 
 export interface ConsoleState extends GuestRef {
@@ -257,8 +260,17 @@ export interface Commands {
   'guest.screenshot': { params: GuestRef; result: { mime: string; base64: string } };
   /** The guest's VNC password, when its display has one and this connection may read it. */
   'guest.vncPassword': { params: GuestRef; result: { password: string | null } };
+  /** The guest's SPICE password, likewise. */
+  'guest.spicePassword': { params: GuestRef; result: { password: string | null } };
   /** Presses the keys together and releases them (KeyboardEvent.code names, e.g. ControlLeft, AltLeft, Delete). */
   'guest.sendKeys': { params: GuestRef & { keys: string[] }; result: null };
+  /**
+   * Adds a VNC display (loopback) beside the guest's SPICE one, in its persistent definition; a
+   * running guest gets it from its next start.
+   */
+  'guest.addVncDisplay': { params: GuestRef; result: { added: boolean; appliesAtNextStart: boolean } };
+  /** Shuts the guest down cleanly and starts it again (a new QEMU: a changed definition applies). */
+  'guest.restart': { params: GuestRef; result: null };
   /** Moves the guest to another host; resolves with its reference there. */
   'guest.migrate': { params: GuestRef & MigrateOptions; result: GuestRef };
   /** Cancels a move under way: the guest keeps running on its source. */

@@ -3,7 +3,8 @@
 // browser (noVNC 1.7 has a top-level await, so it must stay ESM). Output goes to dist/, which is
 // all the packaged app contains.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const out = 'dist';
@@ -31,6 +32,22 @@ for (const [entry, outfile] of nodeEntries) {
   if (existsSync(entry)) jobs.push(build({ ...node, entryPoints: [entry], outfile }));
 }
 
+/**
+ * spice-html5 opens each SPICE channel with `new WebSocket(uri)`: inside its modules, that name
+ * becomes the renderer's SpiceSocket, which opens the app's own console channels instead.
+ */
+const spiceSocket = {
+  name: 'spice-socket',
+  setup(b) {
+    const socket = resolve('renderer/src/consoles/spice-socket.ts');
+    b.onLoad({ filter: /[\\/]@spice-project[\\/]spice-html5[\\/]src[\\/](main|spiceconn)\.js$/ }, (args) => ({
+      contents: `import { SpiceSocket as WebSocket } from ${JSON.stringify(socket)};\n${readFileSync(args.path, 'utf8')}`,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 if (existsSync('renderer/src/main.ts')) {
   jobs.push(
     build({
@@ -43,6 +60,7 @@ if (existsSync('renderer/src/main.ts')) {
       entryPoints: { app: 'renderer/src/main.ts', styles: 'renderer/src/styles.css' },
       outdir: `${out}/renderer`,
       loader: { '.woff2': 'file', '.svg': 'file' },
+      plugins: [spiceSocket],
     }),
   );
 }

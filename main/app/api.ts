@@ -1,5 +1,5 @@
 /**
- * The app's API surface: one contract of commands and events (shared/contract.ts), every input
+ * The app's API surface: one contract of commands and events (common/contract.ts), every input
  * checked against its schema, every failure an ApiError a person can read. The shells (Electron,
  * serve) add nothing but transport: each connected window or page gets a session.
  */
@@ -11,11 +11,11 @@ import type {
   CommandParams,
   CommandResult,
   ConsoleKind,
-  ConsoleState,
   GuestRef,
 } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
+import * as display from '../hosts/display-commands.js';
 import { cancelMigration, migrateGuest } from '../hosts/migration.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
 import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
@@ -37,8 +37,6 @@ export class App extends EventEmitter<AppEvents> {
   readonly hosts: HostManager;
   readonly settings: SettingsStore;
   readonly consoles: ConsoleManager;
-  /** Console states, kept by the console layer through `setConsoleState`. */
-  private readonly consoleStates = new Map<string, ConsoleState>();
   private readonly handlers: Handlers;
   private started = false;
 
@@ -49,16 +47,12 @@ export class App extends EventEmitter<AppEvents> {
     this.hosts.on('host', (host) => this.emit('event', { type: 'host', host }));
     this.hosts.on('host-removed', (uri) => this.emit('event', { type: 'host-removed', uri }));
     this.hosts.on('guest', (g) => this.emit('event', { type: 'guest', guest: g }));
-    this.hosts.on('guest-removed', (r) => {
-      // A guest that is gone has no consoles to report on.
-      for (const kind of ['vnc', 'serial'] as const) this.deleteConsoleState({ kind, host: r.host, uuid: r.uuid });
-      this.emit('event', { type: 'guest-removed', host: r.host, uuid: r.uuid });
-    });
+    this.hosts.on('guest-removed', (r) => this.emit('event', { type: 'guest-removed', host: r.host, uuid: r.uuid }));
     this.hosts.on('stats', (stats) => this.emit('event', { type: 'stats', stats }));
     this.hosts.on('problem', (p) => this.emit('problem', p));
     this.settings.on('change', (settings) => this.emit('event', { type: 'settings', settings }));
     this.settings.on('problem', (p) => this.emit('problem', p));
-    this.consoles = new ConsoleManager(this.hosts, (c) => this.setConsoleState(c));
+    this.consoles = new ConsoleManager(this.hosts, (c) => this.emit('event', { type: 'console', console: c }));
     this.handlers = this.makeHandlers();
   }
 
@@ -73,19 +67,9 @@ export class App extends EventEmitter<AppEvents> {
     return {
       hosts: this.hosts.list().map((h) => h.info()),
       guests: this.hosts.guests(),
-      consoles: [...this.consoleStates.values()],
+      consoles: this.consoles.states(),
       settings: this.settings.get(),
     };
-  }
-
-  /** The console layer reports each console's state here; it reaches every client as an event. */
-  setConsoleState(c: ConsoleState): void {
-    this.consoleStates.set(`${c.kind}:${c.uuid}@${c.host}`, c);
-    this.emit('event', { type: 'console', console: c });
-  }
-
-  private deleteConsoleState(c: Pick<ConsoleState, 'kind' | 'host' | 'uuid'>): void {
-    this.consoleStates.delete(`${c.kind}:${c.uuid}@${c.host}`);
   }
 
   /** One connected client (a window or a browser page). */
@@ -131,7 +115,10 @@ export class App extends EventEmitter<AppEvents> {
       'guest.snapshotDelete': (p) => done(guest.deleteSnapshot(H(p), p.uuid, p.name)),
       'guest.screenshot': (p) => guest.screenshot(H(p), p.uuid),
       'guest.vncPassword': (p) => guest.vncPassword(H(p), p.uuid),
+      'guest.spicePassword': (p) => display.spicePassword(H(p), p.uuid),
       'guest.sendKeys': (p) => done(guest.sendKeys(H(p), p.uuid, p.keys)),
+      'guest.addVncDisplay': (p) => display.addVncDisplay(H(p), p.uuid),
+      'guest.restart': (p) => done(display.restart(H(p), p.uuid)),
       'guest.migrate': (p) =>
         migrateGuest(H(p), this.hosts.get(p.target), p.uuid, p, (m) =>
           this.emit('event', { type: 'migration', migration: m }),

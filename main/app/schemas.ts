@@ -94,6 +94,7 @@ export const schemas = {
   'guest.snapshotDelete': z.strictObject({ ...guestRef, name: snapshotName }),
   'guest.screenshot': ref,
   'guest.vncPassword': ref,
+  'guest.spicePassword': ref,
   'guest.sendKeys': z.strictObject({
     ...guestRef,
     keys: z
@@ -101,6 +102,8 @@ export const schemas = {
       .min(1)
       .max(16),
   }),
+  'guest.addVncDisplay': ref,
+  'guest.restart': ref,
   'guest.migrate': z.strictObject({
     ...guestRef,
     target: host,
@@ -123,7 +126,7 @@ export const schemas = {
 } satisfies Record<CommandName, z.ZodType>;
 
 /** A console request: a guest and which of its consoles. Never a host or a port. */
-export const consoleRequest = z.strictObject({ ...guestRef, kind: z.enum(['vnc', 'serial']) });
+export const consoleRequest = z.strictObject({ ...guestRef, kind: z.enum(['vnc', 'spice', 'serial']) });
 
 /** One readable sentence from a zod failure: "memoryMiB: Too small: expected number to be >=16". */
 export function describeIssues(e: z.ZodError): string {

@@ -6,7 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { SshLink } from '../libvirt/index.js';
+import { whenConnected, type SshLink } from '../libvirt/index.js';
 import type { VncEndpoint } from '../hosts/domain-xml.js';
 
 export class ConsoleError extends Error {
@@ -100,20 +100,22 @@ function socketConnect(
           })
         : connect(opts);
       attempts.add(s);
-      const onError = (e: NodeJS.ErrnoException): void => {
-        attempts.delete(s);
-        s.destroy();
-        if (e.code === 'EAGAIN') later(EAGAIN_RETRY_MS, attempt);
-        else settle(undefined, new ConsoleError(`cannot connect to ${label}: ${e.message}`));
-      };
-      s.once('error', onError);
-      s.once('connect', () => {
-        s.off('error', onError);
-        s.setNoDelay(true);
-        winner = s;
-        if (reader) withReader.add(s);
-        settle(s);
-      });
+      // The deadline is the whole race's (below), not each attempt's.
+      whenConnected(s, label).then(
+        () => {
+          if (settled) return;
+          s.setNoDelay(true);
+          winner = s;
+          if (reader) withReader.add(s);
+          settle(s);
+        },
+        (e: NodeJS.ErrnoException) => {
+          attempts.delete(s);
+          s.destroy();
+          if (e.code === 'EAGAIN') later(EAGAIN_RETRY_MS, attempt);
+          else settle(undefined, new ConsoleError(`cannot connect to ${label}: ${e.message}`));
+        },
+      );
     };
     later(timeoutMs, () => settle(undefined, new ConsoleError(`timed out connecting to ${label}`)));
     attempt();

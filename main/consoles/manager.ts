@@ -10,10 +10,12 @@ import type { Duplex } from 'node:stream';
 import { LifecycleEvent, type LibvirtStream } from '../libvirt/index.js';
 import type { ConsoleKind, ConsoleState, GuestInfo, GuestRef } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
+import { isRunning } from '../../common/guest-state.js';
 import { toApiError } from '../hosts/api-error.js';
 import type { Host } from '../hosts/host.js';
 import type { HostManager } from '../hosts/manager.js';
 import { ConsoleError, openVncChannel, type ChannelReader } from './endpoint.js';
+import { spiceEndpoint } from '../hosts/display-commands.js';
 
 export interface OpenOptions {
   /**
@@ -22,8 +24,6 @@ export interface OpenOptions {
    */
   reader?: ChannelReader;
 }
-
-const ACTIVE = new Set(['running', 'paused', 'blocked', 'shutdown', 'pmsuspended']);
 
 interface OpenChannel {
   ref: GuestRef;
@@ -35,19 +35,36 @@ interface OpenChannel {
 
 /** The channels of one guest's console of one kind, and what was last reported for it. */
 interface ConsoleTally {
+  ref: GuestRef;
+  kind: ConsoleKind;
   connecting: number;
   connected: number;
   reported?: ConsoleState['status'];
   reason?: string;
 }
 
+/** Every kind of console channel. */
+export const CONSOLE_KINDS: readonly ConsoleKind[] = ['vnc', 'spice', 'serial'];
+
 const key = (ref: GuestRef, kind: ConsoleKind): string => `${kind}:${ref.uuid}@${ref.host}`;
 
 /** What a channel that ended by itself says, when nothing more precise is known. */
 const ENDED: Record<ConsoleKind, string> = {
   vnc: "the guest's display closed the connection",
+  spice: "the guest's SPICE display closed the connection",
   serial: "the guest's serial console was closed",
 };
+
+function stateOf(t: ConsoleTally): ConsoleState {
+  const status = t.reported!;
+  return {
+    host: t.ref.host,
+    uuid: t.ref.uuid,
+    kind: t.kind,
+    status,
+    ...(status === 'disconnected' && t.reason ? { reason: t.reason } : {}),
+  };
+}
 
 export class ConsoleManager {
   private readonly channels = new Set<OpenChannel>();
@@ -56,6 +73,7 @@ export class ConsoleManager {
 
   constructor(
     private readonly hosts: HostManager,
+    /** Hears every change of a console's state (`states()` has the latest of each). */
     private readonly report: (state: ConsoleState) => void,
   ) {
     hosts.on('lifecycle', (l) => {
@@ -64,8 +82,13 @@ export class ConsoleManager {
     });
     hosts.on('guest-removed', (r) => {
       this.closeGuest(r, 'the guest was removed');
-      for (const kind of ['vnc', 'serial'] as const) this.tallies.delete(key(r, kind));
+      for (const kind of CONSOLE_KINDS) this.tallies.delete(key(r, kind));
     });
+  }
+
+  /** The state last reported of every console opened so far, of guests that are still there. */
+  states(): ConsoleState[] {
+    return [...this.tallies.values()].flatMap((t) => (t.reported ? [stateOf(t)] : []));
   }
 
   /** Channels open now (for tests and diagnostics). */
@@ -75,13 +98,7 @@ export class ConsoleManager {
 
   private guest(ref: GuestRef): { host: Host; info: GuestInfo } {
     const host = this.hosts.get(ref.host);
-    const info = host.guest(ref.uuid);
-    if (!info)
-      throw new ApiError('no-such-guest', `No guest with UUID ${ref.uuid} on ${ref.host}`, {
-        host: ref.host,
-        guest: ref.uuid,
-      });
-    return { host, info };
+    return { host, info: host.knownGuest(ref.uuid) };
   }
 
   /**
@@ -93,9 +110,11 @@ export class ConsoleManager {
     const where = { host: ref.host, guest: info.name };
     if (kind === 'vnc' && !info.hasVnc)
       throw new ApiError('unsupported', `${info.name} has no graphical display; use its serial console`, where);
+    if (kind === 'spice' && !info.hasSpice)
+      throw new ApiError('unsupported', `${info.name} has no SPICE display`, where);
     if (kind === 'serial' && !info.hasSerial)
       throw new ApiError('unsupported', `${info.name} has no serial console (it needs a pty serial port)`, where);
-    if (!ACTIVE.has(info.state))
+    if (!isRunning(info))
       throw new ApiError(
         'invalid-state',
         `${info.name} is not running (it is ${info.state}); start it to see its console`,
@@ -107,7 +126,8 @@ export class ConsoleManager {
     this.update(ref, kind);
     let stream: Duplex;
     try {
-      stream = kind === 'vnc' ? await this.openVnc(host, ref, opts.reader) : await this.openSerial(host, ref);
+      stream =
+        kind === 'serial' ? await this.openSerial(host, ref) : await this.openScreen(host, ref, kind, opts.reader);
     } catch (e) {
       const err =
         e instanceof ConsoleError
@@ -160,7 +180,7 @@ export class ConsoleManager {
     const k = key(ref, kind);
     let t = this.tallies.get(k);
     if (!t) {
-      t = { connecting: 0, connected: 0 };
+      t = { ref: { host: ref.host, uuid: ref.uuid }, kind, connecting: 0, connected: 0 };
       this.tallies.set(k, t);
     }
     return t;
@@ -179,17 +199,12 @@ export class ConsoleManager {
     if (status === 'disconnected' && reason === undefined) return;
     t.reported = status;
     t.reason = status === 'disconnected' ? reason : undefined;
-    this.report({
-      host: ref.host,
-      uuid: ref.uuid,
-      kind,
-      status,
-      ...(status === 'disconnected' && reason ? { reason } : {}),
-    });
+    this.report(stateOf(t));
   }
 
-  private async openVnc(host: Host, ref: GuestRef, reader?: ChannelReader): Promise<Duplex> {
-    const ep = await host.vncEndpoint(ref.uuid);
+  /** A byte channel to the guest's VNC display, or one channel's worth of its SPICE display. */
+  private async openScreen(host: Host, ref: GuestRef, kind: 'vnc' | 'spice', reader?: ChannelReader): Promise<Duplex> {
+    const ep = kind === 'vnc' ? await host.vncEndpoint(ref.uuid) : await spiceEndpoint(host, ref.uuid);
     if (!ep) throw new ConsoleError('the display is not listening yet', 'unreachable');
     const client = host.libvirt();
     const remote = client.uri.transport === 'tls' || client.uri.transport === 'tcp' ? client.uri.host : undefined;
@@ -213,7 +228,7 @@ export class ConsoleManager {
     }
     // A screen channel mostly ends before the event arrives (QEMU closes its socket as it
     // exits): now the reason is known for certain, say it.
-    for (const kind of ['vnc', 'serial'] as const) {
+    for (const kind of CONSOLE_KINDS) {
       const t = this.tallies.get(key(ref, kind));
       if (t && t.reported === 'disconnected' && t.reason === ENDED[kind] && t.connected === 0 && t.connecting === 0)
         this.update(ref, kind, why);

@@ -65,3 +65,8 @@ export function toApiError(e: unknown, where: { host: string; guest?: string; ac
   if (e instanceof UriError) return new ApiError('invalid-input', e.message, where);
   return new ApiError('internal', can(e instanceof Error ? e.message : String(e)), where);
 }
+
+/** A guest this host's model does not know (never was, or is gone). */
+export function noSuchGuest(host: string, uuid: string): ApiError {
+  return new ApiError('no-such-guest', `No guest with UUID ${uuid} on ${host}`, { host, guest: uuid });
+}

@@ -1,9 +1,12 @@
-/** What the app needs from a domain's XML: sizes, consoles, OS, and the VNC endpoint. */
+/** What the app needs from a domain's XML: sizes, consoles, OS, and the VNC and SPICE endpoints. */
 import { attr, node, nodes, parseXml, text, type XmlNode, type XmlValue } from './xml.js';
 
 export type VncEndpoint =
   | { kind: 'tcp'; host: string; port: number; websocketPort?: number; password?: string }
   | { kind: 'unix'; path: string; password?: string };
+
+/** A SPICE display: the same places to listen as VNC (SPICE's TLS port is not used). */
+export type SpiceEndpoint = VncEndpoint;
 
 export interface DomainXmlFacts {
   name: string;
@@ -13,10 +16,13 @@ export interface DomainXmlFacts {
   vcpus: number;
   maxVcpus: number;
   hasVnc: boolean;
+  hasSpice: boolean;
   hasSerial: boolean;
   os?: string;
   /** The live VNC listener, when the guest runs and has one (port -1 means not yet allocated). */
   vnc?: VncEndpoint;
+  /** The live SPICE listener (plain port or unix socket), when the guest runs and has one. */
+  spice?: SpiceEndpoint;
 }
 
 const UNIT_KIB: Record<string, number> = {
@@ -43,7 +49,7 @@ function kib(v: XmlValue, fallback: number): number {
   return Math.round(Number(t) * (UNIT_KIB[unit] ?? 1));
 }
 
-function vncEndpoint(g: XmlNode): VncEndpoint | undefined {
+function graphicsEndpoint(g: XmlNode): VncEndpoint | undefined {
   const password = attr(g, 'passwd');
   const listens = nodes(g['listen']);
   const socketListen = listens.find((l) => attr(l, 'type') === 'socket');
@@ -73,6 +79,7 @@ export function parseDomainXml(xml: string): DomainXmlFacts {
   const devices = node(d['devices']);
   const graphics = nodes(devices?.['graphics']);
   const vncNode = graphics.find((g) => attr(g, 'type') === 'vnc');
+  const spiceNode = graphics.find((g) => attr(g, 'type') === 'spice');
   const serials = nodes(devices?.['serial']);
   const consoles = nodes(devices?.['console']);
   const maxVcpus = Number(text(d['vcpu']) || '1');
@@ -97,9 +104,11 @@ export function parseDomainXml(xml: string): DomainXmlFacts {
     vcpus,
     maxVcpus,
     hasVnc: vncNode !== undefined,
+    hasSpice: spiceNode !== undefined,
     // A console stream needs a pty-backed serial or console device.
     hasSerial: [...serials, ...consoles].some((s) => attr(s, 'type') === 'pty'),
     ...(os ? { os } : {}),
-    ...(vncNode ? { vnc: vncEndpoint(vncNode) } : {}),
+    ...(vncNode ? { vnc: graphicsEndpoint(vncNode) } : {}),
+    ...(spiceNode ? { spice: graphicsEndpoint(spiceNode) } : {}),
   };
 }

@@ -16,10 +16,9 @@ import {
 import type { DeleteOptions, GuestInfo, SnapshotInfo } from '../../common/contract.js';
 import { LINUX_KEYCODES } from '../../common/keycodes.js';
 import { ApiError } from '../../common/api-error.js';
+import { isRunning } from '../../common/guest-state.js';
 import type { Host } from './host.js';
 import { node, parseXml, text } from './xml.js';
-
-const ACTIVE = new Set(['running', 'paused', 'blocked', 'shutdown', 'pmsuspended']);
 
 function expectState(g: GuestInfo, ok: readonly string[], action: string, why: string): void {
   if (!ok.includes(g.state))
@@ -66,7 +65,7 @@ export function reset(h: Host, uuid: string): Promise<void> {
 
 export function powerOff(h: Host, uuid: string): Promise<void> {
   return h.act(uuid, 'power off', async (c, dom, info) => {
-    if (!ACTIVE.has(info.state))
+    if (!isRunning(info))
       throw new ApiError('invalid-state', `Can't power off ${info.name}: it is not running (it is ${info.state})`, {
         host: h.uri,
         guest: info.name,
@@ -106,7 +105,7 @@ export function deleteGuest(h: Host, uuid: string, o: DeleteOptions): Promise<vo
     uuid,
     'delete',
     async (c, dom, info) => {
-      if (ACTIVE.has(info.state)) {
+      if (isRunning(info)) {
         if (!o.force)
           throw new ApiError('invalid-state', `Can't delete ${info.name}: it is running; power it off first`, {
             host: h.uri,
@@ -143,7 +142,7 @@ function affect(live: boolean, config: boolean, g: GuestInfo, what: string): num
       `Choose whether the ${what} change applies now (live), from the next start (config), or both`,
       { host: g.host, guest: g.name },
     );
-  if (live && !ACTIVE.has(g.state))
+  if (live && !isRunning(g))
     throw new ApiError(
       'invalid-state',
       `Can't change the ${what} of ${g.name} live: it is not running (apply it to the config instead)`,
@@ -264,9 +263,7 @@ export function screenshot(h: Host, uuid: string): Promise<{ mime: string; base6
 
 /** For a display with a password: the viewer asks for it when QEMU asks the viewer. */
 export async function vncPassword(h: Host, uuid: string): Promise<{ password: string | null }> {
-  const info = h.guest(uuid);
-  if (!info)
-    throw new ApiError('no-such-guest', `No guest with UUID ${uuid} on ${h.uri}`, { host: h.uri, guest: uuid });
+  h.knownGuest(uuid); // an unknown guest says so before anything else
   // null: the display has no password, or this connection may not read it (read-only access).
   const ep = await h.vncEndpoint(uuid, true);
   return { password: ep?.password ?? null };

@@ -9,7 +9,8 @@ import { parseUri, LibvirtClient, type ClientOptions } from '../libvirt/index.js
 import type { GuestInfo, GuestRef, GuestStats, HostFacts, HostInfo } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import { toApiError } from './api-error.js';
-import { Host, type HostOptions, type LifecycleNotice } from './host.js';
+import { Host, type HostOptions } from './host.js';
+import type { LifecycleNotice } from './guest-model.js';
 import { configDir, loadJson, saveJson } from '../platform/json-file.js';
 import { readHostFacts } from './facts.js';
 

@@ -4,31 +4,16 @@
  */
 import { EventEmitter } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { AuthType, DrvFeature, DomainEventId, ConnectFlags } from './constants.js';
-import { RpcConnection, type DomainEvent, type KeepaliveCounters, type KeepaliveOptions } from './connection.js';
-import { ConnectionClosedError, LibvirtError } from './errors.js';
+import { DomainEventId } from './constants.js';
+import type { DomainEvent, RpcConnection } from './connection.js';
+import type { KeepaliveCounters } from './keepalive.js';
+import { ConnectionClosedError } from './errors.js';
+import { openConnection, type ClientOptions } from './open.js';
 import type { ArgsOf, EventBody, EventName, ProcedureName, RetOf } from './procedures.js';
 import type { DomainRef } from './protocol.js';
 import type { SshLink } from './ssh.js';
 import type { LibvirtStream } from './stream.js';
-import { openTransport, TransportError, type TransportOptions } from './transport.js';
 import { describeUri, parseUri, type ParsedUri } from './uri.js';
-
-export interface ClientOptions extends Partial<TransportOptions> {
-  /** Whole open (transport, auth, CONNECT_OPEN), in ms. Default 10 s. */
-  connectTimeoutMs?: number;
-  /** Keepalive; `false` turns it off. Default: ping after 5 s of silence, give up after 5 more. */
-  keepalive?: KeepaliveOptions | false;
-  readOnly?: boolean;
-}
-
-/** Refused, unsupported or failed authentication, with what to do about it. */
-export class AuthError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AuthError';
-  }
-}
 
 const EVENT_IDS: Record<EventName, number> = {
   lifecycle: DomainEventId.LIFECYCLE,
@@ -97,96 +82,8 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
   /** Opens a URI such as `qemu:///system` or `qemu+ssh://root@host/system`. */
   static async connect(uri: string | ParsedUri, opts: ClientOptions = {}): Promise<LibvirtClient> {
     const parsed = typeof uri === 'string' ? parseUri(uri) : uri;
-    const opened = await LibvirtClient.open(parsed, opts);
+    const opened = await openConnection(parsed, opts);
     return new LibvirtClient(parsed, opts, opened);
-  }
-
-  private static async open(
-    uri: ParsedUri,
-    opts: ClientOptions,
-  ): Promise<{ conn: RpcConnection; ssh: SshLink | undefined }> {
-    const timeoutMs = opts.connectTimeoutMs ?? 10_000;
-    const label = describeUri(uri);
-    const transport = await openTransport(uri, { ...opts, connectTimeoutMs: timeoutMs });
-    const conn = new RpcConnection(transport.stream, label);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new TransportError(
-            `connecting to ${label} timed out after ${timeoutMs} ms`,
-            uri.transport === 'ssh' ? 'check that the host is reachable and accepts your SSH key' : undefined,
-          ),
-        );
-        conn.destroy('connect timeout');
-      }, timeoutMs);
-    });
-    try {
-      await Promise.race([LibvirtClient.handshake(conn, uri, opts), timeout]);
-      return { conn, ssh: transport.ssh };
-    } catch (e) {
-      conn.destroy('open failed');
-      transport.ssh?.close();
-      throw LibvirtClient.explain(e, uri, transport.endpoint);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private static async handshake(conn: RpcConnection, uri: ParsedUri, opts: ClientOptions): Promise<void> {
-    // AUTH_LIST must come first: for root under polkit it is what authenticates the client.
-    const { types } = await conn.call('authList', undefined);
-    if (!types.includes(AuthType.NONE)) {
-      if (types.includes(AuthType.POLKIT)) {
-        try {
-          await conn.call('authPolkit', undefined);
-        } catch (e) {
-          const why = e instanceof Error ? e.message : String(e);
-          throw new AuthError(
-            `libvirt at ${describeUri(uri)} refused access for this user (${why}); add the user to the libvirt group (sudo usermod -aG libvirt $USER, then log in again) or run as root`,
-            { cause: e },
-          );
-        }
-      } else if (types.includes(AuthType.SASL)) {
-        throw new AuthError(
-          `libvirt at ${describeUri(uri)} asks for SASL authentication, which virtswitch does not support; use qemu+ssh:// or qemu+tls:// with client certificates`,
-        );
-      } else {
-        throw new AuthError(
-          `libvirt at ${describeUri(uri)} offers no authentication virtswitch knows (${types.join(', ')})`,
-        );
-      }
-    }
-    if (opts.keepalive !== false) {
-      const { supported } = await conn.call('connectSupportsFeature', { feature: DrvFeature.PROGRAM_KEEPALIVE });
-      if (supported) conn.startKeepalive(opts.keepalive ?? { intervalMs: 5000, count: 5 });
-    }
-    await conn.call('connectOpen', { name: uri.daemonUri, flags: opts.readOnly ? ConnectFlags.RO : 0 });
-  }
-
-  /** Turns low-level failures into one sentence a person can act on. */
-  private static explain(e: unknown, uri: ParsedUri, endpoint: string): Error {
-    if (e instanceof AuthError || e instanceof TransportError) return e;
-    if (e instanceof LibvirtError) {
-      const err = new LibvirtError({
-        code: e.code,
-        domain: e.domain,
-        level: e.level,
-        message: `cannot open ${describeUri(uri)}: ${e.message}`,
-      });
-      return err;
-    }
-    if (e instanceof ConnectionClosedError) {
-      const cause = e.cause instanceof Error ? e.cause.message : e.message;
-      return new TransportError(
-        `cannot open ${describeUri(uri)} via ${endpoint}: ${cause}`,
-        uri.transport === 'ssh'
-          ? 'check that you can `ssh` to the host without a password prompt and that libvirt runs there'
-          : undefined,
-        { cause: e },
-      );
-    }
-    return e instanceof Error ? e : new Error(String(e));
   }
 
   private attach(conn: RpcConnection): void {
@@ -311,7 +208,7 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
     this.retired.add(this.conn);
     this.conn.destroy('replaced by a new connection');
     this.ssh?.close();
-    const opened = await LibvirtClient.open(this.uri, this.opts);
+    const opened = await openConnection(this.uri, this.opts);
     this.conn = opened.conn;
     this.ssh = opened.ssh;
     this.attach(this.conn);

@@ -9,12 +9,11 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { ConnectionClosedError, LibvirtError, ProtocolError } from './errors.js';
 import { encodePacket, PacketReader } from './packet.js';
+import { WriteBatch } from './write-batch.js';
+import { Keepalive, type KeepaliveCounters, type KeepaliveOptions } from './keepalive.js';
 import {
   HEADER_SIZE,
-  KEEPALIVE_PROC_PING,
-  KEEPALIVE_PROC_PONG,
   KEEPALIVE_PROGRAM,
-  KEEPALIVE_VERSION,
   LENGTH_SIZE,
   MessageStatus,
   MessageType,
@@ -41,13 +40,6 @@ interface PendingCall {
   reject: (e: Error) => void;
 }
 
-export interface KeepaliveOptions {
-  /** Silence after which we ping the daemon, in ms (libvirt's default is 5 s). */
-  intervalMs: number;
-  /** Unanswered intervals after which the peer counts as dead (libvirt's default is 5). */
-  count: number;
-}
-
 export type DomainEvent = { [N in EventName]: { name: N; body: EventBody<N> } }[EventName];
 
 export interface ConnectionEvents {
@@ -57,26 +49,29 @@ export interface ConnectionEvents {
   warning: [ProtocolError];
 }
 
-/** Keepalive traffic so far, both ways (for diagnostics and tests). */
-export interface KeepaliveCounters {
-  pingsReceived: number;
-  pongsSent: number;
-  pingsSent: number;
-  pongsReceived: number;
-}
-
 export class RpcConnection extends EventEmitter<ConnectionEvents> {
   private serial = 0;
   private readonly pending = new Map<number, PendingCall>();
   private readonly streams = new Map<number, LibvirtStream>();
   private readonly reader: PacketReader;
   private closedWith: Error | undefined;
-  private lastReceived = Date.now();
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private outgoing: Buffer[] = [];
-  private outgoingBytes = 0;
-  private flushScheduled = false;
-  private readonly ka: KeepaliveCounters = { pingsReceived: 0, pongsSent: 0, pingsSent: 0, pongsReceived: 0 };
+  /** Calls leave in batches (see WriteBatch); nothing is written once the connection failed. */
+  private readonly outgoing = new WriteBatch((data) => {
+    if (!this.closedWith) this.transport.write(data);
+  });
+  private readonly keepalive = new Keepalive({
+    send: (packet) => {
+      if (this.closedWith) return false;
+      this.outgoing.add(packet);
+      return true;
+    },
+    dead: (silent) =>
+      this.fail(
+        new ConnectionClosedError(
+          `libvirt at ${this.label} stopped answering (no reply to keepalive for ${Math.round(silent / 1000)} s)`,
+        ),
+      ),
+  });
 
   constructor(
     private readonly transport: Duplex,
@@ -87,7 +82,7 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     this.reader = new PacketReader((h, pkt) => this.dispatch(h, pkt));
     transport.on('data', (chunk: Buffer) => {
       if (this.closedWith) return;
-      this.lastReceived = Date.now();
+      this.keepalive.heard();
       try {
         this.reader.push(chunk);
       } catch (e) {
@@ -124,7 +119,7 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
 
   /** Keepalive packets seen and sent so far. */
   get keepaliveCounters(): Readonly<KeepaliveCounters> {
-    return { ...this.ka };
+    return this.keepalive.counters;
   }
 
   private nextSerial(): number {
@@ -159,32 +154,8 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     }
     return new Promise<RetOf<K>>((resolve, reject) => {
       this.pending.set(serial, { name, resolve: resolve as (v: unknown) => void, reject });
-      this.enqueue(packet);
+      this.outgoing.add(packet);
     });
-  }
-
-  /**
-   * Calls made in one go (a Promise.all over many domains) leave in one write: one syscall for the
-   * lot instead of one each, and the daemon reads them in one go. The queue is flushed on the next
-   * tick, in order, and before any stream packet.
-   */
-  private enqueue(packet: Buffer): void {
-    this.outgoing.push(packet);
-    this.outgoingBytes += packet.length;
-    if (this.outgoingBytes >= 256 * 1024) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.outgoing.length === 0) return;
-    const out = this.outgoing.length === 1 ? this.outgoing[0]! : Buffer.concat(this.outgoing, this.outgoingBytes);
-    this.outgoing = [];
-    this.outgoingBytes = 0;
-    if (!this.closedWith) this.transport.write(out);
   }
 
   /**
@@ -239,7 +210,7 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
       undefined,
       data,
     );
-    this.flush(); // after any call queued before it: a stream's data never overtakes its CALL
+    this.outgoing.flush(); // after any call queued before it: a stream's data never overtakes its CALL
     this.transport.write(packet, (e) => cb(e));
   }
 
@@ -249,43 +220,11 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
    * silent intervals the peer is declared dead and the connection fails.
    */
   startKeepalive(opts: KeepaliveOptions): void {
-    this.stopKeepalive();
-    const { intervalMs, count } = opts;
-    this.lastReceived = Date.now();
-    this.keepaliveTimer = setInterval(() => {
-      const silent = Date.now() - this.lastReceived;
-      if (silent >= intervalMs * (count + 1)) {
-        this.fail(
-          new ConnectionClosedError(
-            `libvirt at ${this.label} stopped answering (no reply to keepalive for ${Math.round(silent / 1000)} s)`,
-          ),
-        );
-      } else if (silent >= intervalMs) {
-        this.sendKeepalive(KEEPALIVE_PROC_PING);
-      }
-    }, intervalMs);
-    this.keepaliveTimer.unref();
+    this.keepalive.start(opts);
   }
 
   stopKeepalive(): void {
-    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
-    this.keepaliveTimer = undefined;
-  }
-
-  private sendKeepalive(proc: number): void {
-    if (this.closedWith) return;
-    if (proc === KEEPALIVE_PROC_PING) this.ka.pingsSent++;
-    else this.ka.pongsSent++;
-    this.enqueue(
-      encodePacket({
-        prog: KEEPALIVE_PROGRAM,
-        vers: KEEPALIVE_VERSION,
-        proc,
-        type: MessageType.Message,
-        serial: 0,
-        status: MessageStatus.Ok,
-      }),
-    );
+    this.keepalive.stop();
   }
 
   private dispatch(h: Header, pkt: Buffer): void {
@@ -293,10 +232,7 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     if (this.closedWith) return;
     const body = LENGTH_SIZE + HEADER_SIZE;
     if (h.prog === KEEPALIVE_PROGRAM) {
-      if (h.proc === KEEPALIVE_PROC_PING) {
-        this.ka.pingsReceived++;
-        this.sendKeepalive(KEEPALIVE_PROC_PONG);
-      } else if (h.proc === KEEPALIVE_PROC_PONG) this.ka.pongsReceived++;
+      this.keepalive.receive(h.proc);
       return;
     }
     if (h.prog !== REMOTE_PROGRAM) return; // another program's traffic (QEMU/LXC): not ours

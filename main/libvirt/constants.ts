@@ -62,6 +62,11 @@ export const LifecycleEvent = {
   PMSUSPENDED: 7,
   CRASHED: 8,
 } as const;
+/** The details of lifecycle events the model acts on (virDomainEvent*DetailType). */
+export const LifecycleDetail = {
+  STARTED_RESTORED: 2,
+  STOPPED_SAVED: 4,
+} as const;
 export const LIFECYCLE_EVENT_NAMES = [
   'defined',
   'undefined',

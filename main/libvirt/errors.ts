@@ -36,3 +36,24 @@ export class ProtocolError extends Error {
     this.name = 'ProtocolError';
   }
 }
+
+/** The daemon could not be reached (no socket, refused, timed out, TLS failed), with a hint for the person. */
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    /** A hint for the person: what to do about it. */
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(hint ? `${message}; ${hint}` : message, options);
+    this.name = 'TransportError';
+  }
+}
+
+/** Refused, unsupported or failed authentication, with what to do about it. */
+export class AuthError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AuthError';
+  }
+}

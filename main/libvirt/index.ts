@@ -1,16 +1,12 @@
 /** virtswitch's pure-TypeScript client of libvirt's RPC protocol. Knows nothing of the app. */
-export { LibvirtClient, AuthError, type ClientOptions, type EventSubscription } from './client.js';
-export {
-  RpcConnection,
-  type DomainEvent,
-  type KeepaliveOptions,
-  type KeepaliveCounters,
-  type ConnectionEvents,
-} from './connection.js';
-export { LibvirtError, ConnectionClosedError, ProtocolError } from './errors.js';
+export { LibvirtClient, type EventSubscription } from './client.js';
+export type { ClientOptions } from './open.js';
+export { RpcConnection, type DomainEvent, type ConnectionEvents } from './connection.js';
+export type { KeepaliveOptions, KeepaliveCounters } from './keepalive.js';
+export { LibvirtError, ConnectionClosedError, ProtocolError, TransportError, AuthError } from './errors.js';
 export { LibvirtStream } from './stream.js';
 export { parseUri, describeUri, UriError, type ParsedUri, type Transport } from './uri.js';
-export { TransportError } from './transport.js';
+export { whenConnected, ConnectTimeoutError } from './socket-connect.js';
 export { SshLink } from './ssh.js';
 export {
   procedures,

@@ -3,26 +3,16 @@
  * session daemon spawned on demand as libvirt's own client does), SSH, TLS and plain TCP.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { existsSync } from 'node:fs';
+import { connect as netConnect, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { ConnectTimeoutError, whenConnected } from './socket-connect.js';
+import { TransportError } from './errors.js';
 import { SshLink } from './ssh.js';
+import { openTls } from './tls.js';
 import { describeUri, type ParsedUri } from './uri.js';
-
-export class TransportError extends Error {
-  constructor(
-    message: string,
-    /** A hint for the person: what to do about it. */
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(hint ? `${message}; ${hint}` : message, options);
-    this.name = 'TransportError';
-  }
-}
 
 export interface TransportOptions {
   connectTimeoutMs: number;
@@ -43,25 +33,10 @@ export interface OpenedTransport {
   endpoint: string;
 }
 
-const LIBVIRTD_TLS_PORT = 16514;
 const LIBVIRTD_TCP_PORT = 16509;
 
 function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = netConnect(path);
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(Object.assign(new Error(`timed out connecting to ${path}`), { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+  return whenConnected(netConnect(path), path, timeoutMs);
 }
 
 function socketError(e: NodeJS.ErrnoException, path: string): TransportError {
@@ -176,139 +151,16 @@ async function spawnSessionDaemon(
   );
 }
 
-/** Client certificate paths in libvirt's standard places (or under ?pkipath=). */
-export function tlsCredentialPaths(uri: ParsedUri): { ca: string; cert: string; key: string } {
-  const pki = uri.params.get('pkipath');
-  if (pki) return { ca: join(pki, 'cacert.pem'), cert: join(pki, 'clientcert.pem'), key: join(pki, 'clientkey.pem') };
-  const user = join(homedir(), '.pki', 'libvirt');
-  if (process.getuid?.() !== 0 && existsSync(join(user, 'clientcert.pem'))) {
-    return {
-      ca: existsSync(join(user, 'cacert.pem')) ? join(user, 'cacert.pem') : '/etc/pki/CA/cacert.pem',
-      cert: join(user, 'clientcert.pem'),
-      key: join(user, 'clientkey.pem'),
-    };
-  }
-  return {
-    ca: '/etc/pki/CA/cacert.pem',
-    cert: '/etc/pki/libvirt/clientcert.pem',
-    key: '/etc/pki/libvirt/private/clientkey.pem',
-  };
-}
-
-function readPem(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new TransportError(
-      `cannot read the TLS ${what} ${path}: ${(e as Error).message}`,
-      'see https://libvirt.org/kbase/tlscerts.html, or use qemu+ssh:// instead',
-      { cause: e },
-    );
-  }
-}
-
-async function openTls(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTransport> {
-  const paths = tlsCredentialPaths(uri);
-  const ca = readPem(paths.ca, 'CA certificate');
-  const cert = readPem(paths.cert, 'client certificate');
-  const key = readPem(paths.key, 'client key');
-  const host = uri.host!;
-  const port = uri.port ?? LIBVIRTD_TLS_PORT;
-  const verify = uri.params.get('no_verify') !== '1';
-  const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const s = tlsConnect({
-      host,
-      port,
-      ca,
-      cert,
-      key,
-      servername: isIP(host) ? undefined : host,
-      rejectUnauthorized: verify,
-    });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new TransportError(`timed out connecting to ${host}:${port}`));
-    }, opts.connectTimeoutMs);
-    s.once('secureConnect', () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new TransportError(`TLS connection to ${host}:${port} failed: ${e.message}`, undefined, { cause: e }));
-    });
-  });
-  // After its own checks of our certificate, the daemon sends one byte, 1, inside TLS. With TLS
-  // 1.3 the server judges our certificate after our handshake is done, so a refusal shows up here,
-  // as an alert (an 'error') or a close instead of that byte.
-  const ok = await new Promise<number>((resolve, reject) => {
-    const refused =
-      'the daemon may have refused our client certificate (check it, its CA and tls_allowed_dn_list on the host)';
-    const done = (): void => {
-      clearTimeout(timer);
-      socket.off('readable', onReadable);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-    };
-    const onReadable = (): void => {
-      const b = socket.read(1) as Buffer | null;
-      if (!b) return; // a TLS record with no application data yet
-      done();
-      resolve(b[0]!);
-    };
-    const onError = (e: Error): void => {
-      done();
-      reject(
-        new TransportError(`TLS connection to ${host}:${port} failed after the handshake: ${e.message}`, refused, {
-          cause: e,
-        }),
-      );
-    };
-    const onClose = (): void => {
-      done();
-      reject(new TransportError(`${host}:${port} closed the TLS connection before confirming it`, refused));
-    };
-    const timer = setTimeout(() => {
-      done();
-      socket.destroy();
-      reject(new TransportError(`${host}:${port} sent no TLS confirmation within ${opts.connectTimeoutMs} ms`));
-    }, opts.connectTimeoutMs);
-    socket.on('readable', onReadable);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    onReadable();
-  }).catch((e: unknown) => {
-    socket.destroy();
-    throw e;
-  });
-  if (ok !== 1) {
-    socket.destroy();
-    throw new TransportError(
-      `${host}:${port} refused our client certificate (it answered ${ok}, not 1)`,
-      'check the certificate and tls_allowed_dn_list on the host',
-    );
-  }
-  return { stream: socket, endpoint: `${host}:${port}` };
-}
-
 async function openTcp(uri: ParsedUri, opts: TransportOptions): Promise<OpenedTransport> {
   const host = uri.host!;
   const port = uri.port ?? LIBVIRTD_TCP_PORT;
-  const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = netConnect({ host, port });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new TransportError(`timed out connecting to ${host}:${port}`));
-    }, opts.connectTimeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new TransportError(`cannot connect to ${host}:${port}: ${e.message}`, undefined, { cause: e }));
-    });
-  });
+  const socket = await whenConnected(netConnect({ host, port }), `${host}:${port}`, opts.connectTimeoutMs).catch(
+    (e: Error) => {
+      throw e instanceof ConnectTimeoutError
+        ? new TransportError(e.message)
+        : new TransportError(`cannot connect to ${host}:${port}: ${e.message}`, undefined, { cause: e });
+    },
+  );
   return { stream: socket, endpoint: `${host}:${port}` };
 }
 

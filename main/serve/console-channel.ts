@@ -81,7 +81,7 @@ export async function openConsoleChannel(
         upstream,
         reader: readsIntoReader(upstream) ? reader : undefined,
         session,
-        pausable: kind === 'vnc',
+        pausable: kind !== 'serial',
       });
     });
   }

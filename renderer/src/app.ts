@@ -12,8 +12,8 @@ import {
   type MenuCommand,
   type Scaling,
 } from '../../common/contract.js';
-import { ConsolePool } from './consoles/pool.js';
-import { consoleDebug, type ConsoleDebug, type VncConsole } from './consoles/vnc-console.js';
+import { ConsolePool, type ConsoleDebugInfo } from './consoles/pool.js';
+import type { ScreenConsole } from './consoles/screen-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
 import { typeText } from './input/paced-typing.js';
 import { resolveDomain } from '../../common/desktop-api.js';
@@ -30,6 +30,7 @@ import { resourcesDialog, snapshotsPanel, typeTextDialog } from './ui/panels.js'
 import { settingsDialog } from './ui/settings.js';
 import { SerialView } from './ui/serial.js';
 import { MENU_PANELS, Stage, type Tool } from './ui/stage.js';
+import { VncOffer } from './ui/vnc-offer.js';
 import { Strip } from './ui/strip.js';
 import { applyTheme, onSystemThemeChange } from './ui/theme.js';
 import { ThumbnailPainter } from './ui/thumbnails.js';
@@ -57,13 +58,16 @@ export class VirtSwitch {
     private readonly root: HTMLElement,
     private readonly bridge: Bridge,
   ) {
-    this.stage = new Stage({
-      action: (a) => this.runAction(a, this.switcher.activeKey),
-      tool: (t) => this.tool(t),
-      sendKeys: (keys) => this.sendKeys(keys),
-      scaling: (s) => this.setScaling(s),
-      reconnect: () => this.switcher.activeKey && this.pool.reconnect(this.switcher.activeKey),
-    });
+    this.stage = new Stage(
+      {
+        action: (a) => this.runAction(a, this.switcher.activeKey),
+        tool: (t) => this.tool(t),
+        sendKeys: (keys) => this.sendKeys(keys),
+        scaling: (s) => this.setScaling(s),
+        reconnect: () => this.switcher.activeKey && this.pool.reconnect(this.switcher.activeKey),
+      },
+      new VncOffer(bridge, () => this.renderStage(), this.fail.bind(this)),
+    );
     this.strip = new Strip(this.store, {
       select: (key) => this.switchTo(key),
       action: (a, key) => this.runAction(a, key),
@@ -260,7 +264,7 @@ export class VirtSwitch {
 
   private toggleOsd(): void {
     if (this.osd.isOpen) this.osd.close();
-    else this.osd.open(this.store.ordered(), this.switcher.activeKey);
+    else this.osd.open(this.store.ordered(), this.switcher.activeKey, this.strip.query);
   }
 
   async runAction(action: GuestAction, key: string | undefined): Promise<void> {
@@ -340,14 +344,14 @@ export class VirtSwitch {
     this.bridge.invoke('settings.update', { order }).catch((e: unknown) => this.fail(e));
   }
 
-  private onConsoleStatus(c: VncConsole): void {
+  private onConsoleStatus(c: ScreenConsole): void {
     if (c.key === this.switcher.activeKey) {
       this.renderStage();
       this.bridge.setActiveGuest?.(c.ref, c.status === 'connected');
     }
   }
 
-  private onGuestClipboard(c: VncConsole, text: string): void {
+  private onGuestClipboard(c: ScreenConsole, text: string): void {
     if (c.key !== this.switcher.activeKey || !document.hasFocus()) return;
     navigator.clipboard?.writeText(text).catch(() => undefined);
   }
@@ -355,9 +359,10 @@ export class VirtSwitch {
   /** The serial console shows beside the screen when asked, or instead of it for guests without one. */
   private syncSerial(): void {
     const g = this.store.guest(this.switcher.activeKey);
-    const want = g && isRunning(g) && g.hasSerial && (this.serialWanted || !g.hasVnc);
+    const noScreen = g && !g.hasVnc && !g.hasSpice;
+    const want = g && isRunning(g) && g.hasSerial && (this.serialWanted || noScreen);
     this.stage.serialOpen = !!(g && this.serialWanted);
-    this.stage.element.classList.toggle('serial-only', !!(want && g && !g.hasVnc));
+    this.stage.element.classList.toggle('serial-only', !!(want && noScreen));
     if (want && g) this.serial.open({ host: g.host, uuid: g.uuid }, guestKey(g));
     else if (this.serial.key) this.serial.close();
   }
@@ -388,7 +393,7 @@ export class VirtSwitch {
   }
 
   // For tests and benchmarks: the consoles' traffic and state, read from the page.
-  debugInfo(): { active: string | undefined; consoles: ConsoleDebug[] } {
-    return { active: this.switcher.activeKey, consoles: this.pool.all().map(consoleDebug) };
+  debugInfo(): { active: string | undefined; consoles: ConsoleDebugInfo[] } {
+    return { active: this.switcher.activeKey, consoles: this.pool.debugInfo() };
   }
 }

@@ -142,7 +142,7 @@ describe('consoles: VNC through the serve shell, real guests', () => {
       Origin: s.shell.origin,
     });
     assert.equal(unknownHost.status, 404);
-    const badKind = await rawUpgrade(consoleUrl(s.shell, tcp, 'spice'), { Origin: s.shell.origin });
+    const badKind = await rawUpgrade(consoleUrl(s.shell, tcp, 'rdp'), { Origin: s.shell.origin });
     assert.equal(badKind.status, 400);
     const badUuid = await rawUpgrade(consoleUrl(s.shell, { uuid: 'not-a-uuid' }), { Origin: s.shell.origin });
     assert.equal(badUuid.status, 400);

@@ -15,11 +15,15 @@ const OWNED = /^vst(\d+)-/;
 export interface GuestOptions {
   /** Suffix of the domain name; the rig adds its own prefix. May hold any characters. */
   name: string;
-  /** 'vnc' listens on 127.0.0.1 TCP, 'vnc-unix' on a unix socket, 'none' has no graphics. */
-  graphics?: 'vnc' | 'vnc-unix' | 'none';
+  /**
+   * 'vnc' listens on 127.0.0.1 TCP, 'vnc-unix' on a unix socket, 'none' has no graphics; 'spice'
+   * is a SPICE-only guest as virt-manager makes them (SPICE on 127.0.0.1, QXL video, the agent
+   * channel), 'spice-unix' the same listening on a unix socket.
+   */
+  graphics?: 'vnc' | 'vnc-unix' | 'spice' | 'spice-unix' | 'none';
   /** Ask QEMU for its own VNC-over-WebSocket listener too. */
   websocket?: boolean;
-  /** A VNC password (at most 8 characters count). */
+  /** The display's password (VNC or SPICE; for VNC at most 8 characters count). */
   vncPassword?: string;
   /** Attach a small qcow2 disk, so internal snapshots can be taken. */
   disk?: boolean;
@@ -62,14 +66,19 @@ export function testDomainXml(
   const nameB64 = Buffer.from(g.name).toString('base64');
   const graphics = o.graphics ?? 'vnc';
   const ws = `${o.websocket ? " websocket='-1'" : ''}${o.vncPassword !== undefined ? ` passwd='${xmlEscape(o.vncPassword)}'` : ''}`;
+  const spiceListen =
+    graphics === 'spice-unix' ? `<listen type='socket'/>` : `<listen type='address' address='127.0.0.1'/>`;
+  const spice = `<graphics type='spice'${graphics === 'spice' ? " autoport='yes' listen='127.0.0.1'" : ''}${o.vncPassword !== undefined ? ` passwd='${xmlEscape(o.vncPassword)}'` : ''}>${spiceListen}</graphics><video><model type='qxl'/></video><channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>`;
   const gfx =
-    graphics === 'none'
-      ? ''
-      : graphics === 'vnc-unix'
-        ? // Without a path libvirt makes the socket in the guest's own folder, where QEMU (user
-          // libvirt-qemu) may create it; the rig's run folder belongs to root.
-          `<graphics type='vnc'><listen type='socket'${g.vncSocket ? ` socket='${xmlEscape(g.vncSocket)}'` : ''}/></graphics><video><model type='vga'/></video>`
-        : `<graphics type='vnc' autoport='yes' listen='127.0.0.1'${ws}><listen type='address' address='127.0.0.1'/></graphics><video><model type='vga'/></video>`;
+    graphics === 'spice' || graphics === 'spice-unix'
+      ? spice
+      : graphics === 'none'
+        ? ''
+        : graphics === 'vnc-unix'
+          ? // Without a path libvirt makes the socket in the guest's own folder, where QEMU (user
+            // libvirt-qemu) may create it; the rig's run folder belongs to root.
+            `<graphics type='vnc'><listen type='socket'${g.vncSocket ? ` socket='${xmlEscape(g.vncSocket)}'` : ''}/></graphics><video><model type='vga'/></video>`
+          : `<graphics type='vnc' autoport='yes' listen='127.0.0.1'${ws}><listen type='address' address='127.0.0.1'/></graphics><video><model type='vga'/></video>`;
   const disk = g.diskPath
     ? `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${xmlEscape(g.diskPath)}'/><target dev='vda' bus='virtio'/></disk>`
     : '';

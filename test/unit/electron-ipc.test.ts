@@ -238,7 +238,7 @@ describe('IPC consoles', () => {
   it('bad console requests are refused before the app sees them', async () => {
     const t = setup();
     const bad = [
-      { ...VNC_REQUEST, kind: 'spice' },
+      { ...VNC_REQUEST, kind: 'rdp' },
       { ...VNC_REQUEST, uuid: 'not-a-uuid' },
       { ...VNC_REQUEST, id: 'short' },
       { ...VNC_REQUEST, id: '../../../../x' },

@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LibvirtClient } from '../../main/libvirt/client.js';
-import { TransportError } from '../../main/libvirt/transport.js';
+import { TransportError } from '../../main/libvirt/errors.js';
 import { describeUri, parseUri, UriError } from '../../main/libvirt/uri.js';
-import { localSocketCandidates, sessionSocketDir, tlsCredentialPaths } from '../../main/libvirt/transport.js';
+import { localSocketCandidates, sessionSocketDir } from '../../main/libvirt/transport.js';
+import { tlsCredentialPaths } from '../../main/libvirt/tls.js';
 
 describe('libvirt URIs', () => {
   it('qemu:///system is the local system daemon over its unix socket', () => {

@@ -7,7 +7,7 @@ import { Switcher } from '../../renderer/src/state/switcher.js';
 import { ThrottledChannel } from '../../renderer/src/consoles/throttled-channel.js';
 import { KeyboardRouter, type KeyEventLike } from '../../renderer/src/input/keyboard.js';
 import { strokeFor, strokesFor } from '../../renderer/src/input/type-text.js';
-import { backoffMs } from '../../renderer/src/consoles/backoff.js';
+import { backoffDelay, CONSOLE_RECONNECT } from '../../common/backoff.js';
 import { actionsFor } from '../../renderer/src/ui/actions.js';
 import { typePaced } from '../../renderer/src/input/paced-typing.js';
 
@@ -287,9 +287,9 @@ describe('typing text as keys, and the rest of the pure renderer logic', () => {
   });
 
   it('backs off reconnects quickly at first and caps them', () => {
-    assert.equal(backoffMs(0), 250);
-    assert.equal(backoffMs(1), 500);
-    assert.equal(backoffMs(20), 10_000);
+    assert.equal(backoffDelay(CONSOLE_RECONNECT, 0), 250);
+    assert.equal(backoffDelay(CONSOLE_RECONNECT, 1), 500);
+    assert.equal(backoffDelay(CONSOLE_RECONNECT, 20), 10_000);
   });
 
   it('offers the actions that make sense for each state', () => {

@@ -15,6 +15,7 @@ import type {
   LaunchOptions,
 } from '../../../common/contract.js';
 import { BridgeError } from '../../../common/bridge-error.js';
+import { API_RECONNECT, backoffDelay } from '../../../common/backoff.js';
 import { BaseBridge } from './base.js';
 
 export { BridgeError };
@@ -42,7 +43,8 @@ export class BrowserBridge extends BaseBridge implements Bridge {
   private ws: WebSocket | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private retryMs = 250;
+  /** Failed connections in a row, for the backoff. */
+  private failures = 0;
   /** Calls while the socket is (re)connecting wait here. */
   private queue: string[] = [];
 
@@ -63,7 +65,7 @@ export class BrowserBridge extends BaseBridge implements Bridge {
     const ws = new WebSocket(this.url('/api'));
     this.ws = ws;
     ws.onopen = () => {
-      this.retryMs = 250;
+      this.failures = 0;
       for (const m of this.queue) ws.send(m);
       this.queue = [];
       this.connectionChanged(true);
@@ -78,8 +80,7 @@ export class BrowserBridge extends BaseBridge implements Bridge {
         ev.code === 1006 ? 'virtswitch is not reachable' : ev.reason || `closed (${ev.code})`,
       );
       // The server may be restarting: keep trying, a little slower each time.
-      setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(5000, this.retryMs * 2);
+      setTimeout(() => this.connect(), backoffDelay(API_RECONNECT, this.failures++));
     };
   }
 

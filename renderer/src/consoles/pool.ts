@@ -6,24 +6,43 @@
  * UUID: a guest that moves to another host keeps its console, which reconnects there.
  */
 import type { Bridge, GuestInfo, Scaling } from '../../../common/contract.js';
-import { isRunning } from '../state/switcher.js';
-import { backoffMs } from './backoff.js';
+import { isRunning } from '../../../common/guest-state.js';
+import { backoffDelay, CONSOLE_RECONNECT } from '../../../common/backoff.js';
+import type { HandoverTimes, ScreenConsole } from './screen-console.js';
+import { SpiceConsole } from './spice-console.js';
 import { VncConsole } from './vnc-console.js';
 
 export interface PoolHooks {
-  status(c: VncConsole): void;
-  clipboard(c: VncConsole, text: string): void;
+  status(c: ScreenConsole): void;
+  clipboard(c: ScreenConsole, text: string): void;
+}
+
+/** What tests and benchmarks read of each console from the page. */
+export interface ConsoleDebugInfo {
+  key: string;
+  status: string;
+  held: boolean;
+  bytesIn: number;
+  /** Keys typed but not sent yet (SPICE consoles pace them). */
+  pendingKeys: number;
+  /** When its thumbnail last showed what the guest shows (performance.now()). */
+  thumbAsOf: number;
+  /** The host whose display it shows. */
+  host: string;
+  /** The old host's last picture stands in while the guest moves. */
+  frozen: boolean;
+  /** Timings of its last move between hosts. */
+  handover: HandoverTimes | undefined;
 }
 
 /** Beyond this many, the least recently used running guests are not kept warm. */
 export const WARM_LIMIT = 24;
 
 export class ConsolePool {
-  private readonly consoles = new Map<string, VncConsole>();
+  private readonly consoles = new Map<string, ScreenConsole>();
   private readonly retry = new Map<string, { attempt: number; timer: number | undefined }>();
   private wanted = new Set<string>();
   private activeKey: string | undefined;
-  private refreshCursor = 0;
 
   constructor(
     private readonly bridge: Bridge,
@@ -32,11 +51,11 @@ export class ConsolePool {
     private readonly scalingFor: (key: string) => Scaling,
   ) {}
 
-  get(key: string | undefined): VncConsole | undefined {
+  get(key: string | undefined): ScreenConsole | undefined {
     return key ? this.consoles.get(key) : undefined;
   }
 
-  all(): VncConsole[] {
+  all(): ScreenConsole[] {
     return [...this.consoles.values()];
   }
 
@@ -48,7 +67,7 @@ export class ConsolePool {
     const rank = new Map(mru.map((k, i) => [k, i]));
     const candidates = guests
       // A moving guest keeps its console even while the source says it stopped and the target is silent.
-      .filter((g) => g.hasVnc && (isRunning(g) || (moving.has(g.uuid) && this.consoles.has(g.uuid))))
+      .filter((g) => (g.hasVnc || g.hasSpice) && (isRunning(g) || (moving.has(g.uuid) && this.consoles.has(g.uuid))))
       .sort((a, b) => (rank.get(a.uuid) ?? 1e9) - (rank.get(b.uuid) ?? 1e9))
       .slice(0, WARM_LIMIT);
     this.wanted = new Set(candidates.map((g) => g.uuid));
@@ -61,12 +80,19 @@ export class ConsolePool {
     }
     for (const g of candidates) {
       const key = g.uuid;
-      const had = this.consoles.get(key);
-      if (had) {
-        this.follow(had, g, moving.has(key));
+      // VNC when the guest has it (noVNC does more than spice-html5), else its SPICE display.
+      const kind = g.hasVnc ? 'vnc' : 'spice';
+      const old = this.consoles.get(key);
+      if (old?.kind === kind && (old.ref.host === g.host || old.retarget)) {
+        this.follow(old, g, moving.has(key));
         continue;
       }
-      const c = new VncConsole(
+      if (old) {
+        this.cancelRetry(key);
+        old.dispose();
+      }
+      const Screen = kind === 'vnc' ? VncConsole : SpiceConsole;
+      const c: ScreenConsole = new Screen(
         { host: g.host, uuid: g.uuid },
         key,
         this.bridge,
@@ -81,22 +107,22 @@ export class ConsolePool {
   }
 
   /** Keeps a console on its guest: to the new host when it moved, back to its own when a move ended. */
-  private follow(c: VncConsole, g: GuestInfo, moving: boolean): void {
-    const wasMoving = c.moving;
+  private follow(c: ScreenConsole, g: GuestInfo, moving: boolean): void {
+    const wasMoving = !!c.moving;
     c.moving = moving;
     if (c.ref.host !== g.host) {
       this.cancelRetry(c.key);
-      c.retarget({ host: g.host, uuid: g.uuid });
+      c.retarget?.({ host: g.host, uuid: g.uuid });
     } else if (moving && g.state === 'paused') {
       // Paused for the switch-over: its screen no longer changes and QEMU drops keys; keep them.
-      c.freeze();
+      c.freeze?.();
     } else if (wasMoving && !moving) {
-      if (c.frozen && c.status === 'connected') c.unfreeze();
+      if (c.frozen && c.status === 'connected') c.unfreeze?.();
       else if (c.status === 'disconnected') this.scheduleReconnect(c);
     }
   }
 
-  private onStatus(c: VncConsole): void {
+  private onStatus(c: ScreenConsole): void {
     if (c.status === 'connected') this.retry.delete(c.key);
     // A moving guest's old display is not tried again: the console waits for the new host's.
     const retry = c.status === 'disconnected' && !c.moving && this.wanted.has(c.key);
@@ -104,12 +130,15 @@ export class ConsolePool {
     this.hooks.status(c);
   }
 
-  private scheduleReconnect(c: VncConsole): void {
+  private scheduleReconnect(c: ScreenConsole): void {
     const r = this.retry.get(c.key) ?? { attempt: 0, timer: undefined };
     window.clearTimeout(r.timer);
-    r.timer = window.setTimeout(() => {
-      if (this.consoles.get(c.key) === c && this.wanted.has(c.key)) c.connect();
-    }, backoffMs(r.attempt));
+    r.timer = window.setTimeout(
+      () => {
+        if (this.consoles.get(c.key) === c && this.wanted.has(c.key)) c.connect();
+      },
+      backoffDelay(CONSOLE_RECONNECT, r.attempt),
+    );
     r.attempt++;
     this.retry.set(c.key, r);
   }
@@ -134,13 +163,23 @@ export class ConsolePool {
     next?.setActive(true);
   }
 
-  /** Lets the next background console catch up once, round-robin (for live thumbnails). */
-  refreshNextBackground(): VncConsole | undefined {
-    const bg = this.all().filter((c) => c.key !== this.activeKey && c.status === 'connected');
-    if (bg.length === 0) return undefined;
-    const c = bg[this.refreshCursor++ % bg.length]!;
-    c.refresh();
-    return c;
+  /** Lets every background console catch up once (for live thumbnails); returns those that did. */
+  refreshBackground(): ScreenConsole[] {
+    return this.all().filter((c) => c.key !== this.activeKey && c.refresh());
+  }
+
+  debugInfo(): ConsoleDebugInfo[] {
+    return this.all().map((c) => ({
+      key: c.key,
+      status: c.status,
+      held: c.isHeld,
+      bytesIn: c.bytesIn,
+      pendingKeys: c.pendingKeys ?? 0,
+      thumbAsOf: c.thumbnailAsOf,
+      host: c.ref.host,
+      frozen: !!c.frozen,
+      handover: c.handoverTimes,
+    }));
   }
 
   setScaling(key: string, s: Scaling): void {

@@ -17,6 +17,8 @@ export class ThrottledChannel implements ConsoleChannel {
   bytesIn = 0;
   /** Told of every message from the server as it arrives, held back or not. */
   ondata: (() => void) | null = null;
+  /** Messages handed on to the client: a new one may mean new pixels. */
+  delivered = 0;
   private held: MessageEventLike[] = [];
   private paused = false;
 
@@ -26,7 +28,7 @@ export class ThrottledChannel implements ConsoleChannel {
       this.bytesIn += typeof ev.data === 'string' ? ev.data.length : ev.data.byteLength;
       this.ondata?.();
       if (this.paused) this.held.push(ev);
-      else this.onmessage?.(ev);
+      else this.deliver(ev);
     };
     inner.onclose = (ev) => {
       this.flush();
@@ -82,6 +84,11 @@ export class ThrottledChannel implements ConsoleChannel {
   private flush(): void {
     const held = this.held;
     this.held = [];
-    for (const ev of held) this.onmessage?.(ev);
+    for (const ev of held) this.deliver(ev);
+  }
+
+  private deliver(ev: MessageEventLike): void {
+    this.delivered++;
+    this.onmessage?.(ev);
   }
 }

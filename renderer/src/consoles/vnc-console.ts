@@ -11,18 +11,11 @@ import RFB from '@novnc/novnc';
 import type { Bridge, GuestRef, Scaling } from '../../../common/contract.js';
 import { HandoverKeys, type KeyRecord } from '../input/handover.js';
 import { hasFrame, LastFrame } from './last-frame.js';
+import type { HandoverTimes } from './screen-console.js';
 import { ThrottledChannel } from './throttled-channel.js';
 
 /** How long a moving console waits for the new display's first frame before showing it anyway. */
 const FIRST_FRAME_WAIT_MS = 10_000;
-
-/** Timings of the last handover, for the benchmark (performance.now() values). */
-export interface HandoverTimes {
-  /** The last data from the old display. */
-  lastSourceData: number;
-  /** The new display's first frame on the stage. */
-  firstTargetFrame: number;
-}
 
 export type VncStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -33,19 +26,21 @@ export interface VncConsoleEvents {
 
 export class VncConsole {
   readonly element: HTMLDivElement;
+  readonly kind = 'vnc' as const;
   status: VncStatus = 'connecting';
   /** Why it disconnected, in words, when it did. */
   reason: string | undefined;
   /** Set once the first framebuffer arrived (the canvas has the guest's size). */
   width = 0;
   height = 0;
-  /** Bumped whenever the canvas may have new pixels (for thumbnails). */
-  generation = 0;
   /** Set while the guest moves: a display that goes away then leaves its last picture. */
   moving = false;
   /** The last data from the display (performance.now()). */
   lastDataAt = 0;
   handoverTimes: HandoverTimes | undefined;
+  /** When (performance.now()) the thumbnail last showed this screen as it was; set by the painter. */
+  thumbnailAsOf = 0;
+  private connects = 0;
   private rfb: RFB | undefined;
   private channel: ThrottledChannel | undefined;
   /** The canvas the current RFB draws into. */
@@ -123,7 +118,7 @@ export class VncConsole {
     for (const r of replay) canvas?.dispatchEvent(new KeyboardEvent(r.type, { ...r, bubbles: true, cancelable: true }));
     rfb.viewOnly = viewOnly;
     if (this.active) rfb.focus({ preventScroll: true });
-    this.generation++;
+    this.connects++;
     this.on.status(this);
   }
 
@@ -162,7 +157,7 @@ export class VncConsole {
     rfb.addEventListener('connect', () => {
       if (this.rfb !== rfb) return;
       this.status = 'connected';
-      this.generation++;
+      this.connects++;
       this.on.status(this);
       if (this.lastFrame) this.awaitFirstFrame(rfb);
       else if (this.active) rfb.focus({ preventScroll: true });
@@ -200,6 +195,11 @@ export class VncConsole {
   /** What the console shows: the canvas noVNC draws into, or the old display's picture while moving. */
   get canvas(): HTMLCanvasElement | null {
     return this.lastFrame?.canvas ?? this.liveCanvas;
+  }
+
+  /** Changes whenever the canvas may have new pixels (for thumbnails): a new connection or new data. */
+  get generation(): number {
+    return this.connects * 1e9 + (this.channel?.delivered ?? 0);
   }
 
   get bytesIn(): number {
@@ -269,12 +269,15 @@ export class VncConsole {
     }
   }
 
-  /** Lets a background console catch up once (for its thumbnail), then holds it again. */
-  refresh(): void {
-    if (this.active || !this.channel || this.status !== 'connected') return;
+  /**
+   * Lets a background console catch up (for its thumbnail), then holds it again. QEMU answers the
+   * pending incremental request with only what changed, so an idle screen costs next to nothing.
+   */
+  refresh(): boolean {
+    if (this.active || !this.channel || this.status !== 'connected') return false;
     this.channel.resume();
-    this.generation++;
     this.holdSoon();
+    return true;
   }
 
   focus(): void {
@@ -314,27 +317,4 @@ export class VncConsole {
     this.disposeRfb();
     this.element.remove();
   }
-}
-
-/** What tests and benchmarks read of a console from the page. */
-export interface ConsoleDebug {
-  key: string;
-  host: string;
-  status: VncStatus;
-  held: boolean;
-  bytesIn: number;
-  frozen: boolean;
-  handover: HandoverTimes | undefined;
-}
-
-export function consoleDebug(c: VncConsole): ConsoleDebug {
-  return {
-    key: c.key,
-    host: c.ref.host,
-    status: c.status,
-    held: c.isHeld,
-    bytesIn: c.bytesIn,
-    frozen: c.frozen,
-    handover: c.handoverTimes,
-  };
 }

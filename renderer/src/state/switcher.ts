@@ -4,15 +4,12 @@
  * the states, nothing of the DOM or the consoles.
  */
 import type { GuestInfo } from '../../../common/contract.js';
+import { isRunning } from '../../../common/guest-state.js';
 import { orderKey } from '../../../common/order.js';
 
 const uuidOf = (g: GuestInfo): string => g.uuid;
 
-const RUNNING = new Set(['running', 'paused', 'blocked', 'pmsuspended', 'shutdown']);
-
-export function isRunning(g: Pick<GuestInfo, 'state'>): boolean {
-  return RUNNING.has(g.state);
-}
+export { isRunning };
 
 export class Switcher {
   private active: string | undefined;

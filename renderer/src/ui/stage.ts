@@ -5,10 +5,11 @@
  */
 import type { GuestAction, GuestInfo, GuestStats, HostInfo, MenuCommand, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
-import type { VncConsole } from '../consoles/vnc-console.js';
+import type { ScreenConsole } from '../consoles/screen-console.js';
 import { actionsFor, ACTION_LABELS, stateLabel } from './actions.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
+import type { VncOffer } from './vnc-offer.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
 
 export type Tool =
@@ -53,6 +54,8 @@ export class Stage {
   readonly serialPanel = h('div', { className: 'serial-panel', hidden: true });
   private readonly toolbar = h('div', { className: 'toolbar', role: 'toolbar', 'aria-label': 'Guest controls' });
   private readonly overlay = h('div', { className: 'overlay', role: 'status', 'aria-live': 'polite' });
+  /** A line under the toolbar for what waits on the guest (a display that comes at its next start). */
+  private readonly notice = h('div', { className: 'stage-notice' });
   private readonly cpuGraph = new Sparkline('CPU');
   private readonly memGraph = new Sparkline('Mem');
   private readonly statsBox = h('div', { className: 'stats-box', 'aria-label': 'CPU and memory use' });
@@ -64,10 +67,17 @@ export class Stage {
   /** The active guest is moving to another host. */
   moving = false;
 
-  constructor(private readonly hooks: StageHooks) {
+  constructor(
+    private readonly hooks: StageHooks,
+    private readonly vncOffer?: VncOffer,
+  ) {
     this.screen.append(this.overlay);
     this.statsBox.append(this.cpuGraph.element, this.memGraph.element);
-    this.element.append(this.toolbar, h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel));
+    this.element.append(
+      this.toolbar,
+      this.notice,
+      h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel),
+    );
   }
 
   setActiveAttributes(g: GuestInfo | undefined): void {
@@ -84,13 +94,16 @@ export class Stage {
 
   render(
     g: GuestInfo | undefined,
-    c: VncConsole | undefined,
+    c: ScreenConsole | undefined,
     host: HostInfo | undefined,
     scaling: Scaling,
     nothingAtAll: string | undefined,
   ): void {
     this.renderToolbar(g, scaling);
     this.renderOverlay(g, c, host, nothingAtAll);
+    const notice = this.vncOffer?.notice(g);
+    if (notice) this.notice.replaceChildren(notice);
+    else this.notice.replaceChildren();
   }
 
   private renderToolbar(g: GuestInfo | undefined, scaling: Scaling): void {
@@ -101,6 +114,8 @@ export class Stage {
       g?.state,
       g?.busy,
       g?.hasVnc,
+      g?.hasSpice,
+      g && this.vncOffer?.button(g)?.textContent,
       g?.hasSerial,
       acts,
       scaling,
@@ -151,8 +166,9 @@ export class Stage {
     return h(
       'div',
       { className: 'group tools' },
-      running && g.hasVnc ? this.sendKeysMenu() : null,
-      running && g.hasSerial && g.hasVnc
+      running && (g.hasVnc || g.hasSpice) ? this.sendKeysMenu() : null,
+      running ? (this.vncOffer?.button(g) ?? null) : null,
+      running && g.hasSerial && (g.hasVnc || g.hasSpice)
         ? iconButton(
             'terminal',
             this.serialOpen ? 'Hide the serial console' : 'Show the serial console',
@@ -160,7 +176,7 @@ export class Stage {
             { 'aria-pressed': String(this.serialOpen) },
           )
         : null,
-      g.hasVnc ? this.scalingMenu(scaling) : null,
+      g.hasVnc || g.hasSpice ? this.scalingMenu(scaling) : null,
       iconButton('snapshots', 'Snapshots', () => this.hooks.tool('snapshots'), {
         className: 'icon-button tool-snapshots',
       }),
@@ -254,7 +270,7 @@ export class Stage {
 
   private renderOverlay(
     g: GuestInfo | undefined,
-    c: VncConsole | undefined,
+    c: ScreenConsole | undefined,
     host: HostInfo | undefined,
     nothingAtAll: string | undefined,
   ): void {
@@ -273,13 +289,13 @@ export class Stage {
       );
     } else if (g.state === 'shutoff' || g.state === 'crashed') {
       this.showOff(g);
-    } else if (!g.hasVnc) {
+    } else if (!g.hasVnc && !g.hasSpice) {
       if (g.hasSerial) this.overlay.hidden = true;
       else
         this.showOverlay(
           'problem',
           h('h2', {}, `${g.name} has no screen`),
-          h('p', {}, 'It has neither a VNC display nor a serial console virtswitch can show.'),
+          h('p', {}, 'It has neither a VNC or SPICE display nor a serial console virtswitch can show.'),
         );
     } else if (!this.showScreenProblem(g, c)) {
       this.overlay.hidden = true;
@@ -315,11 +331,31 @@ export class Stage {
           : g.state === 'crashed'
             ? 'Crashed'
             : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
-    this.showOverlay('off', start, h('h2', {}, g.name), h('p', {}, why));
+    this.showOverlay(
+      'off',
+      start,
+      h('h2', {}, g.name),
+      h('p', {}, why),
+      ...this.spiceOnlyOffer(g, 'Its screen is a SPICE display.'),
+    );
+  }
+
+  /** For a SPICE-only guest: what its display is, and the button that adds a VNC one beside it. */
+  private spiceOnlyOffer(g: GuestInfo, what: string): HTMLElement[] {
+    const button = this.vncOffer?.button(g);
+    if (!button) return [];
+    return [
+      h(
+        'p',
+        {},
+        `${what} A VNC display beside it, listening on the host itself only, shows it here from the guest's next start; the SPICE display stays.`,
+      ),
+      button,
+    ];
   }
 
   /** Over a running guest's screen: connecting, disconnected, or paused. False when the screen is fine. */
-  private showScreenProblem(g: GuestInfo, c: VncConsole | undefined): boolean {
+  private showScreenProblem(g: GuestInfo, c: ScreenConsole | undefined): boolean {
     // A moving guest's old picture stands in, marked "moving…", until the new host's display draws.
     if (c?.frozen) return false;
     if (c?.moving && c.status !== 'connected') {
@@ -340,6 +376,7 @@ export class Stage {
         h('h2', {}, `${g.name}’s screen is disconnected`),
         h('p', {}, `${c.reason ?? 'The connection closed'}. Trying again…`),
         h('button', { type: 'button', onclick: () => this.hooks.reconnect() }, 'Reconnect now'),
+        ...this.spiceOnlyOffer(g, 'Its display is SPICE.'),
       );
     } else if (g.state === 'paused') {
       this.showOverlay(

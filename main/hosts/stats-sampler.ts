@@ -1,0 +1,97 @@
+/**
+ * A host's guest stats, taken only while someone watches: every interval, one
+ * connectGetAllDomainStats call for all running guests, turned into rates against the sample before.
+ */
+import { ListDomainsFlags, StatsTypes, paramsToRecord, type LibvirtClient } from '../libvirt/index.js';
+import type { GuestInfo, GuestStats } from '../../common/contract.js';
+import { readCounters, statsBetween, type Counters } from './stats-rates.js';
+
+const STATS_WANTED =
+  StatsTypes.STATE |
+  StatsTypes.CPU_TOTAL |
+  StatsTypes.BALLOON |
+  StatsTypes.VCPU |
+  StatsTypes.INTERFACE |
+  StatsTypes.BLOCK;
+
+export interface StatsSource {
+  readonly uri: string;
+  /** The connected client, if any. */
+  client(): LibvirtClient | undefined;
+  /** The model's view of a guest, for sizes a sample lacks. */
+  guest(uuid: string): GuestInfo | undefined;
+  /** Where the stats of one round go (only when there are any). */
+  report(stats: GuestStats[]): void;
+}
+
+export class StatsSampler {
+  private watchers = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly last = new Map<string, Counters>();
+
+  constructor(
+    private readonly source: StatsSource,
+    private readonly intervalMs = 2000,
+  ) {}
+
+  /** Stats are taken only while at least one watcher wants them; returns the stop function. */
+  watch(): () => void {
+    this.watchers++;
+    if (this.watchers === 1) this.start();
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      this.watchers--;
+      if (this.watchers === 0) this.stop();
+    };
+  }
+
+  /** Starts sampling when someone watches (after a connect); a no-op otherwise. */
+  start(): void {
+    if (this.timer || this.watchers === 0) return;
+    const tick = (): void => {
+      void this.sample().catch(() => undefined);
+    };
+    tick();
+    this.timer = setInterval(tick, this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Drops a guest's last sample (it is gone). */
+  forget(uuid: string): void {
+    this.last.delete(uuid);
+  }
+
+  private async sample(): Promise<void> {
+    const c = this.source.client();
+    if (!c?.connected) return;
+    const r = await c.call('connectGetAllDomainStats', {
+      doms: [],
+      stats: STATS_WANTED,
+      flags: ListDomainsFlags.ACTIVE,
+    });
+    const now = Date.now();
+    const out: GuestStats[] = [];
+    for (const rec of r.records) {
+      const uuid = rec.dom.uuid;
+      const p = paramsToRecord(rec.params);
+      const cur = readCounters(p, now);
+      const prev = this.last.get(uuid);
+      this.last.set(uuid, cur);
+      if (!prev) continue;
+      const known = this.source.guest(uuid);
+      out.push({
+        host: this.source.uri,
+        uuid,
+        ...statsBetween(prev, cur, p, { vcpus: known?.vcpus, memoryKiB: known?.memoryKiB }),
+      });
+    }
+    if (out.length) this.source.report(out);
+  }
+}

@@ -1,0 +1,64 @@
+/** What the console pool, the stage and the thumbnails need of a guest's screen, VNC or SPICE. */
+import type { GuestRef, Scaling } from '../../../common/contract.js';
+
+export type ScreenStatus = 'connecting' | 'connected' | 'disconnected';
+
+export interface ScreenConsoleEvents<C> {
+  status(c: C): void;
+  clipboard(c: C, text: string): void;
+}
+
+/** Timings of a console's last move between hosts, for the benchmark (performance.now() values). */
+export interface HandoverTimes {
+  /** The last data from the old host's display. */
+  lastSourceData: number;
+  /** The new host's display's first frame on the stage. */
+  firstTargetFrame: number;
+}
+
+export interface ScreenConsole {
+  /** The guest, on the host whose display it shows. */
+  readonly ref: GuestRef;
+  readonly key: string;
+  readonly element: HTMLDivElement;
+  readonly kind: 'vnc' | 'spice';
+  status: ScreenStatus;
+  /** Why it disconnected, in words, when it did. */
+  reason: string | undefined;
+  /** The guest's screen size, once its first frame arrived. */
+  width: number;
+  height: number;
+  /** Bumped whenever the canvas may have new pixels (for thumbnails). */
+  generation: number;
+  readonly canvas: HTMLCanvasElement | null;
+  /** Bytes received from the guest, for the background-traffic figure. */
+  readonly bytesIn: number;
+  /** Its updates are held back (a background console). */
+  readonly isHeld: boolean;
+  /** Key events typed but not sent yet (a console that paces its keys). */
+  readonly pendingKeys?: number;
+  connect(): void;
+  setScaling(s: Scaling): void;
+  /** Gives it keyboard, video and mouse, or takes them away after releasing the keys it holds. */
+  setActive(active: boolean, heldCodes?: readonly string[]): void;
+  /** When its thumbnail last showed what the guest shows (performance.now()); 0 before the first. */
+  thumbnailAsOf: number;
+  /** Lets a background console catch up once (for its thumbnail); false when it can't now. */
+  refresh(): boolean;
+  focus(): void;
+  sendKey(keysym: number, code: string, down?: boolean): void;
+  pasteClipboard(text: string): void;
+  dispose(): void;
+  // A console that can follow its guest to another host keeping its picture and keys (VNC).
+  /** Set while the guest moves between hosts. */
+  moving?: boolean;
+  /** The old host's last picture stands in for the screen. */
+  readonly frozen?: boolean;
+  readonly handoverTimes?: HandoverTimes;
+  /** The guest now lives at `ref`: connect to its display there. */
+  retarget?(ref: GuestRef): void;
+  /** Keeps the current picture and the keys typed from now on, for the next display. */
+  freeze?(): void;
+  /** The move ended where it began: back to this display, with the keys kept meanwhile. */
+  unfreeze?(): void;
+}
