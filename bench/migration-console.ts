@@ -9,6 +9,7 @@ import { guestCard, startSwitcherRig } from '../test/browser/switcher-harness.js
 import { SYSTEM_URI } from '../test/rig/guests.js';
 import { startSecondHost } from '../test/rig/second-host.js';
 import { typeOnSerial } from '../test/rig/serial-counter.js';
+import { waitFor } from '../test/rig/wait.js';
 
 /** What the page's debugInfo() says of a console (renderer/src/consoles/vnc-console.ts). */
 interface ConsoleDebug {
@@ -78,9 +79,12 @@ export async function consoleGaps(rounds: number): Promise<number[]> {
         g.name,
         'i=0; while :; do echo "frame $i" >/dev/tty1; i=$((i+1)); usleep 50000; done &',
       );
+      const app = r.app;
+      await waitFor('both hosts', () => app.state().hosts.every((h) => h.status === 'connected'), 60_000);
       await r.page.goto(r.shell.url);
+      // Other suites' guests may share the daemon; the strip shows only what is in view.
+      await r.page.fill('[aria-label="Filter guests"]', g.name);
       await r.page.click(`${guestCard(g)}[data-state="running"]`, { timeout: 60_000 });
-      await r.page.waitForSelector(`[data-host-group="${second.sshUri}"].host-connected`, { timeout: 60_000 });
       await r.page.waitForFunction((u) => {
         const c = (window as unknown as PageWindow).virtswitch.debugInfo().consoles.find((x) => x.key === u);
         return c?.status === 'connected';
