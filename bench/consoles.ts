@@ -29,6 +29,7 @@ import { CHROMIUM_ARGS, chromiumPath } from '../test/rig/chromium.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../test/rig/guests.js';
 import type { RelayInfo, SourceInfo } from './consoles-peers.js';
 import { percentile, report } from './report.js';
+import { withSecret } from '../test/integration/serve-helpers.js';
 
 const SYNTH_SOURCE = '5e1f0000-0000-4000-8000-00000000000a';
 const SYNTH_ECHO = '5e1f0000-0000-4000-8000-00000000000b';
@@ -117,7 +118,8 @@ async function websockify(target: number, web: string): Promise<{ port: number; 
 
 function openWs(url: string, origin: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { origin, perMessageDeflate: false });
+    const wire = withSecret(url);
+    const ws = new WebSocket(wire.url, wire.protocols, { origin, perMessageDeflate: false });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -226,7 +228,7 @@ export async function run(): Promise<void> {
       JSON.stringify({ staticDir: dir, uri: SYSTEM_URI, synthetic: {} }),
     ]);
     const consoleUrl = (r: RelayInfo, uuid: string): string =>
-      `${r.origin.replace(/^http/, 'ws')}/console?token=${encodeURIComponent(r.token)}&host=${encodeURIComponent(SYSTEM_URI)}&uuid=${uuid}&kind=vnc`;
+      `${r.origin.replace(/^http/, 'ws')}/console?host=${encodeURIComponent(SYSTEM_URI)}&uuid=${uuid}&kind=vnc#token=${encodeURIComponent(r.token)}`;
     const ourUrl = (uuid: string): string => consoleUrl(ours, uuid);
     const wsfySource = await websockify(src.source, dir);
     const wsfyEcho = await websockify(src.echo, dir);

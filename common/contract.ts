@@ -3,6 +3,7 @@
  * serve) expose exactly this, and the renderer depends on nothing else. Pure types and constants:
  * no Node, no DOM.
  */
+import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -79,6 +80,8 @@ export interface GuestInfo extends GuestRef {
   currentSnapshot?: string;
   /** A long operation under way, in words ("saving", "reverting to snap1"). */
   busy?: string;
+  /** Its hardware as the live definition says (the running guest's, else the persistent one). */
+  hardware?: GuestHardware;
 }
 
 export interface SnapshotInfo {
@@ -275,6 +278,20 @@ export interface Commands {
   'guest.migrate': { params: GuestRef & MigrateOptions; result: GuestRef };
   /** Cancels a move under way: the guest keeps running on its source. */
   'guest.migrateCancel': { params: GuestRef; result: null };
+  /** Hostname, addresses and file systems from the guest agent (addresses from DHCP leases without one). */
+  'guest.agentInfo': { params: GuestRef; result: GuestAgentInfo };
+  /** Inserts a medium (path) into a CD drive, or ejects it (no path); live now, config at next boot. */
+  'guest.changeMedia': { params: GuestRef & DeviceApply & { target: string; path?: string }; result: null };
+  'guest.attachDisk': {
+    params: GuestRef & DeviceApply & { path: string; format: 'raw' | 'qcow2' };
+    result: { target: string };
+  };
+  'guest.detachDisk': { params: GuestRef & DeviceApply & { target: string }; result: null };
+  'guest.attachNic': {
+    params: GuestRef & DeviceApply & { kind: 'network' | 'bridge'; source: string; model: string };
+    result: null;
+  };
+  'guest.detachNic': { params: GuestRef & DeviceApply & { mac: string }; result: null };
   'stats.watch': { params: { on: boolean }; result: null };
   'settings.update': { params: Partial<Settings>; result: Settings };
 }

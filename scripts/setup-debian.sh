@@ -11,6 +11,7 @@ packages=(
   osinfo-db ovmf swtpm swtpm-tools                                      # new guests: OS database, UEFI, TPM
   xorriso grub-pc-bin grub-common mtools                                # the rig's bootable installer ISO
   iproute2 qemu-guest-agent                                             # second host (namespaces), guest agent
+  dnsmasq-base                                                          # virtual networks (DHCP, DNS)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -15,6 +15,8 @@ import type {
 } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
+import { agentInfo } from '../hosts/guest-agent.js';
+import * as hw from '../hosts/hardware.js';
 import * as display from '../hosts/display-commands.js';
 import { cancelMigration, migrateGuest } from '../hosts/migration.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
@@ -124,6 +126,12 @@ export class App extends EventEmitter<AppEvents> {
           this.emit('event', { type: 'migration', migration: m }),
         ),
       'guest.migrateCancel': (p) => done(cancelMigration(H(p), p.uuid)),
+      'guest.agentInfo': (p) => agentInfo(H(p), p.uuid),
+      'guest.changeMedia': (p) => done(hw.changeMedia(H(p), p.uuid, p.target, p.path, p)),
+      'guest.attachDisk': async (p) => ({ target: await hw.attachDisk(H(p), p.uuid, p.path, p.format, p) }),
+      'guest.detachDisk': (p) => done(hw.detachDisk(H(p), p.uuid, p.target, p)),
+      'guest.attachNic': (p) => done(hw.attachNic(H(p), p.uuid, p, p)),
+      'guest.detachNic': (p) => done(hw.detachNic(H(p), p.uuid, p.mac, p)),
       'stats.watch': async (p, s) => {
         s.watchStats(p.on);
         return null;

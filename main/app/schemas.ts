@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { HOTKEY_ACTIONS, type CommandName } from '../../common/contract.js';
 import { validateHotkeys } from '../../common/hotkeys.js';
 import { LINUX_KEYCODES } from '../../common/keycodes.js';
+import { pageUriProblem } from '../libvirt/index.js';
 
 const host = z.string().min(1).max(2048);
 const uuid = z
@@ -14,6 +15,11 @@ const uuid = z
 const guestRef = { host, uuid };
 const ref = z.strictObject(guestRef);
 const uri = z.string().trim().min(1).max(2048);
+/** A URI from a window: no options that pick local files, sockets or what is trusted. */
+const pageUri = uri.superRefine((v, ctx) => {
+  const problem = pageUriProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const snapshotName = z
   .string()
   .trim()
@@ -21,6 +27,12 @@ const snapshotName = z
   .max(100)
   .regex(/^[^/\\\0<>]+$/, 'a snapshot name cannot contain / \\ < or >');
 const scaling = z.enum(['fit', 'actual', 'resize']);
+const apply = { live: z.boolean(), config: z.boolean() };
+const diskTarget = z.string().regex(/^(vd|sd|hd|xvd)[a-z]{1,2}$/, 'a disk name such as vdb or sda');
+const filePath = z
+  .string()
+  .max(4096)
+  .regex(/^\/[^\0]*$/, 'an absolute path');
 /** A guest in settings: its UUID, or `uuid@host` as older settings have it. */
 const guestKey = z.string().min(36).max(2100);
 
@@ -48,9 +60,9 @@ export const settingsSchema = z.strictObject({
 
 export const schemas = {
   'state.get': z.strictObject({}),
-  'hosts.add': z.strictObject({ uri }),
+  'hosts.add': z.strictObject({ uri: pageUri }),
   'hosts.remove': z.strictObject({ host }),
-  'hosts.test': z.strictObject({ uri }),
+  'hosts.test': z.strictObject({ uri: pageUri }),
   'hosts.retry': z.strictObject({ host }),
   'guest.start': ref,
   'guest.shutdown': ref,
@@ -121,6 +133,22 @@ export const schemas = {
       .optional(),
   }),
   'guest.migrateCancel': ref,
+  'guest.agentInfo': ref,
+  'guest.changeMedia': z.strictObject({ ...guestRef, ...apply, target: diskTarget, path: filePath.optional() }),
+  'guest.attachDisk': z.strictObject({ ...guestRef, ...apply, path: filePath, format: z.enum(['raw', 'qcow2']) }),
+  'guest.detachDisk': z.strictObject({ ...guestRef, ...apply, target: diskTarget }),
+  'guest.attachNic': z.strictObject({
+    ...guestRef,
+    ...apply,
+    kind: z.enum(['network', 'bridge']),
+    source: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a network or bridge name'),
+    model: z.enum(['virtio', 'e1000', 'e1000e', 'rtl8139']),
+  }),
+  'guest.detachNic': z.strictObject({
+    ...guestRef,
+    ...apply,
+    mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/),
+  }),
   'stats.watch': z.strictObject({ on: z.boolean() }),
   'settings.update': settingsSchema.partial(),
 } satisfies Record<CommandName, z.ZodType>;

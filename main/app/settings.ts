@@ -33,12 +33,14 @@ export class SettingsStore extends EventEmitter<{ change: [Settings]; problem: [
 
   /** Applies a validated partial update and saves it. */
   update(patch: Partial<Settings>): Settings {
-    this.value = withDefaults({
+    const next = withDefaults({
       ...this.value,
       ...patch,
       hotkeys: { ...this.value.hotkeys, ...(patch.hotkeys ?? {}) },
     });
-    saveJson(this.file, this.value);
+    // Saved first: a failed save leaves the settings in memory as they are on disk.
+    saveJson(this.file, next);
+    this.value = next;
     this.emit('change', this.value);
     return this.value;
   }

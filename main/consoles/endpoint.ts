@@ -4,7 +4,7 @@
  * unix socket; qemu+ssh:// hosts get an `ssh -W` forward over the host's one SSH connection; a
  * request always names a guest, never a host or port.
  */
-import { connect, type Socket } from 'node:net';
+import { BlockList, connect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { whenConnected, type SshLink } from '../libvirt/index.js';
 import type { VncEndpoint } from '../hosts/domain-xml.js';
@@ -19,7 +19,19 @@ export class ConsoleError extends Error {
   }
 }
 
-const LOOPBACK = /^(127\.|::1$|localhost$)/;
+const LOOPBACK_NETS = new BlockList();
+LOOPBACK_NETS.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK_NETS.addAddress('::1', 'ipv6');
+
+/**
+ * Whether an address is this machine's loopback in any spelling: 127.x, ::1 written out in full
+ * (0:0:0:0:0:0:0:1) and IPv4-mapped (::ffff:127.0.0.1) included; BlockList parses, a regex would not.
+ */
+export function isLoopbackAddress(host: string): boolean {
+  const family = isIP(host);
+  if (family === 0) return /^(.+\.)?localhost\.?$/i.test(host);
+  return LOOPBACK_NETS.check(host, family === 6 ? 'ipv6' : 'ipv4');
+}
 
 /**
  * Takes a socket channel's bytes into buffers it provides (Node's `onread`) instead of a fresh
@@ -120,7 +132,7 @@ function socketConnect(
     later(timeoutMs, () => settle(undefined, new ConsoleError(`timed out connecting to ${label}`)));
     attempt();
     if ('port' in opts)
-      for (const ms of STALLED_TCP_RETRY_MS[LOOPBACK.test(opts.host) ? 'loopback' : 'remote'])
+      for (const ms of STALLED_TCP_RETRY_MS[isLoopbackAddress(opts.host) ? 'loopback' : 'remote'])
         if (ms < timeoutMs) later(ms, attempt);
   });
 }
@@ -146,12 +158,15 @@ export async function openVncChannel(
         `the display listens on a unix socket on ${where.remoteHost}; connect to that host with qemu+ssh:// to reach it`,
         'unavailable',
       );
-    if (LOOPBACK.test(ep.host))
+    if (isLoopbackAddress(ep.host))
       throw new ConsoleError(
         `the display listens on loopback only on ${where.remoteHost}; connect to that host with qemu+ssh:// to tunnel it`,
         'unavailable',
       );
-    return socketConnect({ host: ep.host, port: ep.port }, timeoutMs, `${ep.host}:${ep.port}`, reader);
+    // The guest's definition names the port only: its address could point anywhere (another
+    // machine, a service on our own side), so the host this connection reaches is dialled.
+    const remote = where.remoteHost;
+    return socketConnect({ host: remote, port: ep.port }, timeoutMs, `${remote}:${ep.port}`, reader);
   }
   return ep.kind === 'unix'
     ? socketConnect({ path: ep.path }, timeoutMs, ep.path, reader)

@@ -1,4 +1,6 @@
 /** What the app needs from a domain's XML: sizes, consoles, OS, and the VNC and SPICE endpoints. */
+import type { GuestHardware } from '../../common/guest-devices.js';
+import { hardwareOf } from './domain-devices.js';
 import { attr, node, nodes, parseXml, text, type XmlNode, type XmlValue } from './xml.js';
 
 export type VncEndpoint =
@@ -23,6 +25,7 @@ export interface DomainXmlFacts {
   vnc?: VncEndpoint;
   /** The live SPICE listener (plain port or unix socket), when the guest runs and has one. */
   spice?: SpiceEndpoint;
+  hardware: GuestHardware;
 }
 
 const UNIT_KIB: Record<string, number> = {
@@ -110,5 +113,6 @@ export function parseDomainXml(xml: string): DomainXmlFacts {
     ...(os ? { os } : {}),
     ...(vncNode ? { vnc: graphicsEndpoint(vncNode) } : {}),
     ...(spiceNode ? { spice: graphicsEndpoint(spiceNode) } : {}),
+    hardware: hardwareOf(d),
   };
 }

@@ -45,7 +45,12 @@ export function start(h: Host, uuid: string): Promise<void> {
 export function shutdown(h: Host, uuid: string): Promise<void> {
   return h.act(uuid, 'shut down', async (c, dom, info) => {
     expectState(info, ['running', 'blocked', 'paused', 'shutdown'], 'shut down', 'it is not running');
-    await c.call('domainShutdownFlags', { dom, flags: ShutdownFlags.ACPI_POWER_BTN });
+    // Through the guest agent when one answers (it shuts down cleanly without ACPI), else the power button.
+    const agent = info.hardware?.agent === 'connected';
+    await c.call('domainShutdownFlags', {
+      dom,
+      flags: agent ? ShutdownFlags.GUEST_AGENT : ShutdownFlags.ACPI_POWER_BTN,
+    });
   });
 }
 

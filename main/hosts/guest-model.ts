@@ -160,6 +160,7 @@ export class GuestModel {
       snapshotCount: s.snapshots.count,
       ...(s.snapshots.current ? { currentSnapshot: s.snapshots.current } : {}),
       ...(prev?.info.busy ? { busy: prev.info.busy } : {}),
+      hardware: xml.hardware,
     };
     this.guests.set(dom.uuid, { dom, info, xml });
     if (!prev || JSON.stringify(prev.info) !== JSON.stringify(info)) this.events.emit('guest', info);

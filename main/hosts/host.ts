@@ -21,6 +21,7 @@ import { toApiError } from './api-error.js';
 import { ConnectLoop } from './connect-loop.js';
 import { readHostFacts } from './facts.js';
 import { parseDomainXml, type VncEndpoint } from './domain-xml.js';
+import { syncClockAfterWake } from './guest-agent.js';
 import { GuestModel, type GuestModelEvents } from './guest-model.js';
 import { StatsSampler } from './stats-sampler.js';
 
@@ -40,6 +41,8 @@ export interface HostEvents extends GuestModelEvents {
   reboot: [GuestRef];
   /** The connection to the host is (back) up and the model is in sync. */
   ready: [];
+  /** The guest agent set the guest's clock after a resume or a restore. */
+  'clock-set': [GuestRef];
 }
 
 export class Host extends EventEmitter<HostEvents> {
@@ -67,10 +70,17 @@ export class Host extends EventEmitter<HostEvents> {
       () => this.closed,
     );
     this.stats = new StatsSampler(
-      { uri, client: () => this.client, guest: (uuid) => this.model.get(uuid), report: (s) => this.emit('stats', s) },
+      {
+        uri,
+        client: () => this.client,
+        guest: (uuid) => this.model.get(uuid),
+        report: (s) => this.emit('stats', s),
+        stale: (uuid) => void this.model.scheduleRefresh(uuid),
+      },
       opts.statsIntervalMs,
     );
     this.on('guest-removed', (r) => this.stats.forget(r.uuid));
+    this.on('lifecycle', (n) => syncClockAfterWake(this, n));
     this.loop = new ConnectLoop(
       {
         attempt: () => this.connectOnce(),
@@ -173,6 +183,10 @@ export class Host extends EventEmitter<HostEvents> {
       await client.subscribe('deviceRemoved', refresh, { persistent: true });
       await client.subscribe('balloonChange', refresh, { persistent: true });
       await client.subscribe('metadataChange', refresh, { persistent: true });
+      // Changes made by others (virsh setvcpus, change-media, a block job, the agent coming up).
+      for (const name of ['tunable', 'trayChange', 'blockJob', 'agentLifecycle'] as const) {
+        await client.subscribe(name, refresh, { persistent: true });
+      }
       this.client = client;
     }
     await Promise.all([this.loadFacts(), this.model.resync()]);
@@ -237,6 +251,21 @@ export class Host extends EventEmitter<HostEvents> {
     } finally {
       if (busy) this.model.setBusy(uuid, undefined);
       await this.model.scheduleRefresh(uuid);
+    }
+  }
+
+  /** Reads something of a guest (no busy marker, no re-read afterwards), with readable errors. */
+  async read<T>(
+    uuid: string,
+    action: string,
+    run: (c: LibvirtClient, dom: DomainRef, info: GuestInfo) => Promise<T>,
+  ): Promise<T> {
+    const rec = this.model.record(uuid);
+    const c = this.libvirt();
+    try {
+      return await run(c, rec.dom, rec.info);
+    } catch (e) {
+      throw toApiError(e, { host: this.uri, guest: rec.info.name, action: `${action} ${rec.info.name}` });
     }
   }
 

@@ -39,6 +39,9 @@ interface HostsFile {
   hosts: { uri: string }[];
 }
 
+/** Hosts at most: each is a live connection (and an ssh process), so a runaway list is refused. */
+export const MAX_HOSTS = 64;
+
 function validateHostsFile(raw: unknown): HostsFile {
   const r = raw as HostsFile;
   if (!r || !Array.isArray(r.hosts) || !r.hosts.every((h) => h && typeof h.uri === 'string'))
@@ -76,7 +79,11 @@ export class HostManager extends EventEmitter<ManagerEvents> {
       uris = loaded.value.hosts.map((h) => h.uri);
     }
     if (uris.length === 0) uris = [defaultUri()];
-    for (const uri of uris) this.open(uri);
+    // One live host per URI: a repeated one would make a second connection nobody could remove.
+    const unique = [...new Set(uris)];
+    if (unique.length > MAX_HOSTS)
+      this.emit('problem', `${unique.length} hosts are configured; only the first ${MAX_HOSTS} are used`);
+    for (const uri of unique.slice(0, MAX_HOSTS)) this.open(uri);
   }
 
   private open(uri: string): Host {
@@ -94,9 +101,14 @@ export class HostManager extends EventEmitter<ManagerEvents> {
     return host;
   }
 
-  private save(): void {
+  /** Writes the list as it is to be; the caller changes the live hosts only once this worked. */
+  private save(uris: string[]): void {
     if (!this.persist) return;
-    saveJson(this.file, { hosts: [...this.hosts.keys()].map((uri) => ({ uri })) });
+    try {
+      saveJson(this.file, { hosts: uris.map((uri) => ({ uri })) });
+    } catch (e) {
+      throw new ApiError('internal', `Can't save the host list to ${this.file}: ${(e as Error).message}`);
+    }
   }
 
   /** Hosts in the order added. */
@@ -124,15 +136,16 @@ export class HostManager extends EventEmitter<ManagerEvents> {
       throw toApiError(e, { host: uri });
     }
     if (this.hosts.has(uri)) throw new ApiError('conflict', `${uri} is already in the list`, { host: uri });
-    const h = this.open(uri);
-    this.save();
-    return h.info();
+    if (this.hosts.size >= MAX_HOSTS)
+      throw new ApiError('conflict', `There are already ${MAX_HOSTS} hosts; remove one first`, { host: uri });
+    this.save([...this.hosts.keys(), uri]);
+    return this.open(uri).info();
   }
 
   async remove(uri: string): Promise<void> {
     const h = this.get(uri);
+    this.save([...this.hosts.keys()].filter((u) => u !== uri));
     this.hosts.delete(uri);
-    this.save();
     const guests = h.guestList();
     await h.close();
     for (const g of guests) this.emit('guest-removed', { host: uri, uuid: g.uuid });

@@ -22,6 +22,8 @@ export interface StatsSource {
   guest(uuid: string): GuestInfo | undefined;
   /** Where the stats of one round go (only when there are any). */
   report(stats: GuestStats[]): void;
+  /** A sample disagrees with the model (libvirt sends no event for a vCPU hot(un)plug): re-read it. */
+  stale?(uuid: string): void;
 }
 
 export class StatsSampler {
@@ -86,6 +88,8 @@ export class StatsSampler {
       this.last.set(uuid, cur);
       if (!prev) continue;
       const known = this.source.guest(uuid);
+      const vcpus = p['vcpu.current'];
+      if (known && typeof vcpus === 'number' && vcpus !== known.vcpus) this.source.stale?.(uuid);
       out.push({
         host: this.source.uri,
         uuid,

@@ -4,27 +4,28 @@
  */
 import { EventEmitter } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { DomainEventId } from './constants.js';
 import type { DomainEvent, RpcConnection } from './connection.js';
 import type { KeepaliveCounters } from './keepalive.js';
 import { ConnectionClosedError } from './errors.js';
 import { openConnection, type ClientOptions } from './open.js';
-import type { ArgsOf, EventBody, EventName, ProcedureName, RetOf } from './procedures.js';
+import {
+  eventMessages,
+  type ArgsOf,
+  type EventBody,
+  type EventName,
+  type ProcedureName,
+  type RetOf,
+} from './procedures.js';
 import type { DomainRef } from './protocol.js';
 import type { SshLink } from './ssh.js';
 import type { LibvirtStream } from './stream.js';
 import { describeUri, parseUri, type ParsedUri } from './uri.js';
 
-const EVENT_IDS: Record<EventName, number> = {
-  lifecycle: DomainEventId.LIFECYCLE,
-  reboot: DomainEventId.REBOOT,
-  graphics: DomainEventId.GRAPHICS,
-  controlError: DomainEventId.CONTROL_ERROR,
-  balloonChange: DomainEventId.BALLOON_CHANGE,
-  deviceRemoved: DomainEventId.DEVICE_REMOVED,
-  deviceAdded: DomainEventId.DEVICE_ADDED,
-  metadataChange: DomainEventId.METADATA_CHANGE,
-};
+/** Each event's virDomainEventID, from the one event table. */
+const EVENT_IDS = Object.fromEntries(Object.values(eventMessages).map((e) => [e.name, e.eventId])) as Record<
+  EventName,
+  number
+>;
 
 interface Subscription {
   handler: (body: never) => void;

@@ -5,7 +5,7 @@ export { RpcConnection, type DomainEvent, type ConnectionEvents } from './connec
 export type { KeepaliveOptions, KeepaliveCounters } from './keepalive.js';
 export { LibvirtError, ConnectionClosedError, ProtocolError, TransportError, AuthError } from './errors.js';
 export { LibvirtStream } from './stream.js';
-export { parseUri, describeUri, UriError, type ParsedUri, type Transport } from './uri.js';
+export { parseUri, describeUri, pageUriProblem, UriError, type ParsedUri, type Transport } from './uri.js';
 export { whenConnected, ConnectTimeoutError } from './socket-connect.js';
 export { SshLink } from './ssh.js';
 export {
@@ -21,3 +21,12 @@ export { paramsToRecord, type DomainRef, type SnapshotRef, type TypedParam } fro
 export * from './constants.js';
 export { MigrateFlags, MigrateParam, JobType, JobStatsFlags } from './procedures-migration.js';
 export { migrateManaged, migrateParams, type ManagedMigrationHooks, type MigrateParamValue } from './migrate.js';
+export {
+  AgentLifecycleState,
+  DeviceModifyFlags,
+  HostnameFlags,
+  InterfaceAddressesSource,
+  NodeDeviceListFlags,
+  SetTimeFlags,
+} from './procedures-device.js';
+export type { NetworkRef } from './procedures-network.js';

@@ -33,6 +33,8 @@ import {
   uuid,
 } from './protocol.js';
 import { migrationProcedures } from './procedures-migration.js';
+import { deviceEventMessages, deviceProcedures } from './procedures-device.js';
+import { networkProcedures } from './procedures-network.js';
 
 export interface Procedure<A, R> {
   readonly proc: number;
@@ -151,6 +153,8 @@ export const procedures = {
   ),
   domainDefineXmlFlags: p(350, struct({ xml: nonnullString, flags: uint }), domRet),
   ...migrationProcedures,
+  ...deviceProcedures,
+  ...networkProcedures,
 } satisfies Record<string, Procedure<unknown, unknown>>;
 
 export type ProcedureName = keyof typeof procedures;
@@ -188,6 +192,7 @@ export const eventMessages = {
     name: 'metadataChange',
     body: struct({ callbackId: int, dom: domain, type: int, nsuri: optional(nonnullString) }),
   },
+  ...deviceEventMessages,
 } as const;
 
 export type EventMessages = typeof eventMessages;

@@ -9,11 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import type { ParsedUri } from './uri.js';
+import { privateControlDir } from './control-dir.js';
 
 /** Quotes a string for a POSIX shell. */
 export function shellQuote(s: string): string {
@@ -29,11 +30,14 @@ export interface SshOptions {
   controlDir?: string;
 }
 
+/** Chosen once per process: a fresh mkdtemp folder each time would leave folders behind. */
+let chosenControlDir: { base: string; dir: string } | undefined;
+
 function defaultControlDir(): string {
   const base = process.env.XDG_RUNTIME_DIR || tmpdir();
-  const dir = join(base, `virtswitch-ssh-${process.getuid?.() ?? 0}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
+  if (chosenControlDir?.base !== base)
+    chosenControlDir = { base, dir: privateControlDir(base, process.getuid?.() ?? 0) };
+  return chosenControlDir.dir;
 }
 
 /** The remote command that connects ssh's stdio to the libvirt daemon (libvirt's `proxy=auto`). */

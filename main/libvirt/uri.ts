@@ -142,3 +142,25 @@ export function parseUri(input: string): ParsedUri {
 export function describeUri(u: ParsedUri): string {
   return u.original.split('?')[0]!;
 }
+
+/**
+ * Why a URI may not come from a window, or undefined when it may. A window (possibly a hostile
+ * page) chooses only driver, transport, user, host, port and path: every query option either
+ * changes what is trusted (no_verify, pkipath, known_hosts_verify), picks a local file or socket
+ * (socket, keyfile, known_hosts), runs something (command, netcat, proxy) or lets ssh prompt
+ * (no_tty). Those come only from the command line or a hand-edited hosts.json.
+ */
+export function pageUriProblem(input: string): string | undefined {
+  let u: ParsedUri;
+  try {
+    u = parseUri(input);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (u.params.size === 0) return undefined;
+  const names = [...u.params.keys()].map((k) => JSON.stringify(k)).join(', ');
+  return (
+    `options (${names}) can't be set from the window: give the URI on the command line (--connect) ` +
+    `or in hosts.json instead; here only transport, user, host, port and path`
+  );
+}

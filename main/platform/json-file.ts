@@ -3,7 +3,7 @@
  * A file that can't be read or parsed is never silently dropped: it is moved aside to
  * `NAME.corrupt-<time>` and the problem is reported, and the defaults take its place.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -43,8 +43,15 @@ export function loadJson<T>(path: string, fallback: T, validate: (raw: unknown) 
   }
 }
 
+/**
+ * Writes `value` so that a crash leaves the old file or the new one, never half of either: the
+ * data and then the folder's entry are synced. The folder is made private every time, not only
+ * when it is new (it may have been made by something else, or loosened since).
+ */
 export function saveJson(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
@@ -54,4 +61,10 @@ export function saveJson(path: string, value: unknown): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
 }

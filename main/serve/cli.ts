@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       // The bundle lives in dist/main; the renderer beside it in dist/renderer.
       staticDir: join(__dirname, '..', 'renderer'),
       ...(args.tlsCert && args.tlsKey ? { tls: { cert: args.tlsCert, key: args.tlsKey } } : {}),
+      ...(args.publicOrigin ? { publicOrigin: args.publicOrigin } : {}),
       log: (l) => console.error(`virtswitch: ${l}`),
     });
   } catch (e) {

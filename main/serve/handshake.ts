@@ -6,7 +6,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiErrorShape } from '../../common/contract.js';
+import { secretFromProtocols } from '../../common/ws-secret.js';
 import { isLoopback } from './args.js';
+import type { SecretBackoff } from './guard.js';
 
 /** A refused handshake's socket is closed after its answer, or after this long at the latest. */
 const REFUSE_LINGER_MS = 5_000;
@@ -22,7 +24,7 @@ export const STATUS_FOR: Record<string, number> = {
   'host-unavailable': 503,
 };
 
-function tokenMatches(given: string | null, token: string): boolean {
+function tokenMatches(given: string | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);
@@ -52,16 +54,25 @@ export interface Listener {
   tls: boolean;
   /** The port it listens on (known once it does). */
   port(): number;
+  /**
+   * The origin users open the page at (`https://vs.example.org`), required off loopback: then
+   * Host and Origin must both name it (a DNS-rebinding page sends a Host of its own name).
+   */
+  publicOrigin?: string;
 }
 
 /**
  * Whether a Host header names this server. On loopback only its loopback names do (a page on
  * another site that rebinds its DNS name to 127.0.0.1 is refused even before the secret is
- * checked); bound elsewhere, users reach it by any name or address, and the secret and the
- * same-origin check do the work.
+ * checked); bound elsewhere, only the public origin's host does.
  */
 function hostAllowed(l: Listener, hostHeader: string): boolean {
-  if (!isLoopback(l.host)) return hostHeader.length > 0;
+  if (l.publicOrigin !== undefined) {
+    const u = new URL(l.publicOrigin);
+    const defaultPort = u.protocol === 'https:' ? '443' : '80';
+    return hostHeader === u.host || (u.port === '' && hostHeader === `${u.host}:${defaultPort}`);
+  }
+  if (!isLoopback(l.host)) return false;
   const names = new Set([l.host, '127.0.0.1', 'localhost', '::1']);
   const port = l.port();
   // A browser leaves the port out of Host when it is the scheme's own.
@@ -73,15 +84,27 @@ function hostAllowed(l: Listener, hostHeader: string): boolean {
 export function handshakeRefusal(
   l: Listener,
   req: IncomingMessage,
-  url: URL,
   token: string,
+  backoff?: SecretBackoff,
 ): { status: number; error: ApiErrorShape } | undefined {
   const hostHeader = (req.headers.host ?? '').toLowerCase();
   if (!hostAllowed(l, hostHeader)) return { status: 403, error: { code: 'access-denied', message: 'unknown Host' } };
   const origin = req.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== `${l.tls ? 'https' : 'http'}://${hostHeader}`)
+  const expected = l.publicOrigin ?? `${l.tls ? 'https' : 'http'}://${hostHeader}`;
+  if (origin !== undefined && origin.toLowerCase() !== expected)
     return { status: 403, error: { code: 'access-denied', message: 'foreign Origin' } };
-  if (!tokenMatches(url.searchParams.get('token'), token))
+  // Only the header counts: a secret in the URL would end up in some proxy's access log.
+  const address = req.socket.remoteAddress ?? '';
+  const wait = backoff?.waitMs(address) ?? 0;
+  if (wait > 0)
+    return {
+      status: 429,
+      error: { code: 'access-denied', message: `too many wrong secrets; try again in ${Math.ceil(wait / 1000)} s` },
+    };
+  if (!tokenMatches(secretFromProtocols(req.headers['sec-websocket-protocol']), token)) {
+    backoff?.failed(address);
     return { status: 401, error: { code: 'access-denied', message: 'missing or wrong secret' } };
+  }
+  backoff?.succeeded(address);
   return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * The serve shell: the whole app for a browser. Static files of the built renderer (they hold
  * nothing private, so they need no secret); the API and the console channels over WebSocket,
- * each of which needs the secret made at start and a same-origin (or no) Origin, checked at the
+ * each of which needs the secret made at start (in the Sec-WebSocket-Protocol header) and a same-origin (or no) Origin, checked at the
  * handshake, before any upgrade. Nothing here knows the domain model: it is transport over App.
  */
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,9 @@ import { handleApi } from './api-channel.js';
 import { openConsoleChannel } from './console-channel.js';
 import { handshakeRefusal, refuse, type Listener } from './handshake.js';
 import { serveStatic } from './static.js';
+import { WS_PROTOCOL } from '../../common/ws-secret.js';
+import { isLoopback } from './args.js';
+import { ConsoleCounter, DEFAULT_CONSOLE_LIMITS, SecretBackoff, type ConsoleLimits } from './guard.js';
 
 export interface ServeOptions {
   app: App;
@@ -24,6 +27,11 @@ export interface ServeOptions {
   /** Folder of the built renderer (index.html, app.js, …). */
   staticDir: string;
   tls?: { cert: string; key: string };
+  /** Required off loopback: the origin users open the page at; Host and Origin must name it. */
+  publicOrigin?: string;
+  /** Open TCP connections at most (the page, its API and consoles, any other client). */
+  maxConnections?: number;
+  consoleLimits?: ConsoleLimits;
   /** Fixed secret, for tests; default a fresh random one. */
   token?: string;
   log?: (line: string) => void;
@@ -52,7 +60,12 @@ interface Endpoints {
   apiWss: WebSocketServer;
   consoleWss: WebSocketServer;
   log: (line: string) => void;
+  backoff?: SecretBackoff;
+  consoles: ConsoleCounter;
 }
+
+/** Connections at most by default: a few pages with a console per guest each. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
 
 /** A WebSocket handshake: checked (Host, Origin, secret), then to /api or /console, else 404. */
 function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -63,7 +76,7 @@ function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buf
   const upgraded = (): void => void socket.off('error', swallow);
   void (async () => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const refusal = handshakeRefusal(e.listener, req, url, e.token);
+    const refusal = handshakeRefusal(e.listener, req, e.token, e.backoff);
     if (refusal) return refuse(socket, refusal.status, refusal.error);
     (socket as Socket).setNoDelay?.(true);
     if (url.pathname === '/api') {
@@ -72,6 +85,9 @@ function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buf
         handleApi(e.app, ws);
       });
     } else if (url.pathname === '/console') {
+      const slot = e.consoles.take(req.socket.remoteAddress ?? '', url.searchParams.get('host') ?? '');
+      if ('refused' in slot) return refuse(socket, 429, { code: 'access-denied', message: slot.refused });
+      socket.once('close', slot.release);
       await openConsoleChannel(e.app, e.consoleWss, req, socket, head, url, upgraded);
     } else {
       refuse(socket, 404, { code: 'invalid-input', message: 'no such endpoint' });
@@ -93,14 +109,21 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
+  if (!isLoopback(o.host) && o.publicOrigin === undefined)
+    throw new Error(`serving on ${o.host} needs --public-origin: the address users open the page at`);
   const token = o.token ?? randomBytes(32).toString('base64url');
   const scheme = o.tls ? 'https' : 'http';
-  const handler = (req: IncomingMessage, res: ServerResponse): void => serveStatic(o.staticDir, req, res);
+  const handler = (req: IncomingMessage, res: ServerResponse): void => serveStatic(o.staticDir, req, res, !!o.tls);
   const server: Server = o.tls
     ? createHttpsServer({ cert: readFileSync(o.tls.cert), key: readFileSync(o.tls.key) }, handler)
     : createHttpServer(handler);
-  const apiWss = new WebSocketServer({ noServer: true, maxPayload: API_MAX_PAYLOAD, perMessageDeflate: false });
-  const consoleWss = new WebSocketServer({ noServer: true, maxPayload: CONSOLE_MAX_PAYLOAD, perMessageDeflate: false });
+  // The answer names `virtswitch` only: the offered secret subprotocol is never echoed back.
+  const handleProtocols = (offered: Set<string>): string | false => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false);
+  const wss = (maxPayload: number): WebSocketServer =>
+    new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, handleProtocols });
+  const apiWss = wss(API_MAX_PAYLOAD);
+  const consoleWss = wss(CONSOLE_MAX_PAYLOAD);
+  server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -108,8 +131,23 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
   });
 
   let port = o.port;
-  const listener: Listener = { host: o.host, tls: !!o.tls, port: () => port };
-  const endpoints: Endpoints = { app: o.app, token, listener, apiWss, consoleWss, log: o.log ?? (() => undefined) };
+  const listener: Listener = {
+    host: o.host,
+    tls: !!o.tls,
+    port: () => port,
+    ...(o.publicOrigin !== undefined ? { publicOrigin: o.publicOrigin } : {}),
+  };
+  const endpoints: Endpoints = {
+    app: o.app,
+    token,
+    listener,
+    apiWss,
+    consoleWss,
+    log: o.log ?? (() => undefined),
+    // Off loopback only: there the secret can be guessed at from afar.
+    ...(isLoopback(o.host) ? {} : { backoff: new SecretBackoff() }),
+    consoles: new ConsoleCounter(o.consoleLimits ?? DEFAULT_CONSOLE_LIMITS),
+  };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(endpoints, req, socket, head));
 
   await listen(server, o.port, o.host);
@@ -117,7 +155,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
   // A wildcard address is no place to open a page at; the machine's own loopback is.
   const shownHost = WILDCARD.has(o.host) ? '127.0.0.1' : o.host;
   const hostPart = shownHost.includes(':') ? `[${shownHost}]` : shownHost;
-  const origin = `${scheme}://${hostPart}:${port}`;
+  const origin = o.publicOrigin ?? `${scheme}://${hostPart}:${port}`;
   return {
     url: `${origin}/#token=${token}`,
     origin,

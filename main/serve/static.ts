@@ -1,5 +1,8 @@
-/** The built renderer's files, served read-only with strict headers; nothing outside its folder. */
-import { createReadStream, statSync } from 'node:fs';
+/**
+ * The built renderer's files, served read-only with strict headers; nothing outside its folder,
+ * not even through a symbolic link in it. Over TLS, browsers are told to keep to https (HSTS).
+ */
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 
@@ -26,12 +29,16 @@ const HEADERS = {
   'Cache-Control': 'no-cache',
 };
 
+/** Over TLS only: a year, as the https page has no business being reached over plain http. */
+const HSTS = { 'Strict-Transport-Security': 'max-age=31536000' };
+
 function fail(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { ...HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
   res.end(`${text}\n`);
 }
 
-export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, tls = false): void {
+  if (tls) for (const [k, v] of Object.entries(HSTS)) res.setHeader(k, v);
   if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'method not allowed');
   let path: string;
   try {
@@ -41,8 +48,15 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
   }
   if (path.includes('\0')) return fail(res, 400, 'bad path');
   if (path === '/') path = '/index.html';
-  const base = resolve(root);
-  const file = resolve(join(base, path));
+  let base: string;
+  let file: string;
+  try {
+    // Compared as real paths: a symbolic link in the folder must not lead out of it.
+    base = realpathSync(resolve(root));
+    file = realpathSync(resolve(join(base, path)));
+  } catch {
+    return fail(res, 404, 'not found');
+  }
   if (file !== base && !file.startsWith(base + sep)) return fail(res, 404, 'not found');
   let size: number;
   try {

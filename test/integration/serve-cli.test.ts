@@ -45,8 +45,17 @@ describe('serve: command line', () => {
     assert.equal(a.configDir, '/tmp/x');
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1'])
       assert.equal(parseServeArgs(['--host', host]).host, host);
-    assert.equal(parseServeArgs(['--host', '0.0.0.0', '--insecure']).insecure, true);
-    assert.equal(parseServeArgs(['--host', '0.0.0.0', '--tls-cert', 'c.pem', '--tls-key', 'k.pem']).tlsCert, 'c.pem');
+    const pub = ['--public-origin', 'https://vs.example.org:8443'];
+    assert.equal(parseServeArgs(['--host', '0.0.0.0', '--insecure', ...pub]).insecure, true);
+    assert.equal(
+      parseServeArgs(['--host', '0.0.0.0', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', ...pub]).tlsCert,
+      'c.pem',
+    );
+    assert.equal(parseServeArgs(['--host', '::', '--insecure', ...pub]).publicOrigin, 'https://vs.example.org:8443');
+    assert.equal(
+      parseServeArgs(['--host', '::', '--insecure', '--public-origin', 'https://VS.example.org:443/']).publicOrigin,
+      'https://vs.example.org',
+    );
     assert.equal(parseServeArgs(['--help']).help, true);
   });
 
@@ -73,6 +82,12 @@ describe('serve: command line', () => {
       [['--host='], /^--host needs a value, not an empty string$/],
       [['--host', '-x'], /^--host needs a value$/],
       [['--connect', 'localhost'], /^--connect needs a libvirt URI/],
+      // Off loopback, the one name users open the page at.
+      [['--host', '0.0.0.0', '--insecure'], /needs --public-origin URL/],
+      [['--host', '192.0.2.2', '--tls-cert', 'c', '--tls-key', 'k'], /needs --public-origin URL/],
+      [['--public-origin', 'vs.example.org'], /is not a URL/],
+      [['--public-origin', 'ftp://vs.example.org'], /must be an http/],
+      [['--public-origin', 'https://vs.example.org/app'], /an origin only/],
       [['--insecure=yes'], /^--insecure takes no value$/],
       [['--help=1'], /^--help takes no value$/],
     ];
@@ -213,10 +228,7 @@ describe('serve: the CLI as users run it', () => {
         .status,
       404,
     );
-    assert.equal(
-      (await rawUpgrade(`${apiUrl(shell)}&x=1`.replace('/api', '/nope'), { Origin: shell.origin })).status,
-      404,
-    );
+    assert.equal((await rawUpgrade(apiUrl(shell).replace('/api', '/nope?x=1'), { Origin: shell.origin })).status, 404);
     await closeWs(api.ws);
 
     r.child.kill('SIGTERM');

@@ -7,7 +7,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import WebSocket from 'ws';
-import { apiUrl, waitFor, within, type Served } from './serve-helpers.js';
+import { apiUrl, waitFor, withSecret, within, type Served } from './serve-helpers.js';
 
 /** One HTTP request written by hand, so that the path reaches the server exactly as given. */
 export function rawGet(port: number, path: string): Promise<{ status: number; text: string }> {
@@ -32,7 +32,8 @@ export async function apiClient(s: Served): Promise<{
   messages: unknown[];
   next(pred: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }> {
-  const ws = new WebSocket(apiUrl(s.shell), { origin: s.shell.origin, perMessageDeflate: false });
+  const wire = withSecret(apiUrl(s.shell));
+  const ws = new WebSocket(wire.url, wire.protocols, { origin: s.shell.origin, perMessageDeflate: false });
   const messages: unknown[] = [];
   ws.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString())));
   await new Promise<void>((resolve, reject) => {

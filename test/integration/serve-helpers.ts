@@ -12,12 +12,14 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { App } from '../../main/app/api.js';
 import type { AppEvent, ConsoleKind, ConsoleState } from '../../common/contract.js';
+import { withSecret } from './serve-urls.js';
 import { startServeShell, type ServeShell } from '../../main/serve/server.js';
 import { SYSTEM_URI, type TestGuest } from '../rig/guests.js';
 import { waitFor, within } from './libvirt-helpers.js';
 
 export { waitFor, within };
 export const HOST = SYSTEM_URI;
+export { apiUrl, consoleUrl, freePort, withSecret } from './serve-urls.js';
 
 export interface Served {
   app: App;
@@ -70,7 +72,13 @@ export function makeCert(dir: string, ips: string[]): { cert: string; key: strin
 }
 
 export async function serve(
-  opts: { staticDir?: string; tls?: { cert: string; key: string }; host?: string } = {},
+  opts: {
+    staticDir?: string;
+    tls?: { cert: string; key: string };
+    host?: string;
+    port?: number;
+    publicOrigin?: string;
+  } = {},
 ): Promise<Served> {
   const configDir = mkdtempSync(join(tmpdir(), 'vs-config-'));
   const staticDir = opts.staticDir ?? makeStaticDir();
@@ -83,7 +91,8 @@ export async function serve(
   const shell = await startServeShell({
     app,
     host: opts.host ?? '127.0.0.1',
-    port: 0,
+    port: opts.port ?? 0,
+    ...(opts.publicOrigin ? { publicOrigin: opts.publicOrigin } : {}),
     staticDir,
     ...(opts.tls ? { tls: opts.tls } : {}),
     log: (l) => logs.push(l),
@@ -111,25 +120,6 @@ export async function waitModel(s: Served, g: TestGuest, state: string, timeoutM
     () => s.app.hosts.get(HOST).guest(g.uuid)?.state === state,
     timeoutMs,
   );
-}
-
-export function consoleUrl(
-  shell: Pick<ServeShell, 'origin' | 'token'>,
-  g: { uuid: string },
-  kind: ConsoleKind | string = 'vnc',
-  token: string | null = shell.token,
-  host = HOST,
-): string {
-  const q = new URLSearchParams();
-  if (token !== null) q.set('token', token);
-  q.set('host', host);
-  q.set('uuid', g.uuid);
-  q.set('kind', kind);
-  return `${shell.origin.replace(/^http/, 'ws')}/console?${q.toString()}`;
-}
-
-export function apiUrl(shell: Pick<ServeShell, 'origin' | 'token'>, token: string | null = shell.token): string {
-  return `${shell.origin.replace(/^http/, 'ws')}/api${token !== null ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
 /**
@@ -234,7 +224,8 @@ export class WsReader {
 /** Opens a WebSocket and waits for it to be open; rejects with the refusal's HTTP status. */
 export function openWs(url: string, opts: WebSocket.ClientOptions = {}): Promise<{ ws: WebSocket; reader: WsReader }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, ...opts });
+    const wire = withSecret(url);
+    const ws = new WebSocket(wire.url, wire.protocols, { perMessageDeflate: false, ...opts });
     const reader = new WsReader(ws);
     ws.once('open', () => resolve({ ws, reader }));
     ws.once('unexpected-response', (_req, res) => {
@@ -258,13 +249,15 @@ export interface RawUpgrade {
 
 /** A WebSocket upgrade by hand, so a refusal's status line and body can be seen (and a 101 too). */
 export function rawUpgrade(url: string, headers: Record<string, string> = {}, ca?: Buffer): Promise<RawUpgrade> {
-  const u = new URL(url.replace(/^ws/, 'http'));
+  const wire = withSecret(url);
+  const u = new URL(wire.url.replace(/^ws/, 'http'));
   const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
     headers: {
       Connection: 'Upgrade',
       Upgrade: 'websocket',
       'Sec-WebSocket-Version': '13',
       'Sec-WebSocket-Key': Buffer.from('0123456789abcdef').toString('base64'),
+      ...(wire.protocols.length ? { 'Sec-WebSocket-Protocol': wire.protocols.join(', ') } : {}),
       ...headers,
     },
     ...(ca ? { ca } : {}),

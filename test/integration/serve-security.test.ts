@@ -27,6 +27,7 @@ import {
   waitFor,
   waitModel,
   within,
+  withSecret,
   type Served,
 } from './serve-helpers.js';
 
@@ -186,8 +187,10 @@ describe('serve shell: refusals, hostile input and slow clients', () => {
 
   it('survives clients that reset the connection in the middle of a handshake', async () => {
     const reqFor = (url: string): string => {
-      const u = new URL(url);
-      return `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: 127.0.0.1:${s.shell.port}\r\nOrigin: ${s.shell.origin}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZg==\r\n\r\n`;
+      const wire = withSecret(url);
+      const u = new URL(wire.url);
+      const secret = wire.protocols.length ? `Sec-WebSocket-Protocol: ${wire.protocols.join(', ')}\r\n` : '';
+      return `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: 127.0.0.1:${s.shell.port}\r\nOrigin: ${s.shell.origin}\r\n${secret}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZg==\r\n\r\n`;
     };
     const urls = [
       consoleUrl(s.shell, g),

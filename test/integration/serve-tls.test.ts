@@ -23,6 +23,8 @@ import {
   waitModel,
   within,
   WsReader,
+  withSecret,
+  freePort,
   type Served,
 } from './serve-helpers.js';
 
@@ -51,7 +53,8 @@ function fetchText(url: string, ca?: Buffer): Promise<{ status: number; body: st
 
 function openTls(url: string, ca: Buffer, origin: string): Promise<WsReader> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { ca, origin, perMessageDeflate: false });
+    const wire = withSecret(url);
+    const ws = new WebSocket(wire.url, wire.protocols, { ca, origin, perMessageDeflate: false });
     const r = new WsReader(ws);
     ws.once('open', () => resolve(r));
     ws.once('error', reject);
@@ -122,10 +125,11 @@ describe('serve shell over TLS', () => {
   });
 
   it(
-    'binds to a non-loopback address with TLS and answers under that address',
+    'binds to a non-loopback address with TLS and answers under its public origin',
     { skip: outside ? false : 'no non-loopback address here' },
     async () => {
-      const there = await serve({ tls, host: outside! });
+      const port = await freePort();
+      const there = await serve({ tls, host: outside!, port, publicOrigin: `https://${outside}:${port}` });
       try {
         assert.equal(there.shell.origin, `https://${outside}:${there.shell.port}`);
         assert.equal((await fetchText(`${there.shell.origin}/`, ca)).status, 200);
@@ -142,23 +146,28 @@ describe('serve shell over TLS', () => {
   );
 
   it(
-    'bound to every interface, answers under any of its addresses and prints one that opens',
+    'bound to every interface, answers under its public origin only, and prints that',
     { skip: outside ? false : 'no non-loopback address here' },
     async () => {
-      const all = await serve({ tls, host: '0.0.0.0' });
+      const port = await freePort();
+      const all = await serve({ tls, host: '0.0.0.0', port, publicOrigin: `https://${outside}:${port}` });
       try {
-        // 0.0.0.0 is no address to open a page at; the printed URL names loopback.
-        assert.equal(all.shell.origin, `https://127.0.0.1:${all.shell.port}`);
+        assert.equal(all.shell.origin, `https://${outside}:${port}`);
+        assert.match(all.shell.url, new RegExp(`^https://${outside!.replace(/\./g, '\\.')}:${port}/#token=`));
         const viaOutside = { origin: `https://${outside}:${all.shell.port}`, token: all.shell.token };
+        const viaLoopback = { origin: `https://127.0.0.1:${port}`, token: all.shell.token };
+        // Another name of the same machine is not the public origin: refused, as a rebinding page is.
+        assert.equal((await rawUpgrade(apiUrl(viaLoopback), { Origin: viaLoopback.origin }, ca)).status, 403);
+        assert.equal((await rawUpgrade(apiUrl(viaLoopback), {}, ca)).status, 403);
         await waitModel(all, g, 'running');
         const con = await openTls(consoleUrl(viaOutside, g), ca, viaOutside.origin);
         assert.equal((await rfbHandshake(con)).version, 'RFB 003.008\n');
         await closeWs(con.ws);
         assert.equal((await rawUpgrade(apiUrl(viaOutside), { Origin: viaOutside.origin }, ca)).status, 101);
         assert.equal(
-          (await rawUpgrade(apiUrl(viaOutside), { Origin: all.shell.origin }, ca)).status,
+          (await rawUpgrade(apiUrl(viaOutside), { Origin: viaLoopback.origin }, ca)).status,
           403,
-          'an Origin that is not the Host',
+          'an Origin that is not the public origin',
         );
         assert.equal((await rawUpgrade(apiUrl(viaOutside, 'nope'), { Origin: viaOutside.origin }, ca)).status, 401);
       } finally {

@@ -33,6 +33,12 @@ export interface GuestOptions {
   maxVcpus?: number;
   /** Start it right after defining (default true). */
   start?: boolean;
+  /** A CD-ROM drive (sda on virtio-scsi), empty or with this file inserted. */
+  cdrom?: true | string;
+  /** The virtio-serial channel QEMU's guest agent talks on (the guest image starts qemu-ga on it). */
+  agent?: boolean;
+  /** A network card on this libvirt network (virtio). */
+  network?: string;
 }
 
 export interface TestGuest {
@@ -82,6 +88,13 @@ export function testDomainXml(
   const disk = g.diskPath
     ? `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${xmlEscape(g.diskPath)}'/><target dev='vda' bus='virtio'/></disk>`
     : '';
+  const cdrom = o.cdrom
+    ? `<controller type='scsi' model='virtio-scsi'/><disk type='file' device='cdrom'><driver name='qemu' type='raw'/>${o.cdrom === true ? '' : `<source file='${xmlEscape(o.cdrom)}'/>`}<target dev='sda' bus='scsi'/><readonly/></disk>`
+    : '';
+  const agent = o.agent ? `<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>` : '';
+  const nic = o.network
+    ? `<interface type='network'><source network='${xmlEscape(o.network)}'/><model type='virtio'/></interface>`
+    : '';
   return `<domain type='qemu'>
   <name>${xmlEscape(g.name)}</name>
   <uuid>${g.uuid}</uuid>
@@ -100,7 +113,7 @@ export function testDomainXml(
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    ${disk}
+    ${disk}${cdrom}${agent}${nic}
     <serial type='pty'><log file='${xmlEscape(g.serialPath)}' append='on'/><target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>
     ${gfx}

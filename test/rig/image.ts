@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { RigError } from './errors.js';
+import { AGENT_INIT, agentDirs, agentFiles } from './image-agent.js';
 
 /**
  * The tiny test guest (docs/architecture.md, "The test rig"): a Debian kernel from /boot booted
@@ -30,16 +31,40 @@ export function rigCacheDir(): string {
   return process.env.VIRTSWITCH_RIG_CACHE ?? join(tmpdir(), `virtswitch-rig-${process.getuid?.() ?? 0}`);
 }
 
+/** Kernel modules the guest loads, in dependency order, with their paths under kernel/. */
+const MODULES: readonly [string, string][] = [
+  ['evdev', 'drivers/input/evdev.ko'],
+  ['button', 'drivers/acpi/button.ko'],
+  ['virtio_ring', 'drivers/virtio/virtio_ring.ko'],
+  ['virtio', 'drivers/virtio/virtio.ko'],
+  ['virtio_pci_modern_dev', 'drivers/virtio/virtio_pci_modern_dev.ko'],
+  ['virtio_pci_legacy_dev', 'drivers/virtio/virtio_pci_legacy_dev.ko'],
+  ['virtio_pci', 'drivers/virtio/virtio_pci.ko'],
+  ['virtio_balloon', 'drivers/virtio/virtio_balloon.ko'],
+  // Disks (vdb appears when one is attached), the agent's port, a network card, a CD drive.
+  ['virtio_blk', 'drivers/block/virtio_blk.ko'],
+  ['virtio_console', 'drivers/char/virtio_console.ko'],
+  ['failover', 'net/core/failover.ko'],
+  ['net_failover', 'drivers/net/net_failover.ko'],
+  ['virtio_net', 'drivers/net/virtio_net.ko'],
+  ['scsi_common', 'drivers/scsi/scsi_common.ko'],
+  ['scsi_mod', 'drivers/scsi/scsi_mod.ko'],
+  ['virtio_scsi', 'drivers/scsi/virtio_scsi.ko'],
+  ['cdrom', 'drivers/cdrom/cdrom.ko'],
+  ['sr_mod', 'drivers/scsi/sr_mod.ko'],
+];
+
 const INIT_SCRIPT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/ PS1='# '
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in evdev button virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_balloon; do
+for m in ${MODULES.map(([m]) => m).join(' ')}; do
   insmod /lib/$m.ko
 done
 name=$(sed -n 's/.*vsname=\\([^ ]*\\).*/\\1/p' /proc/cmdline | base64 -d)
+hostname "$(echo "$name" | tr -c 'A-Za-z0-9\\n' '-' | cut -c1-63)"
 # The ACPI power button arrives as a key on its own input device: any event from it powers off.
 # The watcher opens the device before the banner is printed, so a press right after boot counts.
 for d in /sys/class/input/event*; do
@@ -51,6 +76,7 @@ done
 [ -n "$button" ] && while [ ! -e /tmp/power-button-ready ]; do usleep 10000; done
 echo "virtswitch test guest: $name" > /dev/tty1
 echo "virtswitch test guest: $name" > /dev/ttyS0
+${AGENT_INIT}
 setsid sh -c 'exec sh </dev/tty1 >/dev/tty1 2>&1' &
 setsid sh -c 'exec sh </dev/ttyS0 >/dev/ttyS0 2>&1' &
 while true; do sleep 3600; done
@@ -131,18 +157,6 @@ export function cpioNewc(entries: readonly CpioEntry[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Kernel modules the guest loads, in dependency order, with their paths under kernel/. */
-const MODULES: readonly [string, string][] = [
-  ['evdev', 'drivers/input/evdev.ko'],
-  ['button', 'drivers/acpi/button.ko'],
-  ['virtio_ring', 'drivers/virtio/virtio_ring.ko'],
-  ['virtio', 'drivers/virtio/virtio.ko'],
-  ['virtio_pci_modern_dev', 'drivers/virtio/virtio_pci_modern_dev.ko'],
-  ['virtio_pci_legacy_dev', 'drivers/virtio/virtio_pci_legacy_dev.ko'],
-  ['virtio_pci', 'drivers/virtio/virtio_pci.ko'],
-  ['virtio_balloon', 'drivers/virtio/virtio_balloon.ko'],
-];
-
 const DIR = 0o040755;
 const FILE = 0o100644;
 const EXEC = 0o100755;
@@ -157,8 +171,10 @@ export function ensureGuestImage(): GuestImage {
   // The power button (ACPI) and a balloon driver, so graceful shutdown and live memory changes work.
   const modules = MODULES.map(([name, rel]) => ({ name, data: readFileSync(findModule(release, rel)) }));
 
+  const agent = agentFiles();
   const hash = createHash('sha256').update(INIT_SCRIPT).update(busybox).update(release);
   for (const m of modules) hash.update(m.data);
+  for (const f of agent) hash.update(f.name).update(f.data);
   const key = hash.digest('hex').slice(0, 16);
   const dir = join(rigCacheDir(), `guest-${key}`);
   const initrd = join(dir, 'initrd.gz');
@@ -172,6 +188,10 @@ export function ensureGuestImage(): GuestImage {
     { name: 'dev/console', mode: CHR, rdev: [5, 1] },
     { name: 'bin/busybox', mode: EXEC, data: busybox },
     ...modules.map((m) => ({ name: `lib/${m.name}.ko`, mode: FILE, data: m.data })),
+    ...agentDirs(agent)
+      .filter((d) => d !== 'bin' && d !== 'lib')
+      .map((name) => ({ name, mode: DIR })),
+    ...agent,
     { name: 'init', mode: EXEC, data: Buffer.from(INIT_SCRIPT) },
   ]);
   const tmp = `${initrd}.${process.pid}.tmp`;

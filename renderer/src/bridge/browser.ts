@@ -2,7 +2,8 @@
  * The Bridge in a browser, over the serve shell: one WebSocket for the API (commands answered by
  * id, the state then every event pushed), one WebSocket per console. The secret arrives in the
  * page's fragment (#token=…); it is kept in sessionStorage and the fragment is cleared, so it
- * does not linger in the address bar or the history.
+ * does not linger in the address bar or the history. WebSockets present it in the
+ * Sec-WebSocket-Protocol header, never in their URL.
  */
 import type {
   AppEvent,
@@ -17,6 +18,7 @@ import type {
 import { BridgeError } from '../../../common/bridge-error.js';
 import { API_RECONNECT, backoffDelay } from '../../../common/backoff.js';
 import { BaseBridge } from './base.js';
+import { wsProtocols } from '../../../common/ws-secret.js';
 
 export { BridgeError };
 
@@ -57,12 +59,12 @@ export class BrowserBridge extends BaseBridge implements Bridge {
   }
 
   private url(path: string, params: Record<string, string> = {}): string {
-    const q = new URLSearchParams({ ...params, token: this.token });
-    return `${this.base}${path}?${q.toString()}`;
+    const q = new URLSearchParams(params).toString();
+    return `${this.base}${path}${q ? `?${q}` : ''}`;
   }
 
   private connect(): void {
-    const ws = new WebSocket(this.url('/api'));
+    const ws = new WebSocket(this.url('/api'), wsProtocols(this.token));
     this.ws = ws;
     ws.onopen = () => {
       this.failures = 0;
@@ -122,7 +124,7 @@ export class BrowserBridge extends BaseBridge implements Bridge {
   }
 
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel {
-    const ws = new WebSocket(this.url('/console', { host: ref.host, uuid: ref.uuid, kind }));
+    const ws = new WebSocket(this.url('/console', { host: ref.host, uuid: ref.uuid, kind }), wsProtocols(this.token));
     ws.binaryType = 'arraybuffer';
     return ws as unknown as ConsoleChannel;
   }

@@ -18,6 +18,7 @@ import { confirm, field, showModal } from './dialogs.js';
 import { formatBytes, h, iconButton } from './dom.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
 import { hostLabel } from '../state/host-label.js';
+import { hostOptions } from './host-options.js';
 import { THEME_LABELS, THEMES } from './theme.js';
 
 type ErrorSink = (e: unknown) => void;
@@ -115,6 +116,15 @@ function hostFacts(host: HostInfo): string {
   return `libvirt ${f.libvirtVersion}, ${f.hypervisor} ${f.hypervisorVersion}, ${f.cpus} CPUs, ${formatBytes(f.memoryKiB)}${f.kvm ? ', KVM' : ', no KVM (emulated)'}`;
 }
 
+/** The options a host was given outside the window, said plainly: they change what is trusted. */
+function optionsNote(uri: string): HTMLElement[] {
+  const opts = hostOptions(uri);
+  if (opts.length === 0) return [];
+  return [
+    h('small', { className: 'host-options' }, `Options (set on the command line or in hosts.json): ${opts.join(', ')}`),
+  ];
+}
+
 /** The configured hosts, each with its state and a Remove button; kept current until `unsubscribe`. */
 function hostList(bridge: Bridge, store: Store, fail: ErrorSink): { element: HTMLElement; unsubscribe: () => void } {
   const list = h('ul', { className: 'host-list' });
@@ -133,6 +143,7 @@ function hostList(bridge: Bridge, store: Store, fail: ErrorSink): { element: HTM
           h('span', { className: `dot host-${host.status}` }),
           h('span', { className: 'host-uri' }, host.uri),
           h('small', {}, hostFacts(host)),
+          ...optionsNote(host.uri),
           iconButton('delete', `Remove ${hostLabel(host.uri)}`, () => void remove(host.uri)),
         ),
       ),
@@ -173,7 +184,12 @@ function addHostForm(bridge: Bridge, fail: ErrorSink): HTMLElement {
   return h(
     'div',
     { className: 'add-host' },
-    field('Add a host (libvirt URI)', uri, 'qemu:///system, qemu+ssh://user@host/system, qemu+tls://host/system'),
+    field(
+      'Add a host (libvirt URI)',
+      uri,
+      'qemu:///system, qemu+ssh://user@host/system, qemu+tls://host/system. Options such as keyfile= or socket= ' +
+        'can only be given on the command line or in hosts.json.',
+    ),
     h('div', { className: 'buttons left' }, test, add),
     result,
   );

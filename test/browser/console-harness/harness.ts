@@ -9,6 +9,7 @@
  * has no public hook for it, so two private methods are wrapped here.
  */
 import RFB from '@novnc/novnc';
+import { wsProtocols as wsProtocolsFor } from '../../../common/ws-secret.js';
 
 export interface OpenResult {
   ok: boolean;
@@ -59,7 +60,11 @@ async function close(): Promise<void> {
 async function open(url: string, timeoutMs = 20_000): Promise<OpenResult> {
   await close();
   const t0 = performance.now();
-  const rfb = new RFB(screen(), url, { shared: true });
+  // A `#token=` fragment is the serve shell's secret: presented as a subprotocol, never sent in the URL.
+  const hash = url.indexOf('#');
+  const token = hash < 0 ? null : new URLSearchParams(url.slice(hash + 1)).get('token');
+  const wsProtocols = token === null ? [] : wsProtocolsFor(token);
+  const rfb = new RFB(screen(), hash < 0 ? url : url.slice(0, hash), { shared: true, wsProtocols });
   current = rfb;
   status = 'connecting';
   rfb.scaleViewport = false;
