@@ -15,10 +15,7 @@ export interface GuestRef {
   uuid: string;
 }
 
-/**
- * A stable string key for one host's instance of a guest, for maps and DOM ids. The UI knows a
- * guest by its UUID alone (so it follows the guest from host to host); settings store UUIDs.
- */
+/** A key for one host's instance of a guest; the UI and settings know a guest by its UUID alone. */
 export function guestKey(ref: GuestRef): string {
   return `${ref.uuid}@${ref.host}`;
 }
