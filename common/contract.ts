@@ -17,7 +17,7 @@ export interface GuestRef {
   uuid: string;
 }
 
-/** A stable string key for a guest, for maps, settings and DOM ids. */
+/** A key for one host's instance of a guest; the UI and settings know a guest by its UUID alone. */
 export function guestKey(ref: GuestRef): string {
   return `${ref.uuid}@${ref.host}`;
 }
@@ -144,11 +144,11 @@ export interface Settings {
   /** Auto-scan dwell per guest, in seconds. */
   scanIntervalSec: number;
   defaultScaling: Scaling;
-  /** Per-guest scaling, by guestKey. */
+  /** Per-guest scaling, by UUID (older settings: by `uuid@host`). */
   scaling: Record<string, Scaling>;
-  /** The user's switcher order, as guestKeys; guests not listed follow in the default order. */
+  /** The user's switcher order, as UUIDs (older settings: `uuid@host`); guests not listed follow in the default order. */
   order: string[];
-  /** The guest that last owned the keyboard, by guestKey. */
+  /** The guest that last owned the keyboard, by UUID (older settings: `uuid@host`). */
   lastActive?: string;
   theme: Theme;
 }
@@ -357,7 +357,7 @@ export type MenuCommand =
   | { kind: 'guest-action'; action: GuestAction; guest?: GuestRef }
   | { kind: 'switch'; guest: GuestRef }
   | { kind: 'hotkey'; action: HotkeyAction }
-  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' }
+  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' | 'move' }
   | { kind: 'new-guest' };
 
 /** How the app was started (the desktop shell's command line, in the manner of virt-viewer). */

@@ -34,7 +34,8 @@ const filePath = z
   .string()
   .max(4096)
   .regex(/^\/[^\0]*$/, 'an absolute path');
-const guestKey = z.string().min(38).max(2100);
+/** A guest in settings: its UUID, or `uuid@host` as older settings have it. */
+const guestKey = z.string().min(36).max(2100);
 
 const hotkeys = z
   .strictObject(

@@ -175,6 +175,7 @@ function machineMenu(active: GuestInfo | undefined, send: Send): MenuItemConstru
   machine.push(
     { label: 'Snapshots…', enabled: !!active, click: send({ kind: 'open', panel: 'snapshots' }) },
     { label: 'Resources…', enabled: !!active, click: send({ kind: 'open', panel: 'resources' }) },
+    { label: 'Move to host…', enabled: !!active, click: send({ kind: 'open', panel: 'move' }) },
     {
       label: 'Send Keys…',
       accelerator: 'CmdOrCtrl+Shift+K',

@@ -119,7 +119,7 @@ describe('SPICE consoles in the browser, real guests', () => {
         (window as unknown as { virtswitch: { debugInfo(): DebugInfo } }).virtswitch
           .debugInfo()
           .consoles.some((c) => c.key === key && c.held),
-      `${spice.uuid}@qemu:///system`,
+      spice.uuid,
     );
     await r.page.waitForSelector(`${guestCard(spice)}.has-thumb`, { timeout: 30_000 });
     const info = await debugInfo();

@@ -7,7 +7,6 @@ import { describe, it } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
 import {
   DEFAULT_SETTINGS,
-  guestKey,
   type AppState,
   type GuestInfo,
   type GuestStateName,
@@ -85,9 +84,11 @@ describe('application menu', () => {
     }
     click(item(machine, 'Reboot'));
     click(item(machine, 'Send Keys…'));
+    click(item(machine, 'Move to host…'));
     assert.deepEqual(t.sent, [
       { kind: 'guest-action', action: 'reboot' },
       { kind: 'open', panel: 'send-keys' },
+      { kind: 'open', panel: 'move' },
     ]);
   });
 
@@ -272,7 +273,7 @@ describe('switcher order', () => {
     // vm10 and mid keep the user's order; vm2, never placed, goes before the first placed guest
     // whose name sorts after its own (vm10).
     assert.deepEqual(
-      switcherOrder(hosts, gs, [guestKey(vm10), guestKey(mid)]).map((g) => g.name),
+      switcherOrder(hosts, gs, [vm10.uuid, mid.uuid]).map((g) => g.name),
       ['vm2', 'vm10', 'mid', 'alpha', 'zeta', 'orphan'],
     );
   });

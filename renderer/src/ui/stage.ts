@@ -3,10 +3,10 @@
  * when there is nothing to show, a calm message and the one thing to do (a big Start for a guest
  * that is off).
  */
-import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../../../common/contract.js';
+import type { GuestAction, GuestInfo, GuestStats, HostInfo, MenuCommand, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { ScreenConsole } from '../consoles/screen-console.js';
-import { actionsFor, ACTION_LABELS } from './actions.js';
+import { actionsFor, ACTION_LABELS, stateLabel } from './actions.js';
 import { openClone } from './guest-life-hub.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
@@ -24,7 +24,18 @@ export type Tool =
   | 'fullscreen'
   | 'settings'
   | 'strip'
-  | 'screenshot';
+  | 'screenshot'
+  | 'move';
+
+/** The tool behind each panel the desktop menu opens. */
+export const MENU_PANELS: Record<Extract<MenuCommand, { kind: 'open' }>['panel'], Tool> = {
+  settings: 'settings',
+  snapshots: 'snapshots',
+  resources: 'resources',
+  'send-keys': 'type-text',
+  hosts: 'settings',
+  move: 'move',
+};
 
 /** The guest runs (or is paused or blocked): it has a live screen and stats. */
 const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -52,6 +63,10 @@ export class Stage {
   private toolbarSig = '';
   scanning = false;
   serialOpen = false;
+  /** More than one host: guests can move. */
+  canMove = false;
+  /** The active guest is moving to another host. */
+  moving = false;
 
   constructor(
     private readonly hooks: StageHooks,
@@ -108,6 +123,8 @@ export class Stage {
       this.scanning,
       this.serialOpen,
       g?.managedSave,
+      this.canMove,
+      this.moving,
     ]);
     if (sig === this.toolbarSig) return;
     this.toolbarSig = sig;
@@ -119,8 +136,7 @@ export class Stage {
       );
       return;
     }
-    const state =
-      g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
+    const state = stateLabel(g, this.moving);
     const actionButtons = acts.map((a) =>
       iconButton(a, ACTION_LABELS[a], () => this.hooks.action(a), {
         'data-action': a,
@@ -167,6 +183,7 @@ export class Stage {
       }),
       iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
       g.state === 'shutoff' ? iconButton('clone', 'Clone', () => openClone(g)) : null,
+      this.canMove ? iconButton('move', 'Move to host…', () => this.hooks.tool('move')) : null,
       iconButton(
         'scan',
         this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',
@@ -307,13 +324,15 @@ export class Stage {
       icon('start'),
       g.managedSave ? 'Resume' : 'Start',
     );
-    const why = g.busy
-      ? `${g.busy}…`
-      : g.managedSave
-        ? 'Saved — starting resumes where it left off'
-        : g.state === 'crashed'
-          ? 'Crashed'
-          : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
+    const why = this.moving
+      ? 'Moving to another host…'
+      : g.busy
+        ? `${g.busy}…`
+        : g.managedSave
+          ? 'Saved — starting resumes where it left off'
+          : g.state === 'crashed'
+            ? 'Crashed'
+            : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
     this.showOverlay(
       'off',
       start,
@@ -339,7 +358,15 @@ export class Stage {
 
   /** Over a running guest's screen: connecting, disconnected, or paused. False when the screen is fine. */
   private showScreenProblem(g: GuestInfo, c: ScreenConsole | undefined): boolean {
-    if (!c || c.status === 'connecting') {
+    // A moving guest's old picture stands in, marked "moving…", until the new host's display draws.
+    if (c?.frozen) return false;
+    if (c?.moving && c.status !== 'connected') {
+      this.showOverlay(
+        'connecting',
+        h('div', { className: 'spinner', 'aria-hidden': 'true' }),
+        h('p', {}, `${g.name} is moving…`),
+      );
+    } else if (!c || c.status === 'connecting') {
       this.showOverlay(
         'connecting',
         h('div', { className: 'spinner', 'aria-hidden': 'true' }),
