@@ -20,7 +20,7 @@ import { spiceKeyEvents, tapSpice } from './spice-ledger.js';
 
 interface DebugInfo {
   active?: string;
-  consoles: { key: string; status: string; held: boolean; bytesIn: number; pendingKeys: number }[];
+  consoles: { key: string; status: string; held: boolean; bytesIn: number }[];
 }
 
 describe('SPICE consoles in the browser, real guests', () => {
@@ -99,11 +99,6 @@ describe('SPICE consoles in the browser, real guests', () => {
       await typeAsPerson(r.page, 'Cd');
     }
     await r.page.keyboard.press('Control+KeyU'); // clears the typed line in both shells' line editors
-    // The SPICE console paces its keys (25 ms apart): wait until the last ones went out.
-    await r.page.waitForFunction(() => {
-      const v = (window as unknown as { virtswitch: { debugInfo(): DebugInfo } }).virtswitch.debugInfo();
-      return v.consoles.every((c) => c.pendingKeys === 0);
-    });
     await r.page.waitForTimeout(300);
     assert.ok(r.keys.events > eventsBefore + 20, `the ledger read the keys (${r.keys.events - eventsBefore})`);
     // Cd three times, with Shift, and Ctrl+U: at least 2 × 13 key messages on the SPICE inputs channel.

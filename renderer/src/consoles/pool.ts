@@ -22,8 +22,6 @@ export interface ConsoleDebugInfo {
   status: string;
   held: boolean;
   bytesIn: number;
-  /** Keys typed but not sent yet (SPICE consoles pace them). */
-  pendingKeys: number;
 }
 
 /** Beyond this many, the least recently used running guests are not kept warm. */
@@ -146,7 +144,6 @@ export class ConsolePool {
       status: c.status,
       held: c.isHeld,
       bytesIn: c.bytesIn,
-      pendingKeys: c.pendingKeys ?? 0,
     }));
   }
 

@@ -25,13 +25,6 @@ import './spice-console.css';
 
 const KEY_DOWN = 101;
 const KEY_UP = 102;
-/**
- * The least time between two scancodes. QEMU's SPICE input puts them straight into the emulated
- * PS/2 keyboard, whose 16-byte queue drops what a busy guest has not read yet; its VNC server
- * instead queues keys and paces them 10 ms apart itself. Spaced here, before the relay, keys can
- * still arrive bunched (a busy relay writes several at once), so the gap is wider than VNC's.
- */
-const KEY_DELAY_MS = 25;
 let sessions = 0;
 
 type Session = SpiceMainConn & { onprimary?: (canvas: HTMLCanvasElement | undefined) => void };
@@ -68,10 +61,6 @@ export class SpiceConsole {
   private refreshTimer: number | undefined;
   /** Keys this console told the guest are down, by KeyboardEvent.code. */
   private readonly down = new Set<string>();
-  /** Key messages waiting for their turn (see KEY_DELAY_MS). */
-  private readonly keyQueue: { type: number; value: number }[] = [];
-  private keyTimer: number | undefined;
-  private lastKeyAt = 0;
   private readonly resizeObserver = new ResizeObserver(() => this.layout());
   private readonly onWindowBlur = (): void => this.releaseKeys();
 
@@ -229,10 +218,6 @@ export class SpiceConsole {
     return this.session?.display?.ws as SpiceSocket | undefined;
   }
 
-  get pendingKeys(): number {
-    return this.keyQueue.length;
-  }
-
   get isHeld(): boolean {
     return this.displayChannel?.channel.isPaused ?? false;
   }
@@ -303,34 +288,19 @@ export class SpiceConsole {
     if (this.active) this.primary?.focus({ preventScroll: true });
   }
 
-  /** Presses (or releases) a key by its KeyboardEvent.code; without `down`, presses and releases it. */
+  /**
+   * Presses (or releases) a key by its KeyboardEvent.code; without `down`, presses and releases it.
+   * Sent at once: the main process spaces key messages out right before QEMU, where bunching
+   * would lose them (main/consoles/spice-input-pacing.ts).
+   */
   sendKey(_keysym: number, code: string, down?: boolean): void {
     const inputs = this.session?.inputs;
     const sc = scancodeOf(code);
     if (!inputs || inputs.state !== 'ready' || sc === undefined) return;
     for (const d of down === undefined ? [true, false] : [down]) {
-      this.keyQueue.push({ type: d ? KEY_DOWN : KEY_UP, value: spiceKeyValue(sc, d) });
+      inputs.send_msg(keyMessage(d ? KEY_DOWN : KEY_UP, spiceKeyValue(sc, d)));
       if (d) this.down.add(code);
       else this.down.delete(code);
-    }
-    this.pumpKeys();
-  }
-
-  private pumpKeys(): void {
-    if (this.keyTimer !== undefined) return;
-    while (this.keyQueue.length > 0) {
-      const wait = this.lastKeyAt + KEY_DELAY_MS - performance.now();
-      if (wait > 0) {
-        this.keyTimer = window.setTimeout(() => {
-          this.keyTimer = undefined;
-          this.pumpKeys();
-        }, wait);
-        return;
-      }
-      const m = this.keyQueue.shift()!;
-      const inputs = this.session?.inputs;
-      if (inputs?.state === 'ready') inputs.send_msg(keyMessage(m.type, m.value));
-      this.lastKeyAt = performance.now();
     }
   }
 
@@ -344,9 +314,6 @@ export class SpiceConsole {
     this.session = undefined;
     this.primary = undefined;
     this.down.clear();
-    this.keyQueue.length = 0;
-    window.clearTimeout(this.keyTimer);
-    this.keyTimer = undefined;
     if (session) {
       try {
         session.stop();
