@@ -299,11 +299,7 @@ export class VirtSwitch {
     if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
     else if (t === 'type-text')
-      typeTextDialog(
-        g,
-        (text) => this.typeText(text),
-        (text) => this.pool.get(this.switcher.activeKey)?.pasteClipboard(text),
-      );
+      typeTextDialog(g, (text) => this.typeText(text), this.pool.get(this.switcher.activeKey));
   }
 
   private sendKeys(keys: readonly string[]): void {

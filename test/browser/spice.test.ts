@@ -16,6 +16,7 @@ import {
   type SwitcherRig,
 } from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
+import { waitFor } from '../rig/wait.js';
 import { spiceKeyEvents, tapSpice } from './spice-ledger.js';
 
 interface DebugInfo {
@@ -49,7 +50,11 @@ describe('SPICE consoles in the browser, real guests', () => {
   };
   const markAndCheck = async (target: TestGuest, marker: string): Promise<void> => {
     await typeAsPerson(r.page, `echo ${marker} >/dev/ttyS0\n`);
-    await r.rig.waitForSerial(target, `${marker}\r\n`, 30_000);
+    await r.rig.waitForSerial(target, `${marker}\r\n`, 30_000).catch(async (e: unknown) => {
+      // What the page's consoles were doing, to tell a lost key from a lost connection.
+      console.error(JSON.stringify(await debugInfo()), JSON.stringify(r.app.consoles.states()));
+      throw e;
+    });
     for (const other of both.filter((g) => g !== target))
       assert.ok(!r.rig.serial(other).includes(marker), `${marker} also reached ${other.name}`);
   };
@@ -99,7 +104,13 @@ describe('SPICE consoles in the browser, real guests', () => {
       await typeAsPerson(r.page, 'Cd');
     }
     await r.page.keyboard.press('Control+KeyU'); // clears the typed line in both shells' line editors
-    await r.page.waitForTimeout(300);
+    // The main process spaces SPICE key messages out (15 ms apart) and the ledger reads them as
+    // they go: wait until the last ones went out (a key really left down stays down).
+    await waitFor(
+      'no key down in either guest',
+      () => both.every((g) => r.keys.held(g.uuid).length === 0),
+      10_000,
+    ).catch(() => undefined);
     assert.ok(r.keys.events > eventsBefore + 20, `the ledger read the keys (${r.keys.events - eventsBefore})`);
     // Cd three times, with Shift, and Ctrl+U: at least 2 × 13 key messages on the SPICE inputs channel.
     assert.ok((spiceKeyEvents.get(spice.uuid) ?? 0) - spiceBefore >= 26, 'the ledger read the SPICE keys');

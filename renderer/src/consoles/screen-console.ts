@@ -26,6 +26,8 @@ export interface ScreenConsole {
   readonly bytesIn: number;
   /** Its updates are held back (a background console). */
   readonly isHeld: boolean;
+  /** Why the guest's clipboard cannot be reached through this console, when it cannot. */
+  readonly noClipboard?: string;
   connect(): void;
   setScaling(s: Scaling): void;
   /** Gives it keyboard, video and mouse, or takes them away after releasing the keys it holds. */

@@ -11,6 +11,7 @@ import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
 import type { VncOffer } from './vnc-offer.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
+import { SPICE_LIMITS } from '../consoles/spice-note.js';
 
 export type Tool =
   | 'send-keys'
@@ -135,6 +136,9 @@ export class Stage {
         { className: 'title' },
         h('span', { className: 'name', title: g.name }, g.name),
         h('span', { className: `badge state-${g.state}` }, state),
+        isLive(g) && g.hasSpice && !g.hasVnc
+          ? h('span', { className: 'badge console-spice', title: SPICE_LIMITS, tabIndex: 0 }, 'SPICE')
+          : null,
       ),
       h('div', { className: 'group actions' }, ...actionButtons),
       h('div', { className: 'spacer' }),
