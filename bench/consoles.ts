@@ -29,6 +29,7 @@ import { CHROMIUM_ARGS, chromiumPath } from '../test/rig/chromium.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../test/rig/guests.js';
 import type { RelayInfo, SourceInfo } from './consoles-peers.js';
 import { percentile, report } from './report.js';
+import { spiceFirstFrame } from './spice.js';
 
 const SYNTH_SOURCE = '5e1f0000-0000-4000-8000-00000000000a';
 const SYNTH_ECHO = '5e1f0000-0000-4000-8000-00000000000b';
@@ -370,4 +371,6 @@ export async function run(): Promise<void> {
     await rig?.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
+  // Its own guests and browser, once the ones above are gone.
+  await spiceFirstFrame();
 }

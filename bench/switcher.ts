@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { startSwitcherRig } from '../test/browser/switcher-harness.js';
 import { SYSTEM_URI, type TestGuest } from '../test/rig/guests.js';
 import { percentile, report } from './report.js';
+import { spiceBackground } from './spice.js';
 
 /** The time from a hotkey's keydown to the next frame in which the target is shown and focused. */
 const PROBE = `
@@ -221,4 +222,5 @@ async function measure(count: number, full: boolean): Promise<void> {
 export async function run(): Promise<void> {
   await measure(8, true);
   await measure(16, false);
+  await spiceBackground();
 }
