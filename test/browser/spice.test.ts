@@ -17,7 +17,7 @@ import {
 } from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
 import { waitFor } from '../rig/wait.js';
-import { spiceKeyEvents, tapSpice } from './spice-ledger.js';
+import { spiceKeyEvents, spiceKeyLog, tapSpice } from './spice-ledger.js';
 
 interface DebugInfo {
   active?: string;
@@ -29,6 +29,7 @@ describe('SPICE consoles in the browser, real guests', () => {
   let spice: TestGuest;
   let vnc: TestGuest;
   let both: TestGuest[];
+  const pageErrors: string[] = [];
 
   const slotOf = async (g: TestGuest): Promise<string> => (await r.page.getAttribute(guestCard(g), 'data-slot')) ?? '';
   /**
@@ -52,7 +53,9 @@ describe('SPICE consoles in the browser, real guests', () => {
     await typeAsPerson(r.page, `echo ${marker} >/dev/ttyS0\n`);
     await r.rig.waitForSerial(target, `${marker}\r\n`, 30_000).catch(async (e: unknown) => {
       // What the page's consoles were doing, to tell a lost key from a lost connection.
-      console.error(JSON.stringify(await debugInfo()), JSON.stringify(r.app.consoles.states()));
+      const mine = (await debugInfo()).consoles.filter((c) => both.some((g) => c.key.startsWith(g.uuid)));
+      console.error(JSON.stringify(mine), pageErrors.slice(-20).join('\n'));
+      console.error('SPICE key messages:', JSON.stringify(spiceKeyLog.get(spice.uuid)));
       throw e;
     });
     for (const other of both.filter((g) => g !== target))
@@ -72,6 +75,9 @@ describe('SPICE consoles in the browser, real guests', () => {
       return kind === 'spice' ? tapSpice(r.keys, ref.uuid, ch) : ch;
     };
     await Promise.all(both.map((g) => r.rig.waitForBoot(g)));
+    r.page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') pageErrors.push(m.text());
+    });
     await r.page.goto(r.shell.url);
     await r.page.waitForSelector(`${guestCard(spice)}[data-state="running"]`);
   });
@@ -114,7 +120,12 @@ describe('SPICE consoles in the browser, real guests', () => {
     assert.ok(r.keys.events > eventsBefore + 20, `the ledger read the keys (${r.keys.events - eventsBefore})`);
     // Cd three times, with Shift, and Ctrl+U: at least 2 × 13 key messages on the SPICE inputs channel.
     assert.ok((spiceKeyEvents.get(spice.uuid) ?? 0) - spiceBefore >= 26, 'the ledger read the SPICE keys');
-    for (const g of both) assert.deepEqual(r.keys.held(g.uuid), [], `${g.name} still holds keys down`);
+    for (const g of both)
+      assert.deepEqual(
+        r.keys.held(g.uuid),
+        [],
+        `${g.name} still holds keys down; SPICE key messages: ${JSON.stringify(spiceKeyLog.get(spice.uuid))}`,
+      );
     await markAndCheck(spice, 'SPICE-PLAIN');
   });
 
