@@ -11,7 +11,7 @@
 import type { Duplex } from 'node:stream';
 
 /** The least time between two key messages written to QEMU. */
-export const KEY_GAP_MS = 15;
+export const KEY_GAP_MS = 25;
 
 const LINK_HEADER = 16;
 const INPUTS_CHANNEL = 3;
