@@ -2,7 +2,8 @@
  * Switcher part of `npm run bench`, in Chromium through the serve shell with real running guests:
  * hotkey → target guest's frame shown and owning input (warm consoles), against switching by
  * reconnecting a console as other tools do, on the same guests; renderer memory and CPU with 8
- * and 16 guests connected; the traffic of a throttled background console.
+ * and 16 guests connected (and a plain noVNC page holding the same 8, and 500 guests listed); the
+ * traffic of a throttled background console; thumbnail age with 16 guests; cold start.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -10,6 +11,7 @@ import { startSwitcherRig } from '../test/browser/switcher-harness.js';
 import { SYSTEM_URI, type TestGuest } from '../test/rig/guests.js';
 import { percentile, report } from './report.js';
 import { spiceBackground } from './spice.js';
+import { coldStartMs, novncPeerMemoryMb, scale500, thumbnailAgeMax } from './switcher-scale.js';
 
 /** The time from a hotkey's keydown to the next frame in which the target is shown and focused. */
 const PROBE = `
@@ -142,8 +144,16 @@ async function waitAllConnected(page: Page, n: number): Promise<void> {
   );
 }
 
+const rendererRss = (pid: number): number => rssMb(rendererProcesses(pid));
+
+/** Renderer memory by number of warm consoles, for the per-console figure. */
+const memoryByCount = new Map<number, number>();
+
 async function measure(count: number, full: boolean): Promise<void> {
-  const guests = Array.from({ length: count }, (_, i) => ({ name: `bench-sw-${String(i + 1).padStart(2, '0')}` }));
+  const guests = Array.from({ length: count }, (_, i) => ({
+    name: `bench-sw-${String(i + 1).padStart(2, '0')}`,
+    websocket: true,
+  }));
   const r = await startSwitcherRig(guests);
   try {
     await Promise.all(r.guests.map((g) => r.rig.waitForBoot(g)));
@@ -173,7 +183,10 @@ async function measure(count: number, full: boolean): Promise<void> {
     const idleSec = (Date.now() - idleStart) / 1000;
     const cpuPct = ((cpuTicks(pids) - ticks0) / 100 / idleSec) * 100;
     report(`renderer_memory_${count}_guests_mb`, rssMb(pids), 'MB');
+    memoryByCount.set(count, rssMb(pids));
     report(`renderer_cpu_${count}_guests_pct`, cpuPct, '%');
+    const age = await thumbnailAgeMax(r.page, 10_000);
+    report(count === 16 ? 'thumbnail_age_max_s' : `thumbnail_age_max_s_${count}_guests`, age, 's');
     if (!full) return;
 
     const background = bytes1.consoles.filter((c) => c.key !== bytes1.active);
@@ -214,6 +227,18 @@ async function measure(count: number, full: boolean): Promise<void> {
     report('reconnect_switch_p50_ms', percentile(cold, 50), 'ms');
     report('reconnect_switch_p95_ms', percentile(cold, 95), 'ms');
     report('switch_speedup_vs_reconnect_p50', percentile(cold, 50) / Math.max(0.001, percentile(warm, 50)), 'x');
+
+    // The peer and the cold start need the guests but not this browser: one browser at a time.
+    await r.browser.close();
+    report('renderer_memory_novnc_peer_8_guests_mb', await novncPeerMemoryMb(r.guests, rendererRss, browserPid), 'MB');
+    const starts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await coldStartMs();
+      starts.push(s.totalMs);
+      report(`cold_start_url_printed_ms_run${i + 1}`, s.urlMs, 'ms');
+    }
+    report('cold_start_to_first_frame_ms', percentile(starts, 50), 'ms');
+    report('cold_start_to_first_frame_max_ms', Math.max(...starts), 'ms');
   } finally {
     await r.close();
   }
@@ -222,5 +247,11 @@ async function measure(count: number, full: boolean): Promise<void> {
 export async function run(): Promise<void> {
   await measure(8, true);
   await measure(16, false);
+  const m8 = memoryByCount.get(8);
+  const m16 = memoryByCount.get(16);
+  if (m8 !== undefined && m16 !== undefined) report('renderer_memory_per_warm_console_mb', (m16 - m8) / 8, 'MB');
+  const big = await scale500(rendererRss, browserPid);
+  report('renderer_memory_500_guests_mb', big.memoryMb, 'MB');
+  report('ui_ready_500_guests_ms', big.readyMs, 'ms');
   await spiceBackground();
 }

@@ -260,7 +260,7 @@ export class VirtSwitch {
 
   private toggleOsd(): void {
     if (this.osd.isOpen) this.osd.close();
-    else this.osd.open(this.store.ordered(), this.switcher.activeKey);
+    else this.osd.open(this.store.ordered(), this.switcher.activeKey, this.strip.query);
   }
 
   async runAction(action: GuestAction, key: string | undefined): Promise<void> {

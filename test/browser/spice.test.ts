@@ -110,7 +110,7 @@ describe('SPICE consoles in the browser, real guests', () => {
       await typeAsPerson(r.page, 'Cd');
     }
     await r.page.keyboard.press('Control+KeyU'); // clears the typed line in both shells' line editors
-    // The main process spaces SPICE key messages out (15 ms apart) and the ledger reads them as
+    // The main process spaces SPICE key messages out (25 ms apart) and the ledger reads them as
     // they go: wait until the last ones went out (a key really left down stays down).
     await waitFor(
       'no key down in either guest',

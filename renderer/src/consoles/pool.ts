@@ -22,6 +22,8 @@ export interface ConsoleDebugInfo {
   status: string;
   held: boolean;
   bytesIn: number;
+  /** When its thumbnail last showed what the guest shows (performance.now()). */
+  thumbAsOf: number;
 }
 
 /** Beyond this many, the least recently used running guests are not kept warm. */
@@ -32,7 +34,6 @@ export class ConsolePool {
   private readonly retry = new Map<string, { attempt: number; timer: number | undefined }>();
   private wanted = new Set<string>();
   private activeKey: string | undefined;
-  private refreshCursor = 0;
 
   constructor(
     private readonly bridge: Bridge,
@@ -129,13 +130,9 @@ export class ConsolePool {
     next?.setActive(true);
   }
 
-  /** Lets the next background console catch up once, round-robin (for live thumbnails). */
-  refreshNextBackground(): ScreenConsole | undefined {
-    const bg = this.all().filter((c) => c.key !== this.activeKey && c.status === 'connected');
-    if (bg.length === 0) return undefined;
-    const c = bg[this.refreshCursor++ % bg.length]!;
-    c.refresh();
-    return c;
+  /** Lets every background console catch up once (for live thumbnails); returns those that did. */
+  refreshBackground(): ScreenConsole[] {
+    return this.all().filter((c) => c.key !== this.activeKey && c.refresh());
   }
 
   debugInfo(): ConsoleDebugInfo[] {
@@ -144,6 +141,7 @@ export class ConsolePool {
       status: c.status,
       held: c.isHeld,
       bytesIn: c.bytesIn,
+      thumbAsOf: c.thumbnailAsOf,
     }));
   }
 

@@ -32,8 +32,10 @@ export interface ScreenConsole {
   setScaling(s: Scaling): void;
   /** Gives it keyboard, video and mouse, or takes them away after releasing the keys it holds. */
   setActive(active: boolean, heldCodes?: readonly string[]): void;
-  /** Lets a background console catch up once (for its thumbnail). */
-  refresh(): void;
+  /** When its thumbnail last showed what the guest shows (performance.now()); 0 before the first. */
+  thumbnailAsOf: number;
+  /** Lets a background console catch up once (for its thumbnail); false when it can't now. */
+  refresh(): boolean;
   focus(): void;
   sendKey(keysym: number, code: string, down?: boolean): void;
   pasteClipboard(text: string): void;

@@ -64,6 +64,7 @@ export class SpiceConsole {
   width = 0;
   height = 0;
   generation = 0;
+  thumbnailAsOf = 0;
   private readonly screen: HTMLDivElement;
   private session: Session | undefined;
   private primary: HTMLCanvasElement | undefined;
@@ -306,11 +307,12 @@ export class SpiceConsole {
     for (const code of [...this.down]) this.sendKey(0, code, false);
   }
 
-  refresh(): void {
-    if (this.active || this.status !== 'connected') return;
-    this.displayChannel?.channel.resume();
+  refresh(): boolean {
+    if (this.active || this.status !== 'connected' || !this.displayChannel) return false;
+    this.displayChannel.channel.resume();
     this.generation++;
     this.holdSoon();
+    return true;
   }
 
   focus(): void {

@@ -15,6 +15,8 @@ export class ThrottledChannel implements ConsoleChannel {
   onerror: ((ev: unknown) => void) | null = null;
   /** Bytes received from the server, for the background-traffic figure. */
   bytesIn = 0;
+  /** Messages handed on to the client: a new one may mean new pixels. */
+  delivered = 0;
   private held: MessageEventLike[] = [];
   private paused = false;
 
@@ -23,7 +25,7 @@ export class ThrottledChannel implements ConsoleChannel {
     inner.onmessage = (ev) => {
       this.bytesIn += typeof ev.data === 'string' ? ev.data.length : ev.data.byteLength;
       if (this.paused) this.held.push(ev);
-      else this.onmessage?.(ev);
+      else this.deliver(ev);
     };
     inner.onclose = (ev) => {
       this.flush();
@@ -79,6 +81,11 @@ export class ThrottledChannel implements ConsoleChannel {
   private flush(): void {
     const held = this.held;
     this.held = [];
-    for (const ev of held) this.onmessage?.(ev);
+    for (const ev of held) this.deliver(ev);
+  }
+
+  private deliver(ev: MessageEventLike): void {
+    this.delivered++;
+    this.onmessage?.(ev);
   }
 }

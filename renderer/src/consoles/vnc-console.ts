@@ -23,8 +23,9 @@ export class VncConsole {
   /** Set once the first framebuffer arrived (the canvas has the guest's size). */
   width = 0;
   height = 0;
-  /** Bumped whenever the canvas may have new pixels (for thumbnails). */
-  generation = 0;
+  /** When (performance.now()) the thumbnail last showed this screen as it was; set by the painter. */
+  thumbnailAsOf = 0;
+  private connects = 0;
   private rfb: RFB | undefined;
   private channel: ThrottledChannel | undefined;
   private active = false;
@@ -58,7 +59,7 @@ export class VncConsole {
     rfb.addEventListener('connect', () => {
       if (this.rfb !== rfb) return;
       this.status = 'connected';
-      this.generation++;
+      this.connects++;
       this.on.status(this);
       if (this.active) rfb.focus({ preventScroll: true });
       else this.holdSoon();
@@ -94,6 +95,11 @@ export class VncConsole {
   /** The canvas noVNC draws into (after connect). */
   get canvas(): HTMLCanvasElement | null {
     return this.element.querySelector('canvas');
+  }
+
+  /** Changes whenever the canvas may have new pixels (for thumbnails): a new connection or new data. */
+  get generation(): number {
+    return this.connects * 1e9 + (this.channel?.delivered ?? 0);
   }
 
   get bytesIn(): number {
@@ -163,12 +169,15 @@ export class VncConsole {
     }
   }
 
-  /** Lets a background console catch up once (for its thumbnail), then holds it again. */
-  refresh(): void {
-    if (this.active || !this.channel || this.status !== 'connected') return;
+  /**
+   * Lets a background console catch up (for its thumbnail), then holds it again. QEMU answers the
+   * pending incremental request with only what changed, so an idle screen costs next to nothing.
+   */
+  refresh(): boolean {
+    if (this.active || !this.channel || this.status !== 'connected') return false;
     this.channel.resume();
-    this.generation++;
     this.holdSoon();
+    return true;
   }
 
   focus(): void {

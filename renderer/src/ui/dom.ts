@@ -69,6 +69,9 @@ const ICONS: Record<string, string> = {
   strip: 'M4 4h5v16H4zM12 4h8M12 9h8M12 14h8',
   retry: 'M4 12a8 8 0 1 0 2.4-5.7M4 4v4.5h4.5',
   osd: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
+  fold: 'M6 9l6 6 6-6',
+  unfold: 'M9 6l6 6-6 6',
+  'no-display': 'M3 5h18v12H3zM8 21h8M4 4l16 16',
 };
 
 export function icon(name: string): SVGSVGElement {

@@ -1,15 +1,25 @@
 /**
  * The on-screen picker, like a hardware KVM's OSD: every guest with its slot, thumbnail and
- * state; digits pick a slot, arrows move, Enter switches, Esc closes. It takes every key while
- * open, so nothing typed into it reaches a guest.
+ * state; digits pick a slot, arrows move, Enter switches, Esc closes; letters filter (then digits
+ * type too, and Enter takes the first match). It takes every key while open, so nothing typed
+ * into it reaches a guest.
  */
 import { guestKey, type GuestInfo } from '../../../common/contract.js';
+import { filterGuests } from '../state/filter.js';
+import { hostLabel } from '../state/host-label.js';
+import { slots } from '../../../common/order.js';
 import { h } from './dom.js';
+
+/** The picker shows this many matches at most; typing narrows the rest. */
+const OSD_MAX = 36;
 
 export class Osd {
   private element: HTMLElement | undefined;
   private items: { key: string; el: HTMLElement }[] = [];
   private selected = 0;
+  private guests: readonly GuestInfo[] = [];
+  private query = '';
+  private slotOf = new Map<string, number>();
 
   constructor(
     private readonly onPick: (key: string) => void,
@@ -20,10 +30,42 @@ export class Osd {
     return this.element !== undefined;
   }
 
-  open(ordered: readonly GuestInfo[], activeKey: string | undefined): void {
+  /** Opens on `ordered` (every guest, in switcher order), filtered by `query` to begin with. */
+  open(ordered: readonly GuestInfo[], activeKey: string | undefined, query = ''): void {
     this.close();
+    this.guests = ordered;
+    this.slotOf = slots(ordered);
+    this.query = query;
     const grid = h('div', { className: 'osd-grid', role: 'listbox', 'aria-label': 'Guests' });
-    this.items = ordered.map((g, i) => {
+    const queryLine = h('div', { className: 'osd-query', 'aria-live': 'polite' });
+    this.element = h(
+      'div',
+      { className: 'osd', 'data-testid': 'osd', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Pick a guest' },
+      h(
+        'div',
+        { className: 'osd-panel' },
+        h('div', { className: 'osd-title' }, 'Switch to…', queryLine),
+        grid,
+        h('div', { className: 'osd-help' }, '1–9 pick · type to filter · arrows move · Enter switch · Esc close'),
+      ),
+    );
+    this.element.addEventListener('mousedown', (ev) => {
+      if (ev.target === this.element) this.close();
+    });
+    document.body.append(this.element);
+    this.fill(activeKey);
+  }
+
+  /** Lists the guests that match the query (at most OSD_MAX) and selects `preferKey` or the first. */
+  private fill(preferKey: string | undefined): void {
+    const grid = this.element?.querySelector('.osd-grid');
+    const queryLine = this.element?.querySelector('.osd-query');
+    if (!grid || !queryLine) return;
+    const matches = filterGuests(this.guests, this.query, hostLabel);
+    queryLine.textContent = this.query
+      ? `“${this.query}” · ${matches.length} match${matches.length === 1 ? '' : 'es'}`
+      : '';
+    this.items = matches.slice(0, OSD_MAX).map((g, i) => {
       const key = guestKey(g);
       const thumb = h('canvas', { width: 192, height: 108, 'aria-hidden': 'true' });
       const src = this.thumbnailOf(key);
@@ -37,29 +79,18 @@ export class Osd {
           'data-name': g.name,
           onclick: () => this.pick(i),
         },
-        h('div', { className: 'osd-thumb' }, thumb, i < 9 ? h('span', { className: 'slot' }, String(i + 1)) : null),
+        h('div', { className: 'osd-thumb' }, thumb, slotBadge(this.slotOf.get(key))),
         h('div', { className: 'osd-name' }, g.name),
         h('div', { className: 'osd-state' }, g.state === 'shutoff' ? 'off' : g.state),
       );
       return { key, el };
     });
-    grid.append(...this.items.map((x) => x.el));
-    this.element = h(
-      'div',
-      { className: 'osd', 'data-testid': 'osd', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Pick a guest' },
-      h(
-        'div',
-        { className: 'osd-panel' },
-        h('div', { className: 'osd-title' }, 'Switch to…'),
-        grid,
-        h('div', { className: 'osd-help' }, '1–9 pick · arrows move · Enter switch · Esc close'),
-      ),
+    const more = matches.length - this.items.length;
+    grid.replaceChildren(
+      ...this.items.map((x) => x.el),
+      ...(more > 0 ? [h('div', { className: 'osd-more' }, `${more} more: type to narrow`)] : []),
     );
-    this.element.addEventListener('mousedown', (ev) => {
-      if (ev.target === this.element) this.close();
-    });
-    document.body.append(this.element);
-    const at = this.items.findIndex((x) => x.key === activeKey);
+    const at = this.items.findIndex((x) => x.key === preferKey);
     this.select(at >= 0 ? at : 0);
   }
 
@@ -84,12 +115,26 @@ export class Osd {
     if (item) this.onPick(item.key);
   }
 
+  private retype(query: string): void {
+    this.query = query;
+    this.fill(undefined);
+  }
+
+  private pickSlot(slot: number): void {
+    const g = this.guests.find((x) => this.slotOf.get(guestKey(x)) === slot);
+    this.close();
+    if (g) this.onPick(guestKey(g));
+  }
+
   /** Handles a key while open; always consumes it. */
   key(type: 'keydown' | 'keyup', code: string): void {
     if (type !== 'keydown' || !this.element) return;
     const cols = Math.max(1, Math.round((this.element.querySelector('.osd-grid')?.clientWidth ?? 800) / 210));
     const digit = /^(?:Digit|Numpad)([1-9])$/.exec(code);
-    if (digit) this.pick(Number(digit[1]) - 1);
+    const typed = typedChar(code, this.query !== '');
+    if (typed !== undefined) this.retype(this.query + typed);
+    else if (code === 'Backspace') this.retype(this.query.slice(0, -1));
+    else if (digit) this.pickSlot(Number(digit[1]));
     else if (code === 'ArrowRight') this.select(this.selected + 1);
     else if (code === 'ArrowLeft') this.select(this.selected - 1);
     else if (code === 'ArrowDown') this.select(this.selected + cols);
@@ -97,4 +142,20 @@ export class Osd {
     else if (code === 'Enter' || code === 'NumpadEnter' || code === 'Space') this.pick(this.selected);
     else if (code === 'Escape') this.close();
   }
+}
+
+function slotBadge(slot: number | undefined): HTMLElement | null {
+  return slot ? h('span', { className: 'slot' }, String(slot)) : null;
+}
+
+/** The character a key types into the picker's filter: letters always; digits, '-' and '.' once a filter is begun. */
+function typedChar(code: string, typing: boolean): string | undefined {
+  const letter = /^Key([A-Z])$/.exec(code);
+  if (letter) return letter[1]!.toLowerCase();
+  if (!typing) return undefined;
+  const digit = /^(?:Digit|Numpad)([0-9])$/.exec(code);
+  if (digit) return digit[1];
+  if (code === 'Minus' || code === 'NumpadSubtract') return '-';
+  if (code === 'Period') return '.';
+  return undefined;
 }

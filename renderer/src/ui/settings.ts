@@ -17,7 +17,7 @@ import type { Store } from '../state/store.js';
 import { confirm, field, showModal } from './dialogs.js';
 import { formatBytes, h, iconButton } from './dom.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
-import { hostLabel } from './strip.js';
+import { hostLabel } from '../state/host-label.js';
 import { THEME_LABELS, THEMES } from './theme.js';
 
 type ErrorSink = (e: unknown) => void;

@@ -1,13 +1,27 @@
 /**
- * The switcher strip: every guest of every host, grouped by host, each with a live thumbnail,
- * its state, its slot number and its actions; drag to reorder. Keyed updates: a guest's card is
- * made once and then only its changed parts are touched.
+ * The switcher strip: every guest of every host, grouped by host, each with a live thumbnail (or,
+ * in the dense list, one line), its state, its slot and its actions; type to filter, fold a
+ * host, drag to reorder. Only the rows in view are built, so five hundred guests cost what a
+ * screenful does; a row's element is made when it scrolls into view and dropped when it leaves.
  */
-import { guestKey, type GuestAction, type GuestInfo, type HostInfo } from '../../../common/contract.js';
+import { guestKey, type GuestAction, type GuestInfo } from '../../../common/contract.js';
 import { slots } from '../../../common/order.js';
+import { filterGuests } from '../state/filter.js';
+import { hostLabel } from '../state/host-label.js';
 import type { Store } from '../state/store.js';
-import { actionsFor, ACTION_KEYS, ACTION_LABELS } from './actions.js';
+import {
+  autoMode,
+  layoutRows,
+  visibleRange,
+  type Layout,
+  type RowHeights,
+  type StripMode,
+} from '../state/strip-layout.js';
 import { h, icon, iconButton } from './dom.js';
+import { makeCard, updateCard, type Card } from './strip-card.js';
+import { cardKey, hostHeader, StripPrefs } from './strip-parts.js';
+
+export { hostLabel };
 
 export interface StripHooks {
   select(key: string): void;
@@ -18,44 +32,54 @@ export interface StripHooks {
   settings(): void;
 }
 
-interface Card {
-  el: HTMLLIElement;
-  thumb: HTMLCanvasElement;
-  name: HTMLSpanElement;
-  stateLabel: HTMLSpanElement;
-  slot: HTMLSpanElement;
-  actions: HTMLDivElement;
-  cpu: HTMLDivElement;
-  actionsSig: string;
-}
-
-export function hostLabel(uri: string): string {
-  const m = /^([a-z0-9]+)(?:\+([a-z0-9]+))?:\/\/(?:([^@/]*)@)?([^/?]*)(\/[^?]*)?/i.exec(uri);
-  if (!m) return uri;
-  const host = m[4] || 'this computer';
-  const path = m[5] === '/system' ? '' : m[5] === '/session' ? ' (session)' : (m[5] ?? '');
-  return `${m[3] ? `${m[3]}@` : ''}${host}${path}`;
-}
-
-const STATUS_TEXT: Record<HostInfo['status'], string> = {
-  connecting: 'connecting…',
-  connected: 'connected',
-  reconnecting: 'reconnecting…',
-  failed: 'not connected',
+const HEIGHTS: Record<StripMode, RowHeights> = {
+  cards: { host: 36, hostWithError: 80, guest: 176, empty: 30 },
+  list: { host: 36, hostWithError: 80, guest: 30, empty: 30 },
 };
+/** Rows built beyond the visible band, above and below, in pixels. */
+const OVERSCAN_PX = 600;
 
 export class Strip {
   readonly element = h('aside', { className: 'strip', 'aria-label': 'Guests' });
-  private readonly list = h('div', { className: 'host-groups' });
+  private readonly scroller = h('div', { className: 'host-groups' });
+  private readonly rowsEl = h('div', { className: 'strip-rows', role: 'listbox', 'aria-label': 'Guests' });
+  private readonly filterBox = h('input', {
+    type: 'search',
+    className: 'strip-filter',
+    placeholder: 'Filter: name, host, state',
+    'aria-label': 'Filter guests',
+    spellcheck: false,
+    autocomplete: 'off',
+  });
+  private readonly modeButton: HTMLButtonElement;
   private readonly cards = new Map<string, Card>();
-  private readonly groups = new Map<string, { el: HTMLElement; header: HTMLElement; list: HTMLUListElement }>();
+  private readonly headers = new Map<string, HTMLElement>();
+  private readonly prefs = new StripPrefs();
+  private layout: Layout = { rows: [], tops: [0] };
+  private shown: GuestInfo[] = [];
+  private slotOf = new Map<string, number>();
+  private mode: StripMode = 'cards';
   private activeKey: string | undefined;
   private dragKey: string | undefined;
+  private frame: number | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly hooks: StripHooks,
   ) {
+    this.modeButton = iconButton('strip', 'Dense list', () => this.toggleMode(), { 'aria-pressed': 'false' });
+    this.filterBox.addEventListener('input', () => this.render());
+    this.filterBox.addEventListener('keydown', (ev) => this.onFilterKey(ev));
+    this.scroller.addEventListener('scroll', () => this.schedulePaint());
+    this.rowsEl.addEventListener('dragover', (ev) => {
+      if (this.dragKey) ev.preventDefault();
+    });
+    this.rowsEl.addEventListener('drop', (ev) => {
+      ev.preventDefault();
+      if (this.dragKey && ev.target === this.rowsEl) this.hooks.reorder(this.dragKey, undefined);
+    });
+    new ResizeObserver(() => this.schedulePaint()).observe(this.scroller);
+    this.scroller.append(this.rowsEl);
     const footer = h(
       'div',
       { className: 'strip-footer' },
@@ -64,22 +88,30 @@ export class Strip {
     );
     this.element.append(
       h('div', { className: 'brand' }, h('span', { className: 'logo' }, icon('osd')), h('span', {}, 'virtswitch')),
-      this.list,
+      h('div', { className: 'strip-tools' }, this.filterBox, this.modeButton),
+      this.scroller,
       footer,
     );
   }
 
-  /** The thumbnail canvas of a guest's card, for the painter. */
+  /** The guests the filter lets through, in switcher order (the OSD shows the same). */
+  get filtered(): readonly GuestInfo[] {
+    return this.shown;
+  }
+
+  get query(): string {
+    return this.filterBox.value;
+  }
+
+  /** The thumbnail canvas of a guest's card, while its card is built, for the painter. */
   thumbnail(key: string): HTMLCanvasElement | undefined {
     return this.cards.get(key)?.thumb;
   }
 
   setActive(key: string | undefined): void {
-    if (this.activeKey) {
-      const old = this.cards.get(this.activeKey);
-      old?.el.classList.remove('active');
-      old?.el.setAttribute('aria-selected', 'false');
-    }
+    const old = this.activeKey ? this.cards.get(this.activeKey) : undefined;
+    old?.el.classList.remove('active');
+    old?.el.setAttribute('aria-selected', 'false');
     this.activeKey = key;
     const c = key ? this.cards.get(key) : undefined;
     c?.el.classList.add('active');
@@ -88,140 +120,150 @@ export class Strip {
 
   render(): void {
     const ordered = this.store.ordered();
-    const slotOf = slots(ordered);
-    const seen = new Set<string>();
-    const hostUris = this.store.hosts.map((h) => h.uri);
-    for (const host of this.store.hosts)
-      this.renderGroup(
-        host,
-        ordered.filter((g) => g.host === host.uri),
-        slotOf,
-        seen,
-      );
-    for (const [uri, g] of this.groups) {
-      if (!hostUris.includes(uri)) {
-        g.el.remove();
-        this.groups.delete(uri);
-      }
+    this.slotOf = slots(ordered);
+    this.shown = filterGuests(ordered, this.filterBox.value, hostLabel);
+    const mode = this.prefs.mode ?? autoMode(ordered.length);
+    if (mode !== this.mode) this.setMode(mode);
+    const filtering = this.filterBox.value.trim() !== '';
+    this.layout = layoutRows(this.store.hosts, ordered, this.shown, this.prefs.folded, filtering, HEIGHTS[this.mode]);
+    const hostUris = new Set(this.store.hosts.map((x) => x.uri));
+    for (const uri of this.headers.keys()) if (!hostUris.has(uri)) this.headers.delete(uri);
+    this.rowsEl.style.height = `${this.layout.tops.at(-1)}px`;
+    this.paint();
+  }
+
+  private setMode(mode: StripMode): void {
+    this.mode = mode;
+    this.element.classList.toggle('list-mode', mode === 'list');
+    this.modeButton.setAttribute('aria-pressed', String(mode === 'list'));
+    for (const c of this.cards.values()) c.el.remove();
+    this.cards.clear();
+  }
+
+  private toggleMode(): void {
+    this.prefs.mode = this.mode === 'list' ? 'cards' : 'list';
+    this.render();
+  }
+
+  private schedulePaint(): void {
+    if (this.frame !== undefined) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = undefined;
+      this.paint();
+    });
+  }
+
+  /** Builds the rows in (and near) view, drops the rest. */
+  private paint(): void {
+    const top = this.scroller.scrollTop;
+    const bottom = top + (this.scroller.clientHeight || window.innerHeight);
+    const [start, end] = visibleRange(this.layout, Math.max(0, top - OVERSCAN_PX), bottom + OVERSCAN_PX);
+    const keep = new Set<HTMLElement>();
+    for (let i = start; i < end; i++) {
+      const el = this.rowElement(i);
+      el.style.transform = `translateY(${this.layout.tops[i]}px)`;
+      const gap = this.layout.rows[i]!.kind === 'guest' ? (this.mode === 'cards' ? 8 : 2) : 0;
+      el.style.height = `${this.layout.tops[i + 1]! - this.layout.tops[i]! - gap}px`;
+      keep.add(el);
+      if (el.parentElement !== this.rowsEl) this.rowsEl.append(el);
     }
     for (const [key, c] of this.cards) {
-      if (!seen.has(key)) {
+      if (!keep.has(c.el)) {
         c.el.remove();
         this.cards.delete(key);
       }
     }
-    // Groups in the order hosts were added.
-    this.list.replaceChildren(...this.store.hosts.map((host) => this.groups.get(host.uri)!.el));
+    for (const child of [...this.rowsEl.children]) if (!keep.has(child as HTMLElement)) child.remove();
   }
 
-  private renderGroup(host: HostInfo, guests: GuestInfo[], slotOf: Map<string, number>, seen: Set<string>): void {
-    let g = this.groups.get(host.uri);
-    if (!g) {
-      const header = h('header', { className: 'host-header' });
-      const list = h('ul', {
-        className: 'guest-list',
-        role: 'listbox',
-        'aria-label': `Guests on ${hostLabel(host.uri)}`,
+  private rowElement(i: number): HTMLElement {
+    const row = this.layout.rows[i]!;
+    if (row.kind === 'empty') return h('div', { className: 'strip-row empty' }, row.text);
+    if (row.kind === 'host') {
+      const el = hostHeader(row, this.headers.get(row.host.uri), {
+        retry: (uri) => this.hooks.retryHost(uri),
+        fold: (uri) => this.toggleFold(uri),
       });
-      list.addEventListener('dragover', (ev) => {
-        if (this.dragKey) ev.preventDefault();
-      });
-      list.addEventListener('drop', (ev) => {
-        ev.preventDefault();
-        if (this.dragKey && ev.target === list) this.hooks.reorder(this.dragKey, undefined);
-      });
-      g = { el: h('section', { className: 'host-group', 'data-host-group': host.uri }, header, list), header, list };
-      this.groups.set(host.uri, g);
+      this.headers.set(row.host.uri, el);
+      return el;
     }
-    const stateClass = `host-${host.status}`;
-    g.el.className = `host-group ${stateClass}`;
-    const facts = host.facts
-      ? `libvirt ${host.facts.libvirtVersion} · ${host.facts.hypervisor} ${host.facts.hypervisorVersion} · ${host.facts.cpus} CPUs${host.facts.kvm ? ' · KVM' : ' · no KVM'}`
-      : '';
-    g.header.replaceChildren(
-      h('span', { className: `dot ${stateClass}`, 'aria-hidden': 'true' }),
-      h('span', { className: 'host-name', title: `${host.uri}${facts ? `\n${facts}` : ''}` }, hostLabel(host.uri)),
-      h('span', { className: 'host-status' }, STATUS_TEXT[host.status]),
-    );
-    if (host.status !== 'connected' && host.status !== 'connecting')
-      g.header.append(
-        iconButton('retry', `Connect to ${hostLabel(host.uri)} now`, () => this.hooks.retryHost(host.uri)),
-      );
-    if (host.error && host.status !== 'connected') {
-      g.header.append(h('p', { className: 'host-error', role: 'status' }, host.error));
+    let card = this.cards.get(row.key);
+    if (!card) {
+      card = makeCard(row.key, this.mode);
+      this.wire(card);
+      this.cards.set(row.key, card);
+      if (row.key === this.activeKey) {
+        card.el.classList.add('active');
+        card.el.setAttribute('aria-selected', 'true');
+      }
     }
-    const children: HTMLElement[] = [];
-    for (const guest of guests) {
-      const key = guestKey(guest);
-      seen.add(key);
-      const card = this.cards.get(key) ?? this.makeCard(key);
-      this.updateCard(card, guest, slotOf.get(key));
-      children.push(card.el);
-    }
-    if (guests.length === 0 && host.status === 'connected')
-      children.push(h('li', { className: 'empty' }, 'No guests on this host'));
-    // Only touch the DOM when the order changed.
-    const current = [...g.list.children];
-    if (current.length !== children.length || current.some((c, i) => c !== children[i]))
-      g.list.replaceChildren(...children);
+    const stats = this.store.stats.get(row.key)?.at(-1);
+    updateCard(card, row.guest, this.slotOf.get(row.key), stats?.cpuPercent, (a, k) => this.hooks.action(a, k));
+    card.el.setAttribute('aria-posinset', String(this.shown.indexOf(row.guest) + 1));
+    card.el.setAttribute('aria-setsize', String(this.shown.length));
+    return card.el;
   }
 
-  private makeCard(key: string): Card {
-    const thumb = h('canvas', { className: 'thumb-canvas', width: 192, height: 108, 'aria-hidden': 'true' });
-    const slot = h('span', { className: 'slot', 'aria-hidden': 'true' });
-    const actions = h('div', { className: 'card-actions' });
-    const name = h('span', { className: 'name' });
-    const stateLabel = h('span', { className: 'state-label' });
-    const cpu = h('div', { className: 'cpu-bar', 'aria-hidden': 'true' });
-    const el = h(
-      'li',
-      {
-        className: 'guest-card',
-        'data-testid': 'guest',
-        role: 'option',
-        tabindex: 0,
-        draggable: 'true',
-        'aria-selected': 'false',
-      },
-      h(
-        'div',
-        { className: 'thumb' },
-        thumb,
-        h('div', { className: 'thumb-placeholder' }, icon('start')),
-        slot,
-        actions,
-      ),
-      h('div', { className: 'meta' }, h('span', { className: 'state-dot', 'aria-hidden': 'true' }), name, stateLabel),
-      cpu,
-    );
+  private toggleFold(uri: string): void {
+    this.prefs.toggleFold(uri);
+    this.render();
+  }
+
+  private wire(card: Card): void {
+    const { el, key } = card;
     el.addEventListener('click', () => this.hooks.select(key));
     el.addEventListener('keydown', (ev) => this.onCardKey(el, key, ev));
     this.makeDraggable(el, key);
-    const card: Card = { el, thumb, name, stateLabel, slot, actions, cpu, actionsSig: '' };
-    this.cards.set(key, card);
-    return card;
+  }
+
+  /** Enter switches to the first guest that matches; Escape clears the filter; Down moves into the list. */
+  private onFilterKey(ev: KeyboardEvent): void {
+    if (ev.key === 'Enter') {
+      ev.preventDefault();
+      const first = this.shown[0];
+      if (first) this.hooks.select(guestKey(first));
+    } else if (ev.key === 'Escape' && this.filterBox.value) {
+      ev.preventDefault();
+      this.filterBox.value = '';
+      this.render();
+    } else if (ev.key === 'ArrowDown' && this.shown[0]) {
+      ev.preventDefault();
+      this.focusGuest(guestKey(this.shown[0]));
+    }
   }
 
   /** Keys on a focused card: Enter or Space switches, a letter runs an action, the arrows move along. */
   private onCardKey(el: HTMLElement, key: string, ev: KeyboardEvent): void {
     if (ev.target !== el) return;
-    if (ev.key === 'Enter' || ev.key === ' ') {
+    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+      ev.preventDefault();
+      const keys = this.layout.rows.flatMap((r) => (r.kind === 'guest' ? [r.key] : []));
+      const i = keys.indexOf(key);
+      const next = keys[Math.max(0, Math.min(keys.length - 1, i + (ev.key === 'ArrowDown' ? 1 : -1)))];
+      if (next) this.focusGuest(next);
+      return;
+    }
+    const a = cardKey(ev, this.store.guest(key));
+    if (a === 'select') {
       ev.preventDefault();
       this.hooks.select(key);
-    } else if (!ev.ctrlKey && !ev.altKey && !ev.metaKey && (ACTION_KEYS[ev.key.toLowerCase()] || ev.key === 'Delete')) {
-      // Action shortcuts on a focused card: only the actions its state offers.
-      const g = this.store.guest(key);
-      const a = ev.key === 'Delete' ? 'delete' : ACTION_KEYS[ev.key.toLowerCase()]!;
-      if (g && actionsFor(g).includes(a)) {
-        ev.preventDefault();
-        this.hooks.action(a, key);
-      }
-    } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+    } else if (a) {
       ev.preventDefault();
-      const all = [...this.element.querySelectorAll<HTMLElement>('[data-testid="guest"]')];
-      const i = all.indexOf(el);
-      all[Math.max(0, Math.min(all.length - 1, i + (ev.key === 'ArrowDown' ? 1 : -1)))]?.focus();
+      this.hooks.action(a, key);
     }
+  }
+
+  /** Scrolls the guest's row into view (building it) and focuses it. */
+  focusGuest(key: string): void {
+    const i = this.layout.rows.findIndex((r) => r.kind === 'guest' && r.key === key);
+    if (i < 0) return;
+    const top = this.layout.tops[i]!;
+    const bottom = this.layout.tops[i + 1]!;
+    const view = this.scroller.clientHeight;
+    if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
+    else if (bottom > this.scroller.scrollTop + view) this.scroller.scrollTop = bottom - view;
+    this.paint();
+    this.cards.get(key)?.el.focus({ preventScroll: true });
   }
 
   /** Drag a card before another of the same host to reorder. */
@@ -239,8 +281,7 @@ export class Strip {
     });
     el.addEventListener('dragover', (ev) => {
       if (!this.dragKey || this.dragKey === key) return;
-      const moved = this.store.guest(this.dragKey);
-      if (moved?.host !== this.store.guest(key)?.host) return;
+      if (this.store.guest(this.dragKey)?.host !== this.store.guest(key)?.host) return;
       ev.preventDefault();
       el.classList.add('drop-before');
     });
@@ -253,53 +294,7 @@ export class Strip {
     });
   }
 
-  private updateCard(c: Card, g: GuestInfo, slot: number | undefined): void {
-    const d = c.el.dataset;
-    if (d.uuid !== g.uuid) d.uuid = g.uuid;
-    if (d.name !== g.name) d.name = g.name;
-    if (d.host !== g.host) d.host = g.host;
-    if (d.state !== g.state) d.state = g.state;
-    const slotText = slot ? String(slot) : '';
-    if ((d.slot ?? '') !== slotText) {
-      if (slot) d.slot = slotText;
-      else delete d.slot;
-    }
-    c.slot.textContent = slotText;
-    c.slot.hidden = !slot;
-    if (c.name.textContent !== g.name) c.name.textContent = g.name;
-    c.name.title = g.name;
-    const label =
-      g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
-    if (c.stateLabel.textContent !== label) c.stateLabel.textContent = label;
-    c.el.classList.toggle('busy', !!g.busy);
-    c.el.dataset.look = g.state;
-    c.el.setAttribute('aria-label', `${g.name}, ${label}${slot ? `, slot ${slot}` : ''}`);
-    const acts = actionsFor(g);
-    const sig = acts.join(',');
-    if (sig !== c.actionsSig) {
-      c.actionsSig = sig;
-      c.actions.replaceChildren(
-        ...acts.map((a) => {
-          const shortcut =
-            a === 'delete'
-              ? 'Delete'
-              : Object.entries(ACTION_KEYS)
-                  .find(([, x]) => x === a)?.[0]
-                  ?.toUpperCase();
-          return iconButton(
-            a,
-            `${ACTION_LABELS[a]} ${g.name}${shortcut ? ` (${shortcut})` : ''}`,
-            () => this.hooks.action(a, guestKey(g)),
-            { 'data-action': a, tabindex: -1 },
-          );
-        }),
-      );
-    }
-    const stats = this.store.stats.get(guestKey(g))?.at(-1);
-    c.cpu.style.setProperty('--cpu', `${stats && g.state === 'running' ? Math.round(stats.cpuPercent) : 0}%`);
-  }
-
-  /** Updates only the CPU bars (stats arrive every few seconds). */
+  /** Updates only the CPU bars of the cards in view (stats arrive every few seconds). */
   renderStats(): void {
     for (const [key, c] of this.cards) {
       const g = this.store.guest(key);
