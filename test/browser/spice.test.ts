@@ -15,7 +15,7 @@ import {
   waitActive,
   type SwitcherRig,
 } from './switcher-harness.js';
-import type { TestGuest } from '../rig/guests.js';
+import { SYSTEM_URI, type TestGuest } from '../rig/guests.js';
 import { waitFor } from '../rig/wait.js';
 import { spiceKeyEvents, spiceKeyLog, tapSpice } from './spice-ledger.js';
 
@@ -127,6 +127,24 @@ describe('SPICE consoles in the browser, real guests', () => {
         `${g.name} still holds keys down; SPICE key messages: ${JSON.stringify(spiceKeyLog.get(spice.uuid))}`,
       );
     await markAndCheck(spice, 'SPICE-PLAIN');
+  });
+
+  it("takes a screenshot of a SPICE-only guest (QEMU's screendump through libvirt), the size of its SPICE screen", async () => {
+    const s = r.app.session();
+    const shot = (await s.invoke('guest.screenshot', { host: SYSTEM_URI, uuid: spice.uuid })) as {
+      mime: string;
+      base64: string;
+    };
+    s.close();
+    // QEMU writes a PPM or PNG: read the size off its header.
+    const bytes = Buffer.from(shot.base64, 'base64');
+    const ppm = /^P6\s+(\d+)\s+(\d+)\s/.exec(bytes.subarray(0, 32).toString('latin1'));
+    const size = ppm ? [Number(ppm[1]), Number(ppm[2])] : [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+    const canvas = await r.page.evaluate((uuid) => {
+      const el = document.querySelector(`.spice-console[data-console^="${uuid}"] canvas`) as HTMLCanvasElement | null;
+      return el ? [el.width, el.height] : [];
+    }, spice.uuid);
+    assert.deepEqual(size, canvas, `screenshot (${shot.mime}) and SPICE screen sizes`);
   });
 
   it('holds back the SPICE display in the background and keeps its thumbnail live', async () => {
