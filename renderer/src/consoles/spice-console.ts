@@ -112,6 +112,11 @@ export class SpiceConsole {
     this.uri = uri;
     this.unroute = routeSpice(uri, (socket) => {
       this.sockets.push(socket);
+      // spice-html5 reports only its main channel's failures: a display, inputs or cursor channel
+      // that fails would leave the session half up (no screen, or no keyboard) for good.
+      socket.addEventListener('close', () => {
+        if (this.session && this.uri === uri) this.fail('a SPICE channel closed');
+      });
       return this.bridge.openConsole(this.ref, 'spice');
     });
     // The password is needed before the first channel links; null means there is none to send.
