@@ -29,7 +29,8 @@ import { Osd } from './ui/osd.js';
 import { resourcesDialog, snapshotsPanel, typeTextDialog } from './ui/panels.js';
 import { settingsDialog } from './ui/settings.js';
 import { SerialView } from './ui/serial.js';
-import { MENU_PANELS, Stage, type Tool } from './ui/stage.js';
+import { Stage } from './ui/stage.js';
+import { MENU_PANELS, type Tool } from './ui/tools.js';
 import { VncOffer } from './ui/vnc-offer.js';
 import { Strip } from './ui/strip.js';
 import { applyTheme, onSystemThemeChange } from './ui/theme.js';
@@ -312,7 +313,7 @@ export class VirtSwitch {
       typeTextDialog(
         g,
         (text) => typeText(this.pool.get(this.switcher.activeKey), text) ?? this.noScreen(),
-        (text) => this.pool.get(this.switcher.activeKey)?.pasteClipboard(text),
+        this.pool.get(this.switcher.activeKey),
       );
   }
 

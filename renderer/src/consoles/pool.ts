@@ -23,8 +23,6 @@ export interface ConsoleDebugInfo {
   status: string;
   held: boolean;
   bytesIn: number;
-  /** Keys typed but not sent yet (SPICE consoles pace them). */
-  pendingKeys: number;
   /** When its thumbnail last showed what the guest shows (performance.now()). */
   thumbAsOf: number;
   /** The host whose display it shows. */
@@ -174,7 +172,6 @@ export class ConsolePool {
       status: c.status,
       held: c.isHeld,
       bytesIn: c.bytesIn,
-      pendingKeys: c.pendingKeys ?? 0,
       thumbAsOf: c.thumbnailAsOf,
       host: c.ref.host,
       frozen: !!c.frozen,

@@ -35,8 +35,8 @@ export interface ScreenConsole {
   readonly bytesIn: number;
   /** Its updates are held back (a background console). */
   readonly isHeld: boolean;
-  /** Key events typed but not sent yet (a console that paces its keys). */
-  readonly pendingKeys?: number;
+  /** Why the guest's clipboard cannot be reached through this console, when it cannot. */
+  readonly noClipboard?: string;
   connect(): void;
   setScaling(s: Scaling): void;
   /** Gives it keyboard, video and mouse, or takes them away after releasing the keys it holds. */

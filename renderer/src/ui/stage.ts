@@ -3,7 +3,7 @@
  * when there is nothing to show, a calm message and the one thing to do (a big Start for a guest
  * that is off).
  */
-import type { GuestAction, GuestInfo, GuestStats, HostInfo, MenuCommand, Scaling } from '../../../common/contract.js';
+import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { ScreenConsole } from '../consoles/screen-console.js';
 import { actionsFor, ACTION_LABELS, stateLabel } from './actions.js';
@@ -12,30 +12,8 @@ import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
 import type { VncOffer } from './vnc-offer.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
-
-export type Tool =
-  | 'send-keys'
-  | 'type-text'
-  | 'serial'
-  | 'snapshots'
-  | 'resources'
-  | 'scan'
-  | 'osd'
-  | 'fullscreen'
-  | 'settings'
-  | 'strip'
-  | 'screenshot'
-  | 'move';
-
-/** The tool behind each panel the desktop menu opens. */
-export const MENU_PANELS: Record<Extract<MenuCommand, { kind: 'open' }>['panel'], Tool> = {
-  settings: 'settings',
-  snapshots: 'snapshots',
-  resources: 'resources',
-  'send-keys': 'type-text',
-  hosts: 'settings',
-  move: 'move',
-};
+import { SPICE_LIMITS } from '../consoles/spice-note.js';
+import type { Tool } from './tools.js';
 
 /** The guest runs (or is paused or blocked): it has a live screen and stats. */
 const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -152,6 +130,9 @@ export class Stage {
         { className: 'title' },
         h('span', { className: 'name', title: g.name }, g.name),
         h('span', { className: `badge state-${g.state}` }, state),
+        isLive(g) && g.hasSpice && !g.hasVnc
+          ? h('span', { className: 'badge console-spice', title: SPICE_LIMITS, tabIndex: 0 }, 'SPICE')
+          : null,
       ),
       h('div', { className: 'group actions' }, ...actionButtons),
       h('div', { className: 'spacer' }),
