@@ -309,12 +309,10 @@ export class VirtSwitch {
     if (t === 'move') this.moves.open(g);
     else if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
-    else if (t === 'type-text')
-      typeTextDialog(
-        g,
-        (text) => typeText(this.pool.get(this.switcher.activeKey), text) ?? this.noScreen(),
-        this.pool.get(this.switcher.activeKey),
-      );
+    else if (t === 'type-text') {
+      const c = this.pool.get(this.switcher.activeKey);
+      typeTextDialog(g, (text) => typeText(c, text) ?? this.noScreen(), c);
+    }
   }
 
   private sendKeys(keys: readonly string[]): void {
