@@ -10,10 +10,11 @@ import type { Page } from 'playwright-core';
 import { startSwitcherRig } from '../test/browser/switcher-harness.js';
 import { SYSTEM_URI, type TestGuest } from '../test/rig/guests.js';
 import { percentile, report } from './report.js';
+import { spiceBackground } from './spice.js';
 import { coldStart, type ColdStart } from './switcher-cold.js';
 import { novncPeerMemoryMb, scale500, thumbnailAgeMax } from './switcher-scale.js';
 
-/** Knobs for development runs on a busy machine: which guest counts (the first does the full set), how many cold starts, what to skip (switch, peer, cold), and whether the 500-guest part runs. */
+/** Knobs for development runs on a busy machine: which guest counts (the first does the full set), how many cold starts, what to skip (switch, peer, cold, spice), and whether the 500-guest part runs. */
 const COUNTS = (process.env.VIRTSWITCH_BENCH_SWITCHER_GUESTS ?? '8,16').split(',').map(Number);
 const SCALE_500 = process.env.VIRTSWITCH_BENCH_SWITCHER_500 !== '0';
 const COLD_RUNS = Number(process.env.VIRTSWITCH_BENCH_SWITCHER_COLD_RUNS ?? 3);
@@ -192,7 +193,7 @@ async function measure(count: number, full: boolean): Promise<void> {
     memoryByCount.set(count, rssMb(pids));
     report(`renderer_cpu_${count}_guests_pct`, cpuPct, '%');
     // Only the bench's own guests: other suites' guests on the shared daemon boot and print.
-    const own = new Set(r.guests.map((g) => `${g.uuid}@${SYSTEM_URI}`));
+    const own = new Set(r.guests.map((g) => g.uuid));
     const age = await thumbnailAgeMax(r.page, 10_000, [...own]);
     report(count === 16 ? 'thumbnail_age_max_s' : `thumbnail_age_max_s_${count}_guests`, age, 's');
     if (!full) return;
@@ -274,8 +275,10 @@ export async function run(): Promise<void> {
   const m8 = memoryByCount.get(8);
   const m16 = memoryByCount.get(16);
   if (m8 !== undefined && m16 !== undefined) report('renderer_memory_per_warm_console_mb', (m16 - m8) / 8, 'MB');
-  if (!SCALE_500) return;
-  const big = await scale500(rendererRss, browserPid);
-  report('renderer_memory_500_guests_mb', big.memoryMb, 'MB');
-  report('ui_ready_500_guests_ms', big.readyMs, 'ms');
+  if (SCALE_500) {
+    const big = await scale500(rendererRss, browserPid);
+    report('renderer_memory_500_guests_mb', big.memoryMb, 'MB');
+    report('ui_ready_500_guests_ms', big.readyMs, 'ms');
+  }
+  if (!SKIP.has('spice')) await spiceBackground();
 }

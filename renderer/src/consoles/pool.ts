@@ -2,12 +2,13 @@
  * Every running guest's screen, connected in the background (up to a limit, most recently used
  * first), so a switch changes which console shows instead of connecting one. A console whose
  * connection drops while its guest still runs reconnects by itself, with backoff; a guest that
- * stops loses its console; one that starts gets a new one.
+ * stops loses its console; one that starts gets a new one. Consoles are keyed by the guest's
+ * UUID: a guest that moves to another host keeps its console, which reconnects there.
  */
-import { guestKey, type Bridge, type GuestInfo, type Scaling } from '../../../common/contract.js';
+import type { Bridge, GuestInfo, Scaling } from '../../../common/contract.js';
 import { isRunning } from '../../../common/guest-state.js';
 import { backoffDelay, CONSOLE_RECONNECT } from '../../../common/backoff.js';
-import type { ScreenConsole } from './screen-console.js';
+import type { HandoverTimes, ScreenConsole } from './screen-console.js';
 import { SpiceConsole } from './spice-console.js';
 import { VncConsole } from './vnc-console.js';
 
@@ -22,14 +23,26 @@ export interface ConsoleDebugInfo {
   status: string;
   held: boolean;
   bytesIn: number;
-  /** Keys typed but not sent yet (SPICE consoles pace them). */
-  pendingKeys: number;
   /** When its thumbnail last showed what the guest shows (performance.now()). */
   thumbAsOf: number;
+  /** The host whose display it shows. */
+  host: string;
+  /** The old host's last picture stands in while the guest moves. */
+  frozen: boolean;
+  /** Timings of its last move between hosts. */
+  handover: HandoverTimes | undefined;
 }
 
 /** Beyond this many, the least recently used running guests are not kept warm. */
 export const WARM_LIMIT = 24;
+/** The last sync's arguments while the start-up console connects alone, and the timer that ends it. */
+interface ActiveFirst {
+  guests: readonly GuestInfo[];
+  mru: readonly string[];
+  moving: ReadonlySet<string>;
+  timer?: number;
+}
+
 /** At start, the other consoles wait for the active one's first frame, but no longer than this. */
 const ACTIVE_FIRST_MAX_MS = 1500;
 
@@ -42,10 +55,7 @@ export class ConsolePool {
    * At start the active guest's console connects alone, and the others after its first frame
    * (or ACTIVE_FIRST_MAX_MS): they would compete with it for the server, the wire and this page.
    */
-  private activeFirst: { guests: readonly GuestInfo[]; mru: readonly string[]; timer?: number } | undefined = {
-    guests: [],
-    mru: [],
-  };
+  private activeFirst: ActiveFirst | undefined = { guests: [], mru: [], moving: new Set() };
 
   constructor(
     private readonly bridge: Bridge,
@@ -62,15 +72,19 @@ export class ConsolePool {
     return [...this.consoles.values()];
   }
 
-  /** Brings the consoles in line with the guests: one for each running guest with a display. */
-  sync(guests: readonly GuestInfo[], mru: readonly string[]): void {
+  /**
+   * Brings the consoles in line with the guests: one for each running guest with a display, on the
+   * host where the guest is now. `moving` names the guests under way to another host.
+   */
+  sync(guests: readonly GuestInfo[], mru: readonly string[], moving: ReadonlySet<string> = new Set()): void {
     const rank = new Map(mru.map((k, i) => [k, i]));
     const candidates = guests
-      .filter((g) => (g.hasVnc || g.hasSpice) && isRunning(g))
-      .sort((a, b) => (rank.get(guestKey(a)) ?? 1e9) - (rank.get(guestKey(b)) ?? 1e9))
+      // A moving guest keeps its console even while the source says it stopped and the target is silent.
+      .filter((g) => (g.hasVnc || g.hasSpice) && (isRunning(g) || (moving.has(g.uuid) && this.consoles.has(g.uuid))))
+      .sort((a, b) => (rank.get(a.uuid) ?? 1e9) - (rank.get(b.uuid) ?? 1e9))
       .slice(0, WARM_LIMIT);
-    this.wanted = new Set(candidates.map(guestKey));
-    const alone = this.activeAlone(guests, mru);
+    this.wanted = new Set(candidates.map((g) => g.uuid));
+    const alone = this.activeAlone(guests, mru, moving);
     for (const [key, c] of this.consoles) {
       if (!this.wanted.has(key)) {
         this.cancelRetry(key);
@@ -79,12 +93,15 @@ export class ConsolePool {
       }
     }
     for (const g of candidates) {
-      const key = guestKey(g);
+      const key = g.uuid;
       if (alone && key !== this.activeKey) continue;
       // VNC when the guest has it (noVNC does more than spice-html5), else its SPICE display.
       const kind = g.hasVnc ? 'vnc' : 'spice';
       const old = this.consoles.get(key);
-      if (old?.kind === kind) continue;
+      if (old?.kind === kind && (old.ref.host === g.host || old.retarget)) {
+        this.follow(old, g, moving.has(key));
+        continue;
+      }
       if (old) {
         this.cancelRetry(key);
         old.dispose();
@@ -105,11 +122,12 @@ export class ConsolePool {
   }
 
   /** Whether only the active console may connect now (see activeFirst). */
-  private activeAlone(guests: readonly GuestInfo[], mru: readonly string[]): boolean {
+  private activeAlone(guests: readonly GuestInfo[], mru: readonly string[], moving: ReadonlySet<string>): boolean {
     const first = this.activeFirst;
     if (!first) return false;
     first.guests = guests;
     first.mru = mru;
+    first.moving = moving;
     if (!this.activeKey || !this.wanted.has(this.activeKey)) {
       // No active guest with a console (yet, or at all): nothing to wait for.
       if (this.wanted.size > 0) this.endActiveFirst();
@@ -125,7 +143,7 @@ export class ConsolePool {
     if (!first) return;
     this.activeFirst = undefined;
     window.clearTimeout(first.timer);
-    if (first.timer !== undefined) this.sync(first.guests, first.mru);
+    if (first.timer !== undefined) this.sync(first.guests, first.mru, first.moving);
   }
 
   /** Ends activeFirst once `c`, the active console, has drawn its first frame (a message past the handshake). */
@@ -139,11 +157,28 @@ export class ConsolePool {
     requestAnimationFrame(wait);
   }
 
+  /** Keeps a console on its guest: to the new host when it moved, back to its own when a move ended. */
+  private follow(c: ScreenConsole, g: GuestInfo, moving: boolean): void {
+    const wasMoving = !!c.moving;
+    c.moving = moving;
+    if (c.ref.host !== g.host) {
+      this.cancelRetry(c.key);
+      c.retarget?.({ host: g.host, uuid: g.uuid });
+    } else if (moving && g.state === 'paused') {
+      // Paused for the switch-over: its screen no longer changes and QEMU drops keys; keep them.
+      c.freeze?.();
+    } else if (wasMoving && !moving) {
+      if (c.frozen && c.status === 'connected') c.unfreeze?.();
+      else if (c.status === 'disconnected') this.scheduleReconnect(c);
+    }
+  }
+
   private onStatus(c: ScreenConsole): void {
     if (c.status === 'connected' && this.activeFirst && c.key === this.activeKey) this.afterFirstFrame(c);
     if (c.status === 'connected') this.retry.delete(c.key);
-    if (c.status === 'disconnected' && this.wanted.has(c.key) && this.consoles.get(c.key) === c)
-      this.scheduleReconnect(c);
+    // A moving guest's old display is not tried again: the console waits for the new host's.
+    const retry = c.status === 'disconnected' && !c.moving && this.wanted.has(c.key);
+    if (retry && this.consoles.get(c.key) === c) this.scheduleReconnect(c);
     this.hooks.status(c);
   }
 
@@ -191,8 +226,10 @@ export class ConsolePool {
       status: c.status,
       held: c.isHeld,
       bytesIn: c.bytesIn,
-      pendingKeys: c.pendingKeys ?? 0,
       thumbAsOf: c.thumbnailAsOf,
+      host: c.ref.host,
+      frozen: !!c.frozen,
+      handover: c.handoverTimes,
     }));
   }
 

@@ -6,7 +6,6 @@
  * frame with all of them; the active console is painted once a round. Only cards in view have a
  * canvas to paint.
  */
-import { guestKey } from '../../../common/contract.js';
 import type { ConsolePool } from '../consoles/pool.js';
 import type { ScreenConsole } from '../consoles/screen-console.js';
 import type { Store } from '../state/store.js';
@@ -25,7 +24,7 @@ const MIN_STEP_MS = 40;
 const PAINT_DELAY_MS = 120;
 
 export class ThumbnailPainter {
-  /** Guests whose card shows a picture, so it can be cleared when they stop. */
+  /** Guests (by UUID) whose card shows a picture, so it can be cleared when they stop. */
   private readonly painted = new Set<string>();
   /** Background consoles still to catch up in this round. */
   private round: string[] = [];
@@ -79,10 +78,10 @@ export class ThumbnailPainter {
     }
     // Guests that are off keep no stale picture.
     for (const g of this.store.guests.values()) {
-      if (!isRunning(g) && this.painted.has(guestKey(g))) {
-        const t = this.strip.thumbnail(guestKey(g));
+      if (!isRunning(g) && this.painted.has(g.uuid)) {
+        const t = this.strip.thumbnail(g.uuid);
         t?.getContext('2d')?.clearRect(0, 0, t.width, t.height);
-        this.painted.delete(guestKey(g));
+        this.painted.delete(g.uuid);
       }
     }
   }
