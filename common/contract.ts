@@ -181,6 +181,8 @@ export interface AppState {
   guests: GuestInfo[];
   consoles: ConsoleState[];
   settings: Settings;
+  /** Set when another virtswitch holds the config folder: hosts and settings can't be changed here, and why. */
+  configReadOnly?: string;
 }
 
 export interface DeleteOptions {

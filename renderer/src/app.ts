@@ -3,16 +3,8 @@
  * keyboard, video and mouse; a hotkey hands them to another at once, because every running
  * guest's console is already connected, held back in the background.
  */
-import {
-  guestKey,
-  parseGuestKey,
-  type Bridge,
-  type GuestAction,
-  type GuestInfo,
-  type HotkeyAction,
-  type MenuCommand,
-  type Scaling,
-} from '../../common/contract.js';
+import { guestKey, parseGuestKey } from '../../common/contract.js';
+import type { Bridge, GuestAction, GuestInfo, HotkeyAction, MenuCommand, Scaling } from '../../common/contract.js';
 import { ConsolePool, type ConsoleDebugInfo } from './consoles/pool.js';
 import type { ScreenConsole } from './consoles/screen-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
@@ -119,7 +111,11 @@ export class VirtSwitch {
     this.root.classList.toggle('kiosk', launch.kiosk);
     this.store.subscribe((ch) => this.onChange(ch));
     this.bridge.subscribe(
-      (s) => this.store.applyState(s),
+      (s) => {
+        this.store.applyState(s);
+        // Another virtswitch owns the config folder: said until dismissed, not only in a log.
+        if (s.configReadOnly) this.toasts.show(s.configReadOnly, 'Hosts and settings are read-only', 864e5);
+      },
       (e) => this.store.applyEvent(e),
     );
     this.bridge.onConnectionChange((ok, why) => this.store.setConnection(ok, why));
