@@ -1,7 +1,6 @@
 /**
- * The app's one API contract: commands, events and the data they carry. Both shells (Electron and
- * serve) expose exactly this, and the renderer depends on nothing else. Pure types and constants:
- * no Node, no DOM.
+ * The app's one API contract: commands, events and the data they carry. Both shells (Electron and serve)
+ * expose exactly this, and the renderer depends on nothing else. Pure types and constants: no Node, no DOM.
  */
 import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices.js';
 
@@ -77,6 +76,8 @@ export interface GuestInfo extends GuestRef {
   currentSnapshot?: string;
   /** A long operation under way, in words ("saving", "reverting to snap1"). */
   busy?: string;
+  /** The last re-read of this guest failed, in words: what is shown may be out of date. Cleared by the next good one. */
+  refreshError?: string;
   /** Its hardware as the live definition says (the running guest's, else the persistent one). */
   hardware?: GuestHardware;
 }
@@ -266,10 +267,7 @@ export interface Commands {
   'guest.spicePassword': { params: GuestRef; result: { password: string | null } };
   /** Presses the keys together and releases them (KeyboardEvent.code names, e.g. ControlLeft, AltLeft, Delete). */
   'guest.sendKeys': { params: GuestRef & { keys: string[] }; result: null };
-  /**
-   * Adds a VNC display (loopback) beside the guest's SPICE one, in its persistent definition; a
-   * running guest gets it from its next start.
-   */
+  /** Adds a VNC display (loopback) beside the guest's SPICE one, persistently; a running guest gets it at next start. */
   'guest.addVncDisplay': { params: GuestRef; result: { added: boolean; appliesAtNextStart: boolean } };
   /** Shuts the guest down cleanly and starts it again (a new QEMU: a changed definition applies). */
   'guest.restart': { params: GuestRef; result: null };
