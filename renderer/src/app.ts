@@ -377,6 +377,7 @@ export class VirtSwitch {
       host,
       key ? this.store.scalingFor(key) : this.store.settings.defaultScaling,
       nothing,
+      key ? this.store.unavailableWhy(key) : undefined,
     );
   }
 

@@ -42,6 +42,15 @@ export class Store {
     for (const l of this.listeners) l(set);
   }
 
+  /** Why the guest's screen can't be reached at all, when the app said so (its console is "unavailable"). */
+  unavailableWhy(key: string): string | undefined {
+    for (const kind of ['vnc', 'spice'] as const) {
+      const c = this.consoles.get(`${kind}:${key}`);
+      if (c?.status === 'unavailable') return c.reason ?? 'its display can’t be reached';
+    }
+    return undefined;
+  }
+
   applyState(s: AppState): void {
     this.hosts = s.hosts;
     this.guests.clear();

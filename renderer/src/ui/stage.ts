@@ -83,9 +83,10 @@ export class Stage {
     host: HostInfo | undefined,
     scaling: Scaling,
     nothingAtAll: string | undefined,
+    unavailable?: string,
   ): void {
     this.renderToolbar(g, scaling);
-    this.renderOverlay(g, c, host, nothingAtAll);
+    this.renderOverlay(g, c, host, nothingAtAll, unavailable);
     const notice = this.vncOffer?.notice(g);
     if (notice) this.notice.replaceChildren(notice);
     else this.notice.replaceChildren();
@@ -256,6 +257,7 @@ export class Stage {
     c: ScreenConsole | undefined,
     host: HostInfo | undefined,
     nothingAtAll: string | undefined,
+    unavailable?: string,
   ): void {
     if (!g) {
       this.showOverlay(
@@ -280,7 +282,7 @@ export class Stage {
           h('h2', {}, `${g.name} has no screen`),
           h('p', {}, 'It has neither a VNC or SPICE display nor a serial console virtswitch can show.'),
         );
-    } else if (!this.showScreenProblem(g, c)) {
+    } else if (!this.showScreenProblem(g, c, unavailable)) {
       this.overlay.hidden = true;
       this.overlay.replaceChildren();
     }
@@ -335,9 +337,16 @@ export class Stage {
     ];
   }
 
-  /** Over a running guest's screen: connecting, disconnected, or paused. False when the screen is fine. */
-  private showScreenProblem(g: GuestInfo, c: ScreenConsole | undefined): boolean {
-    if (!c || c.status === 'connecting') {
+  /** Over a running guest's screen: unreachable, connecting, disconnected, or paused. False when the screen is fine. */
+  private showScreenProblem(g: GuestInfo, c: ScreenConsole | undefined, unavailable?: string): boolean {
+    if (unavailable && c?.status !== 'connected') {
+      // Not a wait: the display can't be reached as defined, and the app said why.
+      this.showOverlay(
+        'problem unavailable',
+        h('h2', {}, `${g.name}’s screen can’t be reached`),
+        h('p', {}, `${unavailable.charAt(0).toUpperCase()}${unavailable.slice(1)}.`),
+      );
+    } else if (!c || c.status === 'connecting') {
       this.showOverlay(
         'connecting',
         h('div', { className: 'spinner', 'aria-hidden': 'true' }),
