@@ -150,6 +150,8 @@ export interface Settings {
   /** The guest that last owned the keyboard, by guestKey. */
   lastActive?: string;
   theme: Theme;
+  /** A guest's clipboard goes to this computer's at once; off: a hint offers a one-click copy instead. */
+  guestClipboardToHost: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -174,6 +176,7 @@ export const DEFAULT_SETTINGS: Settings = {
   scaling: {},
   order: [],
   theme: 'system',
+  guestClipboardToHost: false,
 };
 
 /** What the app is: sent whole on subscribe, then kept current by events. */
@@ -182,7 +185,7 @@ export interface AppState {
   guests: GuestInfo[];
   consoles: ConsoleState[];
   settings: Settings;
-  /** Set when another virtswitch holds the config folder: hosts and settings can't be changed here, and why. */
+  /** Another virtswitch holds the config folder: why hosts and settings are read-only here. */
   configReadOnly?: string;
 }
 
@@ -382,10 +385,7 @@ export interface Bridge {
   /** The console of one guest, as a WebSocket-shaped byte channel (noVNC and xterm.js take it). */
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel;
   launchOptions(): Promise<LaunchOptions>;
-  /**
-   * Calls back when the link to the app drops (with why, in words) and when it is back. The
-   * desktop's link lasts as long as the page, so there it never calls back. Returns an unsubscribe.
-   */
+  /** Calls back when the link to the app drops (with why) and when it is back; never on the desktop. Unsubscribes. */
   onConnectionChange(cb: (connected: boolean, why?: string) => void): () => void;
   /** Desktop only: hotkeys the main process caught before the page could see them. */
   onHotkey?(cb: (action: HotkeyAction) => void): () => void;

@@ -16,6 +16,7 @@ import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
 import { ErrorToasts } from './ui/errors.js';
+import { ClipboardHint, guestClipboardAction } from './ui/clipboard-hint.js';
 import { Fullscreen } from './ui/fullscreen.js';
 import { runGuestAction } from './ui/guest-actions.js';
 import { Osd } from './ui/osd.js';
@@ -32,6 +33,7 @@ export class VirtSwitch {
   readonly store = new Store();
   private readonly switcher = new Switcher();
   private readonly toasts = new ErrorToasts();
+  private readonly clipHint = new ClipboardHint();
   private readonly stage: Stage;
   private readonly strip: Strip;
   private readonly pool: ConsolePool;
@@ -101,7 +103,7 @@ export class VirtSwitch {
       fail: (e) => this.fail(e, 'Fullscreen is not available'),
       changed: () => this.pool.get(this.switcher.activeKey)?.focus(),
     });
-    root.append(this.strip.element, this.stage.element, this.toasts.element);
+    root.append(this.strip.element, this.stage.element, this.toasts.element, this.clipHint.element);
   }
 
   async start(): Promise<void> {
@@ -346,8 +348,9 @@ export class VirtSwitch {
   }
 
   private onGuestClipboard(c: ScreenConsole, text: string): void {
-    if (c.key !== this.switcher.activeKey || !document.hasFocus()) return;
-    navigator.clipboard?.writeText(text).catch(() => undefined);
+    const what = guestClipboardAction(this.store.settings, c.key === this.switcher.activeKey, document.hasFocus());
+    if (what === 'copy') navigator.clipboard?.writeText(text).catch(() => undefined);
+    else if (what === 'hint') this.clipHint.show(this.store.guest(c.key)?.name ?? 'the guest', text);
   }
 
   /** The serial console shows beside the screen when asked, or instead of it for guests without one. */
