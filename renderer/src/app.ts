@@ -3,15 +3,15 @@
  * keyboard, video and mouse; a hotkey hands them to another at once, because every running
  * guest's console is already connected, held back in the background.
  */
-import { guestKey, parseGuestKey } from '../../common/contract.js';
+import { guestKey } from '../../common/contract.js';
 import type { Bridge, GuestAction, GuestInfo, HotkeyAction, MenuCommand, Scaling } from '../../common/contract.js';
 import { ConsolePool, type ConsoleDebugInfo } from './consoles/pool.js';
 import type { ScreenConsole } from './consoles/screen-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
-import { typePaced } from './input/paced-typing.js';
-import { strokesFor } from './input/type-text.js';
+import { typeText } from './input/paced-typing.js';
 import { resolveDomain } from '../../common/desktop-api.js';
 import { reorder } from '../../common/order.js';
+import { Moves } from './moves.js';
 import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
@@ -23,7 +23,8 @@ import { Osd } from './ui/osd.js';
 import { resourcesDialog, snapshotsPanel, typeTextDialog } from './ui/panels.js';
 import { settingsDialog } from './ui/settings.js';
 import { SerialView } from './ui/serial.js';
-import { Stage, type Tool } from './ui/stage.js';
+import { Stage } from './ui/stage.js';
+import { MENU_PANELS, type Tool } from './ui/tools.js';
 import { VncOffer } from './ui/vnc-offer.js';
 import { Strip } from './ui/strip.js';
 import { applyTheme, onSystemThemeChange } from './ui/theme.js';
@@ -43,6 +44,7 @@ export class VirtSwitch {
   private readonly thumbnails: ThumbnailPainter;
   private readonly scan: AutoScan;
   private readonly fullscreen: Fullscreen;
+  private readonly moves: Moves;
   private saveTimer: number | undefined;
   private launchDomain: string | undefined;
   private chosenAtStart = false;
@@ -67,6 +69,7 @@ export class VirtSwitch {
       action: (a, key) => this.runAction(a, key),
       reorder: (moved, before) => this.reorder(moved, before),
       retryHost: (uri) => this.bridge.invoke('hosts.retry', { host: uri }).catch((e: unknown) => this.fail(e)),
+      move: (key) => this.openMove(key),
       settings: () => this.tool('settings'),
     });
     this.pool = new ConsolePool(
@@ -103,7 +106,19 @@ export class VirtSwitch {
       fail: (e) => this.fail(e, 'Fullscreen is not available'),
       changed: () => this.pool.get(this.switcher.activeKey)?.focus(),
     });
-    root.append(this.strip.element, this.stage.element, this.toasts.element, this.clipHint.element);
+    this.moves = new Moves(
+      bridge,
+      this.store,
+      (e, t) => this.fail(e, t),
+      () => this.pool.get(this.switcher.activeKey)?.focus(),
+    );
+    root.append(
+      this.strip.element,
+      this.stage.element,
+      this.moves.progress.element,
+      this.toasts.element,
+      this.clipHint.element,
+    );
   }
 
   async start(): Promise<void> {
@@ -118,7 +133,10 @@ export class VirtSwitch {
         // Another virtswitch owns the config folder: said until dismissed, not only in a log.
         if (s.configReadOnly) this.toasts.show(s.configReadOnly, 'Hosts and settings are read-only', 864e5);
       },
-      (e) => this.store.applyEvent(e),
+      (e) => {
+        this.store.applyEvent(e);
+        if (e.type === 'migration') this.moves.update(e.migration);
+      },
     );
     this.bridge.onConnectionChange((ok, why) => this.store.setConnection(ok, why));
     this.bridge.onHotkey?.((a) => this.hotkey(a));
@@ -152,7 +170,7 @@ export class VirtSwitch {
       applyTheme(this.store.settings.theme);
       for (const c of this.pool.all()) c.setScaling(this.store.scalingFor(c.key));
     }
-    if (ch.has('guests') || ch.has('hosts') || ch.has('settings')) {
+    if (ch.has('guests') || ch.has('hosts') || ch.has('settings') || ch.has('migrations')) {
       const ordered = this.store.ordered();
       if (!this.chosenAtStart && this.store.loaded) this.chooseInitial(ordered);
       const active = this.switcher.activeKey;
@@ -162,9 +180,12 @@ export class VirtSwitch {
         if (next) this.switchTo(next);
         else this.stage.setActiveAttributes(undefined);
       }
-      this.pool.sync(ordered, this.mru());
+      this.pool.sync(ordered, this.mru(), this.store.movingNow());
+      this.stage.canMove = this.strip.canMove = this.store.hosts.length > 1;
       this.strip.render();
       this.strip.setActive(this.switcher.activeKey);
+      // A guest that moved is the same guest: the stage names its new host.
+      if (this.switcher.activeKey) this.stage.setActiveAttributes(this.store.guest(this.switcher.activeKey));
       this.syncSerial();
     }
     if (ch.has('stats')) {
@@ -177,7 +198,7 @@ export class VirtSwitch {
   }
 
   private mru(): string[] {
-    const keys = this.store.ordered().map(guestKey);
+    const keys = this.store.ordered().map((g) => g.uuid);
     const active = this.switcher.activeKey;
     return active ? [active, ...keys.filter((k) => k !== active)] : keys;
   }
@@ -188,7 +209,7 @@ export class VirtSwitch {
     let key: string | undefined;
     if (this.launchDomain) {
       const g = resolveDomain(ordered, this.launchDomain);
-      if (g) key = guestKey(g);
+      if (g) key = g.uuid;
       else if (this.store.hosts.every((h) => h.status !== 'connecting'))
         this.fail(`No guest named ${this.launchDomain}`, 'Cannot open that guest');
       else return;
@@ -241,19 +262,10 @@ export class VirtSwitch {
   }
 
   private menuCommand(c: MenuCommand): void {
-    if (c.kind === 'switch') this.switchTo(guestKey(c.guest));
+    if (c.kind === 'switch') this.switchTo(c.guest.uuid);
     else if (c.kind === 'hotkey') this.hotkey(c.action);
-    else if (c.kind === 'guest-action') this.runAction(c.action, c.guest ? guestKey(c.guest) : this.switcher.activeKey);
-    else if (c.kind === 'open') {
-      const map: Record<typeof c.panel, Tool> = {
-        settings: 'settings',
-        snapshots: 'snapshots',
-        resources: 'resources',
-        'send-keys': 'type-text',
-        hosts: 'settings',
-      };
-      this.tool(map[c.panel]);
-    }
+    else if (c.kind === 'guest-action') this.runAction(c.action, c.guest?.uuid ?? this.switcher.activeKey);
+    else if (c.kind === 'open') this.tool(MENU_PANELS[c.panel]);
   }
 
   private toggleOsd(): void {
@@ -266,6 +278,11 @@ export class VirtSwitch {
     if (!g) return;
     const sent = await runGuestAction(this.bridge, g, action, (e, title) => this.fail(e, title));
     if (sent && key === this.switcher.activeKey) this.pool.get(key)?.focus();
+  }
+
+  private openMove(key: string): void {
+    const g = this.store.guest(key);
+    if (g) this.moves.open(g);
   }
 
   private tool(t: Tool): void {
@@ -294,14 +311,13 @@ export class VirtSwitch {
         return;
     }
     if (!g) return;
-    if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
+    if (t === 'move') this.moves.open(g);
+    else if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
-    else if (t === 'type-text')
-      typeTextDialog(
-        g,
-        (text) => this.typeText(text),
-        (text) => this.pool.get(this.switcher.activeKey)?.pasteClipboard(text),
-      );
+    else if (t === 'type-text') {
+      const c = this.pool.get(this.switcher.activeKey);
+      typeTextDialog(g, (text) => typeText(c, text) ?? this.noScreen(), c);
+    }
   }
 
   private sendKeys(keys: readonly string[]): void {
@@ -313,17 +329,9 @@ export class VirtSwitch {
     this.pool.get(this.switcher.activeKey)?.focus();
   }
 
-  /** Types text into the active console as key presses, paced so the guest's keyboard keeps up. */
-  private typeText(text: string): { skipped: string[] } {
-    const c = this.pool.get(this.switcher.activeKey);
-    const { strokes, skipped } = strokesFor(text);
-    if (!c) {
-      this.fail('The guest has no screen to type into');
-      return { skipped };
-    }
-    typePaced(c, strokes);
-    c.focus();
-    return { skipped };
+  private noScreen(): { skipped: string[] } {
+    this.fail('The guest has no screen to type into');
+    return { skipped: [] };
   }
 
   private setScaling(s: Scaling): void {
@@ -343,7 +351,7 @@ export class VirtSwitch {
   private onConsoleStatus(c: ScreenConsole): void {
     if (c.key === this.switcher.activeKey) {
       this.renderStage();
-      this.bridge.setActiveGuest?.(parseGuestKey(c.key), c.status === 'connected');
+      this.bridge.setActiveGuest?.(c.ref, c.status === 'connected');
     }
   }
 
@@ -368,18 +376,13 @@ export class VirtSwitch {
     const key = this.switcher.activeKey;
     const g = this.store.guest(key);
     const host = g ? this.store.hosts.find((x) => x.uri === g.host) : undefined;
-    const nothing =
-      this.store.hosts.length === 0
-        ? 'No hosts configured'
-        : this.store.hosts.every((x) => x.status === 'connecting')
-          ? 'Connecting…'
-          : undefined;
+    this.stage.moving = !!this.store.moving(key);
     this.stage.render(
       g,
       this.pool.get(key),
       host,
       key ? this.store.scalingFor(key) : this.store.settings.defaultScaling,
-      nothing,
+      this.store.nothingToShow(),
       key ? this.store.unavailableWhy(key) : undefined,
     );
   }
@@ -390,10 +393,7 @@ export class VirtSwitch {
   }
 
   // For tests and benchmarks: the consoles' traffic and state, read from the page.
-  debugInfo(): {
-    active: string | undefined;
-    consoles: ConsoleDebugInfo[];
-  } {
+  debugInfo(): { active: string | undefined; consoles: ConsoleDebugInfo[] } {
     return { active: this.switcher.activeKey, consoles: this.pool.debugInfo() };
   }
 }

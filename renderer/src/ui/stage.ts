@@ -6,24 +6,14 @@
 import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { ScreenConsole } from '../consoles/screen-console.js';
-import { actionsFor, ACTION_LABELS } from './actions.js';
+import { actionsFor, ACTION_LABELS, stateLabel } from './actions.js';
+import { openClone } from './guest-life-hub.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
 import type { VncOffer } from './vnc-offer.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
-
-export type Tool =
-  | 'send-keys'
-  | 'type-text'
-  | 'serial'
-  | 'snapshots'
-  | 'resources'
-  | 'scan'
-  | 'osd'
-  | 'fullscreen'
-  | 'settings'
-  | 'strip'
-  | 'screenshot';
+import { SPICE_LIMITS } from '../consoles/spice-note.js';
+import type { Tool } from './tools.js';
 
 /** The guest runs (or is paused or blocked): it has a live screen and stats. */
 const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -51,6 +41,10 @@ export class Stage {
   private toolbarSig = '';
   scanning = false;
   serialOpen = false;
+  /** More than one host: guests can move. */
+  canMove = false;
+  /** The active guest is moving to another host. */
+  moving = false;
 
   constructor(
     private readonly hooks: StageHooks,
@@ -108,6 +102,8 @@ export class Stage {
       this.scanning,
       this.serialOpen,
       g?.managedSave,
+      this.canMove,
+      this.moving,
     ]);
     if (sig === this.toolbarSig) return;
     this.toolbarSig = sig;
@@ -119,8 +115,7 @@ export class Stage {
       );
       return;
     }
-    const state =
-      g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
+    const state = stateLabel(g, this.moving);
     const actionButtons = acts.map((a) =>
       iconButton(a, ACTION_LABELS[a], () => this.hooks.action(a), {
         'data-action': a,
@@ -136,6 +131,9 @@ export class Stage {
         { className: 'title' },
         h('span', { className: 'name', title: g.name }, g.name),
         h('span', { className: `badge state-${g.state}` }, state),
+        isLive(g) && g.hasSpice && !g.hasVnc
+          ? h('span', { className: 'badge console-spice', title: SPICE_LIMITS, tabIndex: 0 }, 'SPICE')
+          : null,
       ),
       h('div', { className: 'group actions' }, ...actionButtons),
       h('div', { className: 'spacer' }),
@@ -166,6 +164,8 @@ export class Stage {
         className: 'icon-button tool-snapshots',
       }),
       iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
+      g.state === 'shutoff' ? iconButton('clone', 'Clone', () => openClone(g)) : null,
+      this.canMove ? iconButton('move', 'Move to host…', () => this.hooks.tool('move')) : null,
       iconButton(
         'scan',
         this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',
@@ -307,13 +307,15 @@ export class Stage {
       icon('start'),
       g.managedSave ? 'Resume' : 'Start',
     );
-    const why = g.busy
-      ? `${g.busy}…`
-      : g.managedSave
-        ? 'Saved — starting resumes where it left off'
-        : g.state === 'crashed'
-          ? 'Crashed'
-          : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
+    const why = this.moving
+      ? 'Moving to another host…'
+      : g.busy
+        ? `${g.busy}…`
+        : g.managedSave
+          ? 'Saved — starting resumes where it left off'
+          : g.state === 'crashed'
+            ? 'Crashed'
+            : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
     this.showOverlay(
       'off',
       start,
@@ -337,14 +339,22 @@ export class Stage {
     ];
   }
 
-  /** Over a running guest's screen: unreachable, connecting, disconnected, or paused. False when the screen is fine. */
+  /** Over a running guest's screen: unreachable, moving, connecting, disconnected, or paused. False when fine. */
   private showScreenProblem(g: GuestInfo, c: ScreenConsole | undefined, unavailable?: string): boolean {
-    if (unavailable && c?.status !== 'connected') {
+    // A moving guest's old picture stands in, marked "moving…", until the new host's display draws.
+    if (c?.frozen) return false;
+    if (unavailable && !c?.moving && c?.status !== 'connected') {
       // Not a wait: the display can't be reached as defined, and the app said why.
       this.showOverlay(
         'problem unavailable',
         h('h2', {}, `${g.name}’s screen can’t be reached`),
         h('p', {}, `${unavailable.charAt(0).toUpperCase()}${unavailable.slice(1)}.`),
+      );
+    } else if (c?.moving && c.status !== 'connected') {
+      this.showOverlay(
+        'connecting',
+        h('div', { className: 'spinner', 'aria-hidden': 'true' }),
+        h('p', {}, `${g.name} is moving…`),
       );
     } else if (!c || c.status === 'connecting') {
       this.showOverlay(
