@@ -1,7 +1,6 @@
 /**
- * The app's one API contract: commands, events and the data they carry. Both shells (Electron and
- * serve) expose exactly this, and the renderer depends on nothing else. Pure types and constants:
- * no Node, no DOM.
+ * The app's one API contract: commands, events and the data they carry. Both shells (Electron and serve)
+ * expose exactly this, and the renderer depends on nothing else. Pure types and constants: no Node, no DOM.
  */
 import type { DeleteOptions, JobInfo, StorageCommands } from './storage-contract.js';
 export type * from './storage-contract.js';
@@ -79,6 +78,8 @@ export interface GuestInfo extends GuestRef {
   currentSnapshot?: string;
   /** A long operation under way, in words ("saving", "reverting to snap1"). */
   busy?: string;
+  /** The last re-read of this guest failed, in words: what is shown may be out of date. Cleared by the next good one. */
+  refreshError?: string;
   /** Its hardware as the live definition says (the running guest's, else the persistent one). */
   hardware?: GuestHardware;
 }
@@ -151,6 +152,8 @@ export interface Settings {
   /** The guest that last owned the keyboard, by UUID (older settings: `uuid@host`). */
   lastActive?: string;
   theme: Theme;
+  /** A guest's clipboard goes to this computer's at once; off: a hint offers a one-click copy instead. */
+  guestClipboardToHost: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -175,6 +178,7 @@ export const DEFAULT_SETTINGS: Settings = {
   scaling: {},
   order: [],
   theme: 'system',
+  guestClipboardToHost: false,
 };
 
 /** What the app is: sent whole on subscribe, then kept current by events. */
@@ -183,6 +187,8 @@ export interface AppState {
   guests: GuestInfo[];
   consoles: ConsoleState[];
   settings: Settings;
+  /** Another virtswitch holds the config folder: why hosts and settings are read-only here. */
+  configReadOnly?: string;
 }
 
 /** How to move a guest to another host ("Move to host…"). */
@@ -258,10 +264,7 @@ export interface Commands extends StorageCommands {
   'guest.spicePassword': { params: GuestRef; result: { password: string | null } };
   /** Presses the keys together and releases them (KeyboardEvent.code names, e.g. ControlLeft, AltLeft, Delete). */
   'guest.sendKeys': { params: GuestRef & { keys: string[] }; result: null };
-  /**
-   * Adds a VNC display (loopback) beside the guest's SPICE one, in its persistent definition; a
-   * running guest gets it from its next start.
-   */
+  /** Adds a VNC display (loopback) beside the guest's SPICE one, persistently; a running guest gets it at next start. */
   'guest.addVncDisplay': { params: GuestRef; result: { added: boolean; appliesAtNextStart: boolean } };
   /** Shuts the guest down cleanly and starts it again (a new QEMU: a changed definition applies). */
   'guest.restart': { params: GuestRef; result: null };
@@ -378,10 +381,7 @@ export interface Bridge {
   /** The console of one guest, as a WebSocket-shaped byte channel (noVNC and xterm.js take it). */
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel;
   launchOptions(): Promise<LaunchOptions>;
-  /**
-   * Calls back when the link to the app drops (with why, in words) and when it is back. The
-   * desktop's link lasts as long as the page, so there it never calls back. Returns an unsubscribe.
-   */
+  /** Calls back when the link to the app drops (with why) and when it is back; never on the desktop. Unsubscribes. */
   onConnectionChange(cb: (connected: boolean, why?: string) => void): () => void;
   /** Desktop only: hotkeys the main process caught before the page could see them. */
   onHotkey?(cb: (action: HotkeyAction) => void): () => void;

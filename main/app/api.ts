@@ -24,6 +24,8 @@ import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
 import type { Duplex, Writable } from 'node:stream';
 import { consoleRequest, describeIssues, schemas } from './schemas.js';
 import { SettingsStore } from './settings.js';
+import { takeConfigLock, type ConfigLock } from '../platform/config-lock.js';
+import { configDir } from '../platform/json-file.js';
 import { Uploads } from './uploads.js';
 import { deleteWithStorage, storageHandlers } from './storage-handlers.js';
 
@@ -44,6 +46,7 @@ export class App extends EventEmitter<AppEvents> {
   readonly uploads = new Uploads((job) => this.emit('event', { type: 'job', job }));
   private readonly handlers: Handlers;
   private started = false;
+  private lock: ConfigLock | undefined;
 
   constructor(readonly opts: AppOptions = {}) {
     super();
@@ -64,8 +67,21 @@ export class App extends EventEmitter<AppEvents> {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.takeLock();
     this.settings.load();
     this.hosts.start();
+  }
+
+  /**
+   * Another live virtswitch holding the config folder makes this one read-only for hosts and
+   * settings (it still shows and drives the guests): two writers would overwrite each other's files.
+   */
+  private takeLock(): void {
+    this.lock = takeConfigLock(this.opts.configDir ?? configDir());
+    if (this.lock.held) return;
+    this.hosts.setReadOnly(this.lock.message);
+    this.settings.setReadOnly(this.lock.message);
+    this.emit('problem', this.lock.message);
   }
 
   state(): AppState {
@@ -74,6 +90,7 @@ export class App extends EventEmitter<AppEvents> {
       guests: this.hosts.guests(),
       consoles: this.consoles.states(),
       settings: this.settings.get(),
+      ...(this.lock && !this.lock.held ? { configReadOnly: this.lock.message } : {}),
     };
   }
 
@@ -152,6 +169,7 @@ export class App extends EventEmitter<AppEvents> {
   async close(): Promise<void> {
     this.consoles.closeAll();
     await this.hosts.close();
+    if (this.lock?.held) this.lock.release();
   }
 }
 

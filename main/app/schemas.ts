@@ -57,6 +57,7 @@ export const settingsSchema = z.strictObject({
   order: z.array(guestKey).max(100_000),
   lastActive: guestKey.optional(),
   theme: z.enum(['system', 'light', 'dark']),
+  guestClipboardToHost: z.boolean(),
 });
 
 export const schemas = {

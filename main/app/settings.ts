@@ -1,6 +1,7 @@
 /** The user's settings (settings.json in the config folder), validated, merged over defaults, saved atomically. */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import { ApiError } from '../../common/api-error.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../common/contract.js';
 import { configDir, loadJson, saveJson } from '../platform/json-file.js';
 import { settingsSchema } from './schemas.js';
@@ -14,6 +15,8 @@ function withDefaults(raw: unknown): Settings {
 export class SettingsStore extends EventEmitter<{ change: [Settings]; problem: [string] }> {
   private value: Settings = DEFAULT_SETTINGS;
   private readonly file: string;
+  /** Set when another virtswitch holds the config folder: why nothing can be saved. */
+  private readOnly: string | undefined;
 
   constructor(dir: string = configDir()) {
     super();
@@ -31,8 +34,14 @@ export class SettingsStore extends EventEmitter<{ change: [Settings]; problem: [
     return this.value;
   }
 
+  /** From now on nothing is written (another virtswitch owns the folder); updates are refused, saying why. */
+  setReadOnly(reason: string): void {
+    this.readOnly = reason;
+  }
+
   /** Applies a validated partial update and saves it. */
   update(patch: Partial<Settings>): Settings {
+    if (this.readOnly) throw new ApiError('conflict', this.readOnly);
     const next = withDefaults({
       ...this.value,
       ...patch,

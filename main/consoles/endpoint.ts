@@ -125,6 +125,8 @@ function socketConnect(
           attempts.delete(s);
           s.destroy();
           if (e.code === 'EAGAIN') later(EAGAIN_RETRY_MS, attempt);
+          else if (e.code === 'ENOENT' && 'path' in opts)
+            settle(undefined, new ConsoleError(`the display's socket ${opts.path} is missing`, 'unavailable'));
           else settle(undefined, new ConsoleError(`cannot connect to ${label}: ${e.message}`));
         },
       );

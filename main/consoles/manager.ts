@@ -16,6 +16,7 @@ import type { Host } from '../hosts/host.js';
 import type { HostManager } from '../hosts/manager.js';
 import { ConsoleError, openVncChannel, type ChannelReader } from './endpoint.js';
 import { spiceEndpoint } from '../hosts/display-commands.js';
+import { unreachableDisplayWhy } from './display-why.js';
 import { paceSpiceKeys } from './spice-input-pacing.js';
 
 export interface OpenOptions {
@@ -63,7 +64,7 @@ function stateOf(t: ConsoleTally): ConsoleState {
     uuid: t.ref.uuid,
     kind: t.kind,
     status,
-    ...(status === 'disconnected' && t.reason ? { reason: t.reason } : {}),
+    ...(status !== 'connected' && status !== 'connecting' && t.reason ? { reason: t.reason } : {}),
   };
 }
 
@@ -139,7 +140,7 @@ export class ConsoleManager {
             )
           : toApiError(e, { ...where, action: `open the console of ${info.name}` });
       tally.connecting--;
-      this.update(ref, kind, err.message);
+      this.update(ref, kind, err.message, e instanceof ConsoleError && e.code === 'unavailable');
       throw err;
     }
     const ch: OpenChannel = { ref, kind, stream };
@@ -192,21 +193,25 @@ export class ConsoleManager {
    * while any opens, else disconnected with the reason of the one that ended last. A state that
    * has not changed is not reported again, except a disconnection, which always says why.
    */
-  private update(ref: GuestRef, kind: ConsoleKind, reason?: string): void {
+  private update(ref: GuestRef, kind: ConsoleKind, reason?: string, unavailable = false): void {
     const t = this.tally(ref, kind);
-    const status: ConsoleState['status'] =
-      t.connected > 0 ? 'connected' : t.connecting > 0 ? 'connecting' : 'disconnected';
+    // Unavailable: the display can't be reached at all (why is in the reason), not a dropped link.
+    const idle = unavailable ? 'unavailable' : 'disconnected';
+    const status: ConsoleState['status'] = t.connected > 0 ? 'connected' : t.connecting > 0 ? 'connecting' : idle;
     if (status === t.reported && status !== 'disconnected') return;
     if (status === 'disconnected' && reason === undefined) return;
     t.reported = status;
-    t.reason = status === 'disconnected' ? reason : undefined;
+    t.reason = status === 'disconnected' || status === 'unavailable' ? reason : undefined;
     this.report(stateOf(t));
   }
 
   /** A byte channel to the guest's VNC display, or one channel's worth of its SPICE display. */
   private async openScreen(host: Host, ref: GuestRef, kind: 'vnc' | 'spice', reader?: ChannelReader): Promise<Duplex> {
     const ep = kind === 'vnc' ? await host.vncEndpoint(ref.uuid) : await spiceEndpoint(host, ref.uuid);
-    if (!ep) throw new ConsoleError('the display is not listening yet', 'unreachable');
+    if (!ep) {
+      const why = unreachableDisplayWhy(await host.libvirt().getXml(host.domain(ref.uuid)), kind);
+      throw why ? new ConsoleError(why, 'unavailable') : new ConsoleError('the display is not listening yet');
+    }
     const client = host.libvirt();
     const remote = client.uri.transport === 'tls' || client.uri.transport === 'tcp' ? client.uri.host : undefined;
     const channel = await openVncChannel(

@@ -200,7 +200,7 @@ export class GuestModel {
       try {
         do {
           entry.again = false;
-          await this.refresh(uuid).catch(() => undefined);
+          await this.refresh(uuid).catch((e: unknown) => this.refreshFailed(uuid, e));
         } while (entry.again && !this.closed());
       } finally {
         this.refreshing.delete(uuid);
@@ -218,6 +218,7 @@ export class GuestModel {
       dom = await c.lookupByUuid(uuid);
     } catch (e) {
       if (isGone(e)) this.remove(uuid);
+      else this.refreshFailed(uuid, e);
       return;
     }
     try {
@@ -240,7 +241,19 @@ export class GuestModel {
       });
     } catch (e) {
       if (isGone(e)) this.remove(uuid);
+      else this.refreshFailed(uuid, e);
     }
+  }
+
+  /** A re-read that failed is told on the guest (its data is kept, marked as possibly stale), never dropped. */
+  private refreshFailed(uuid: string, e: unknown): void {
+    const rec = this.guests.get(uuid);
+    if (!rec || this.closed()) return;
+    const why = e instanceof Error ? e.message : String(e);
+    const refreshError = `Couldn't re-read this guest (${why}); what is shown may be out of date`;
+    if (rec.info.refreshError === refreshError) return;
+    rec.info = { ...rec.info, refreshError };
+    this.events.emit('guest', rec.info);
   }
 
   /** Marks a guest busy with a long operation (or no longer, with undefined). */

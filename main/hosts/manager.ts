@@ -63,6 +63,8 @@ export class HostManager extends EventEmitter<ManagerEvents> {
   private readonly hosts = new Map<string, Host>();
   private readonly file: string;
   private readonly persist: boolean;
+  /** Set when another virtswitch holds the config folder: why nothing can be saved. */
+  private readOnly: string | undefined;
 
   constructor(private readonly opts: ManagerOptions = {}) {
     super();
@@ -101,9 +103,15 @@ export class HostManager extends EventEmitter<ManagerEvents> {
     return host;
   }
 
+  /** From now on the list is not written (another virtswitch owns the folder); changes are refused, saying why. */
+  setReadOnly(reason: string): void {
+    this.readOnly = reason;
+  }
+
   /** Writes the list as it is to be; the caller changes the live hosts only once this worked. */
   private save(uris: string[]): void {
     if (!this.persist) return;
+    if (this.readOnly) throw new ApiError('conflict', this.readOnly);
     try {
       saveJson(this.file, { hosts: uris.map((uri) => ({ uri })) });
     } catch (e) {

@@ -3,15 +3,8 @@
  * keyboard, video and mouse; a hotkey hands them to another at once, because every running
  * guest's console is already connected, held back in the background.
  */
-import {
-  guestKey,
-  type Bridge,
-  type GuestAction,
-  type GuestInfo,
-  type HotkeyAction,
-  type MenuCommand,
-  type Scaling,
-} from '../../common/contract.js';
+import { guestKey } from '../../common/contract.js';
+import type { Bridge, GuestAction, GuestInfo, HotkeyAction, MenuCommand, Scaling } from '../../common/contract.js';
 import { ConsolePool, type ConsoleDebugInfo } from './consoles/pool.js';
 import type { ScreenConsole } from './consoles/screen-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
@@ -23,6 +16,7 @@ import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
 import { ErrorToasts } from './ui/errors.js';
+import { ClipboardHint, guestClipboardAction } from './ui/clipboard-hint.js';
 import { Fullscreen } from './ui/fullscreen.js';
 import { runGuestAction } from './ui/guest-actions.js';
 import { Osd } from './ui/osd.js';
@@ -40,6 +34,7 @@ export class VirtSwitch {
   readonly store = new Store();
   private readonly switcher = new Switcher();
   private readonly toasts = new ErrorToasts();
+  private readonly clipHint = new ClipboardHint();
   private readonly stage: Stage;
   private readonly strip: Strip;
   private readonly pool: ConsolePool;
@@ -117,7 +112,13 @@ export class VirtSwitch {
       (e, t) => this.fail(e, t),
       () => this.pool.get(this.switcher.activeKey)?.focus(),
     );
-    root.append(this.strip.element, this.stage.element, this.moves.progress.element, this.toasts.element);
+    root.append(
+      this.strip.element,
+      this.stage.element,
+      this.moves.progress.element,
+      this.toasts.element,
+      this.clipHint.element,
+    );
   }
 
   async start(): Promise<void> {
@@ -127,7 +128,11 @@ export class VirtSwitch {
     this.root.classList.toggle('kiosk', launch.kiosk);
     this.store.subscribe((ch) => this.onChange(ch));
     this.bridge.subscribe(
-      (s) => this.store.applyState(s),
+      (s) => {
+        this.store.applyState(s);
+        // Another virtswitch owns the config folder: said until dismissed, not only in a log.
+        if (s.configReadOnly) this.toasts.show(s.configReadOnly, 'Hosts and settings are read-only', 864e5);
+      },
       (e) => {
         this.store.applyEvent(e);
         if (e.type === 'migration') this.moves.update(e.migration);
@@ -351,8 +356,9 @@ export class VirtSwitch {
   }
 
   private onGuestClipboard(c: ScreenConsole, text: string): void {
-    if (c.key !== this.switcher.activeKey || !document.hasFocus()) return;
-    navigator.clipboard?.writeText(text).catch(() => undefined);
+    const what = guestClipboardAction(this.store.settings, c.key === this.switcher.activeKey, document.hasFocus());
+    if (what === 'copy') navigator.clipboard?.writeText(text).catch(() => undefined);
+    else if (what === 'hint') this.clipHint.show(this.store.guest(c.key)?.name ?? 'the guest', text);
   }
 
   /** The serial console shows beside the screen when asked, or instead of it for guests without one. */
@@ -370,19 +376,14 @@ export class VirtSwitch {
     const key = this.switcher.activeKey;
     const g = this.store.guest(key);
     const host = g ? this.store.hosts.find((x) => x.uri === g.host) : undefined;
-    const nothing =
-      this.store.hosts.length === 0
-        ? 'No hosts configured'
-        : this.store.hosts.every((x) => x.status === 'connecting')
-          ? 'Connecting…'
-          : undefined;
     this.stage.moving = !!this.store.moving(key);
     this.stage.render(
       g,
       this.pool.get(key),
       host,
       key ? this.store.scalingFor(key) : this.store.settings.defaultScaling,
-      nothing,
+      this.store.nothingToShow(),
+      key ? this.store.unavailableWhy(key) : undefined,
     );
   }
 

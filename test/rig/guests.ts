@@ -16,11 +16,12 @@ export interface GuestOptions {
   /** Suffix of the domain name; the rig adds its own prefix. May hold any characters. */
   name: string;
   /**
-   * 'vnc' listens on 127.0.0.1 TCP, 'vnc-unix' on a unix socket, 'none' has no graphics; 'spice'
+   * 'vnc' listens on 127.0.0.1 TCP, 'vnc-unix' on a unix socket, 'vnc-none' nowhere (listen type='none'),
+   * 'none' has no graphics; 'spice'
    * is a SPICE-only guest as virt-manager makes them (SPICE on 127.0.0.1, QXL video, the agent
    * channel), 'spice-unix' the same listening on a unix socket.
    */
-  graphics?: 'vnc' | 'vnc-unix' | 'spice' | 'spice-unix' | 'none';
+  graphics?: 'vnc' | 'vnc-unix' | 'vnc-none' | 'spice' | 'spice-unix' | 'none';
   /** Ask QEMU for its own VNC-over-WebSocket listener too. */
   websocket?: boolean;
   /** The display's password (VNC or SPICE; for VNC at most 8 characters count). */
@@ -80,11 +81,13 @@ export function testDomainXml(
       ? spice
       : graphics === 'none'
         ? ''
-        : graphics === 'vnc-unix'
-          ? // Without a path libvirt makes the socket in the guest's own folder, where QEMU (user
-            // libvirt-qemu) may create it; the rig's run folder belongs to root.
-            `<graphics type='vnc'><listen type='socket'${g.vncSocket ? ` socket='${xmlEscape(g.vncSocket)}'` : ''}/></graphics><video><model type='vga'/></video>`
-          : `<graphics type='vnc' autoport='yes' listen='127.0.0.1'${ws}><listen type='address' address='127.0.0.1'/></graphics><video><model type='vga'/></video>`;
+        : graphics === 'vnc-none'
+          ? `<graphics type='vnc'><listen type='none'/></graphics><video><model type='vga'/></video>`
+          : graphics === 'vnc-unix'
+            ? // Without a path libvirt makes the socket in the guest's own folder, where QEMU (user
+              // libvirt-qemu) may create it; the rig's run folder belongs to root.
+              `<graphics type='vnc'><listen type='socket'${g.vncSocket ? ` socket='${xmlEscape(g.vncSocket)}'` : ''}/></graphics><video><model type='vga'/></video>`
+            : `<graphics type='vnc' autoport='yes' listen='127.0.0.1'${ws}><listen type='address' address='127.0.0.1'/></graphics><video><model type='vga'/></video>`;
   const disk = g.diskPath
     ? `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${xmlEscape(g.diskPath)}'/><target dev='vda' bus='virtio'/></disk>`
     : '';

@@ -62,6 +62,21 @@ export class Store {
     for (const l of this.listeners) l(set);
   }
 
+  /** What the stage says when there is no guest to show for want of hosts, else undefined. */
+  nothingToShow(): string | undefined {
+    if (this.hosts.length === 0) return 'No hosts configured';
+    return this.hosts.every((x) => x.status === 'connecting') ? 'Connecting…' : undefined;
+  }
+
+  /** Why the guest's screen can't be reached at all, when the app said so (its console is "unavailable"). */
+  unavailableWhy(key: string): string | undefined {
+    for (const kind of ['vnc', 'spice'] as const) {
+      const c = this.consoles.get(`${kind}:${key}`);
+      if (c?.status === 'unavailable') return c.reason ?? 'its display can’t be reached';
+    }
+    return undefined;
+  }
+
   applyState(s: AppState): void {
     this.hosts = s.hosts;
     this.instances.clear();

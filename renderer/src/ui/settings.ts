@@ -202,6 +202,7 @@ export function settingsDialog(bridge: Bridge, store: Store, fail: ErrorSink): v
   const scan = h('input', { type: 'number', min: 1, max: 600, value: s.scanIntervalSec });
   const scaling = choice(SCALINGS, (v) => SCALING_LABELS[v].setting, s.defaultScaling);
   const theme = choice(THEMES, (v) => THEME_LABELS[v], s.theme);
+  const clip = h('input', { type: 'checkbox', checked: s.guestClipboardToHost });
   const hosts = hostList(bridge, store, fail);
   const save = h('button', { type: 'submit', className: 'primary' }, 'Save');
   const form = h(
@@ -222,6 +223,8 @@ export function settingsDialog(bridge: Bridge, store: Store, fail: ErrorSink): v
     field('Scan: seconds on each guest', scan),
     field('Default scaling', scaling),
     field('Theme', theme),
+    h('h3', {}, 'Clipboard'),
+    field("Copy a guest's clipboard to this computer's at once (else a hint offers it)", clip),
     h('div', { className: 'buttons' }, save),
   );
   const m = showModal({ title: 'Settings', wide: true, testid: 'settings', body: [form], onClose: hosts.unsubscribe });
@@ -237,6 +240,7 @@ export function settingsDialog(bridge: Bridge, store: Store, fail: ErrorSink): v
       scanIntervalSec: Number(scan.value),
       defaultScaling: scaling.value as Settings['defaultScaling'],
       theme: theme.value as Settings['theme'],
+      guestClipboardToHost: clip.checked,
     };
     bridge.invoke('settings.update', patch).then(() => m.close(true), fail);
   });

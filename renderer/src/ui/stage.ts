@@ -77,9 +77,10 @@ export class Stage {
     host: HostInfo | undefined,
     scaling: Scaling,
     nothingAtAll: string | undefined,
+    unavailable?: string,
   ): void {
     this.renderToolbar(g, scaling);
-    this.renderOverlay(g, c, host, nothingAtAll);
+    this.renderOverlay(g, c, host, nothingAtAll, unavailable);
     const notice = this.vncOffer?.notice(g);
     if (notice) this.notice.replaceChildren(notice);
     else this.notice.replaceChildren();
@@ -256,6 +257,7 @@ export class Stage {
     c: ScreenConsole | undefined,
     host: HostInfo | undefined,
     nothingAtAll: string | undefined,
+    unavailable?: string,
   ): void {
     if (!g) {
       this.showOverlay(
@@ -280,7 +282,7 @@ export class Stage {
           h('h2', {}, `${g.name} has no screen`),
           h('p', {}, 'It has neither a VNC or SPICE display nor a serial console virtswitch can show.'),
         );
-    } else if (!this.showScreenProblem(g, c)) {
+    } else if (!this.showScreenProblem(g, c, unavailable)) {
       this.overlay.hidden = true;
       this.overlay.replaceChildren();
     }
@@ -337,11 +339,18 @@ export class Stage {
     ];
   }
 
-  /** Over a running guest's screen: connecting, disconnected, or paused. False when the screen is fine. */
-  private showScreenProblem(g: GuestInfo, c: ScreenConsole | undefined): boolean {
+  /** Over a running guest's screen: unreachable, moving, connecting, disconnected, or paused. False when fine. */
+  private showScreenProblem(g: GuestInfo, c: ScreenConsole | undefined, unavailable?: string): boolean {
     // A moving guest's old picture stands in, marked "moving…", until the new host's display draws.
     if (c?.frozen) return false;
-    if (c?.moving && c.status !== 'connected') {
+    if (unavailable && !c?.moving && c?.status !== 'connected') {
+      // Not a wait: the display can't be reached as defined, and the app said why.
+      this.showOverlay(
+        'problem unavailable',
+        h('h2', {}, `${g.name}’s screen can’t be reached`),
+        h('p', {}, `${unavailable.charAt(0).toUpperCase()}${unavailable.slice(1)}.`),
+      );
+    } else if (c?.moving && c.status !== 'connected') {
       this.showOverlay(
         'connecting',
         h('div', { className: 'spinner', 'aria-hidden': 'true' }),

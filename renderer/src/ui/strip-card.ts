@@ -105,14 +105,23 @@ export function updateCard(
   c.name.title = g.name;
   const label = stateLabel(g, move.moving);
   // A line has room for one word: for a running guest without a screen, the green dot says running.
-  const shown = !c.thumb && !g.hasVnc && g.state === 'running' && !g.busy ? 'no display' : label;
+  const shown = g.refreshError
+    ? 'not current'
+    : !c.thumb && !g.hasVnc && g.state === 'running' && !g.busy
+      ? 'no display'
+      : label;
   if (c.stateLabel.textContent !== shown) c.stateLabel.textContent = shown;
   c.el.classList.toggle('busy', !!g.busy || move.moving);
+  c.el.classList.toggle('refresh-error', !!g.refreshError);
+  // A failed re-read is said in words on the card: the whole message on hover and to screen readers.
+  if (g.refreshError) c.stateLabel.title = g.refreshError;
+  else c.stateLabel.removeAttribute('title');
   c.el.classList.toggle('no-vnc', !g.hasVnc);
   d.look = g.state;
   c.el.setAttribute(
     'aria-label',
-    `${g.name}, ${label}${!g.hasVnc && g.state === 'running' ? ', no display' : ''}${slot ? `, slot ${slot}` : ''}`,
+    `${g.name}, ${label}${!g.hasVnc && g.state === 'running' ? ', no display' : ''}${slot ? `, slot ${slot}` : ''}` +
+      (g.refreshError ? `. ${g.refreshError}` : ''),
   );
   const ph = placeholderFor(g);
   if (c.placeholder && c.look !== ph.look) {
