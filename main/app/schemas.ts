@@ -55,6 +55,7 @@ export const settingsSchema = z.strictObject({
   order: z.array(guestKey).max(100_000),
   lastActive: guestKey.optional(),
   theme: z.enum(['system', 'light', 'dark']),
+  viewOnly: z.array(guestKey).max(100_000).optional(),
 });
 
 export const schemas = {

@@ -16,13 +16,13 @@ import {
 import { ConsolePool, type ConsoleDebugInfo } from './consoles/pool.js';
 import type { ScreenConsole } from './consoles/screen-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
-import { typePaced } from './input/paced-typing.js';
-import { strokesFor } from './input/type-text.js';
+import { sendKeysTo, typeInto } from './input/console-input.js';
 import { resolveDomain } from '../../common/desktop-api.js';
 import { reorder } from '../../common/order.js';
 import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
+import { DetailsPanel } from './ui/details.js';
 import { ErrorToasts } from './ui/errors.js';
 import { Fullscreen } from './ui/fullscreen.js';
 import { runGuestAction } from './ui/guest-actions.js';
@@ -49,6 +49,7 @@ export class VirtSwitch {
   private readonly thumbnails: ThumbnailPainter;
   private readonly scan: AutoScan;
   private readonly fullscreen: Fullscreen;
+  private readonly details: DetailsPanel;
   private saveTimer: number | undefined;
   private launchDomain: string | undefined;
   private chosenAtStart = false;
@@ -109,6 +110,12 @@ export class VirtSwitch {
       fail: (e) => this.fail(e, 'Fullscreen is not available'),
       changed: () => this.pool.get(this.switcher.activeKey)?.focus(),
     });
+    this.details = new DetailsPanel(bridge, this.store, {
+      // The console lets go of the keys held down before it stops taking input.
+      viewOnly: (key, on) => this.pool.get(key)?.setViewOnly(on, on ? this.keyboard.takeHeld() : []),
+      fail: (e, title) => this.fail(e, title),
+    });
+    this.stage.body.append(this.details.element);
     root.append(this.strip.element, this.stage.element, this.toasts.element);
   }
 
@@ -165,6 +172,7 @@ export class VirtSwitch {
         else this.stage.setActiveAttributes(undefined);
       }
       this.pool.sync(ordered, this.mru());
+      for (const c of this.pool.all()) c.setViewOnly(this.store.isViewOnly(c.key));
       this.strip.render();
       this.strip.setActive(this.switcher.activeKey);
       this.syncSerial();
@@ -289,6 +297,10 @@ export class VirtSwitch {
       case 'scan':
         this.scan.toggle();
         return;
+      case 'details':
+        this.stage.detailsOpen = this.details.toggle();
+        this.renderStage();
+        return;
       case 'serial':
         this.serialWanted = !this.serialWanted;
         this.syncSerial();
@@ -307,25 +319,13 @@ export class VirtSwitch {
   }
 
   private sendKeys(keys: readonly string[]): void {
-    const g = this.store.guest(this.switcher.activeKey);
-    if (!g) return;
-    this.bridge
-      .invoke('guest.sendKeys', { host: g.host, uuid: g.uuid, keys: [...keys] })
-      .catch((e: unknown) => this.fail(e, 'Could not send the keys'));
+    sendKeysTo(this.bridge, this.store.guest(this.switcher.activeKey), keys, this.fail.bind(this));
     this.pool.get(this.switcher.activeKey)?.focus();
   }
 
-  /** Types text into the active console as key presses, paced so the guest's keyboard keeps up. */
   private typeText(text: string): { skipped: string[] } {
-    const c = this.pool.get(this.switcher.activeKey);
-    const { strokes, skipped } = strokesFor(text);
-    if (!c) {
-      this.fail('The guest has no screen to type into');
-      return { skipped };
-    }
-    typePaced(c, strokes);
-    c.focus();
-    return { skipped };
+    const key = this.switcher.activeKey ?? '';
+    return typeInto(this.pool.get(key), text, this.store.isViewOnly(key), this.fail.bind(this));
   }
 
   private setScaling(s: Scaling): void {
@@ -375,6 +375,7 @@ export class VirtSwitch {
         : this.store.hosts.every((x) => x.status === 'connecting')
           ? 'Connecting…'
           : undefined;
+    this.details.render(g, key ? (this.store.stats.get(key) ?? []) : []);
     this.stage.render(
       g,
       this.pool.get(key),

@@ -66,6 +66,7 @@ export class SpiceConsole {
   /** The URI of the session being set up or running (a new connect makes a new one). */
   private uri = '';
   private active = false;
+  private viewOnly = false;
   private refreshTimer: number | undefined;
   /** Keys this console told the guest are down, by KeyboardEvent.code. */
   private readonly down = new Set<string>();
@@ -173,7 +174,7 @@ export class SpiceConsole {
     const when =
       <E extends Event>(f: (this: HTMLCanvasElement, e: E) => void) =>
       (e: E): void => {
-        if (this.active) f.call(canvas, e);
+        if (this.active && !this.viewOnly) f.call(canvas, e);
       };
     canvas.addEventListener(
       'keydown',
@@ -279,6 +280,11 @@ export class SpiceConsole {
       this.primary?.blur();
       this.holdSoon();
     }
+  }
+
+  setViewOnly(on: boolean): void {
+    if (on && !this.viewOnly) this.releaseKeys();
+    this.viewOnly = on;
   }
 
   private holdSoon(): void {

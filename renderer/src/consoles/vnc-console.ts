@@ -29,6 +29,7 @@ export class VncConsole {
   private rfb: RFB | undefined;
   private channel: ThrottledChannel | undefined;
   private active = false;
+  private viewOnly = false;
   private refreshTimer: number | undefined;
 
   constructor(
@@ -53,7 +54,7 @@ export class VncConsole {
     this.rfb = rfb;
     rfb.background = 'transparent';
     rfb.focusOnClick = true;
-    rfb.viewOnly = !this.active;
+    rfb.viewOnly = !this.active || this.viewOnly;
     this.applyScaling();
     if (this.active) rfb.focus({ preventScroll: true });
     rfb.addEventListener('connect', () => {
@@ -137,7 +138,7 @@ export class VncConsole {
     if (!this.rfb) return;
     if (active) {
       window.clearTimeout(this.refreshTimer);
-      this.rfb.viewOnly = false;
+      this.rfb.viewOnly = this.viewOnly;
       this.rfb.focus({ preventScroll: true });
       // The last frame shows at once; what the guest drew meanwhile is decoded just after.
       const channel = this.channel;
@@ -150,6 +151,14 @@ export class VncConsole {
       this.rfb.blur();
       this.holdSoon();
     }
+  }
+
+  setViewOnly(on: boolean, heldCodes: readonly string[] = []): void {
+    if (this.viewOnly === on) return;
+    // noVNC drops key-ups once view-only is on: release what the guest holds down first.
+    if (on && this.active) this.releaseKeys(heldCodes);
+    this.viewOnly = on;
+    if (this.rfb) this.rfb.viewOnly = !this.active || on;
   }
 
   /** Hold back updates once the console has settled (a frame that is mid-way gets finished). */

@@ -115,4 +115,9 @@ export class Store {
   scalingFor(key: string): Settings['defaultScaling'] {
     return this.settings.scaling[key] ?? this.settings.defaultScaling;
   }
+
+  /** The guest's console shows but takes no input. */
+  isViewOnly(key: string): boolean {
+    return this.settings.viewOnly?.includes(key) ?? false;
+  }
 }

@@ -23,7 +23,8 @@ export type Tool =
   | 'fullscreen'
   | 'settings'
   | 'strip'
-  | 'screenshot';
+  | 'screenshot'
+  | 'details';
 
 /** The guest runs (or is paused or blocked): it has a live screen and stats. */
 const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -49,8 +50,11 @@ export class Stage {
   private readonly memGraph = new Sparkline('Mem');
   private readonly statsBox = h('div', { className: 'stats-box', 'aria-label': 'CPU and memory use' });
   private toolbarSig = '';
+  /** The screen and, beside it, the Details panel. */
+  readonly body = h('div', { className: 'stage-body' });
   scanning = false;
   serialOpen = false;
+  detailsOpen = false;
 
   constructor(
     private readonly hooks: StageHooks,
@@ -58,11 +62,8 @@ export class Stage {
   ) {
     this.screen.append(this.overlay);
     this.statsBox.append(this.cpuGraph.element, this.memGraph.element);
-    this.element.append(
-      this.toolbar,
-      this.notice,
-      h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel),
-    );
+    this.body.append(h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel));
+    this.element.append(this.toolbar, this.notice, this.body);
   }
 
   setActiveAttributes(g: GuestInfo | undefined): void {
@@ -106,6 +107,7 @@ export class Stage {
       scaling,
       this.scanning,
       this.serialOpen,
+      this.detailsOpen,
       g?.managedSave,
     ]);
     if (sig === this.toolbarSig) return;
@@ -165,6 +167,7 @@ export class Stage {
         className: 'icon-button tool-snapshots',
       }),
       iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
+      iconButton('details', 'Details', () => this.hooks.tool('details'), { 'aria-pressed': String(this.detailsOpen) }),
       iconButton(
         'scan',
         this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',
