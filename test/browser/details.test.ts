@@ -1,0 +1,102 @@
+/**
+ * The Details panel in Chromium with real guests through the serve shell: it opens beside the
+ * live screen, shows what the guest agent tells, and its switches and button do what they say —
+ * checked with virsh, on the guest's serial port and in the downloaded file.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { openSwitcher, guestCard, typeAsPerson, waitActive, type OpenSwitcher } from './switcher-harness.js';
+import type { TestGuest } from '../rig/guests.js';
+
+describe('the Details panel in Chromium, with a real guest', () => {
+  let r: OpenSwitcher;
+  let g: TestGuest;
+  const panel = 'aside.details-panel';
+
+  before(async () => {
+    r = await openSwitcher([{ name: 'dt-a', agent: true }], (gs) => `${guestCard(gs[0]!)}[data-state="running"]`);
+    g = r.guests[0]!;
+    await r.select(g);
+  });
+
+  after(async () => {
+    await r?.close();
+  });
+
+  it('opens beside the screen, which stays live, and shows the agent’s hostname and addresses', async () => {
+    await r.page.getByRole('button', { name: 'Details', exact: true }).click();
+    await r.page.waitForSelector(`${panel}:not([hidden])`);
+    assert.equal(await r.page.getAttribute('[aria-label="Details"]', 'aria-pressed'), 'true');
+    assert.ok(await r.page.isVisible('.console.active canvas'), 'the screen still shows');
+    const hostname = g.name.replace(/[^A-Za-z0-9]/g, '-');
+    await r.page.waitForFunction(
+      ([sel, name]) => document.querySelector(sel!)?.textContent?.includes(name!) ?? false,
+      [panel, hostname],
+      { timeout: 120_000 },
+    );
+    assert.match((await r.page.textContent(panel)) ?? '', /Guest agentconnected/);
+    assert.equal(await r.page.getAttribute(`${panel} .details-overview`, 'data-agent-source'), 'agent');
+    await r.page.waitForFunction((sel) => document.querySelectorAll(`${sel} canvas`).length === 4, panel);
+    // The graphs fill in as stats arrive (sampled every few seconds).
+    await r.page.waitForFunction(
+      (sel) => [...document.querySelectorAll(`${sel} .spark-value`)].every((e) => e.textContent !== '–'),
+      panel,
+      { timeout: 30_000 },
+    );
+    await r.screenshot('details-panel');
+  });
+
+  it('View only: typing changes nothing on the serial port; off again, the marker arrives', async () => {
+    const viewOnly = r.page.getByRole('switch', { name: 'View only' });
+    await viewOnly.click();
+    assert.equal(await viewOnly.getAttribute('aria-checked'), 'true');
+    await r.page.click('.console.active canvas');
+    await typeAsPerson(r.page, 'echo viewonly-leak >/dev/ttyS0\n');
+    await new Promise((res) => setTimeout(res, 3000));
+    await assert.rejects(r.rig.waitForSerial(g, 'viewonly-leak\r\n', 2000));
+    await viewOnly.click();
+    assert.equal(await viewOnly.getAttribute('aria-checked'), 'false');
+    await r.page.click('.console.active canvas');
+    await waitActive(r.page, g);
+    await typeAsPerson(r.page, 'echo viewonly-off >/dev/ttyS0\n');
+    await r.rig.waitForSerial(g, 'viewonly-off\r\n', 30_000);
+  });
+
+  it('remembers View only per guest in the settings', async () => {
+    const key = `${g.uuid}@`;
+    const saved = (): boolean => r.app.state().settings.viewOnly?.some((k) => k.startsWith(key)) ?? false;
+    await r.page.getByRole('switch', { name: 'View only' }).click();
+    for (let i = 0; i < 50 && !saved(); i++) await new Promise((res) => setTimeout(res, 100));
+    assert.ok(saved(), 'the settings hold the guest as view only');
+    await r.page.getByRole('switch', { name: 'View only' }).click();
+    for (let i = 0; i < 50 && saved(); i++) await new Promise((res) => setTimeout(res, 100));
+    assert.ok(!saved(), 'and forget it again');
+  });
+
+  it('Autostart switch: virsh dominfo shows it on, then off', async () => {
+    const autostart = r.page.getByRole('switch', { name: 'Autostart' });
+    assert.equal(await autostart.getAttribute('aria-checked'), 'false');
+    await autostart.click();
+    await r.page.waitForSelector(`${panel} [role="switch"][aria-checked="true"]:has-text("Autostart")`);
+    assert.match(await r.rig.virsh('dominfo', g.uuid), /Autostart:\s+enable/);
+    await autostart.click();
+    await r.page.waitForSelector(`${panel} [role="switch"][aria-checked="false"]:has-text("Autostart")`);
+    assert.match(await r.rig.virsh('dominfo', g.uuid), /Autostart:\s+disable/);
+  });
+
+  it('Screenshot saves a PNG named after the guest and the time', async () => {
+    const [download] = await Promise.all([
+      r.page.waitForEvent('download'),
+      r.page.getByRole('button', { name: 'Screenshot' }).click(),
+    ]);
+    const name = download.suggestedFilename();
+    const stem = g.name.replace(/[\\/:*?"<>|]/g, '_');
+    assert.match(name, new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{8}-\\d{6}\\.png$`));
+    const path = await download.path();
+    const bytes = readFileSync(path);
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.ok(bytes.length > 1000);
+    assert.deepEqual(r.dialogs, []);
+  });
+});
