@@ -149,8 +149,7 @@ export interface Settings {
   /** The guest that last owned the keyboard, by guestKey. */
   lastActive?: string;
   theme: Theme;
-  /** Guests (by guestKey) whose console shows but takes no input. */
-  viewOnly?: string[];
+  /** Guests (by guestKey) whose console shows but takes no input. */ viewOnly?: string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {

@@ -111,7 +111,6 @@ export class VirtSwitch {
       changed: () => this.pool.get(this.switcher.activeKey)?.focus(),
     });
     this.details = new DetailsPanel(bridge, this.store, {
-      // The console lets go of the keys held down before it stops taking input.
       viewOnly: (key, on) => this.pool.get(key)?.setViewOnly(on, on ? this.keyboard.takeHeld() : []),
       fail: (e, title) => this.fail(e, title),
     });

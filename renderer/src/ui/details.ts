@@ -7,6 +7,7 @@ import { guestKey, type Bridge, type GuestInfo, type GuestStats } from '../../..
 import type { GuestAgentInfo } from '../../../common/guest-devices.js';
 import { formatBytes, formatRate, h } from './dom.js';
 import { Sparkline } from './graphs.js';
+import { hardwareDialog } from './hardware.js';
 import { saveScreenshot } from './screenshot.js';
 import type { Store } from '../state/store.js';
 
@@ -69,7 +70,16 @@ export class DetailsPanel {
       ),
       h('h3', {}, 'Options'),
       h('div', { className: 'details-switches' }, this.autostart, this.viewOnly),
-      h('div', { className: 'buttons left' }, this.shot),
+      h(
+        'div',
+        { className: 'buttons left' },
+        this.shot,
+        h(
+          'button',
+          { type: 'button', onclick: () => this.guest && hardwareDialog(bridge, store, this.guest, hooks.fail) },
+          'Hardware',
+        ),
+      ),
       this.shotNote,
     );
   }
