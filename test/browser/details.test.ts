@@ -16,7 +16,12 @@ describe('the Details panel in Chromium, with a real guest', () => {
   const panel = 'aside.details-panel';
 
   before(async () => {
-    r = await openSwitcher([{ name: 'dt-a', agent: true }], (gs) => `${guestCard(gs[0]!)}[data-state="running"]`);
+    // Other test runs' guests share the host, so the card may be out of view: wait for it in the page.
+    r = await openSwitcher([{ name: 'dt-a', agent: true }], () => '[data-testid="stage"]');
+    await r.page.waitForSelector(`${guestCard(r.guests[0]!)}[data-state="running"]`, {
+      state: 'attached',
+      timeout: 60_000,
+    });
     g = r.guests[0]!;
     await r.select(g);
   });
@@ -31,13 +36,14 @@ describe('the Details panel in Chromium, with a real guest', () => {
     assert.equal(await r.page.getAttribute('[aria-label="Details"]', 'aria-pressed'), 'true');
     assert.ok(await r.page.isVisible('.console.active canvas'), 'the screen still shows');
     const hostname = g.name.replace(/[^A-Za-z0-9]/g, '-');
-    await r.page.waitForFunction(
-      ([sel, name]) => document.querySelector(sel!)?.textContent?.includes(name!) ?? false,
-      [panel, hostname],
-      { timeout: 120_000 },
-    );
+    // The agent answers once the guest has booted its qemu-ga; the panel asks again when it connects.
+    await r.page.waitForSelector(`${panel} .details-overview[data-agent-source="agent"]`, { timeout: 120_000 });
+    const hostnameRow = await r.page.evaluate((sel) => {
+      const dts = [...document.querySelectorAll(`${sel} .details-overview dt`)];
+      return dts.find((dt) => dt.textContent === 'Hostname')?.nextElementSibling?.textContent;
+    }, panel);
+    assert.equal(hostnameRow, hostname);
     assert.match((await r.page.textContent(panel)) ?? '', /Guest agentconnected/);
-    assert.equal(await r.page.getAttribute(`${panel} .details-overview`, 'data-agent-source'), 'agent');
     await r.page.waitForFunction((sel) => document.querySelectorAll(`${sel} canvas`).length === 4, panel);
     // The graphs fill in as stats arrive (sampled every few seconds).
     await r.page.waitForFunction(
