@@ -4,6 +4,7 @@
  * no Node, no DOM.
  */
 import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices.js';
+import type { GuestXmlCommands } from './guest-xml.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -28,8 +29,7 @@ export type HostStatus = 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
 export interface HostFacts {
   hostname: string;
-  /** e.g. "9.0.0" */
-  libvirtVersion: string;
+  /** e.g. "9.0.0" */ libvirtVersion: string;
   /** e.g. "QEMU" */
   hypervisor: string;
   /** e.g. "7.2.22" */
@@ -236,7 +236,7 @@ export interface MigrationProgress extends GuestRef {
 }
 
 /** Every command: its parameters and its result. */
-export interface Commands {
+export interface Commands extends GuestXmlCommands {
   'state.get': { params: Record<string, never>; result: AppState };
   'hosts.add': { params: { uri: string }; result: HostInfo };
   'hosts.remove': { params: { host: string }; result: null };

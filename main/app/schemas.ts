@@ -134,6 +134,8 @@ export const schemas = {
   }),
   'guest.migrateCancel': ref,
   'guest.agentInfo': ref,
+  'guest.xml': ref,
+  'guest.defineXml': z.strictObject({ ...guestRef, xml: z.string().min(1).max(4_000_000) }),
   'guest.changeMedia': z.strictObject({ ...guestRef, ...apply, target: diskTarget, path: filePath.optional() }),
   'guest.attachDisk': z.strictObject({ ...guestRef, ...apply, path: filePath, format: z.enum(['raw', 'qcow2']) }),
   'guest.detachDisk': z.strictObject({ ...guestRef, ...apply, target: diskTarget }),

@@ -9,6 +9,7 @@ import { formatBytes, formatRate, h } from './dom.js';
 import { Sparkline } from './graphs.js';
 import { hardwareDialog } from './hardware.js';
 import { saveScreenshot } from './screenshot.js';
+import { xmlEditorDialog } from './xml-editor.js';
 import type { Store } from '../state/store.js';
 
 export interface DetailsHooks {
@@ -79,6 +80,7 @@ export class DetailsPanel {
           { type: 'button', onclick: () => this.guest && hardwareDialog(bridge, store, this.guest, hooks.fail) },
           'Hardware',
         ),
+        h('button', { type: 'button', onclick: () => this.guest && xmlEditorDialog(bridge, this.guest) }, 'Edit XML'),
       ),
       this.shotNote,
     );
