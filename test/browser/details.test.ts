@@ -141,4 +141,32 @@ describe('the Details panel in Chromium, with a real guest', () => {
     await r.page.keyboard.press('Escape');
     assert.deepEqual(r.dialogs, []);
   });
+
+  it('Edit XML: shows the changes, says in words what libvirt refuses, saves what it accepts', async () => {
+    await r.page.getByRole('button', { name: 'Edit XML', exact: true }).click();
+    const dlg = '[data-testid="edit-xml"]';
+    await r.page.waitForSelector(`${dlg} textarea:not([disabled])`);
+    const xml = await r.page.inputValue(`${dlg} textarea`);
+    assert.match(xml, new RegExp(`<uuid>${g.uuid}</uuid>`));
+    await r.page.fill(`${dlg} textarea`, xml.replace('<devices>', '<devices>\n    <no-such-device/>'));
+    await r.page.click(`${dlg} button:has-text("Show changes")`);
+    assert.match((await r.page.textContent(`${dlg} .xml-diff`)) ?? '', /\+ +<no-such-device\/>/);
+    await r.page.click(`${dlg} button:has-text("Save")`);
+    await r.page.waitForFunction(
+      (sel) => (document.querySelector(`${sel} [role="alert"]`)?.textContent ?? '') !== '',
+      dlg,
+    );
+    const refusal = (await r.page.textContent(`${dlg} [role="alert"]`)) ?? '';
+    assert.match(refusal, /validate|schema|no-such-device/i, refusal);
+    assert.doesNotMatch(await r.rig.virsh('dumpxml', '--inactive', g.uuid), /no-such-device/);
+    const edited = xml.replace(/<\/name>/, '</name>\n  <description>edited in virtswitch</description>');
+    await r.page.fill(`${dlg} textarea`, edited);
+    await r.page.click(`${dlg} button:has-text("Save")`);
+    await r.page.waitForSelector(dlg, { state: 'detached', timeout: 30_000 });
+    assert.match(
+      await r.rig.virsh('dumpxml', '--inactive', g.uuid),
+      /<description>edited in virtswitch<\/description>/,
+    );
+    await r.screenshot('details-edit-xml');
+  });
 });
