@@ -45,11 +45,17 @@ describe('the Details panel in Chromium, with a real guest', () => {
     assert.equal(hostnameRow, hostname);
     assert.match((await r.page.textContent(panel)) ?? '', /Guest agentconnected/);
     await r.page.waitForFunction((sel) => document.querySelectorAll(`${sel} canvas`).length === 4, panel);
-    // The graphs fill in as stats arrive (sampled every few seconds).
+    // The graphs fill in as stats arrive (sampled every few seconds): a line needs two.
     await r.page.waitForFunction(
-      (sel) => [...document.querySelectorAll(`${sel} .spark-value`)].every((e) => e.textContent !== '–'),
+      (sel) => Number((document.querySelector(`${sel} .details-graphs`) as HTMLElement).dataset.samples) >= 3,
       panel,
-      { timeout: 30_000 },
+      { timeout: 60_000 },
+    );
+    assert.ok(
+      await r.page.evaluate(
+        (sel) => [...document.querySelectorAll(`${sel} .spark-value`)].every((e) => e.textContent !== '–'),
+        panel,
+      ),
     );
     await r.screenshot('details-panel');
   });

@@ -73,7 +73,7 @@ export class DetailsPanel {
       h('div', { className: 'details-switches' }, this.autostart, this.viewOnly),
       h(
         'div',
-        { className: 'buttons left' },
+        { className: 'details-actions' },
         this.shot,
         h(
           'button',
@@ -136,6 +136,7 @@ export class DetailsPanel {
   }
 
   private renderGraphs(history: readonly GuestStats[]): void {
+    this.cpu.element.parentElement!.dataset.samples = String(history.length);
     const last = history.at(-1);
     const peak = (xs: number[]): number => Math.max(1024, ...xs);
     const cpu = history.map((s) => s.cpuPercent);
