@@ -1,9 +1,10 @@
 // What each folder may import: one table, checked by a small local rule that resolves every
 // relative import against the importing file. Layers, bottom up: common (the contract; imports
 // nothing of ours), main/libvirt (the wire client; knows nothing of the app) and main/platform
-// (files and folders), main/hosts and main/consoles (the live model and the console pipeline),
-// main/app (the facade), and on top the two shells (main/electron, main/serve), which see only
-// main/app and common. The renderer and the preload run in the page's process: common only.
+// (files and folders), main/guests (the OS database and new guests' XML), main/hosts and
+// main/consoles (the live model and the console pipeline), main/app (the facade), and on top the
+// two shells (main/electron, main/serve), which see only main/app and common. The renderer and
+// the preload run in the page's process: common only.
 import { dirname, relative, resolve } from 'node:path';
 
 const root = dirname(new URL(import.meta.url).pathname);
@@ -17,12 +18,16 @@ export const LAYERS = {
     may: ['main/libvirt', 'main/platform', 'common'],
     packages: ['electron', 'ws', 'node:http', 'node:https'],
   },
+  'main/guests': {
+    may: ['main/libvirt', 'main/platform', 'common'],
+    packages: ['electron', 'ws', 'node:http', 'node:https'],
+  },
   'main/consoles': {
     may: ['main/hosts', 'main/libvirt', 'main/platform', 'common'],
     packages: ['electron', 'ws', 'node:http', 'node:https'],
   },
   'main/app': {
-    may: ['main/hosts', 'main/consoles', 'main/libvirt', 'main/platform', 'common'],
+    may: ['main/hosts', 'main/guests', 'main/consoles', 'main/libvirt', 'main/platform', 'common'],
     packages: ['electron', 'ws', 'node:http', 'node:https'],
   },
   'main/serve': { may: ['main/app', 'common'], packages: ['electron'] },

@@ -30,6 +30,7 @@ import { SYSTEM_URI, TestRig, type TestGuest } from '../test/rig/guests.js';
 import type { RelayInfo, SourceInfo } from './consoles-peers.js';
 import { percentile, report } from './report.js';
 import { withSecret } from '../test/integration/serve-helpers.js';
+import { spiceFirstFrame } from './spice.js';
 
 const SYNTH_SOURCE = '5e1f0000-0000-4000-8000-00000000000a';
 const SYNTH_ECHO = '5e1f0000-0000-4000-8000-00000000000b';
@@ -372,4 +373,6 @@ export async function run(): Promise<void> {
     await rig?.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
+  // Its own guests and browser, once the ones above are gone.
+  await spiceFirstFrame();
 }

@@ -4,6 +4,8 @@
  * `virsh migrate --live --persistent --undefinesource`, interleaved in the same run. Each round
  * times the move A → B; the way back is not timed. The downtime is what the completed job reports.
  * virsh opens its connections for each move, as a person running it would; the app holds its own.
+ * Then the console gap: in Chromium through the serve shell, last frame from the source → first
+ * frame from the target on the stage (bench/migration-console.ts).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +16,7 @@ import type { MigrateOptions, MigrationProgress } from '../common/contract.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../test/rig/guests.js';
 import { startSecondHost, type SecondHost } from '../test/rig/second-host.js';
 import { waitFor } from '../test/rig/wait.js';
+import { consoleGaps } from './migration-console.js';
 import { percentile, report } from './report.js';
 
 const ROUNDS = Number(process.env.VIRTSWITCH_BENCH_MIGRATION_ROUNDS ?? 5);
@@ -94,6 +97,13 @@ async function appRound(
 }
 
 export async function run(): Promise<void> {
+  await timeRounds();
+  const gaps = await consoleGaps(ROUNDS);
+  report('migration_console_gap_ms', percentile(gaps, 50), 'ms');
+  report('migration_console_gap_p95_ms', percentile(gaps, 95), 'ms');
+}
+
+async function timeRounds(): Promise<void> {
   const rig = await TestRig.start();
   const second = await startSecondHost();
   const dir = mkdtempSync(join(tmpdir(), 'vs-bench-mig-'));

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 
-const PARTS = ['libvirt', 'hosts', 'consoles', 'switcher', 'migration'] as const;
+const PARTS = ['libvirt', 'hosts', 'consoles', 'switcher', 'migration', 'storage'] as const;
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).filter((a) => a !== '--');

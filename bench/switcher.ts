@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { startSwitcherRig } from '../test/browser/switcher-harness.js';
 import { SYSTEM_URI, type TestGuest } from '../test/rig/guests.js';
 import { percentile, report } from './report.js';
+import { spiceBackground } from './spice.js';
 import { coldStartMs, novncPeerMemoryMb, scale500, thumbnailAgeMax } from './switcher-scale.js';
 
 /** The time from a hotkey's keydown to the next frame in which the target is shown and focused. */
@@ -252,4 +253,5 @@ export async function run(): Promise<void> {
   const big = await scale500(rendererRss, browserPid);
   report('renderer_memory_500_guests_mb', big.memoryMb, 'MB');
   report('ui_ready_500_guests_ms', big.readyMs, 'ms');
+  await spiceBackground();
 }

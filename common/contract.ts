@@ -3,6 +3,8 @@
  * serve) expose exactly this, and the renderer depends on nothing else. Pure types and constants:
  * no Node, no DOM.
  */
+import type { DeleteOptions, JobInfo, StorageCommands } from './storage-contract.js';
+export type * from './storage-contract.js';
 import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices.js';
 import type { GuestXmlCommands } from './guest-xml.js';
 
@@ -16,7 +18,7 @@ export interface GuestRef {
   uuid: string;
 }
 
-/** A stable string key for a guest, for maps, settings and DOM ids. */
+/** A key for one host's instance of a guest; the UI and settings know a guest by its UUID alone. */
 export function guestKey(ref: GuestRef): string {
   return `${ref.uuid}@${ref.host}`;
 }
@@ -142,14 +144,14 @@ export interface Settings {
   /** Auto-scan dwell per guest, in seconds. */
   scanIntervalSec: number;
   defaultScaling: Scaling;
-  /** Per-guest scaling, by guestKey. */
+  /** Per-guest scaling, by UUID (older settings: by `uuid@host`). */
   scaling: Record<string, Scaling>;
-  /** The user's switcher order, as guestKeys; guests not listed follow in the default order. */
+  /** The user's switcher order, as UUIDs (older settings: `uuid@host`); guests not listed follow in the default order. */
   order: string[];
-  /** The guest that last owned the keyboard, by guestKey. */
+  /** The guest that last owned the keyboard, by UUID (older settings: `uuid@host`). */
   lastActive?: string;
   theme: Theme;
-  /** Guests (by guestKey) whose console shows but takes no input. */ viewOnly?: string[];
+  /** Guests (by UUID) whose console shows but takes no input. */ viewOnly?: string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -182,14 +184,6 @@ export interface AppState {
   guests: GuestInfo[];
   consoles: ConsoleState[];
   settings: Settings;
-}
-
-export interface DeleteOptions {
-  /** Power the guest off first if it runs. */
-  force?: boolean;
-  removeManagedSave?: boolean;
-  removeSnapshots?: boolean;
-  removeNvram?: boolean;
 }
 
 /** How to move a guest to another host ("Move to host…"). */
@@ -236,7 +230,7 @@ export interface MigrationProgress extends GuestRef {
 }
 
 /** Every command: its parameters and its result. */
-export interface Commands extends GuestXmlCommands {
+export interface Commands extends StorageCommands, GuestXmlCommands {
   'state.get': { params: Record<string, never>; result: AppState };
   'hosts.add': { params: { uri: string }; result: HostInfo };
   'hosts.remove': { params: { host: string }; result: null };
@@ -306,7 +300,8 @@ export type AppEvent =
   | { type: 'stats'; stats: GuestStats[] }
   | { type: 'console'; console: ConsoleState }
   | { type: 'settings'; settings: Settings }
-  | { type: 'migration'; migration: MigrationProgress };
+  | { type: 'migration'; migration: MigrationProgress }
+  | { type: 'job'; job: JobInfo };
 
 export type ApiErrorCode =
   | 'invalid-input'
@@ -363,7 +358,8 @@ export type MenuCommand =
   | { kind: 'guest-action'; action: GuestAction; guest?: GuestRef }
   | { kind: 'switch'; guest: GuestRef }
   | { kind: 'hotkey'; action: HotkeyAction }
-  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' };
+  | { kind: 'open'; panel: 'settings' | 'snapshots' | 'resources' | 'send-keys' | 'hosts' | 'move' }
+  | { kind: 'new-guest' };
 
 /** How the app was started (the desktop shell's command line, in the manner of virt-viewer). */
 export interface LaunchOptions {

@@ -54,6 +54,8 @@ if (existsSync('renderer/src/main.ts')) {
       bundle: true,
       platform: 'browser',
       format: 'esm',
+      // spice-html5 is imported only when a SPICE console connects: its own chunk (chunk-*.js).
+      splitting: true,
       target: 'chrome120',
       sourcemap: 'linked',
       logLevel: 'warning',

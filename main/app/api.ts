@@ -22,9 +22,11 @@ import * as display from '../hosts/display-commands.js';
 import { cancelMigration, migrateGuest } from '../hosts/migration.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
 import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { consoleRequest, describeIssues, schemas } from './schemas.js';
 import { SettingsStore } from './settings.js';
+import { Uploads } from './uploads.js';
+import { deleteWithStorage, storageHandlers } from './storage-handlers.js';
 
 export type AppOptions = ManagerOptions;
 
@@ -40,6 +42,7 @@ export class App extends EventEmitter<AppEvents> {
   readonly hosts: HostManager;
   readonly settings: SettingsStore;
   readonly consoles: ConsoleManager;
+  readonly uploads = new Uploads((job) => this.emit('event', { type: 'job', job }));
   private readonly handlers: Handlers;
   private started = false;
 
@@ -108,7 +111,8 @@ export class App extends EventEmitter<AppEvents> {
       'guest.pause': (p) => done(guest.pause(H(p), p.uuid)),
       'guest.resume': (p) => done(guest.resume(H(p), p.uuid)),
       'guest.save': (p) => done(guest.save(H(p), p.uuid)),
-      'guest.delete': (p) => done(guest.deleteGuest(H(p), p.uuid, p)),
+      'guest.delete': (p) =>
+        done(p.removeDisks?.length ? deleteWithStorage(H(p), p) : guest.deleteGuest(H(p), p.uuid, p)),
       'guest.setAutostart': (p) => done(guest.setAutostart(H(p), p.uuid, p.enabled)),
       'guest.setMemory': (p) => done(guest.setMemory(H(p), p.uuid, p.memoryMiB, p.live, p.config)),
       'guest.setVcpus': (p) => done(guest.setVcpus(H(p), p.uuid, p.vcpus, p.live, p.config)),
@@ -140,6 +144,11 @@ export class App extends EventEmitter<AppEvents> {
         return null;
       },
       'settings.update': async (p) => this.settings.update(p),
+      ...storageHandlers({
+        hosts: this.hosts,
+        uploads: this.uploads,
+        emitJob: (job) => this.emit('event', { type: 'job', job }),
+      }),
     };
   }
 
@@ -183,6 +192,12 @@ export class AppSession {
     if (!parsed.success) throw new ApiError('invalid-input', `Bad console request: ${describeIssues(parsed.error)}`);
     const { host, uuid } = parsed.data;
     return this.app.consoles.open({ host, uuid } satisfies GuestRef, parsed.data.kind satisfies ConsoleKind, opts);
+  }
+
+  /** The writable end of an upload begun with storage.uploadBegin: the shell pours the file's bytes in. */
+  openUpload(job: unknown): Writable {
+    if (typeof job !== 'string' || job.length > 100) throw new ApiError('invalid-input', 'Bad upload request');
+    return this.app.uploads.open(job);
   }
 
   /** Closes a console channel saying why; the viewer is told that reason. */

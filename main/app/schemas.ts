@@ -7,6 +7,7 @@ import { HOTKEY_ACTIONS, type CommandName } from '../../common/contract.js';
 import { validateHotkeys } from '../../common/hotkeys.js';
 import { LINUX_KEYCODES } from '../../common/keycodes.js';
 import { pageUriProblem } from '../libvirt/index.js';
+import { storageSchemas } from './storage-schemas.js';
 
 const host = z.string().min(1).max(2048);
 const uuid = z
@@ -33,7 +34,8 @@ const filePath = z
   .string()
   .max(4096)
   .regex(/^\/[^\0]*$/, 'an absolute path');
-const guestKey = z.string().min(38).max(2100);
+/** A guest in settings: its UUID, or `uuid@host` as older settings have it. */
+const guestKey = z.string().min(36).max(2100);
 
 const hotkeys = z
   .strictObject(
@@ -78,6 +80,7 @@ export const schemas = {
     removeManagedSave: z.boolean().optional(),
     removeSnapshots: z.boolean().optional(),
     removeNvram: z.boolean().optional(),
+    removeDisks: z.array(z.string().min(1).max(4096)).max(64).optional(),
   }),
   'guest.setAutostart': z.strictObject({ ...guestRef, enabled: z.boolean() }),
   'guest.setMemory': z.strictObject({
@@ -153,6 +156,7 @@ export const schemas = {
   }),
   'stats.watch': z.strictObject({ on: z.boolean() }),
   'settings.update': settingsSchema.partial(),
+  ...storageSchemas,
 } satisfies Record<CommandName, z.ZodType>;
 
 /** A console request: a guest and which of its consoles. Never a host or a port. */

@@ -16,6 +16,7 @@ import type { Host } from '../hosts/host.js';
 import type { HostManager } from '../hosts/manager.js';
 import { ConsoleError, openVncChannel, type ChannelReader } from './endpoint.js';
 import { spiceEndpoint } from '../hosts/display-commands.js';
+import { paceSpiceKeys } from './spice-input-pacing.js';
 
 export interface OpenOptions {
   /**
@@ -208,12 +209,13 @@ export class ConsoleManager {
     if (!ep) throw new ConsoleError('the display is not listening yet', 'unreachable');
     const client = host.libvirt();
     const remote = client.uri.transport === 'tls' || client.uri.transport === 'tcp' ? client.uri.host : undefined;
-    return openVncChannel(
+    const channel = await openVncChannel(
       ep,
       { ...(client.sshLink ? { ssh: client.sshLink } : {}), ...(remote ? { remoteHost: remote } : {}) },
       undefined,
       reader,
     );
+    return kind === 'spice' ? paceSpiceKeys(channel) : channel;
   }
 
   private async openSerial(host: Host, ref: GuestRef): Promise<LibvirtStream> {

@@ -175,6 +175,7 @@ function machineMenu(active: GuestInfo | undefined, send: Send): MenuItemConstru
   machine.push(
     { label: 'Snapshots…', enabled: !!active, click: send({ kind: 'open', panel: 'snapshots' }) },
     { label: 'Resources…', enabled: !!active, click: send({ kind: 'open', panel: 'resources' }) },
+    { label: 'Move to host…', enabled: !!active, click: send({ kind: 'open', panel: 'move' }) },
     {
       label: 'Send Keys…',
       accelerator: 'CmdOrCtrl+Shift+K',
@@ -213,6 +214,7 @@ function guestsMenu(model: MenuModel, active: GuestInfo | undefined, send: Send)
 /** The app's own menu: hosts, settings, and quit (which a kiosk is not left by). */
 function appMenu(model: MenuModel, actions: MenuActions, send: Send): MenuItemConstructorOptions[] {
   const file: MenuItemConstructorOptions[] = [
+    { label: 'New Guest…', accelerator: 'CmdOrCtrl+N', click: send({ kind: 'new-guest' }) },
     { label: 'Hosts…', accelerator: 'CmdOrCtrl+Shift+H', click: send({ kind: 'open', panel: 'hosts' }) },
     { label: 'Settings…', accelerator: 'CmdOrCtrl+,', click: send({ kind: 'open', panel: 'settings' }) },
   ];

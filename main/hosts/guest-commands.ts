@@ -256,8 +256,9 @@ export function deleteSnapshot(h: Host, uuid: string, name: string): Promise<voi
 export function screenshot(h: Host, uuid: string): Promise<{ mime: string; base64: string }> {
   return h.act(uuid, 'take a screenshot of', async (c, dom, info) => {
     expectState(info, ['running', 'paused', 'blocked'], 'take a screenshot of', 'it is not running');
-    if (!info.hasVnc)
-      throw new ApiError('unsupported', `${info.name} has no display to take a screenshot of`, {
+    // QEMU's screendump reads the guest's video device, whatever display shows it (VNC or SPICE).
+    if (!info.hasVnc && !info.hasSpice)
+      throw new ApiError('unsupported', `${info.name} has no graphical display to take a screenshot of`, {
         host: h.uri,
         guest: info.name,
       });

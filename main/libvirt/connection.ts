@@ -211,7 +211,17 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
       data,
     );
     this.outgoing.flush(); // after any call queued before it: a stream's data never overtakes its CALL
-    this.transport.write(packet, (e) => cb(e));
+    // A write that fails means the connection is gone: say so, as every other call on it will.
+    this.transport.write(packet, (e) =>
+      cb(
+        e
+          ? (this.closedWith ??
+              new ConnectionClosedError(`libvirt at ${this.label}: the connection dropped (${e.message})`, {
+                cause: e,
+              }))
+          : e,
+      ),
+    );
   }
 
   /**

@@ -19,6 +19,8 @@ export {
 } from './procedures.js';
 export { paramsToRecord, type DomainRef, type SnapshotRef, type TypedParam } from './protocol.js';
 export * from './constants.js';
+export { storageProcedures, type StoragePoolRef, type StorageVolRef } from './procedures-storage.js';
+export { uploadToVolume, downloadFromVolume, readVolumeHead, type UploadOptions } from './volume-transfer.js';
 export { MigrateFlags, MigrateParam, JobType, JobStatsFlags } from './procedures-migration.js';
 export { migrateManaged, migrateParams, type ManagedMigrationHooks, type MigrateParamValue } from './migrate.js';
 export {

@@ -32,6 +32,7 @@ import {
   typedParams,
   uuid,
 } from './protocol.js';
+import { storageProcedures } from './procedures-storage.js';
 import { migrationProcedures } from './procedures-migration.js';
 import { deviceEventMessages, deviceProcedures } from './procedures-device.js';
 import { networkProcedures } from './procedures-network.js';
@@ -152,6 +153,7 @@ export const procedures = {
     }),
   ),
   domainDefineXmlFlags: p(350, struct({ xml: nonnullString, flags: uint }), domRet),
+  ...storageProcedures,
   ...migrationProcedures,
   ...deviceProcedures,
   ...networkProcedures,

@@ -105,17 +105,23 @@ export class LibvirtStream extends Duplex {
       cb(new Error(`${this.hooks.label}: the stream has ended`));
       return;
     }
-    let offset = 0;
-    const next = (e?: Error | null): void => {
-      if (e || offset >= chunk.length) {
-        cb(e);
-        return;
-      }
-      const part = chunk.subarray(offset, offset + STREAM_CHUNK_MAX);
-      offset += part.length;
-      this.hooks.sendPacket(MessageStatus.Continue, part, next);
-    };
-    next();
+    // Every packet of the chunk goes out at once, so the socket never idles between them; the
+    // write completes when the transport has taken them all (the first failure ends it early).
+    if (chunk.length === 0) {
+      cb();
+      return;
+    }
+    let pending = Math.ceil(chunk.length / STREAM_CHUNK_MAX);
+    let failed = false;
+    for (let offset = 0; offset < chunk.length; offset += STREAM_CHUNK_MAX) {
+      this.hooks.sendPacket(MessageStatus.Continue, chunk.subarray(offset, offset + STREAM_CHUNK_MAX), (e) => {
+        if (failed) return;
+        if (e) {
+          failed = true;
+          cb(e);
+        } else if (--pending === 0) cb();
+      });
+    }
   }
 
   override _final(cb: (e?: Error | null) => void): void {

@@ -15,6 +15,7 @@ import type { App } from '../app/api.js';
 import { handleApi } from './api-channel.js';
 import { openConsoleChannel } from './console-channel.js';
 import { handshakeRefusal, refuse, type Listener } from './handshake.js';
+import { relayUpload } from './upload.js';
 import { serveStatic } from './static.js';
 import { WS_PROTOCOL } from '../../common/ws-secret.js';
 import { isLoopback } from './args.js';
@@ -45,6 +46,8 @@ export interface ServeShell {
   close(): Promise<void>;
 }
 
+/** An upload's chunks are at most this big (the page sends 1 MiB pieces). */
+const UPLOAD_MAX_PAYLOAD = 4 << 20;
 /** Largest API message from a browser: commands are small. A bigger one closes the channel (1009). */
 export const API_MAX_PAYLOAD = 1 << 20;
 /** Largest console frame from a browser (VNC input is tiny; serial paste may be larger). */
@@ -59,6 +62,7 @@ interface Endpoints {
   listener: Listener;
   apiWss: WebSocketServer;
   consoleWss: WebSocketServer;
+  uploadWss: WebSocketServer;
   log: (line: string) => void;
   backoff?: SecretBackoff;
   consoles: ConsoleCounter;
@@ -67,7 +71,7 @@ interface Endpoints {
 /** Connections at most by default: a few pages with a console per guest each. */
 export const DEFAULT_MAX_CONNECTIONS = 256;
 
-/** A WebSocket handshake: checked (Host, Origin, secret), then to /api or /console, else 404. */
+/** A WebSocket handshake: checked (Host, Origin, secret), then to /api, /console or /upload, else 404. */
 function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   // Until the WebSocket takes the socket over, nobody else listens for its errors: a client
   // that resets the connection mid-handshake must not take the whole server down.
@@ -89,6 +93,11 @@ function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buf
       if ('refused' in slot) return refuse(socket, 429, { code: 'access-denied', message: slot.refused });
       socket.once('close', slot.release);
       await openConsoleChannel(e.app, e.consoleWss, req, socket, head, url, upgraded);
+    } else if (url.pathname === '/upload') {
+      e.uploadWss.handleUpgrade(req, socket, head, (ws) => {
+        upgraded();
+        relayUpload(ws, socket, e.app.session(), url.searchParams.get('job') ?? '');
+      });
     } else {
       refuse(socket, 404, { code: 'invalid-input', message: 'no such endpoint' });
     }
@@ -123,6 +132,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, handleProtocols });
   const apiWss = wss(API_MAX_PAYLOAD);
   const consoleWss = wss(CONSOLE_MAX_PAYLOAD);
+  const uploadWss = wss(UPLOAD_MAX_PAYLOAD);
   server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
@@ -143,6 +153,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     listener,
     apiWss,
     consoleWss,
+    uploadWss,
     log: o.log ?? (() => undefined),
     // Off loopback only: there the secret can be guessed at from afar.
     ...(isLoopback(o.host) ? {} : { backoff: new SecretBackoff() }),
@@ -162,7 +173,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     token,
     port,
     close: async () => {
-      for (const c of [...apiWss.clients, ...consoleWss.clients]) c.terminate();
+      for (const c of [...apiWss.clients, ...consoleWss.clients, ...uploadWss.clients]) c.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();

@@ -5,7 +5,6 @@
  */
 import {
   guestKey,
-  parseGuestKey,
   type Bridge,
   type GuestAction,
   type GuestInfo,
@@ -19,6 +18,7 @@ import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
 import { sendKeysTo, typeInto } from './input/console-input.js';
 import { resolveDomain } from '../../common/desktop-api.js';
 import { reorder } from '../../common/order.js';
+import { Moves } from './moves.js';
 import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
@@ -30,7 +30,8 @@ import { Osd } from './ui/osd.js';
 import { resourcesDialog, snapshotsPanel, typeTextDialog } from './ui/panels.js';
 import { settingsDialog } from './ui/settings.js';
 import { SerialView } from './ui/serial.js';
-import { Stage, type Tool } from './ui/stage.js';
+import { Stage } from './ui/stage.js';
+import { MENU_PANELS, type Tool } from './ui/tools.js';
 import { VncOffer } from './ui/vnc-offer.js';
 import { Strip } from './ui/strip.js';
 import { applyTheme, onSystemThemeChange } from './ui/theme.js';
@@ -49,6 +50,7 @@ export class VirtSwitch {
   private readonly thumbnails: ThumbnailPainter;
   private readonly scan: AutoScan;
   private readonly fullscreen: Fullscreen;
+  private readonly moves: Moves;
   private readonly details: DetailsPanel;
   private saveTimer: number | undefined;
   private launchDomain: string | undefined;
@@ -74,6 +76,7 @@ export class VirtSwitch {
       action: (a, key) => this.runAction(a, key),
       reorder: (moved, before) => this.reorder(moved, before),
       retryHost: (uri) => this.bridge.invoke('hosts.retry', { host: uri }).catch((e: unknown) => this.fail(e)),
+      move: (key) => this.openMove(key),
       settings: () => this.tool('settings'),
     });
     this.pool = new ConsolePool(
@@ -110,12 +113,15 @@ export class VirtSwitch {
       fail: (e) => this.fail(e, 'Fullscreen is not available'),
       changed: () => this.pool.get(this.switcher.activeKey)?.focus(),
     });
-    this.details = new DetailsPanel(bridge, this.store, {
-      viewOnly: (key, on) => this.pool.get(key)?.setViewOnly(on, on ? this.keyboard.takeHeld() : []),
-      fail: (e, title) => this.fail(e, title),
-    });
+    this.moves = new Moves(
+      bridge,
+      this.store,
+      (e, t) => this.fail(e, t),
+      () => this.pool.get(this.switcher.activeKey)?.focus(),
+    );
+    this.details = new DetailsPanel(bridge, this.store, this.pool, this.keyboard, this.fail.bind(this));
     this.stage.body.append(this.details.element);
-    root.append(this.strip.element, this.stage.element, this.toasts.element);
+    root.append(this.strip.element, this.stage.element, this.moves.progress.element, this.toasts.element);
   }
 
   async start(): Promise<void> {
@@ -126,7 +132,10 @@ export class VirtSwitch {
     this.store.subscribe((ch) => this.onChange(ch));
     this.bridge.subscribe(
       (s) => this.store.applyState(s),
-      (e) => this.store.applyEvent(e),
+      (e) => {
+        this.store.applyEvent(e);
+        if (e.type === 'migration') this.moves.update(e.migration);
+      },
     );
     this.bridge.onConnectionChange((ok, why) => this.store.setConnection(ok, why));
     this.bridge.onHotkey?.((a) => this.hotkey(a));
@@ -160,7 +169,7 @@ export class VirtSwitch {
       applyTheme(this.store.settings.theme);
       for (const c of this.pool.all()) c.setScaling(this.store.scalingFor(c.key));
     }
-    if (ch.has('guests') || ch.has('hosts') || ch.has('settings')) {
+    if (ch.has('guests') || ch.has('hosts') || ch.has('settings') || ch.has('migrations')) {
       const ordered = this.store.ordered();
       if (!this.chosenAtStart && this.store.loaded) this.chooseInitial(ordered);
       const active = this.switcher.activeKey;
@@ -170,10 +179,12 @@ export class VirtSwitch {
         if (next) this.switchTo(next);
         else this.stage.setActiveAttributes(undefined);
       }
-      this.pool.sync(ordered, this.mru());
-      for (const c of this.pool.all()) c.setViewOnly(this.store.isViewOnly(c.key));
+      this.pool.sync(ordered, this.mru(), this.store.movingNow());
+      this.stage.canMove = this.strip.canMove = this.store.hosts.length > 1;
       this.strip.render();
       this.strip.setActive(this.switcher.activeKey);
+      // A guest that moved is the same guest: the stage names its new host.
+      if (this.switcher.activeKey) this.stage.setActiveAttributes(this.store.guest(this.switcher.activeKey));
       this.syncSerial();
     }
     if (ch.has('stats')) {
@@ -186,7 +197,7 @@ export class VirtSwitch {
   }
 
   private mru(): string[] {
-    const keys = this.store.ordered().map(guestKey);
+    const keys = this.store.ordered().map((g) => g.uuid);
     const active = this.switcher.activeKey;
     return active ? [active, ...keys.filter((k) => k !== active)] : keys;
   }
@@ -197,7 +208,7 @@ export class VirtSwitch {
     let key: string | undefined;
     if (this.launchDomain) {
       const g = resolveDomain(ordered, this.launchDomain);
-      if (g) key = guestKey(g);
+      if (g) key = g.uuid;
       else if (this.store.hosts.every((h) => h.status !== 'connecting'))
         this.fail(`No guest named ${this.launchDomain}`, 'Cannot open that guest');
       else return;
@@ -250,19 +261,10 @@ export class VirtSwitch {
   }
 
   private menuCommand(c: MenuCommand): void {
-    if (c.kind === 'switch') this.switchTo(guestKey(c.guest));
+    if (c.kind === 'switch') this.switchTo(c.guest.uuid);
     else if (c.kind === 'hotkey') this.hotkey(c.action);
-    else if (c.kind === 'guest-action') this.runAction(c.action, c.guest ? guestKey(c.guest) : this.switcher.activeKey);
-    else if (c.kind === 'open') {
-      const map: Record<typeof c.panel, Tool> = {
-        settings: 'settings',
-        snapshots: 'snapshots',
-        resources: 'resources',
-        'send-keys': 'type-text',
-        hosts: 'settings',
-      };
-      this.tool(map[c.panel]);
-    }
+    else if (c.kind === 'guest-action') this.runAction(c.action, c.guest?.uuid ?? this.switcher.activeKey);
+    else if (c.kind === 'open') this.tool(MENU_PANELS[c.panel]);
   }
 
   private toggleOsd(): void {
@@ -275,6 +277,11 @@ export class VirtSwitch {
     if (!g) return;
     const sent = await runGuestAction(this.bridge, g, action, (e, title) => this.fail(e, title));
     if (sent && key === this.switcher.activeKey) this.pool.get(key)?.focus();
+  }
+
+  private openMove(key: string): void {
+    const g = this.store.guest(key);
+    if (g) this.moves.open(g);
   }
 
   private tool(t: Tool): void {
@@ -298,8 +305,7 @@ export class VirtSwitch {
         return;
       case 'details':
         this.stage.detailsOpen = this.details.toggle();
-        this.renderStage();
-        return;
+        return this.renderStage();
       case 'serial':
         this.serialWanted = !this.serialWanted;
         this.syncSerial();
@@ -307,24 +313,18 @@ export class VirtSwitch {
         return;
     }
     if (!g) return;
-    if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
+    if (t === 'move') this.moves.open(g);
+    else if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
-    else if (t === 'type-text')
-      typeTextDialog(
-        g,
-        (text) => this.typeText(text),
-        (text) => this.pool.get(this.switcher.activeKey)?.pasteClipboard(text),
-      );
+    else if (t === 'type-text') {
+      const c = this.pool.get(this.switcher.activeKey);
+      typeTextDialog(g, (text) => typeInto(c, text, this.fail.bind(this)), c);
+    }
   }
 
   private sendKeys(keys: readonly string[]): void {
     sendKeysTo(this.bridge, this.store.guest(this.switcher.activeKey), keys, this.fail.bind(this));
     this.pool.get(this.switcher.activeKey)?.focus();
-  }
-
-  private typeText(text: string): { skipped: string[] } {
-    const key = this.switcher.activeKey ?? '';
-    return typeInto(this.pool.get(key), text, this.store.isViewOnly(key), this.fail.bind(this));
   }
 
   private setScaling(s: Scaling): void {
@@ -344,7 +344,7 @@ export class VirtSwitch {
   private onConsoleStatus(c: ScreenConsole): void {
     if (c.key === this.switcher.activeKey) {
       this.renderStage();
-      this.bridge.setActiveGuest?.(parseGuestKey(c.key), c.status === 'connected');
+      this.bridge.setActiveGuest?.(c.ref, c.status === 'connected');
     }
   }
 
@@ -374,7 +374,8 @@ export class VirtSwitch {
         : this.store.hosts.every((x) => x.status === 'connecting')
           ? 'Connecting…'
           : undefined;
-    this.details.render(g, key ? (this.store.stats.get(key) ?? []) : []);
+    this.stage.moving = !!this.store.moving(key);
+    this.details.render(g);
     this.stage.render(
       g,
       this.pool.get(key),
@@ -390,10 +391,7 @@ export class VirtSwitch {
   }
 
   // For tests and benchmarks: the consoles' traffic and state, read from the page.
-  debugInfo(): {
-    active: string | undefined;
-    consoles: ConsoleDebugInfo[];
-  } {
+  debugInfo(): { active: string | undefined; consoles: ConsoleDebugInfo[] } {
     return { active: this.switcher.activeKey, consoles: this.pool.debugInfo() };
   }
 }

@@ -4,6 +4,8 @@ import RFB from '@novnc/novnc';
 import { VirtSwitch } from './app.js';
 import { browserBridge } from './bridge/browser.js';
 import { electronBridge } from './bridge/electron.js';
+import { showError } from './ui/errors.js';
+import { setGuestLife } from './ui/guest-life-hub.js';
 
 function main(): void {
   const root = document.getElementById('app')!;
@@ -22,6 +24,7 @@ function main(): void {
     return;
   }
   const app = new VirtSwitch(root, bridge);
+  setGuestLife(bridge, app.store, (key) => app.switchTo(key), showError);
   // A handle for tests, benchmarks and the curious: the switcher, its bridge and noVNC's RFB.
   Object.assign(window, { virtswitch: app, virtswitchDebug: { bridge, RFB } });
   void app.start();

@@ -77,8 +77,8 @@ describe('the Details panel in Chromium, with a real guest', () => {
   });
 
   it('remembers View only per guest in the settings', async () => {
-    const key = `${g.uuid}@`;
-    const saved = (): boolean => r.app.state().settings.viewOnly?.some((k) => k.startsWith(key)) ?? false;
+    const key = g.uuid;
+    const saved = (): boolean => r.app.state().settings.viewOnly?.some((k) => k === key) ?? false;
     await r.page.getByRole('switch', { name: 'View only' }).click();
     for (let i = 0; i < 50 && !saved(); i++) await new Promise((res) => setTimeout(res, 100));
     assert.ok(saved(), 'the settings hold the guest as view only');

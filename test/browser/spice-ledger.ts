@@ -13,15 +13,24 @@ const INPUTS_CHANNEL = 3;
 export const spiceKeyEvents = new Map<string, number>();
 const TICKET_BYTES = 4 + 128;
 
-/** Passes a channel through, handing every byte the browser writes to `onWrite`. */
-function tapWrites(upstream: Duplex, onWrite: (chunk: Buffer) => void): Duplex {
+/** The last key messages written on each guest's SPICE inputs channel, and whether each was written through. */
+export const spiceKeyLog = new Map<string, { at: number; type: number; value: string; done: boolean }[]>();
+
+/**
+ * Passes a channel through, handing every byte the browser writes to `onWrite`; what that returns
+ * is called once the channel has taken the write.
+ */
+function tapWrites(upstream: Duplex, onWrite: (chunk: Buffer) => () => void): Duplex {
   const tapped = new Duplex({
     read() {
       upstream.resume();
     },
     write(chunk: Buffer, _enc, cb) {
-      onWrite(chunk);
-      upstream.write(chunk, cb);
+      const written = onWrite(chunk);
+      upstream.write(chunk, (e) => {
+        written();
+        cb(e);
+      });
     },
     final(cb) {
       upstream.end();
@@ -44,6 +53,9 @@ function tapWrites(upstream: Duplex, onWrite: (chunk: Buffer) => void): Duplex {
 export function tapSpice(ledger: KeyLedger, uuid: string, upstream: Duplex): Duplex {
   const held = ledger.down.get(uuid) ?? new Set<string>();
   ledger.down.set(uuid, held);
+  const log = spiceKeyLog.get(uuid) ?? [];
+  spiceKeyLog.set(uuid, log);
+  let fresh: { done: boolean }[] = [];
   let buf = Buffer.alloc(0);
   let stage: 'header' | 'link' | 'ticket' | 'messages' = 'header';
   let linkSize = 0;
@@ -73,6 +85,10 @@ export function tapSpice(ledger: KeyLedger, uuid: string, upstream: Duplex): Dup
           ledger.events++;
           spiceKeyEvents.set(uuid, (spiceKeyEvents.get(uuid) ?? 0) + 1);
           const v = buf.readUInt32LE(6);
+          const entry = { at: Math.round(performance.now()), type, value: v.toString(16), done: false };
+          log.push(entry);
+          if (log.length > 40) log.shift();
+          fresh.push(entry);
           const extended = (v & 0xff) === 0xe0;
           const last = extended ? (v >> 8) & 0xff : v & 0xff;
           const key = `x${extended ? 'e0' : ''}${(last & 0x7f).toString(16)}`;
@@ -86,5 +102,10 @@ export function tapSpice(ledger: KeyLedger, uuid: string, upstream: Duplex): Dup
   return tapWrites(upstream, (chunk) => {
     buf = Buffer.concat([buf, chunk]);
     parse();
+    const these = fresh;
+    fresh = [];
+    return () => {
+      for (const e of these) e.done = true;
+    };
   });
 }

@@ -15,12 +15,13 @@ import {
   waitActive,
   type SwitcherRig,
 } from './switcher-harness.js';
-import type { TestGuest } from '../rig/guests.js';
-import { spiceKeyEvents, tapSpice } from './spice-ledger.js';
+import { SYSTEM_URI, type TestGuest } from '../rig/guests.js';
+import { waitFor } from '../rig/wait.js';
+import { spiceKeyEvents, spiceKeyLog, tapSpice } from './spice-ledger.js';
 
 interface DebugInfo {
   active?: string;
-  consoles: { key: string; status: string; held: boolean; bytesIn: number; pendingKeys: number }[];
+  consoles: { key: string; status: string; held: boolean; bytesIn: number }[];
 }
 
 describe('SPICE consoles in the browser, real guests', () => {
@@ -28,6 +29,7 @@ describe('SPICE consoles in the browser, real guests', () => {
   let spice: TestGuest;
   let vnc: TestGuest;
   let both: TestGuest[];
+  const pageErrors: string[] = [];
 
   const slotOf = async (g: TestGuest): Promise<string> => (await r.page.getAttribute(guestCard(g), 'data-slot')) ?? '';
   /**
@@ -49,7 +51,13 @@ describe('SPICE consoles in the browser, real guests', () => {
   };
   const markAndCheck = async (target: TestGuest, marker: string): Promise<void> => {
     await typeAsPerson(r.page, `echo ${marker} >/dev/ttyS0\n`);
-    await r.rig.waitForSerial(target, `${marker}\r\n`, 30_000);
+    await r.rig.waitForSerial(target, `${marker}\r\n`, 30_000).catch(async (e: unknown) => {
+      // What the page's consoles were doing, to tell a lost key from a lost connection.
+      const mine = (await debugInfo()).consoles.filter((c) => both.some((g) => c.key.startsWith(g.uuid)));
+      console.error(JSON.stringify(mine), pageErrors.slice(-20).join('\n'));
+      console.error('SPICE key messages:', JSON.stringify(spiceKeyLog.get(spice.uuid)));
+      throw e;
+    });
     for (const other of both.filter((g) => g !== target))
       assert.ok(!r.rig.serial(other).includes(marker), `${marker} also reached ${other.name}`);
   };
@@ -67,6 +75,9 @@ describe('SPICE consoles in the browser, real guests', () => {
       return kind === 'spice' ? tapSpice(r.keys, ref.uuid, ch) : ch;
     };
     await Promise.all(both.map((g) => r.rig.waitForBoot(g)));
+    r.page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') pageErrors.push(m.text());
+    });
     await r.page.goto(r.shell.url);
     await r.page.waitForSelector(`${guestCard(spice)}[data-state="running"]`);
   });
@@ -99,17 +110,41 @@ describe('SPICE consoles in the browser, real guests', () => {
       await typeAsPerson(r.page, 'Cd');
     }
     await r.page.keyboard.press('Control+KeyU'); // clears the typed line in both shells' line editors
-    // The SPICE console paces its keys (25 ms apart): wait until the last ones went out.
-    await r.page.waitForFunction(() => {
-      const v = (window as unknown as { virtswitch: { debugInfo(): DebugInfo } }).virtswitch.debugInfo();
-      return v.consoles.every((c) => c.pendingKeys === 0);
-    });
-    await r.page.waitForTimeout(300);
+    // The main process spaces SPICE key messages out (25 ms apart) and the ledger reads them as
+    // they go: wait until the last ones went out (a key really left down stays down).
+    await waitFor(
+      'no key down in either guest',
+      () => both.every((g) => r.keys.held(g.uuid).length === 0),
+      10_000,
+    ).catch(() => undefined);
     assert.ok(r.keys.events > eventsBefore + 20, `the ledger read the keys (${r.keys.events - eventsBefore})`);
     // Cd three times, with Shift, and Ctrl+U: at least 2 × 13 key messages on the SPICE inputs channel.
     assert.ok((spiceKeyEvents.get(spice.uuid) ?? 0) - spiceBefore >= 26, 'the ledger read the SPICE keys');
-    for (const g of both) assert.deepEqual(r.keys.held(g.uuid), [], `${g.name} still holds keys down`);
+    for (const g of both)
+      assert.deepEqual(
+        r.keys.held(g.uuid),
+        [],
+        `${g.name} still holds keys down; SPICE key messages: ${JSON.stringify(spiceKeyLog.get(spice.uuid))}`,
+      );
     await markAndCheck(spice, 'SPICE-PLAIN');
+  });
+
+  it("takes a screenshot of a SPICE-only guest (QEMU's screendump through libvirt), the size of its SPICE screen", async () => {
+    const s = r.app.session();
+    const shot = (await s.invoke('guest.screenshot', { host: SYSTEM_URI, uuid: spice.uuid })) as {
+      mime: string;
+      base64: string;
+    };
+    s.close();
+    // QEMU writes a PPM or PNG: read the size off its header.
+    const bytes = Buffer.from(shot.base64, 'base64');
+    const ppm = /^P6\s+(\d+)\s+(\d+)\s/.exec(bytes.subarray(0, 32).toString('latin1'));
+    const size = ppm ? [Number(ppm[1]), Number(ppm[2])] : [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+    const canvas = await r.page.evaluate((uuid) => {
+      const el = document.querySelector(`.spice-console[data-console^="${uuid}"] canvas`) as HTMLCanvasElement | null;
+      return el ? [el.width, el.height] : [];
+    }, spice.uuid);
+    assert.deepEqual(size, canvas, `screenshot (${shot.mime}) and SPICE screen sizes`);
   });
 
   it('holds back the SPICE display in the background and keeps its thumbnail live', async () => {
@@ -119,7 +154,7 @@ describe('SPICE consoles in the browser, real guests', () => {
         (window as unknown as { virtswitch: { debugInfo(): DebugInfo } }).virtswitch
           .debugInfo()
           .consoles.some((c) => c.key === key && c.held),
-      `${spice.uuid}@qemu:///system`,
+      spice.uuid,
     );
     await r.page.waitForSelector(`${guestCard(spice)}.has-thumb`, { timeout: 30_000 });
     const info = await debugInfo();

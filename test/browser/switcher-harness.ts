@@ -7,7 +7,7 @@ import { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { App } from '../../main/app/api.js';
+import { App, type AppOptions } from '../../main/app/api.js';
 import { startServeShell, type ServeShell } from '../../main/serve/server.js';
 import { strokeFor } from '../../renderer/src/input/type-text.js';
 import { CHROMIUM_ARGS, chromiumPath } from '../rig/chromium.js';
@@ -151,12 +151,14 @@ export interface SwitcherRig {
 export async function startSwitcherRig(
   guests: GuestOptions[],
   viewport = { width: 1360, height: 820 },
+  /** More for the app: other hosts beside this machine's system daemon, how to reach them. */
+  appOptions: Omit<AppOptions, 'configDir'> = {},
 ): Promise<SwitcherRig & { guests: TestGuest[] }> {
   const rig = await TestRig.start();
   const dir = mkdtempSync(join(tmpdir(), 'vs-switcher-'));
   const defined: TestGuest[] = [];
   for (const g of guests) defined.push(await rig.define(g));
-  const app = new App({ configDir: dir, uris: [SYSTEM_URI] });
+  const app = new App({ uris: [SYSTEM_URI], ...appOptions, configDir: dir });
   app.start();
   // Every screen the page opens is tapped, so tests can see what each guest's keyboard was told.
   const keys = new KeyLedger();
@@ -216,8 +218,9 @@ export function clearScreenshots(): void {
 export async function openSwitcher(
   guests: GuestOptions[],
   ready: (defined: TestGuest[]) => string,
+  appOptions: Omit<AppOptions, 'configDir'> = {},
 ): Promise<OpenSwitcher> {
-  const r = await startSwitcherRig(guests);
+  const r = await startSwitcherRig(guests, undefined, appOptions);
   const dialogs: string[] = [];
   r.page.on('dialog', (d) => {
     dialogs.push(d.message());

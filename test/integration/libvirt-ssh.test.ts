@@ -16,10 +16,41 @@ import {
   LifecycleEvent,
   RpcConnection,
   TransportError,
+  uploadToVolume,
 } from '../../main/libvirt/index.js';
+import { randomBytes } from 'node:crypto';
+import { Readable, type Duplex } from 'node:stream';
+import { App } from '../../main/app/api.js';
 import type { TestGuest, TestRig } from '../rig/guests.js';
 import { useRig } from '../rig/suite.js';
 import { waitFor, within } from './libvirt-helpers.js';
+
+/** SPICE channel types a session opens: main, display, inputs, cursor. */
+const SPICE_CHANNELS = [1, 2, 3, 4];
+
+/** Sends a SPICE link message for a channel of `type`; resolves with the server's link reply. */
+function spiceLink(ch: Duplex, type: number): Promise<{ magic: string; major: number; error: number }> {
+  const link = Buffer.alloc(18);
+  link.writeUInt8(type, 4);
+  link.writeUInt32LE(18, 14);
+  const header = Buffer.alloc(16);
+  header.write('REDQ', 0, 'latin1');
+  header.writeUInt32LE(2, 4);
+  header.writeUInt32LE(2, 8);
+  header.writeUInt32LE(link.length, 12);
+  ch.write(Buffer.concat([header, link]));
+  return new Promise((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    ch.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      // Header (magic, major, minor, size), then the reply, which starts with its error code.
+      if (got.length >= 20)
+        resolve({ magic: got.toString('latin1', 0, 4), major: got.readUInt32LE(4), error: got.readUInt32LE(16) });
+    });
+    ch.once('error', reject);
+    ch.once('end', () => reject(new Error(`the SPICE channel closed after ${got.length} bytes`)));
+  });
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -164,6 +195,27 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     assert.match(readFileSync(join(dir, 'known_hosts'), 'utf8'), /ssh-ed25519/);
   });
 
+  it('uploads into a storage volume over the same SSH connection (no scp, no second login)', async () => {
+    const c = await open(uri());
+    const poolDir = mkdtempSync(join(tmpdir(), 'vs-ssh-pool-'));
+    spawnSync('chmod', ['755', poolDir]);
+    const xml = `<pool type='dir'><name>${rig.prefix}sshpool</name><target><path>${poolDir}</path></target></pool>`;
+    const { pool } = await c.call('storagePoolCreateXml', { xml, flags: 0 });
+    try {
+      const data = randomBytes(3 << 20);
+      const volXml = `<volume><name>up.img</name><capacity unit='B'>${data.length}</capacity><target><format type='raw'/></target></volume>`;
+      const { vol } = await c.call('storageVolCreateXml', { pool, xml: volXml, flags: 0 });
+      let seen = 0;
+      await uploadToVolume(c, vol, Readable.from([data]), { length: data.length, onProgress: (b) => (seen = b) });
+      assert.equal(seen, data.length);
+      assert.ok(readFileSync(join(poolDir, 'up.img')).equals(data));
+      await c.call('storageVolDelete', { vol, flags: 0 });
+    } finally {
+      await c.call('storagePoolDestroy', { pool });
+      rmSync(poolDir, { recursive: true, force: true });
+    }
+  });
+
   it('falls back to nc -U with ?proxy=netcat', async () => {
     const c = await open(uri('&proxy=netcat'));
     assert.equal((await c.call('connectGetUri', undefined)).uri, 'qemu:///system');
@@ -253,6 +305,41 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
       types: [0],
     });
     raw.destroy();
+  });
+
+  it("a SPICE-only guest's SPICE channels, opened by the app over ssh -W (TCP and unix socket): the link reply", async () => {
+    const guests = await Promise.all([
+      rig.define({ name: 'ssh-spice', graphics: 'spice' }),
+      rig.define({ name: 'ssh-spice-unix', graphics: 'spice-unix' }),
+    ]);
+    const host = uri();
+    const app = new App({ configDir: dir, uris: [host], host: { client: { sshPath, connectTimeoutMs: 20_000 } } });
+    app.start();
+    const s = app.session();
+    try {
+      for (const sg of guests) {
+        const ref = { host, uuid: sg.uuid };
+        await waitFor(
+          `${sg.name} running on the SSH host`,
+          () => app.hosts.get(host).guest(sg.uuid)?.state === 'running',
+          30_000,
+        );
+        // A session's channels: main, display, inputs, cursor — each its own ssh -W forward.
+        const channels = await Promise.all(SPICE_CHANNELS.map(() => s.openConsole(ref, 'spice')));
+        const replies = await Promise.all(
+          channels.map((ch, i) => within(spiceLink(ch, SPICE_CHANNELS[i]!), 15_000, 'the SPICE link reply')),
+        );
+        for (const [i, r] of replies.entries()) {
+          assert.equal(r.magic, 'REDQ', `${sg.name}, channel type ${SPICE_CHANNELS[i]}`);
+          assert.equal(r.major, 2);
+          assert.equal(r.error, 0, 'SPICE_LINK_ERR_OK');
+        }
+        for (const ch of channels) ch.destroy();
+      }
+    } finally {
+      s.close();
+      await app.close();
+    }
   });
 
   it('the SSH process dying takes the connection down at once with a ConnectionClosedError', async () => {

@@ -7,7 +7,6 @@ import { describe, it } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
 import {
   DEFAULT_SETTINGS,
-  guestKey,
   type AppState,
   type GuestInfo,
   type GuestStateName,
@@ -85,9 +84,11 @@ describe('application menu', () => {
     }
     click(item(machine, 'Reboot'));
     click(item(machine, 'Send Keys…'));
+    click(item(machine, 'Move to host…'));
     assert.deepEqual(t.sent, [
       { kind: 'guest-action', action: 'reboot' },
       { kind: 'open', panel: 'send-keys' },
+      { kind: 'open', panel: 'move' },
     ]);
   });
 
@@ -141,6 +142,14 @@ describe('application menu', () => {
     const file = (kiosk: boolean) => submenu(applicationMenu({ state, active: web, kiosk }, actions().a), 'virtswitch');
     assert.ok(file(false).some((i) => i.label === 'Quit'));
     assert.ok(!file(true).some((i) => i.label === 'Quit'));
+  });
+
+  it('New Guest… (Ctrl+N) opens the New guest dialog', () => {
+    const t = actions();
+    const i = item(submenu(applicationMenu({ state, active: web, kiosk: false }, t.a), 'virtswitch'), 'New Guest…');
+    assert.equal(i.accelerator, 'CmdOrCtrl+N');
+    click(i);
+    assert.deepEqual(t.sent, [{ kind: 'new-guest' }]);
   });
 
   it('accelerators from bindings', () => {
@@ -264,7 +273,7 @@ describe('switcher order', () => {
     // vm10 and mid keep the user's order; vm2, never placed, goes before the first placed guest
     // whose name sorts after its own (vm10).
     assert.deepEqual(
-      switcherOrder(hosts, gs, [guestKey(vm10), guestKey(mid)]).map((g) => g.name),
+      switcherOrder(hosts, gs, [vm10.uuid, mid.uuid]).map((g) => g.name),
       ['vm2', 'vm10', 'mid', 'alpha', 'zeta', 'orphan'],
     );
   });

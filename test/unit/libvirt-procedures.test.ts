@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventMessages, procedureNames, procedures } from '../../main/libvirt/procedures.js';
+import { STORAGE_PROCEDURE_NUMBERS, STORAGE_STREAM_PROCEDURES } from './libvirt-storage-numbers.js';
 
 describe('the procedure table', () => {
   // Numbers as remote_protocol.x (libvirt 9.x) gives them; procedure numbers are append-only.
@@ -97,6 +98,7 @@ describe('the procedure table', () => {
     networkIsPersistent: 153,
     connectListAllNetworks: 283,
     networkGetDhcpLeases: 341,
+    ...STORAGE_PROCEDURE_NUMBERS,
   };
 
   it('gives every procedure its number from remote_protocol.x, once', () => {
@@ -108,7 +110,7 @@ describe('the procedure table', () => {
     const streams = Object.entries(procedures)
       .filter(([, v]) => 'stream' in v && v.stream)
       .map(([k]) => k);
-    assert.deepEqual(streams.sort(), ['domainOpenConsole', 'domainScreenshot']);
+    assert.deepEqual(streams.sort(), ['domainOpenConsole', 'domainScreenshot', ...STORAGE_STREAM_PROCEDURES].sort());
   });
 
   it('numbers the callback events as remote_protocol.x does', () => {

@@ -1,12 +1,6 @@
 import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DEFAULT_SETTINGS,
-  guestKey,
-  type ConsoleChannel,
-  type GuestInfo,
-  type HostInfo,
-} from '../../common/contract.js';
+import { DEFAULT_SETTINGS, type ConsoleChannel, type GuestInfo, type HostInfo } from '../../common/contract.js';
 import { reorder, slots, switcherOrder } from '../../common/order.js';
 import { guestInfo } from '../fixtures/guest-info.js';
 import { Switcher } from '../../renderer/src/state/switcher.js';
@@ -42,7 +36,7 @@ describe('switcher order and slots', () => {
   });
 
   it('keeps the user order, and new guests land among them by name', () => {
-    const order = [guestKey(web10), guestKey(db)];
+    const order = [web10.uuid, db.uuid];
     assert.deepEqual(
       switcherOrder([host(A), host(B)], all, order).map((g) => g.name),
       ['web2', 'web10', 'db', 'lab-vm'],
@@ -53,15 +47,21 @@ describe('switcher order and slots', () => {
     const many = Array.from({ length: 12 }, (_, i) => guest(A, `g${i + 1}`));
     const s = slots(switcherOrder([host(A)], many, []));
     assert.equal(s.size, 9);
-    assert.equal(s.get(guestKey(many[0]!)), 1);
-    assert.equal(s.get(guestKey(many[8]!)), 9);
-    assert.equal(s.get(guestKey(many[9]!)), undefined);
+    assert.equal(s.get(many[0]!.uuid), 1);
+    assert.equal(s.get(many[8]!.uuid), 9);
+    assert.equal(s.get(many[9]!.uuid), undefined);
   });
 
   it('reorders by drag: before another guest, or to the end of its host group', () => {
     const ordered = switcherOrder([host(A), host(B)], all, []);
-    assert.deepEqual(reorder(ordered, guestKey(web10), guestKey(db)), [web10, db, web2, lab].map(guestKey));
-    assert.deepEqual(reorder(ordered, guestKey(db), undefined), [web2, web10, db, lab].map(guestKey));
+    assert.deepEqual(
+      reorder(ordered, web10.uuid, db.uuid),
+      [web10, db, web2, lab].map((g) => g.uuid),
+    );
+    assert.deepEqual(
+      reorder(ordered, db.uuid, undefined),
+      [web2, web10, db, lab].map((g) => g.uuid),
+    );
   });
 });
 
@@ -75,31 +75,31 @@ describe('switcher state', () => {
 
   it('starts on the remembered guest, else the first running one', () => {
     const s = new Switcher();
-    assert.equal(s.initial(order, guestKey(g3)), guestKey(g3));
-    assert.equal(s.initial(order, 'gone@x'), guestKey(g1));
-    assert.equal(s.initial([g2], undefined), guestKey(g2));
+    assert.equal(s.initial(order, g3.uuid), g3.uuid);
+    assert.equal(s.initial(order, 'gone@x'), g1.uuid);
+    assert.equal(s.initial([g2], undefined), g2.uuid);
   });
 
   it('next and previous cycle through running guests only, wrapping', () => {
     const s = new Switcher();
-    s.activate(guestKey(g1));
-    assert.equal(s.step(order, 1), guestKey(g3));
-    s.activate(guestKey(g3));
-    assert.equal(s.step(order, 1), guestKey(g4));
-    s.activate(guestKey(g4));
-    assert.equal(s.step(order, 1), guestKey(g1));
-    assert.equal(s.step(order, -1), guestKey(g3));
+    s.activate(g1.uuid);
+    assert.equal(s.step(order, 1), g3.uuid);
+    s.activate(g3.uuid);
+    assert.equal(s.step(order, 1), g4.uuid);
+    s.activate(g4.uuid);
+    assert.equal(s.step(order, 1), g1.uuid);
+    assert.equal(s.step(order, -1), g3.uuid);
   });
 
   it('goes back to the last guest used, most recent first', () => {
     const s = new Switcher();
-    s.activate(guestKey(g1));
-    s.activate(guestKey(g3));
-    assert.equal(s.last(order), guestKey(g1));
-    s.activate(guestKey(g1));
-    assert.equal(s.last(order), guestKey(g3));
-    assert.equal(s.activate(guestKey(g1)), undefined, 'no change, no switch');
-    assert.equal(s.slot(order, 2), guestKey(g2));
+    s.activate(g1.uuid);
+    s.activate(g3.uuid);
+    assert.equal(s.last(order), g1.uuid);
+    s.activate(g1.uuid);
+    assert.equal(s.last(order), g3.uuid);
+    assert.equal(s.activate(g1.uuid), undefined, 'no change, no switch');
+    assert.equal(s.slot(order, 2), g2.uuid);
     assert.equal(s.slot(order, 9), undefined);
   });
 });

@@ -13,8 +13,11 @@ import type {
   ConsoleChannel,
   ConsoleKind,
   GuestRef,
+  JobInfo,
   LaunchOptions,
+  UploadParams,
 } from '../../../common/contract.js';
+import { uploadOverWebSocket } from './upload.js';
 import { BridgeError } from '../../../common/bridge-error.js';
 import { API_RECONNECT, backoffDelay } from '../../../common/backoff.js';
 import { BaseBridge } from './base.js';
@@ -127,6 +130,17 @@ export class BrowserBridge extends BaseBridge implements Bridge {
     const ws = new WebSocket(this.url('/console', { host: ref.host, uuid: ref.uuid, kind }), wsProtocols(this.token));
     ws.binaryType = 'arraybuffer';
     return ws as unknown as ConsoleChannel;
+  }
+
+  uploadVolume(params: UploadParams, file: Blob, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<void> {
+    return uploadOverWebSocket(
+      this,
+      (job) => new WebSocket(this.url('/upload', { job }), wsProtocols(this.token)),
+      params,
+      file,
+      onJob,
+      signal,
+    );
   }
 
   async launchOptions(): Promise<LaunchOptions> {

@@ -2,12 +2,13 @@
  * Every running guest's screen, connected in the background (up to a limit, most recently used
  * first), so a switch changes which console shows instead of connecting one. A console whose
  * connection drops while its guest still runs reconnects by itself, with backoff; a guest that
- * stops loses its console; one that starts gets a new one.
+ * stops loses its console; one that starts gets a new one. Consoles are keyed by the guest's
+ * UUID: a guest that moves to another host keeps its console, which reconnects there.
  */
-import { guestKey, type Bridge, type GuestInfo, type Scaling } from '../../../common/contract.js';
+import type { Bridge, GuestInfo, Scaling } from '../../../common/contract.js';
 import { isRunning } from '../../../common/guest-state.js';
 import { backoffDelay, CONSOLE_RECONNECT } from '../../../common/backoff.js';
-import type { ScreenConsole } from './screen-console.js';
+import type { HandoverTimes, ScreenConsole } from './screen-console.js';
 import { SpiceConsole } from './spice-console.js';
 import { VncConsole } from './vnc-console.js';
 
@@ -22,10 +23,14 @@ export interface ConsoleDebugInfo {
   status: string;
   held: boolean;
   bytesIn: number;
-  /** Keys typed but not sent yet (SPICE consoles pace them). */
-  pendingKeys: number;
   /** When its thumbnail last showed what the guest shows (performance.now()). */
   thumbAsOf: number;
+  /** The host whose display it shows. */
+  host: string;
+  /** The old host's last picture stands in while the guest moves. */
+  frozen: boolean;
+  /** Timings of its last move between hosts. */
+  handover: HandoverTimes | undefined;
 }
 
 /** Beyond this many, the least recently used running guests are not kept warm. */
@@ -52,14 +57,18 @@ export class ConsolePool {
     return [...this.consoles.values()];
   }
 
-  /** Brings the consoles in line with the guests: one for each running guest with a display. */
-  sync(guests: readonly GuestInfo[], mru: readonly string[]): void {
+  /**
+   * Brings the consoles in line with the guests: one for each running guest with a display, on the
+   * host where the guest is now. `moving` names the guests under way to another host.
+   */
+  sync(guests: readonly GuestInfo[], mru: readonly string[], moving: ReadonlySet<string> = new Set()): void {
     const rank = new Map(mru.map((k, i) => [k, i]));
     const candidates = guests
-      .filter((g) => (g.hasVnc || g.hasSpice) && isRunning(g))
-      .sort((a, b) => (rank.get(guestKey(a)) ?? 1e9) - (rank.get(guestKey(b)) ?? 1e9))
+      // A moving guest keeps its console even while the source says it stopped and the target is silent.
+      .filter((g) => (g.hasVnc || g.hasSpice) && (isRunning(g) || (moving.has(g.uuid) && this.consoles.has(g.uuid))))
+      .sort((a, b) => (rank.get(a.uuid) ?? 1e9) - (rank.get(b.uuid) ?? 1e9))
       .slice(0, WARM_LIMIT);
-    this.wanted = new Set(candidates.map(guestKey));
+    this.wanted = new Set(candidates.map((g) => g.uuid));
     for (const [key, c] of this.consoles) {
       if (!this.wanted.has(key)) {
         this.cancelRetry(key);
@@ -68,11 +77,14 @@ export class ConsolePool {
       }
     }
     for (const g of candidates) {
-      const key = guestKey(g);
+      const key = g.uuid;
       // VNC when the guest has it (noVNC does more than spice-html5), else its SPICE display.
       const kind = g.hasVnc ? 'vnc' : 'spice';
       const old = this.consoles.get(key);
-      if (old?.kind === kind) continue;
+      if (old?.kind === kind && (old.ref.host === g.host || old.retarget)) {
+        this.follow(old, g, moving.has(key));
+        continue;
+      }
       if (old) {
         this.cancelRetry(key);
         old.dispose();
@@ -92,10 +104,27 @@ export class ConsolePool {
     }
   }
 
+  /** Keeps a console on its guest: to the new host when it moved, back to its own when a move ended. */
+  private follow(c: ScreenConsole, g: GuestInfo, moving: boolean): void {
+    const wasMoving = !!c.moving;
+    c.moving = moving;
+    if (c.ref.host !== g.host) {
+      this.cancelRetry(c.key);
+      c.retarget?.({ host: g.host, uuid: g.uuid });
+    } else if (moving && g.state === 'paused') {
+      // Paused for the switch-over: its screen no longer changes and QEMU drops keys; keep them.
+      c.freeze?.();
+    } else if (wasMoving && !moving) {
+      if (c.frozen && c.status === 'connected') c.unfreeze?.();
+      else if (c.status === 'disconnected') this.scheduleReconnect(c);
+    }
+  }
+
   private onStatus(c: ScreenConsole): void {
     if (c.status === 'connected') this.retry.delete(c.key);
-    if (c.status === 'disconnected' && this.wanted.has(c.key) && this.consoles.get(c.key) === c)
-      this.scheduleReconnect(c);
+    // A moving guest's old display is not tried again: the console waits for the new host's.
+    const retry = c.status === 'disconnected' && !c.moving && this.wanted.has(c.key);
+    if (retry && this.consoles.get(c.key) === c) this.scheduleReconnect(c);
     this.hooks.status(c);
   }
 
@@ -143,8 +172,10 @@ export class ConsolePool {
       status: c.status,
       held: c.isHeld,
       bytesIn: c.bytesIn,
-      pendingKeys: c.pendingKeys ?? 0,
       thumbAsOf: c.thumbnailAsOf,
+      host: c.ref.host,
+      frozen: !!c.frozen,
+      handover: c.handoverTimes,
     }));
   }
 

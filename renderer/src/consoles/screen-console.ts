@@ -8,7 +8,16 @@ export interface ScreenConsoleEvents<C> {
   clipboard(c: C, text: string): void;
 }
 
+/** Timings of a console's last move between hosts, for the benchmark (performance.now() values). */
+export interface HandoverTimes {
+  /** The last data from the old host's display. */
+  lastSourceData: number;
+  /** The new host's display's first frame on the stage. */
+  firstTargetFrame: number;
+}
+
 export interface ScreenConsole {
+  /** The guest, on the host whose display it shows. */
   readonly ref: GuestRef;
   readonly key: string;
   readonly element: HTMLDivElement;
@@ -26,8 +35,8 @@ export interface ScreenConsole {
   readonly bytesIn: number;
   /** Its updates are held back (a background console). */
   readonly isHeld: boolean;
-  /** Key events typed but not sent yet (a console that paces its keys). */
-  readonly pendingKeys?: number;
+  /** Why the guest's clipboard cannot be reached through this console, when it cannot. */
+  readonly noClipboard?: string;
   connect(): void;
   setScaling(s: Scaling): void;
   /** Gives it keyboard, video and mouse, or takes them away after releasing the keys it holds. */
@@ -42,4 +51,16 @@ export interface ScreenConsole {
   sendKey(keysym: number, code: string, down?: boolean): void;
   pasteClipboard(text: string): void;
   dispose(): void;
+  // A console that can follow its guest to another host keeping its picture and keys (VNC).
+  /** Set while the guest moves between hosts. */
+  moving?: boolean;
+  /** The old host's last picture stands in for the screen. */
+  readonly frozen?: boolean;
+  readonly handoverTimes?: HandoverTimes;
+  /** The guest now lives at `ref`: connect to its display there. */
+  retarget?(ref: GuestRef): void;
+  /** Keeps the current picture and the keys typed from now on, for the next display. */
+  freeze?(): void;
+  /** The move ended where it began: back to this display, with the keys kept meanwhile. */
+  unfreeze?(): void;
 }

@@ -14,25 +14,31 @@
  * were; the guest's `<image compression='off'/>` avoids them); a SPICE display that listens only
  * with TLS cannot be reached (the status says so).
  */
-import { SpiceMainConn } from '@spice-project/spice-html5/src/main.js';
-import * as Inputs from '@spice-project/spice-html5/src/inputs.js';
+import type { SpiceMainConn } from '@spice-project/spice-html5/src/main.js';
+import type * as SpiceLibModule from './spice-lib.js';
 import type { Bridge, GuestRef, Scaling } from '../../../common/contract.js';
-import { patchSpiceDisplay } from './spice-patches.js';
 import { routeSpice, type SpiceSocket } from './spice-socket.js';
 import { scancodeOf, spiceKeyValue } from './spice-keys.js';
 import type { ScreenConsoleEvents, ScreenStatus } from './screen-console.js';
+import { SPICE_NO_CLIPBOARD } from './spice-note.js';
 import './spice-console.css';
 
 const KEY_DOWN = 101;
 const KEY_UP = 102;
-/**
- * The least time between two scancodes. QEMU's SPICE input puts them straight into the emulated
- * PS/2 keyboard, whose 16-byte queue drops what a busy guest has not read yet; its VNC server
- * instead queues keys and paces them 10 ms apart itself. Spaced here, before the relay, keys can
- * still arrive bunched (a busy relay writes several at once), so the gap is wider than VNC's.
- */
-const KEY_DELAY_MS = 25;
 let sessions = 0;
+/** At most this many key messages wait for the inputs channel to link. */
+const MAX_EARLY_KEYS = 256;
+
+type SpiceLib = typeof SpiceLibModule;
+let spiceLib: Promise<SpiceLib> | undefined;
+/** spice-html5, loaded once, on first use (see spice-lib.ts); a failed load is tried again next time. */
+function loadSpiceLib(): Promise<SpiceLib> {
+  spiceLib ??= import('./spice-lib.js').catch((e: unknown) => {
+    spiceLib = undefined;
+    throw e;
+  });
+  return spiceLib;
+}
 
 type Session = SpiceMainConn & { onprimary?: (canvas: HTMLCanvasElement | undefined) => void };
 
@@ -52,6 +58,7 @@ function keyMessage(type: number, value: number): { buffer_size(): number; to_bu
 export class SpiceConsole {
   readonly element: HTMLDivElement;
   readonly kind = 'spice' as const;
+  readonly noClipboard = SPICE_NO_CLIPBOARD;
   status: ScreenStatus = 'connecting';
   reason: string | undefined;
   width = 0;
@@ -67,13 +74,14 @@ export class SpiceConsole {
   private uri = '';
   private active = false;
   private viewOnly = false;
+  /** spice-html5, once loaded. */
+  private lib: SpiceLib | undefined;
   private refreshTimer: number | undefined;
   /** Keys this console told the guest are down, by KeyboardEvent.code. */
   private readonly down = new Set<string>();
-  /** Key messages waiting for their turn (see KEY_DELAY_MS). */
-  private readonly keyQueue: { type: number; value: number }[] = [];
-  private keyTimer: number | undefined;
-  private lastKeyAt = 0;
+  /** Key messages typed before the inputs channel was ready (see flushKeys). */
+  private readonly outbox: { type: number; value: number }[] = [];
+  private flushTimer: number | undefined;
   private readonly resizeObserver = new ResizeObserver(() => this.layout());
   private readonly onWindowBlur = (): void => this.releaseKeys();
 
@@ -84,7 +92,6 @@ export class SpiceConsole {
     private readonly on: ScreenConsoleEvents<SpiceConsole>,
     private scaling: Scaling,
   ) {
-    patchSpiceDisplay();
     this.element = document.createElement('div');
     this.element.className = 'console spice-console';
     this.element.dataset.console = key;
@@ -106,20 +113,32 @@ export class SpiceConsole {
     this.uri = uri;
     this.unroute = routeSpice(uri, (socket) => {
       this.sockets.push(socket);
+      // spice-html5 reports only its main channel's failures: a display, inputs or cursor channel
+      // that fails would leave the session half up (no screen, or no keyboard) for good.
+      socket.addEventListener('close', () => {
+        if (this.session && this.uri === uri) this.fail('a SPICE channel closed');
+      });
       return this.bridge.openConsole(this.ref, 'spice');
     });
     // The password is needed before the first channel links; null means there is none to send.
-    this.bridge.invoke('guest.spicePassword', this.ref).then(
-      ({ password }) => this.start(uri, password ?? ''),
-      () => this.start(uri, ''),
+    const password = this.bridge.invoke('guest.spicePassword', this.ref).then(
+      ({ password }) => password ?? '',
+      () => '',
+    );
+    Promise.all([loadSpiceLib(), password]).then(
+      ([lib, pw]) => this.start(lib, uri, pw),
+      () => {
+        if (this.uri === uri) this.fail('the SPICE client could not be loaded');
+      },
     );
   }
 
-  private start(uri: string, password: string): void {
+  private start(lib: SpiceLib, uri: string, password: string): void {
     if (!this.unroute || this.uri !== uri) return;
+    this.lib = lib;
     let session: Session;
     try {
-      session = new SpiceMainConn({
+      session = new lib.SpiceMainConn({
         uri,
         password,
         screen_id: this.screen.id,
@@ -162,15 +181,19 @@ export class SpiceConsole {
     this.status = 'disconnected';
     this.reason = /Bad password/.test(message)
       ? 'the display refused the password'
-      : /refused|protocol mismatch/i.test(message)
-        ? 'the SPICE display could not be reached (a display that listens only with TLS cannot be)'
-        : 'the connection to the console was lost';
+      : /could not be loaded/.test(message)
+        ? message
+        : /refused|protocol mismatch/i.test(message)
+          ? 'the SPICE display could not be reached (a display that listens only with TLS cannot be)'
+          : 'the connection to the console was lost';
     this.stopSession();
     this.on.status(this);
   }
 
   /** Keyboard and pointer from the canvas, taken only while this console is active. */
   private hookInput(canvas: HTMLCanvasElement): void {
+    const Inputs = this.lib?.Inputs;
+    if (!Inputs) return;
     const when =
       <E extends Event>(f: (this: HTMLCanvasElement, e: E) => void) =>
       (e: E): void => {
@@ -229,10 +252,6 @@ export class SpiceConsole {
 
   private get displayChannel(): SpiceSocket | undefined {
     return this.session?.display?.ws as SpiceSocket | undefined;
-  }
-
-  get pendingKeys(): number {
-    return this.keyQueue.length;
   }
 
   get isHeld(): boolean {
@@ -311,38 +330,40 @@ export class SpiceConsole {
     if (this.active) this.primary?.focus({ preventScroll: true });
   }
 
-  /** Presses (or releases) a key by its KeyboardEvent.code; without `down`, presses and releases it. */
+  /**
+   * Presses (or releases) a key by its KeyboardEvent.code; without `down`, presses and releases it.
+   * Sent at once: the main process spaces key messages out right before QEMU, where bunching
+   * would lose them (main/consoles/spice-input-pacing.ts).
+   */
   sendKey(_keysym: number, code: string, down?: boolean): void {
-    const inputs = this.session?.inputs;
     const sc = scancodeOf(code);
-    if (!inputs || inputs.state !== 'ready' || sc === undefined) return;
+    if (!this.session || sc === undefined) return;
     for (const d of down === undefined ? [true, false] : [down]) {
-      this.keyQueue.push({ type: d ? KEY_DOWN : KEY_UP, value: spiceKeyValue(sc, d) });
+      if (this.outbox.length < MAX_EARLY_KEYS)
+        this.outbox.push({ type: d ? KEY_DOWN : KEY_UP, value: spiceKeyValue(sc, d) });
       if (d) this.down.add(code);
       else this.down.delete(code);
     }
-    this.pumpKeys();
+    this.flushKeys();
   }
 
-  private pumpKeys(): void {
-    if (this.keyTimer !== undefined) return;
-    while (this.keyQueue.length > 0) {
-      const wait = this.lastKeyAt + KEY_DELAY_MS - performance.now();
-      if (wait > 0) {
-        this.keyTimer = window.setTimeout(() => {
-          this.keyTimer = undefined;
-          this.pumpKeys();
-        }, wait);
-        return;
-      }
-      const m = this.keyQueue.shift()!;
-      const inputs = this.session?.inputs;
-      if (inputs?.state === 'ready') inputs.send_msg(keyMessage(m.type, m.value));
-      this.lastKeyAt = performance.now();
+  /**
+   * The inputs channel links a little after the screen's first frame (seconds on a busy host):
+   * keys typed meanwhile wait for it instead of being lost.
+   */
+  private flushKeys(): void {
+    const inputs = this.session?.inputs;
+    if (inputs?.state === 'ready') {
+      for (const m of this.outbox.splice(0)) inputs.send_msg(keyMessage(m.type, m.value));
+    } else if (this.outbox.length > 0 && this.flushTimer === undefined && this.session) {
+      this.flushTimer = window.setTimeout(() => {
+        this.flushTimer = undefined;
+        this.flushKeys();
+      }, 50);
     }
   }
 
-  /** spice-html5 has no clipboard (it needs the SPICE agent): use Type text instead. */
+  /** spice-html5 has no clipboard (it needs the SPICE agent): Type text says so and types instead. */
   pasteClipboard(_text: string): void {}
 
   private stopSession(): void {
@@ -352,9 +373,9 @@ export class SpiceConsole {
     this.session = undefined;
     this.primary = undefined;
     this.down.clear();
-    this.keyQueue.length = 0;
-    window.clearTimeout(this.keyTimer);
-    this.keyTimer = undefined;
+    this.outbox.length = 0;
+    window.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (session) {
       try {
         session.stop();

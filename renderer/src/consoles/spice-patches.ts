@@ -7,8 +7,16 @@
  *  - it hooks its keyboard handlers (legacy keyCodes, modifier state shared by every session) and
  *    focus-follows-mouse onto the canvas; here the session is told about its canvas instead and
  *    the console hooks what it wants (see SpiceConsole).
+ * And one to every channel: its RSA-encrypted ticket drops the ciphertext's leading zero bytes
+ * and pads at the end instead, so about one link in 256 sends a ticket QEMU cannot decrypt
+ * ("failed to decrypt RSA encrypted password") and the channel is refused; here the ticket is
+ * padded at the front, as a big-endian number must be.
  */
 import { SpiceDisplayConn } from '@spice-project/spice-html5/src/display.js';
+import { SpiceConn } from '@spice-project/spice-html5/src/spiceconn.js';
+
+/** The RSA modulus SPICE uses for tickets: 1024 bits. */
+const TICKET_BYTES = 128;
 
 interface Surface {
   canvas: HTMLCanvasElement;
@@ -27,6 +35,14 @@ let applied = false;
 export function patchSpiceDisplay(): void {
   if (applied) return;
   applied = true;
+  const sendTicket = SpiceConn.prototype['send_ticket'] as (this: unknown, ticket: number[] | null) => void;
+  SpiceConn.prototype['send_ticket'] = function (this: unknown, ticket: number[] | null): void {
+    const padded =
+      ticket && ticket.length < TICKET_BYTES
+        ? [...new Array<number>(TICKET_BYTES - ticket.length).fill(0), ...ticket]
+        : ticket;
+    sendTicket.call(this, padded);
+  };
   const proto = SpiceDisplayConn.prototype;
   proto['hook_events'] = function (this: DisplayConn): void {
     const s = this.primary_surface !== undefined ? this.surfaces?.[this.primary_surface] : undefined;

@@ -15,6 +15,8 @@ export class ThrottledChannel implements ConsoleChannel {
   onerror: ((ev: unknown) => void) | null = null;
   /** Bytes received from the server, for the background-traffic figure. */
   bytesIn = 0;
+  /** Told of every message from the server as it arrives, held back or not. */
+  ondata: (() => void) | null = null;
   /** Messages handed on to the client: a new one may mean new pixels. */
   delivered = 0;
   private held: MessageEventLike[] = [];
@@ -24,6 +26,7 @@ export class ThrottledChannel implements ConsoleChannel {
     inner.onopen = (ev) => this.onopen?.(ev);
     inner.onmessage = (ev) => {
       this.bytesIn += typeof ev.data === 'string' ? ev.data.length : ev.data.byteLength;
+      this.ondata?.();
       if (this.paused) this.held.push(ev);
       else this.deliver(ev);
     };

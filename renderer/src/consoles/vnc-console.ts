@@ -2,10 +2,20 @@
  * One guest's screen: a noVNC RFB over a throttled channel, inside its own element on the stage.
  * Active: shown, taking keyboard and pointer, its updates flowing. Background: hidden under the
  * active one, view-only, its updates held back, refreshed now and then for its thumbnail.
+ *
+ * A console belongs to a guest, not to a host: when the guest moves, the old display's last
+ * picture stays (marked "moving…") until the new host's display has drawn, and the keyboard
+ * carries over (see HandoverKeys).
  */
 import RFB from '@novnc/novnc';
 import type { Bridge, GuestRef, Scaling } from '../../../common/contract.js';
+import { HandoverKeys, type KeyRecord } from '../input/handover.js';
+import { hasFrame, LastFrame } from './last-frame.js';
+import type { HandoverTimes } from './screen-console.js';
 import { ThrottledChannel } from './throttled-channel.js';
+
+/** How long a moving console waits for the new display's first frame before showing it anyway. */
+const FIRST_FRAME_WAIT_MS = 10_000;
 
 export type VncStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -23,17 +33,26 @@ export class VncConsole {
   /** Set once the first framebuffer arrived (the canvas has the guest's size). */
   width = 0;
   height = 0;
+  /** Set while the guest moves: a display that goes away then leaves its last picture. */
+  moving = false;
+  /** The last data from the display (performance.now()). */
+  lastDataAt = 0;
+  handoverTimes: HandoverTimes | undefined;
   /** When (performance.now()) the thumbnail last showed this screen as it was; set by the painter. */
   thumbnailAsOf = 0;
   private connects = 0;
   private rfb: RFB | undefined;
   private channel: ThrottledChannel | undefined;
+  /** The canvas the current RFB draws into. */
+  private liveCanvas: HTMLCanvasElement | null = null;
+  private lastFrame: LastFrame | undefined;
+  private readonly keys = new HandoverKeys();
   private active = false;
   private viewOnly = false;
   private refreshTimer: number | undefined;
 
   constructor(
-    readonly ref: GuestRef,
+    public ref: GuestRef,
     readonly key: string,
     private readonly bridge: Bridge,
     private readonly on: VncConsoleEvents,
@@ -42,6 +61,82 @@ export class VncConsole {
     this.element = document.createElement('div');
     this.element.className = 'console';
     this.element.dataset.console = key;
+    // Capture: every key meant for this console passes here before noVNC sees it.
+    const onKey = (ev: KeyboardEvent): void => this.onKey(ev);
+    this.element.addEventListener('keydown', onKey, true);
+    this.element.addEventListener('keyup', onKey, true);
+  }
+
+  /** Whether the old display's picture stands in for the screen (the guest is moving). */
+  get frozen(): boolean {
+    return this.lastFrame !== undefined;
+  }
+
+  private onKey(ev: KeyboardEvent): void {
+    const r: KeyRecord = { type: ev.type === 'keydown' ? 'keydown' : 'keyup', code: ev.code, key: ev.key };
+    if (this.lastFrame && ev.target === this.lastFrame.canvas) {
+      // No display right now: the key is kept for the next one, and the page does nothing with it.
+      ev.preventDefault();
+      ev.stopPropagation();
+      if (!this.keys.inGap) this.keys.begin();
+    }
+    this.keys.key(r);
+  }
+
+  /** The guest now lives at `ref` (it moved): connect to its display there. */
+  retarget(ref: GuestRef): void {
+    if (ref.host === this.ref.host && ref.uuid === this.ref.uuid) return;
+    this.ref = ref;
+    this.freeze();
+    this.connect();
+  }
+
+  /**
+   * Keeps the picture of the display that is going away (or whose guest has paused to switch hosts:
+   * QEMU drops input then), and starts keeping keys for the next display.
+   */
+  freeze(): void {
+    if (this.lastFrame || !this.liveCanvas || this.liveCanvas.width === 0) return;
+    this.lastFrame = new LastFrame(this.liveCanvas, 'The screen before the move', this.lastDataAt);
+    this.keys.begin();
+    this.element.append(this.lastFrame.element);
+    if (this.active) this.lastFrame.focus();
+  }
+
+  /** The new display has drawn: drop the old picture, carry the keys over, hand it the focus. */
+  private thaw(rfb: RFB): void {
+    const frame = this.lastFrame;
+    if (!frame || this.rfb !== rfb) return;
+    this.lastFrame = undefined;
+    this.handoverTimes = { lastSourceData: frame.lastDataAt, firstTargetFrame: performance.now() };
+    frame.remove();
+    const { release, replay } = this.keys.end();
+    // The keys belong to the guest even if the user has switched away meanwhile.
+    const viewOnly = rfb.viewOnly;
+    rfb.viewOnly = false;
+    for (const code of release) rfb.sendKey(0, code, false);
+    const canvas = this.liveCanvas;
+    for (const r of replay) canvas?.dispatchEvent(new KeyboardEvent(r.type, { ...r, bubbles: true, cancelable: true }));
+    rfb.viewOnly = viewOnly;
+    if (this.active) rfb.focus({ preventScroll: true });
+    this.connects++;
+    this.on.status(this);
+  }
+
+  /** The move ended with the guest where it was: back to its display, with the keys kept meanwhile. */
+  unfreeze(): void {
+    if (this.rfb && this.status === 'connected') this.thaw(this.rfb);
+  }
+
+  /** Waits, frame by frame, for the new display's first picture. */
+  private awaitFirstFrame(rfb: RFB): void {
+    const until = performance.now() + FIRST_FRAME_WAIT_MS;
+    const check = (): void => {
+      if (this.rfb !== rfb || !this.lastFrame) return;
+      if (hasFrame(this.liveCanvas) || performance.now() > until) this.thaw(rfb);
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
   }
 
   connect(): void {
@@ -49,25 +144,30 @@ export class VncConsole {
     this.status = 'connecting';
     this.reason = undefined;
     const channel = new ThrottledChannel(this.bridge.openConsole(this.ref, 'vnc'));
+    channel.ondata = () => (this.lastDataAt = performance.now());
     this.channel = channel;
     const rfb = new RFB(this.element, channel, { shared: true });
     this.rfb = rfb;
+    this.liveCanvas = this.element.querySelector('canvas:not(.last-frame-canvas)');
     rfb.background = 'transparent';
     rfb.focusOnClick = true;
     rfb.viewOnly = !this.active || this.viewOnly;
     this.applyScaling();
-    if (this.active) rfb.focus({ preventScroll: true });
+    // While the old picture stands in, it keeps the focus: keys typed meanwhile go to it, in order.
+    if (this.active && !this.lastFrame) rfb.focus({ preventScroll: true });
     rfb.addEventListener('connect', () => {
       if (this.rfb !== rfb) return;
       this.status = 'connected';
       this.connects++;
       this.on.status(this);
-      if (this.active) rfb.focus({ preventScroll: true });
-      else this.holdSoon();
+      if (this.lastFrame) this.awaitFirstFrame(rfb);
+      else if (this.active) rfb.focus({ preventScroll: true });
+      if (!this.active) this.holdSoon();
     });
     rfb.addEventListener('disconnect', (e) => {
       if (this.rfb !== rfb) return;
       const clean = (e as CustomEvent<{ clean: boolean }>).detail?.clean;
+      if (this.moving) this.freeze();
       this.status = 'disconnected';
       this.reason ??= clean ? 'the console closed' : 'the connection to the console was lost';
       this.on.status(this);
@@ -93,9 +193,9 @@ export class VncConsole {
     this.on.status(this);
   }
 
-  /** The canvas noVNC draws into (after connect). */
+  /** What the console shows: the canvas noVNC draws into, or the old display's picture while moving. */
   get canvas(): HTMLCanvasElement | null {
-    return this.element.querySelector('canvas');
+    return this.lastFrame?.canvas ?? this.liveCanvas;
   }
 
   /** Changes whenever the canvas may have new pixels (for thumbnails): a new connection or new data. */
@@ -139,7 +239,7 @@ export class VncConsole {
     if (active) {
       window.clearTimeout(this.refreshTimer);
       this.rfb.viewOnly = this.viewOnly;
-      this.rfb.focus({ preventScroll: true });
+      this.focus();
       // The last frame shows at once; what the guest drew meanwhile is decoded just after.
       const channel = this.channel;
       this.refreshTimer = window.setTimeout(() => {
@@ -190,7 +290,9 @@ export class VncConsole {
   }
 
   focus(): void {
-    if (this.active) this.rfb?.focus({ preventScroll: true });
+    if (!this.active) return;
+    if (this.lastFrame) this.lastFrame.focus();
+    else this.rfb?.focus({ preventScroll: true });
   }
 
   sendKey(keysym: number, code: string, down?: boolean): void {
@@ -205,6 +307,7 @@ export class VncConsole {
     const rfb = this.rfb;
     this.rfb = undefined;
     this.channel = undefined;
+    this.liveCanvas = null;
     if (rfb) {
       try {
         rfb.disconnect();
@@ -212,11 +315,14 @@ export class VncConsole {
         // Already disconnected.
       }
     }
-    this.element.replaceChildren();
+    // The old display's picture, if one stands in, stays until the next display has drawn.
+    for (const child of [...this.element.children]) if (child !== this.lastFrame?.element) child.remove();
   }
 
   dispose(): void {
     window.clearTimeout(this.refreshTimer);
+    this.lastFrame?.remove();
+    this.lastFrame = undefined;
     this.disposeRfb();
     this.element.remove();
   }

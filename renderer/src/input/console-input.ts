@@ -1,8 +1,6 @@
 /** Keys sent to a guest from the toolbar: a combination through libvirt, or text typed as key presses. */
 import type { Bridge, GuestInfo } from '../../../common/contract.js';
-import type { ScreenConsole } from '../consoles/screen-console.js';
-import { typePaced } from './paced-typing.js';
-import { strokesFor } from './type-text.js';
+import { typeText, type KeySink } from './paced-typing.js';
 
 type Fail = (e: unknown, title?: string) => void;
 
@@ -13,19 +11,13 @@ export function sendKeysTo(bridge: Bridge, g: GuestInfo | undefined, keys: reado
     .catch((e: unknown) => fail(e, 'Could not send the keys'));
 }
 
-/** Types text into a console as key presses, paced so the guest's keyboard keeps up; none while view only. */
+/** Types text into a console as paced key presses; says so when the guest has no screen to type into. */
 export function typeInto(
-  c: ScreenConsole | undefined,
+  c: (KeySink & { focus(): void }) | undefined,
   text: string,
-  viewOnly: boolean,
   fail: Fail,
 ): { skipped: string[] } {
-  const { strokes, skipped } = strokesFor(text);
-  if (!c) fail('The guest has no screen to type into');
-  else if (viewOnly) fail('View only is on for this guest: it takes no input', 'Nothing typed');
-  else {
-    typePaced(c, strokes);
-    c.focus();
-  }
-  return { skipped };
+  const r = typeText(c, text);
+  if (!r) fail('The guest has no screen to type into');
+  return r ?? { skipped: [] };
 }

@@ -2,7 +2,7 @@
  * Key strokes typed into a guest one at a time, a few ms apart: a burst of key events all at once
  * overruns the guest's keyboard buffer and drops characters.
  */
-import { XK_SHIFT_L, type KeyStroke } from './type-text.js';
+import { strokesFor, XK_SHIFT_L, type KeyStroke } from './type-text.js';
 
 /** What the strokes are typed into (a console). */
 export interface KeySink {
@@ -25,4 +25,19 @@ export function typePaced(sink: KeySink, strokes: readonly KeyStroke[], gapMs = 
     setTimeout(next, gapMs);
   };
   next();
+}
+
+/**
+ * Types text into a console as key presses and gives it the focus; returns the characters a US
+ * keyboard can't type, or undefined when there is no console to type into.
+ */
+export function typeText(
+  c: (KeySink & { focus(): void }) | undefined,
+  text: string,
+): { skipped: string[] } | undefined {
+  if (!c) return undefined;
+  const { strokes, skipped } = strokesFor(text);
+  typePaced(c, strokes);
+  c.focus();
+  return { skipped };
 }

@@ -1,4 +1,9 @@
-/** The renderer's copy of the app's state, kept current by the bridge's events. */
+/**
+ * The renderer's copy of the app's state, kept current by the bridge's events. A guest is known by
+ * its UUID: the hosts report instances (one per host that knows the UUID), and the store keeps,
+ * per UUID, the one where the guest is now, so everything keyed by it (slot, order, console,
+ * thumbnail, stats) follows a guest that moves to another host.
+ */
 import {
   DEFAULT_SETTINGS,
   guestKey,
@@ -8,20 +13,35 @@ import {
   type GuestInfo,
   type GuestStats,
   type HostInfo,
+  type MigrationProgress,
   type Settings,
 } from '../../../common/contract.js';
-import { switcherOrder } from '../../../common/order.js';
+import { orderKey, switcherOrder, whereItIs } from '../../../common/order.js';
 
-export type Change = 'hosts' | 'guests' | 'consoles' | 'settings' | 'stats' | 'connection';
+export type Change = 'hosts' | 'guests' | 'consoles' | 'settings' | 'stats' | 'connection' | 'migrations';
 
 /** Samples kept per guest for the small graphs. */
 export const STATS_HISTORY = 60;
 
+const UNDER_WAY = new Set<MigrationProgress['phase']>(['preparing', 'copying', 'post-copy']);
+
+/** A move that has not ended, or ended well and the target has not reported the guest yet. */
+export function stillMoving(m: MigrationProgress | undefined, hereNow: GuestInfo | undefined): boolean {
+  if (!m) return false;
+  return UNDER_WAY.has(m.phase) || (m.phase === 'done' && hereNow?.host !== m.target);
+}
+
 export class Store {
   hosts: HostInfo[] = [];
+  /** Every instance the hosts report, by guestKey (uuid@host). */
+  readonly instances = new Map<string, GuestInfo>();
+  /** Each guest where it is now, by UUID. */
   readonly guests = new Map<string, GuestInfo>();
   readonly consoles = new Map<string, ConsoleState>();
+  /** Recent stats by UUID (the history goes on across a move). */
   readonly stats = new Map<string, GuestStats[]>();
+  /** The last progress of each guest's latest move, by UUID. */
+  readonly migrations = new Map<string, MigrationProgress>();
   settings: Settings = DEFAULT_SETTINGS;
   /** The page's own link to the app (the serve shell's socket). */
   connected = true;
@@ -44,13 +64,28 @@ export class Store {
 
   applyState(s: AppState): void {
     this.hosts = s.hosts;
+    this.instances.clear();
+    for (const g of s.guests) this.instances.set(guestKey(g), g);
+    const previous = new Map(this.guests);
     this.guests.clear();
-    for (const g of s.guests) this.guests.set(guestKey(g), g);
+    for (const uuid of new Set(s.guests.map((g) => g.uuid))) this.resolve(uuid, previous.get(uuid));
     this.consoles.clear();
     for (const c of s.consoles) this.consoles.set(`${c.kind}:${guestKey(c)}`, c);
     this.settings = s.settings;
     this.loaded = true;
     this.notify('hosts', 'guests', 'consoles', 'settings');
+  }
+
+  /** Recomputes where the guest `uuid` is; keeps what was known while it moves and no host reports it. */
+  private resolve(uuid: string, was: GuestInfo | undefined = this.guests.get(uuid)): void {
+    const mine = [...this.instances.values()].filter((g) => g.uuid === uuid);
+    const now = whereItIs(mine, this.hosts, was?.host);
+    if (now) this.guests.set(uuid, now);
+    else if (was && stillMoving(this.migrations.get(uuid), undefined)) this.guests.set(uuid, was);
+    else {
+      this.guests.delete(uuid);
+      this.stats.delete(uuid);
+    }
   }
 
   applyEvent(e: AppEvent): void {
@@ -61,20 +96,44 @@ export class Store {
         this.notify('hosts');
         return;
       }
-      case 'host-removed':
+      case 'host-removed': {
         this.hosts = this.hosts.filter((h) => h.uri !== e.uri);
-        for (const [k, g] of this.guests) if (g.host === e.uri) this.guests.delete(k);
+        const gone = [...this.instances.values()].filter((g) => g.host === e.uri);
+        for (const g of gone) this.instances.delete(guestKey(g));
+        for (const uuid of new Set(gone.map((g) => g.uuid))) this.resolve(uuid);
         this.notify('hosts', 'guests');
         return;
+      }
       case 'guest':
-        this.guests.set(guestKey(e.guest), e.guest);
+        this.instances.set(guestKey(e.guest), e.guest);
+        this.resolve(e.guest.uuid);
         this.notify('guests');
         return;
       case 'guest-removed':
-        this.guests.delete(guestKey(e));
-        this.stats.delete(guestKey(e));
+        this.instances.delete(guestKey(e));
+        this.resolve(e.uuid);
         this.notify('guests');
         return;
+      case 'migration':
+        this.applyMigration(e.migration);
+        return;
+      case 'job':
+        // Storage jobs (uploads, clones) are followed by the dialogs that started them.
+        return;
+      default:
+        this.applyOther(e);
+    }
+  }
+
+  private applyMigration(m: MigrationProgress): void {
+    this.migrations.set(m.uuid, m);
+    // A move that ended badly lets go of a guest kept only because it was moving.
+    if (!stillMoving(m, undefined)) this.resolve(m.uuid);
+    this.notify('migrations', 'guests');
+  }
+
+  private applyOther(e: Extract<AppEvent, { type: 'console' | 'settings' | 'stats' }>): void {
+    switch (e.type) {
       case 'console':
         this.consoles.set(`${e.console.kind}:${guestKey(e.console)}`, e.console);
         this.notify('consoles');
@@ -85,11 +144,12 @@ export class Store {
         return;
       case 'stats':
         for (const s of e.stats) {
-          const k = guestKey(s);
-          const list = this.stats.get(k) ?? [];
+          // Only the host the guest is on speaks for it.
+          if (this.guests.get(s.uuid)?.host !== s.host) continue;
+          const list = this.stats.get(s.uuid) ?? [];
           list.push(s);
           if (list.length > STATS_HISTORY) list.splice(0, list.length - STATS_HISTORY);
-          this.stats.set(k, list);
+          this.stats.set(s.uuid, list);
         }
         this.notify('stats');
         return;
@@ -108,16 +168,36 @@ export class Store {
     return this.orderCache;
   }
 
-  guest(key: string | undefined): GuestInfo | undefined {
-    return key ? this.guests.get(key) : undefined;
+  /** A guest by UUID, where it is now. */
+  guest(uuid: string | undefined): GuestInfo | undefined {
+    return uuid ? this.guests.get(uuid) : undefined;
   }
 
-  scalingFor(key: string): Settings['defaultScaling'] {
-    return this.settings.scaling[key] ?? this.settings.defaultScaling;
+  /** The guest's move, while it moves (and until the target has it). */
+  moving(uuid: string | undefined): MigrationProgress | undefined {
+    const m = uuid ? this.migrations.get(uuid) : undefined;
+    return m && stillMoving(m, this.guest(uuid)) ? m : undefined;
+  }
+
+  /** The UUIDs of the guests moving now. */
+  movingNow(): Set<string> {
+    return new Set([...this.guests.keys()].filter((uuid) => this.moving(uuid)));
+  }
+
+  /** The guest's scaling: set by UUID, or by `uuid@host` in older settings. */
+  scalingFor(uuid: string): Settings['defaultScaling'] {
+    const s = this.settings.scaling;
+    const legacy = Object.keys(s).find((k) => k !== uuid && orderKey(k) === uuid);
+    return s[uuid] ?? (legacy ? s[legacy] : undefined) ?? this.settings.defaultScaling;
+  }
+
+  /** The user's saved order as UUIDs (older `uuid@host` entries read as their UUID). */
+  savedOrder(): string[] {
+    return [...new Set(this.settings.order.map(orderKey))];
   }
 
   /** The guest's console shows but takes no input. */
-  isViewOnly(key: string): boolean {
-    return this.settings.viewOnly?.includes(key) ?? false;
+  isViewOnly(uuid: string): boolean {
+    return this.settings.viewOnly?.includes(uuid) ?? false;
   }
 }

@@ -2,7 +2,7 @@
  * The strip as a flat list of rows (a header per host, then its guests), with the height and
  * top of each, so the strip builds only the rows in view. Pure: no DOM.
  */
-import { guestKey, type GuestInfo, type HostInfo } from '../../../common/contract.js';
+import type { GuestInfo, HostInfo } from '../../../common/contract.js';
 
 export type StripMode = 'cards' | 'list';
 
@@ -57,7 +57,7 @@ export function layoutRows(
     const isFolded = folded.has(host.uri);
     rows.push({ kind: 'host', host, total: totals.get(host.uri) ?? 0, shown: guests.length, folded: isFolded });
     if (isFolded) continue;
-    for (const g of guests) rows.push({ kind: 'guest', key: guestKey(g), guest: g });
+    for (const g of guests) rows.push({ kind: 'guest', key: g.uuid, guest: g });
     if (guests.length === 0 && host.status === 'connected')
       rows.push({ kind: 'empty', uri: host.uri, text: 'No guests on this host' });
   }

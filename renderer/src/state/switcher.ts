@@ -1,9 +1,13 @@
 /**
- * Which guest owns keyboard, video and mouse, and where the hotkeys go next. Pure: it knows the
- * order and the states, nothing of the DOM or the consoles.
+ * Which guest owns keyboard, video and mouse, and where the hotkeys go next. Guests are named by
+ * UUID, so a guest that moves to another host stays the active one. Pure: it knows the order and
+ * the states, nothing of the DOM or the consoles.
  */
-import { guestKey, type GuestInfo } from '../../../common/contract.js';
+import type { GuestInfo } from '../../../common/contract.js';
 import { isRunning } from '../../../common/guest-state.js';
+import { orderKey } from '../../../common/order.js';
+
+const uuidOf = (g: GuestInfo): string => g.uuid;
 
 export { isRunning };
 
@@ -18,8 +22,10 @@ export class Switcher {
 
   /** Picks the guest to show at start: the remembered one if it still exists, else the first running one. */
   initial(order: readonly GuestInfo[], remembered: string | undefined): string | undefined {
-    if (remembered && order.some((g) => guestKey(g) === remembered)) return remembered;
-    return order.find(isRunning) ? guestKey(order.find(isRunning)!) : order[0] ? guestKey(order[0]) : undefined;
+    // Older settings remember `uuid@host`; the UUID alone names the guest wherever it is.
+    const uuid = remembered ? orderKey(remembered) : undefined;
+    if (uuid && order.some((g) => g.uuid === uuid)) return uuid;
+    return (order.find(isRunning) ?? order[0])?.uuid;
   }
 
   /** Makes `key` active; returns the previously active key (or undefined when nothing changed). */
@@ -39,9 +45,9 @@ export class Switcher {
 
   /** Next (+1) or previous (-1) running guest in switcher order, wrapping around. */
   step(order: readonly GuestInfo[], dir: 1 | -1): string | undefined {
-    const running = order.filter(isRunning).map(guestKey);
+    const running = order.filter(isRunning).map(uuidOf);
     if (running.length === 0) return undefined;
-    const all = order.map(guestKey);
+    const all = order.map(uuidOf);
     const at = this.active ? all.indexOf(this.active) : -1;
     if (at < 0) return dir === 1 ? running[0] : running[running.length - 1];
     for (let i = 1; i <= all.length; i++) {
@@ -53,13 +59,13 @@ export class Switcher {
 
   /** The guest used before the active one (back-to-last), if it still exists. */
   last(order: readonly GuestInfo[]): string | undefined {
-    const exists = new Set(order.map(guestKey));
+    const exists = new Set(order.map(uuidOf));
     return this.mru.slice(1).find((k) => exists.has(k));
   }
 
   /** The guest at slot n (1–9). */
   slot(order: readonly GuestInfo[], n: number): string | undefined {
     const g = order[n - 1];
-    return n >= 1 && n <= 9 && g ? guestKey(g) : undefined;
+    return n >= 1 && n <= 9 && g ? uuidOf(g) : undefined;
   }
 }

@@ -45,3 +45,7 @@ declare module '@spice-project/spice-html5/src/inputs.js' {
   export const handle_contextmenu: Handler;
   export const handle_mousewheel: Handler;
 }
+
+declare module '@spice-project/spice-html5/src/spiceconn.js' {
+  export const SpiceConn: { prototype: Record<string, unknown> };
+}

@@ -66,3 +66,10 @@ export function actionsFor(g: Pick<GuestInfo, 'state' | 'persistent'>): GuestAct
       return ['poweroff'];
   }
 }
+
+/** The guest's state in a word or two for its badge: what it is busy with, else libvirt's state. */
+export function stateLabel(g: Pick<GuestInfo, 'state' | 'busy' | 'managedSave'>, moving = false): string {
+  // The move's own panel has the details (and the target); the badge stays short.
+  if (moving) return 'moving…';
+  return g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
+}

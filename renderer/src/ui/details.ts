@@ -11,12 +11,10 @@ import { hardwareDialog } from './hardware.js';
 import { saveScreenshot } from './screenshot.js';
 import { xmlEditorDialog } from './xml-editor.js';
 import type { Store } from '../state/store.js';
+import type { ConsolePool } from '../consoles/pool.js';
+import type { KeyboardRouter } from '../input/keyboard.js';
 
-export interface DetailsHooks {
-  /** Turns view-only on or off for the guest's console, at once (the settings remember it). */
-  viewOnly(key: string, on: boolean): void;
-  fail(e: unknown, title?: string): void;
-}
+type Fail = (e: unknown, title?: string) => void;
 
 const AGENT_POLL_MS = 10_000;
 const running = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -52,7 +50,9 @@ export class DetailsPanel {
   constructor(
     private readonly bridge: Bridge,
     private readonly store: Store,
-    private readonly hooks: DetailsHooks,
+    private readonly pool: ConsolePool,
+    private readonly keyboard: KeyboardRouter,
+    private readonly fail: Fail,
   ) {
     this.autostart = switchButton('Autostart', (on) => this.setAutostart(on));
     this.viewOnly = switchButton('View only', (on) => this.setViewOnly(on));
@@ -77,7 +77,7 @@ export class DetailsPanel {
         this.shot,
         h(
           'button',
-          { type: 'button', onclick: () => this.guest && hardwareDialog(bridge, store, this.guest, hooks.fail) },
+          { type: 'button', onclick: () => this.guest && hardwareDialog(bridge, store, this.guest, fail) },
           'Hardware',
         ),
         h('button', { type: 'button', onclick: () => this.guest && xmlEditorDialog(bridge, this.guest) }, 'Edit XML'),
@@ -98,9 +98,10 @@ export class DetailsPanel {
     return this.isOpen;
   }
 
-  /** Shows `g` (the active guest) and its stats, oldest first. */
-  render(g: GuestInfo | undefined, history: readonly GuestStats[]): void {
+  /** Shows `g` (the active guest) and its recent stats; every console gets its view-only setting. */
+  render(g: GuestInfo | undefined): void {
     this.guest = g;
+    for (const c of this.pool.all()) c.setViewOnly(this.store.isViewOnly(c.key));
     if (!this.isOpen) return;
     if (!g) {
       this.overview.replaceChildren(h('dd', {}, 'No guest selected'));
@@ -110,9 +111,9 @@ export class DetailsPanel {
     this.renderOverview(g);
     this.autostart.setAttribute('aria-checked', String(g.autostart));
     this.autostart.disabled = !g.persistent;
-    this.viewOnly.setAttribute('aria-checked', String(this.store.isViewOnly(guestKey(g))));
+    this.viewOnly.setAttribute('aria-checked', String(this.store.isViewOnly(g.uuid)));
     this.shot.disabled = !running(g) || !g.hasVnc;
-    this.renderGraphs(history);
+    this.renderGraphs(this.store.stats.get(g.uuid) ?? []);
   }
 
   private renderOverview(g: GuestInfo): void {
@@ -179,11 +180,12 @@ export class DetailsPanel {
   private setViewOnly(on: boolean): void {
     const g = this.guest;
     if (!g) return;
-    const key = guestKey(g);
-    this.hooks.viewOnly(key, on);
+    const key = g.uuid;
+    // The console lets go of the keys held down before it stops taking input.
+    this.pool.get(key)?.setViewOnly(on, on ? this.keyboard.takeHeld() : []);
     this.viewOnly.setAttribute('aria-checked', String(on));
     const viewOnly = (this.store.settings.viewOnly ?? []).filter((k) => k !== key).concat(on ? [key] : []);
-    this.bridge.invoke('settings.update', { viewOnly }).catch((e: unknown) => this.hooks.fail(e));
+    this.bridge.invoke('settings.update', { viewOnly }).catch((e: unknown) => this.fail(e));
   }
 
   private setAutostart(on: boolean): void {
@@ -191,7 +193,7 @@ export class DetailsPanel {
     if (!g) return;
     this.bridge
       .invoke('guest.setAutostart', { host: g.host, uuid: g.uuid, enabled: on })
-      .catch((e: unknown) => this.hooks.fail(e, 'Could not change autostart'));
+      .catch((e: unknown) => this.fail(e, 'Could not change autostart'));
   }
 
   private screenshot(): void {
@@ -205,7 +207,7 @@ export class DetailsPanel {
       },
       (e: unknown) => {
         this.shot.disabled = false;
-        this.hooks.fail(e, 'Could not take a screenshot');
+        this.fail(e, 'Could not take a screenshot');
       },
     );
   }

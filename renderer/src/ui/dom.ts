@@ -65,10 +65,14 @@ const ICONS: Record<string, string> = {
   scaling: 'M4 4h16v16H4zM9 9h6v6H9z',
   clipboard: 'M9 4h6v3H9zM7 5H5v16h14V5h-2',
   plus: 'M12 5v14M5 12h14',
+  clone: 'M8 8h11v11H8zM5 16V5h11',
+  storage:
+    'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zM4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',
   close: 'M6 6l12 12M18 6L6 18',
   strip: 'M4 4h5v16H4zM12 4h8M12 9h8M12 14h8',
   retry: 'M4 12a8 8 0 1 0 2.4-5.7M4 4v4.5h4.5',
   osd: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
+  move: 'M3 12h13M11 6l6 6-6 6M21 4v16',
   fold: 'M6 9l6 6 6-6',
   details: 'M4 4h16v16H4zM14 4v16M16.5 8h1M16.5 12h1M16.5 16h1',
   unfold: 'M9 6l6 6-6 6',
@@ -114,4 +118,11 @@ export function formatRate(bps: number): string {
   if (bps < 1024) return `${Math.round(bps)} B/s`;
   if (bps < 1024 * 1024) return `${(bps / 1024).toFixed(0)} KiB/s`;
   return `${(bps / 1024 / 1024).toFixed(1)} MiB/s`;
+}
+
+/** Bytes as people read them (GiB above 1 GiB, else MiB). */
+export function formatSize(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${Math.round(bytes / 1024)} KiB`;
 }

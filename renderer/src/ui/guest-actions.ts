@@ -3,6 +3,7 @@ import type { Bridge, CommandName, GuestAction, GuestInfo } from '../../../commo
 import { ACTION_LABELS, CONFIRM } from './actions.js';
 import { confirm } from './dialogs.js';
 import { takeSnapshotDialog } from './panels.js';
+import { openDelete } from './guest-life-hub.js';
 
 /** The command behind each action that needs nothing but the guest. */
 const ACTION_COMMANDS = {
@@ -28,6 +29,8 @@ export async function runGuestAction(
   fail: (e: unknown, title: string) => void,
 ): Promise<boolean> {
   const ref = { host: g.host, uuid: g.uuid };
+  // Deleting asks which of the guest's disks go with it, in a dialog of its own.
+  if (action === 'delete') return openDelete(g).then(() => false);
   const ask = CONFIRM[action];
   if (ask && !(await confirm(ask.question(g.name), ask.detail, ask.yes))) return false;
   if (action === 'snapshot') {
@@ -35,10 +38,7 @@ export async function runGuestAction(
     return false;
   }
   try {
-    // Deleting from here powers a running guest off first: the confirmation said so.
-    await (action === 'delete'
-      ? bridge.invoke('guest.delete', { ...ref, force: true })
-      : bridge.invoke(ACTION_COMMANDS[action], ref));
+    await bridge.invoke(ACTION_COMMANDS[action], ref);
   } catch (e) {
     fail(e, `${ACTION_LABELS[action]} failed`);
   }

@@ -2,7 +2,7 @@
  * The Hardware dialog of a guest: its disks, CD drives and network cards as the running guest has
  * them, CD insert and eject, and disks and cards attached or removed — now, at next boot, or both.
  */
-import { guestKey, type Bridge, type GuestInfo } from '../../../common/contract.js';
+import type { Bridge, GuestInfo } from '../../../common/contract.js';
 import type { DeviceApply, GuestDisk, GuestNic } from '../../../common/guest-devices.js';
 import type { Store } from '../state/store.js';
 import { field, showModal } from './dialogs.js';
@@ -48,7 +48,7 @@ export function hardwareDialog(bridge: Bridge, store: Store, first: GuestInfo, f
 
   const { diskItem, nicItem } = itemBuilders(bridge, ref, when.value, run);
   const render = (): void => {
-    const g = store.guest(guestKey(ref));
+    const g = store.guest(ref.uuid);
     const hw = g?.hardware;
     disks.replaceChildren(
       ...(hw?.disks.length ? hw.disks.map(diskItem) : [h('li', { className: 'muted' }, 'No disks')]),

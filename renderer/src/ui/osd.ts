@@ -4,7 +4,7 @@
  * type too, and Enter takes the first match). It takes every key while open, so nothing typed
  * into it reaches a guest.
  */
-import { guestKey, type GuestInfo } from '../../../common/contract.js';
+import type { GuestInfo } from '../../../common/contract.js';
 import { filterGuests } from '../state/filter.js';
 import { hostLabel } from '../state/host-label.js';
 import { slots } from '../../../common/order.js';
@@ -66,7 +66,7 @@ export class Osd {
       ? `“${this.query}” · ${matches.length} match${matches.length === 1 ? '' : 'es'}`
       : '';
     this.items = matches.slice(0, OSD_MAX).map((g, i) => {
-      const key = guestKey(g);
+      const key = g.uuid;
       const thumb = h('canvas', { width: 192, height: 108, 'aria-hidden': 'true' });
       const src = this.thumbnailOf(key);
       if (src) thumb.getContext('2d')?.drawImage(src, 0, 0);
@@ -121,9 +121,9 @@ export class Osd {
   }
 
   private pickSlot(slot: number): void {
-    const g = this.guests.find((x) => this.slotOf.get(guestKey(x)) === slot);
+    const g = this.guests.find((x) => this.slotOf.get(x.uuid) === slot);
     this.close();
-    if (g) this.onPick(guestKey(g));
+    if (g) this.onPick(g.uuid);
   }
 
   /** Handles a key while open; always consumes it. */

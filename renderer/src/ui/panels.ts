@@ -181,23 +181,31 @@ export function resourcesDialog(bridge: Bridge, g: GuestInfo, fail: ErrorSink): 
 export function typeTextDialog(
   g: GuestInfo,
   type: (text: string) => { skipped: string[] },
-  toClipboard: (text: string) => void,
+  /** The console the text goes to: its clipboard, or why it has none (`noClipboard`). */
+  target: { pasteClipboard(text: string): void; readonly noClipboard?: string } | undefined,
 ): void {
+  const noClipboard = target?.noClipboard;
   const text = h('textarea', { rows: 6, placeholder: 'Paste text here (Ctrl+V), then Type', autofocus: true });
   const go = h('button', { type: 'submit', className: 'primary' }, 'Type into guest');
   const clip = h(
     'button',
-    { type: 'button', title: 'For guests whose VNC display shares a clipboard (a clipboard agent in the guest)' },
+    {
+      type: 'button',
+      disabled: noClipboard !== undefined,
+      title: noClipboard ?? 'For guests whose VNC display shares a clipboard (a clipboard agent in the guest)',
+    },
     "Put on the guest's clipboard",
   );
   const note = h(
     'p',
     { className: 'hint' },
-    'Typed as key presses on a US layout, for guests without a clipboard agent.',
+    noClipboard
+      ? `Typed as key presses on a US layout. ${noClipboard}`
+      : 'Typed as key presses on a US layout, for guests without a clipboard agent.',
   );
   const form = h('form', {}, field('Text', text), note, h('div', { className: 'buttons' }, clip, go));
   clip.addEventListener('click', () => {
-    toClipboard(text.value);
+    target?.pasteClipboard(text.value);
     note.textContent = "Sent to the guest's clipboard (it arrives where the guest runs a clipboard agent).";
   });
   const m = showModal({ title: `Type text into ${g.name}`, testid: 'type-text', body: [form] });

@@ -6,25 +6,14 @@
 import type { GuestAction, GuestInfo, GuestStats, HostInfo, Scaling } from '../../../common/contract.js';
 import { SEND_KEY_COMBOS } from '../../../common/keycodes.js';
 import type { ScreenConsole } from '../consoles/screen-console.js';
-import { actionsFor, ACTION_LABELS } from './actions.js';
+import { actionsFor, ACTION_LABELS, stateLabel } from './actions.js';
+import { openClone } from './guest-life-hub.js';
 import { h, icon, iconButton, formatBytes } from './dom.js';
 import { Sparkline } from './graphs.js';
 import type { VncOffer } from './vnc-offer.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
-
-export type Tool =
-  | 'send-keys'
-  | 'type-text'
-  | 'serial'
-  | 'snapshots'
-  | 'resources'
-  | 'scan'
-  | 'osd'
-  | 'fullscreen'
-  | 'settings'
-  | 'strip'
-  | 'screenshot'
-  | 'details';
+import { SPICE_LIMITS } from '../consoles/spice-note.js';
+import type { Tool } from './tools.js';
 
 /** The guest runs (or is paused or blocked): it has a live screen and stats. */
 const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -55,6 +44,10 @@ export class Stage {
   scanning = false;
   serialOpen = false;
   detailsOpen = false;
+  /** More than one host: guests can move. */
+  canMove = false;
+  /** The active guest is moving to another host. */
+  moving = false;
 
   constructor(
     private readonly hooks: StageHooks,
@@ -109,6 +102,8 @@ export class Stage {
       this.serialOpen,
       this.detailsOpen,
       g?.managedSave,
+      this.canMove,
+      this.moving,
     ]);
     if (sig === this.toolbarSig) return;
     this.toolbarSig = sig;
@@ -120,8 +115,7 @@ export class Stage {
       );
       return;
     }
-    const state =
-      g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
+    const state = stateLabel(g, this.moving);
     const actionButtons = acts.map((a) =>
       iconButton(a, ACTION_LABELS[a], () => this.hooks.action(a), {
         'data-action': a,
@@ -137,6 +131,9 @@ export class Stage {
         { className: 'title' },
         h('span', { className: 'name', title: g.name }, g.name),
         h('span', { className: `badge state-${g.state}` }, state),
+        isLive(g) && g.hasSpice && !g.hasVnc
+          ? h('span', { className: 'badge console-spice', title: SPICE_LIMITS, tabIndex: 0 }, 'SPICE')
+          : null,
       ),
       h('div', { className: 'group actions' }, ...actionButtons),
       h('div', { className: 'spacer' }),
@@ -168,6 +165,8 @@ export class Stage {
       }),
       iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
       iconButton('details', 'Details', () => this.hooks.tool('details'), { 'aria-pressed': String(this.detailsOpen) }),
+      g.state === 'shutoff' ? iconButton('clone', 'Clone', () => openClone(g)) : null,
+      this.canMove ? iconButton('move', 'Move to host…', () => this.hooks.tool('move')) : null,
       iconButton(
         'scan',
         this.scanning ? 'Stop scanning' : 'Scan: cycle through running guests',
@@ -308,13 +307,15 @@ export class Stage {
       icon('start'),
       g.managedSave ? 'Resume' : 'Start',
     );
-    const why = g.busy
-      ? `${g.busy}…`
-      : g.managedSave
-        ? 'Saved — starting resumes where it left off'
-        : g.state === 'crashed'
-          ? 'Crashed'
-          : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
+    const why = this.moving
+      ? 'Moving to another host…'
+      : g.busy
+        ? `${g.busy}…`
+        : g.managedSave
+          ? 'Saved — starting resumes where it left off'
+          : g.state === 'crashed'
+            ? 'Crashed'
+            : `Off${g.reason && g.reason !== 'unknown' ? ` (${g.reason})` : ''}`;
     this.showOverlay(
       'off',
       start,
@@ -340,7 +341,15 @@ export class Stage {
 
   /** Over a running guest's screen: connecting, disconnected, or paused. False when the screen is fine. */
   private showScreenProblem(g: GuestInfo, c: ScreenConsole | undefined): boolean {
-    if (!c || c.status === 'connecting') {
+    // A moving guest's old picture stands in, marked "moving…", until the new host's display draws.
+    if (c?.frozen) return false;
+    if (c?.moving && c.status !== 'connected') {
+      this.showOverlay(
+        'connecting',
+        h('div', { className: 'spinner', 'aria-hidden': 'true' }),
+        h('p', {}, `${g.name} is moving…`),
+      );
+    } else if (!c || c.status === 'connecting') {
       this.showOverlay(
         'connecting',
         h('div', { className: 'spinner', 'aria-hidden': 'true' }),

@@ -2,9 +2,9 @@
  * One guest's entry in the strip: a card with a live thumbnail, or (in the dense list) one line.
  * Made when its row comes into view; updated in place, touching only what changed.
  */
-import { guestKey, type GuestAction, type GuestInfo } from '../../../common/contract.js';
+import type { GuestAction, GuestInfo } from '../../../common/contract.js';
 import type { StripMode } from '../state/strip-layout.js';
-import { ACTION_KEYS, ACTION_LABELS, actionsFor } from './actions.js';
+import { ACTION_KEYS, ACTION_LABELS, actionsFor, stateLabel } from './actions.js';
 import { h, icon, iconButton } from './dom.js';
 
 export interface Card {
@@ -73,11 +73,6 @@ export function makeCard(key: string, mode: StripMode): Card {
   return { key, el, thumb, placeholder, name, stateLabel, slot, actions, cpu, actionsSig: '', look: '' };
 }
 
-/** The words for a guest's state on its card. */
-export function stateLabelOf(g: GuestInfo): string {
-  return g.busy ?? (g.state === 'shutoff' && g.managedSave ? 'saved' : g.state === 'shutoff' ? 'off' : g.state);
-}
-
 /** A running guest with no display is not off: say so plainly instead of offering to start it. */
 function placeholderFor(g: GuestInfo): { look: string; content: () => Node[] } {
   if (!g.hasVnc && (g.state === 'running' || g.state === 'paused' || g.state === 'blocked'))
@@ -91,6 +86,8 @@ export function updateCard(
   slot: number | undefined,
   cpuPercent: number | undefined,
   onAction: (a: GuestAction, key: string) => void,
+  /** Whether it is moving to another host, and "Move to host…" when it can. */
+  move: { moving: boolean; onMove: ((key: string) => void) | undefined } = { moving: false, onMove: undefined },
 ): void {
   const d = c.el.dataset;
   if (d.uuid !== g.uuid) d.uuid = g.uuid;
@@ -106,11 +103,11 @@ export function updateCard(
   c.slot.hidden = !slot;
   if (c.name.textContent !== g.name) c.name.textContent = g.name;
   c.name.title = g.name;
-  const label = stateLabelOf(g);
+  const label = stateLabel(g, move.moving);
   // A line has room for one word: for a running guest without a screen, the green dot says running.
   const shown = !c.thumb && !g.hasVnc && g.state === 'running' && !g.busy ? 'no display' : label;
   if (c.stateLabel.textContent !== shown) c.stateLabel.textContent = shown;
-  c.el.classList.toggle('busy', !!g.busy);
+  c.el.classList.toggle('busy', !!g.busy || move.moving);
   c.el.classList.toggle('no-vnc', !g.hasVnc);
   d.look = g.state;
   c.el.setAttribute(
@@ -123,10 +120,14 @@ export function updateCard(
     c.placeholder.replaceChildren(...ph.content());
   }
   const acts = actionsFor(g);
-  const sig = acts.join(',');
+  const sig = `${acts.join(',')}|${!!move.onMove}|${g.name}`;
   if (sig !== c.actionsSig) {
     c.actionsSig = sig;
-    c.actions.replaceChildren(...acts.map((a) => actionButton(a, g, onAction)));
+    const onMove = move.onMove;
+    const moveButton = onMove
+      ? [iconButton('move', `Move ${g.name} to host…`, () => onMove(g.uuid), { tabindex: -1 })]
+      : [];
+    c.actions.replaceChildren(...acts.map((a) => actionButton(a, g, onAction)), ...moveButton);
   }
   c.cpu.style.setProperty(
     '--cpu',
@@ -141,13 +142,8 @@ function actionButton(a: GuestAction, g: GuestInfo, onAction: (a: GuestAction, k
       : Object.entries(ACTION_KEYS)
           .find(([, x]) => x === a)?.[0]
           ?.toUpperCase();
-  return iconButton(
-    a,
-    `${ACTION_LABELS[a]} ${g.name}${shortcut ? ` (${shortcut})` : ''}`,
-    () => onAction(a, guestKey(g)),
-    {
-      'data-action': a,
-      tabindex: -1,
-    },
-  );
+  return iconButton(a, `${ACTION_LABELS[a]} ${g.name}${shortcut ? ` (${shortcut})` : ''}`, () => onAction(a, g.uuid), {
+    'data-action': a,
+    tabindex: -1,
+  });
 }

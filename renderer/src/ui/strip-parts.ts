@@ -26,7 +26,7 @@ export interface HostRow {
 export function hostHeader(
   row: HostRow,
   el: HTMLElement | undefined,
-  on: { retry(uri: string): void; fold(uri: string): void },
+  on: { retry(uri: string): void; fold(uri: string): void; menu?: HTMLElement },
 ): HTMLElement {
   const { host } = row;
   const label = hostLabel(host.uri);
@@ -53,6 +53,7 @@ export function hostHeader(
     h('span', { className: 'host-name', title: `${host.uri}${facts ? `\n${facts}` : ''}` }, label),
     h('span', { className: 'host-count', title: `${count} guests` }, count),
     h('span', { className: 'host-status' }, STATUS_TEXT[host.status]),
+    on.menu ?? '',
   );
   if (host.status !== 'connected' && host.status !== 'connecting')
     header.append(iconButton('retry', `Connect to ${label} now`, () => on.retry(host.uri)));

@@ -1,10 +1,11 @@
 /**
  * The switcher strip: every guest of every host, grouped by host, each with a live thumbnail (or,
  * in the dense list, one line), its state, its slot and its actions; type to filter, fold a
- * host, drag to reorder. Only the rows in view are built, so five hundred guests cost what a
+ * host, drag to reorder. Cards are keyed by UUID, so a guest that moves to another host takes its
+ * card, slot and thumbnail along. Only the rows in view are built, so five hundred guests cost what a
  * screenful does; a row's element is made when it scrolls into view and dropped when it leaves.
  */
-import { guestKey, type GuestAction, type GuestInfo } from '../../../common/contract.js';
+import type { GuestAction, GuestInfo } from '../../../common/contract.js';
 import { slots } from '../../../common/order.js';
 import { filterGuests } from '../state/filter.js';
 import { hostLabel } from '../state/host-label.js';
@@ -20,12 +21,15 @@ import {
 import { h, icon, iconButton } from './dom.js';
 import { makeCard, updateCard, type Card } from './strip-card.js';
 import { cardKey, hostHeader, StripPrefs } from './strip-parts.js';
+import { hostMenuFor, openNewGuest } from './guest-life-hub.js';
 
 export { hostLabel };
 
 export interface StripHooks {
   select(key: string): void;
   action(action: GuestAction, key: string): void;
+  /** "Move to host…" for this guest. */
+  move(key: string): void;
   reorder(moved: string, before: string | undefined): void;
   retryHost(uri: string): void;
   /** Opens settings (where hosts are added). */
@@ -62,6 +66,8 @@ export class Strip {
   private activeKey: string | undefined;
   private dragKey: string | undefined;
   private frame: number | undefined;
+  /** More than one host: guests can move. */
+  canMove = false;
 
   constructor(
     private readonly store: Store,
@@ -84,6 +90,7 @@ export class Strip {
       'div',
       { className: 'strip-footer' },
       h('button', { type: 'button', className: 'add-host', onclick: () => hooks.settings() }, icon('plus'), 'Add host'),
+      h('button', { type: 'button', className: 'new-guest', onclick: () => openNewGuest() }, icon('plus'), 'New guest'),
       iconButton('settings', 'Settings', () => hooks.settings()),
     );
     this.element.append(
@@ -183,6 +190,7 @@ export class Strip {
       const el = hostHeader(row, this.headers.get(row.host.uri), {
         retry: (uri) => this.hooks.retryHost(uri),
         fold: (uri) => this.toggleFold(uri),
+        menu: hostMenuFor(row.host.uri, hostLabel(row.host.uri)),
       });
       this.headers.set(row.host.uri, el);
       return el;
@@ -198,7 +206,10 @@ export class Strip {
       }
     }
     const stats = this.store.stats.get(row.key)?.at(-1);
-    updateCard(card, row.guest, this.slotOf.get(row.key), stats?.cpuPercent, (a, k) => this.hooks.action(a, k));
+    updateCard(card, row.guest, this.slotOf.get(row.key), stats?.cpuPercent, (a, k) => this.hooks.action(a, k), {
+      moving: !!this.store.moving(row.key),
+      onMove: this.canMove ? (k) => this.hooks.move(k) : undefined,
+    });
     card.el.setAttribute('aria-posinset', String(this.shown.indexOf(row.guest) + 1));
     card.el.setAttribute('aria-setsize', String(this.shown.length));
     return card.el;
@@ -221,14 +232,14 @@ export class Strip {
     if (ev.key === 'Enter') {
       ev.preventDefault();
       const first = this.shown[0];
-      if (first) this.hooks.select(guestKey(first));
+      if (first) this.hooks.select(first.uuid);
     } else if (ev.key === 'Escape' && this.filterBox.value) {
       ev.preventDefault();
       this.filterBox.value = '';
       this.render();
     } else if (ev.key === 'ArrowDown' && this.shown[0]) {
       ev.preventDefault();
-      this.focusGuest(guestKey(this.shown[0]));
+      this.focusGuest(this.shown[0].uuid);
     }
   }
 

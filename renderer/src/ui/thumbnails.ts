@@ -4,7 +4,6 @@
  * the last time, so an idle guest costs next to nothing) and are painted just after; the active
  * console is painted on the same beat. Only cards in view have a canvas to paint.
  */
-import { guestKey } from '../../../common/contract.js';
 import type { ConsolePool } from '../consoles/pool.js';
 import type { ScreenConsole } from '../consoles/screen-console.js';
 import type { Store } from '../state/store.js';
@@ -17,7 +16,7 @@ const REFRESH_MS = 1000;
 const PAINT_DELAY_MS = 250;
 
 export class ThumbnailPainter {
-  /** Guests whose card shows a picture, so it can be cleared when they stop. */
+  /** Guests (by UUID) whose card shows a picture, so it can be cleared when they stop. */
   private readonly painted = new Set<string>();
 
   constructor(
@@ -52,10 +51,10 @@ export class ThumbnailPainter {
     }
     // Guests that are off keep no stale picture.
     for (const g of this.store.guests.values()) {
-      if (!isRunning(g) && this.painted.has(guestKey(g))) {
-        const t = this.strip.thumbnail(guestKey(g));
+      if (!isRunning(g) && this.painted.has(g.uuid)) {
+        const t = this.strip.thumbnail(g.uuid);
         t?.getContext('2d')?.clearRect(0, 0, t.width, t.height);
-        this.painted.delete(guestKey(g));
+        this.painted.delete(g.uuid);
       }
     }
   }

@@ -1,0 +1,178 @@
+/**
+ * "Move to host…" in Chromium through the serve shell, connected to this machine's libvirtd and to
+ * the rig's second host over qemu+ssh: a running guest that counts on its serial port moves A → B
+ * and its screen, keyboard and slot follow it with no click; a slowed move is cancelled and the
+ * guest stays on A; a move that can't happen says why in words.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
+import { SYSTEM_URI, type TestGuest } from '../rig/guests.js';
+import { startSecondHost, type SecondHost } from '../rig/second-host.js';
+import { startCounter, ticks } from '../rig/serial-counter.js';
+import { waitFor } from '../rig/wait.js';
+import { guestCard, openSwitcher, typeAsPerson, waitActive, type OpenSwitcher } from './switcher-harness.js';
+
+interface ConsoleInfo {
+  key: string;
+  host: string;
+  status: string;
+  frozen: boolean;
+  handover?: { lastSourceData: number; firstTargetFrame: number };
+}
+
+describe('moving a guest between hosts in Chromium, the console following it', () => {
+  let second: SecondHost;
+  let r: OpenSwitcher;
+  let g: TestGuest;
+  let dir: string;
+  const stage = '[data-testid="stage"]';
+
+  const consoleOf = (uuid: string): Promise<ConsoleInfo | undefined> =>
+    r.page.evaluate(
+      (u) =>
+        (window as unknown as { virtswitch: { debugInfo(): { consoles: ConsoleInfo[] } } }).virtswitch
+          .debugInfo()
+          .consoles.find((c) => c.key === u),
+      uuid,
+    );
+  const panel = (): Locator => r.page.locator(`.move-panel[data-uuid="${g.uuid}"]`);
+  /** Opens "Move to host…" from the active guest's toolbar. */
+  const openMoveDialog = async (): Promise<Locator> => {
+    await r.page.locator(stage).getByRole('button', { name: 'Move to host…' }).click();
+    const dialog = r.page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Move' }).waitFor();
+    return dialog;
+  };
+  const stillRunningOnA = async (): Promise<void> => {
+    assert.equal(await r.rig.domstate(g), 'running');
+    const last = ticks(r.rig.serial(g)).at(-1) ?? 0;
+    await waitFor('the counter going on', () => ticks(r.rig.serial(g)).some((n) => n >= last + 3), 30_000);
+    assert.equal((await second.virsh('list', '--all', '--name')).trim(), '', 'nothing on B');
+  };
+
+  before(async () => {
+    second = await startSecondHost();
+    dir = mkdtempSync(join(tmpdir(), 'vs-mig-browser-'));
+    try {
+      r = await openSwitcher([{ name: 'mv' }], () => stage, {
+        uris: [SYSTEM_URI, second.sshUri],
+        host: { client: { sshPath: second.sshPath, connectTimeoutMs: 20_000 } },
+      });
+    } catch (e) {
+      await second.stop();
+      throw e;
+    }
+    g = r.guests[0]!;
+    const app = r.app;
+    await waitFor('both hosts connected', () => app.state().hosts.every((h) => h.status === 'connected'), 60_000);
+    // The shared daemon holds other suites' guests too: the strip shows this one (and its namesake).
+    await r.page.fill('[aria-label="Filter guests"]', g.name);
+    await r.page.waitForSelector(`${guestCard(g)}[data-state="running"]`);
+    await startCounter(SYSTEM_URI, g.name);
+    // First in the user's order, so it has slot 1 although its target host's group comes last.
+    const others = r.app.state().guests.filter((x) => x.uuid !== g.uuid);
+    r.app.settings.update({ order: [g.uuid, ...others.map((x) => x.uuid)] });
+    await r.page.waitForSelector(`${guestCard(g)}[data-slot="1"]`);
+    await r.select(g);
+  });
+
+  after(async () => {
+    await r?.close();
+    await second?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('cancels a slowed move: the guest keeps running on A and nothing is left on B', async () => {
+    const dialog = await openMoveDialog();
+    await dialog.locator('summary', { hasText: 'Tuning' }).click();
+    await dialog.getByLabel('Bandwidth limit (MiB/s)').fill('1');
+    await r.screenshot('move-dialog');
+    await dialog.getByRole('button', { name: 'Move' }).click();
+    const bar = panel().getByRole('progressbar');
+    await waitFor('copying progress', async () => Number((await bar.getAttribute('aria-valuenow')) ?? 0) > 0, 60_000);
+    await r.screenshot('move-progress');
+    await panel().getByRole('button', { name: 'Cancel' }).click();
+    await r.page.locator(`.move-panel[data-uuid="${g.uuid}"][data-phase="cancelled"]`).waitFor({ timeout: 60_000 });
+    assert.match((await panel().textContent()) ?? '', /The move was cancelled; .* stays on this computer/);
+    await r.screenshot('move-cancelled');
+    await stillRunningOnA();
+    assert.equal(await r.page.getAttribute(stage, 'data-active-host'), SYSTEM_URI);
+    await waitActive(r.page, g);
+    await panel().getByRole('button', { name: 'Dismiss' }).click();
+  });
+
+  it('says in words why a move can’t happen, and leaves the guest running on A', async () => {
+    const xml = (await r.rig.virsh('dumpxml', '--inactive', g.uuid))
+      .replace(/<uuid>[^<]*<\/uuid>/, '')
+      .replace(/<serial type='pty'>[\s\S]*?<\/serial>/, '');
+    writeFileSync(join(dir, 'namesake.xml'), xml);
+    await second.virsh('define', join(dir, 'namesake.xml'));
+    try {
+      await r.page.waitForSelector(`[data-testid="guest"][data-host="${second.sshUri}"][data-name="${g.name}"]`);
+      await r.select(g);
+      const dialog = await openMoveDialog();
+      await dialog.getByRole('button', { name: 'Move' }).click();
+      const error = r.page.locator('[data-testid="error"]', { hasText: `a guest named ${g.name} is already defined` });
+      await error.waitFor();
+      await r.screenshot('move-error');
+      assert.equal(await r.rig.domstate(g), 'running');
+    } finally {
+      await second.virsh('undefine', g.name);
+    }
+    await r.page.waitForSelector(`[data-testid="guest"][data-host="${second.sshUri}"]`, { state: 'detached' });
+    await stillRunningOnA();
+  });
+
+  it('moves the running guest to B live: same slot, the screen and the keyboard follow it without a click', async () => {
+    await r.select(g);
+    const slot = await r.page.getAttribute(guestCard(g), 'data-slot');
+    assert.equal(slot, '1');
+    const before = ticks(r.rig.serial(g)).at(-1) ?? 0;
+    const dialog = await openMoveDialog();
+    // The old screen's picture stands in, marked, while the console changes hosts; what is typed
+    // then reaches the guest on B, once, in order.
+    const handover = r.page
+      .waitForSelector('.console.active .last-frame .moving-mark', { timeout: 120_000 })
+      .then(async () => {
+        await typeAsPerson(r.page, 'echo typed-while-moving >/dev/ttyS0\n');
+        await r.screenshot('move-handover');
+      });
+    await dialog.getByRole('button', { name: 'Move' }).click();
+    await r.page.waitForSelector(`${guestCard(g)}[data-host="${second.sshUri}"][data-state="running"]`, {
+      timeout: 120_000,
+    });
+    assert.equal((await second.virsh('domstate', g.uuid)).trim(), 'running', 'virsh on B');
+    assert.notEqual((await r.rig.virshResult('dominfo', g.uuid)).code, 0, 'gone from A');
+
+    // The stage still shows the same guest, in the same slot, now on B; its console reconnected there.
+    assert.equal(await r.page.getAttribute(stage, 'data-active-uuid'), g.uuid);
+    await r.page.waitForSelector(`${stage}[data-active-host="${second.sshUri}"]`);
+    assert.equal(await r.page.getAttribute(guestCard(g), 'data-slot'), slot);
+    assert.equal(await r.page.locator(guestCard(g)).count(), 1, 'one card for the guest');
+    const c = await waitFor('the console on B', async () => {
+      const info = await consoleOf(g.uuid);
+      return info?.host === second.sshUri && info.status === 'connected' && !info.frozen ? info : undefined;
+    });
+    assert.ok(c.handover, 'the old picture stood in until the new display drew');
+    await handover;
+    await waitActive(r.page, g);
+    await r.screenshot('move-done');
+
+    // No click since Move: the keys go to the guest on B.
+    await typeAsPerson(r.page, 'echo moved-to-b >/dev/ttyS0\n');
+    await r.rig.waitForSerial(g, 'moved-to-b\r\n', 30_000);
+    const log = r.rig.serial(g);
+    assert.equal(log.split('typed-while-moving\r\n').length, 2, 'typed during the handover: there once, whole');
+    assert.ok(log.indexOf('typed-while-moving') < log.indexOf('moved-to-b'), 'in the order typed');
+
+    const all = ticks(r.rig.serial(g));
+    assert.ok(all.at(-1)! > before + 10, 'the counter went on');
+    for (let i = 1; i < all.length; i++) assert.equal(all[i], all[i - 1]! + 1, `tick ${all[i - 1]} then ${all[i]}`);
+    assert.equal(r.rig.serial(g).split(`virtswitch test guest: ${g.name}`).length, 2, 'never rebooted');
+    assert.deepEqual(r.dialogs, []);
+  });
+});
