@@ -7,6 +7,7 @@ import type { DeleteOptions, JobInfo, StorageCommands } from './storage-contract
 export type * from './storage-contract.js';
 import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices.js';
 import type { GuestXmlCommands } from './guest-xml.js';
+import type { NetworkCommands } from './network-contract.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -230,7 +231,7 @@ export interface MigrationProgress extends GuestRef {
 }
 
 /** Every command: its parameters and its result. */
-export interface Commands extends StorageCommands, GuestXmlCommands {
+export interface Commands extends StorageCommands, GuestXmlCommands, NetworkCommands {
   'state.get': { params: Record<string, never>; result: AppState };
   'hosts.add': { params: { uri: string }; result: HostInfo };
   'hosts.remove': { params: { host: string }; result: null };
