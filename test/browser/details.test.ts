@@ -175,4 +175,42 @@ describe('the Details panel in Chromium, with a real guest', () => {
     );
     await r.screenshot('details-edit-xml');
   });
+
+  it('Networks: a network made from the dialog shows in virsh net-list, an overlapping one is refused, and it is deleted', async () => {
+    const name = `vst${process.pid}-net`;
+    const third = 20 + (process.pid % 200);
+    try {
+      await r.page.getByRole('button', { name: 'Networks', exact: true }).click();
+      const dlg = '[data-testid="networks"]';
+      await r.page.waitForSelector(`${dlg} [data-network="default"]`);
+      const form = `${dlg} form[aria-label="New network"]`;
+      await r.page.fill(`${form} input[aria-label="Name"]`, name);
+      await r.page.fill(`${form} input[aria-label="Host address"]`, `10.${third}.0.1`);
+      await r.page.fill(`${form} input[aria-label="DHCP from"]`, `10.${third}.0.100`);
+      await r.page.fill(`${form} input[aria-label="DHCP to"]`, `10.${third}.0.200`);
+      await r.page.click(`${form} button[type="submit"]`);
+      await r.page.waitForSelector(`${dlg} [data-network="${name}"]:has-text("active")`, { timeout: 30_000 });
+      assert.match(await r.rig.virsh('net-list', '--all'), new RegExp(`${name}\\s+active`));
+      assert.match(
+        await r.rig.virsh('net-dumpxml', name),
+        new RegExp(`<range start='10.${third}.0.100' end='10.${third}.0.200'`),
+      );
+      // The same subnet again, under another name: refused before libvirt is asked.
+      await r.page.fill(`${form} input[aria-label="Name"]`, `${name}2`);
+      await r.page.fill(`${form} input[aria-label="Host address"]`, `10.${third}.0.5`);
+      await r.page.click(`${form} button[type="submit"]`);
+      await r.page.waitForSelector(`.toasts :text("overlaps network")`);
+      const toast = (await r.page.textContent('.toasts')) ?? '';
+      assert.match(toast, new RegExp(`10.${third}.0.5/24 overlaps network "${name}"`));
+      assert.doesNotMatch(await r.rig.virsh('net-list', '--all'), new RegExp(`${name}2`));
+      await r.screenshot('details-networks');
+      await r.page.click(`${dlg} [data-network="${name}"] button:has-text("Delete")`);
+      await r.page.waitForSelector(`${dlg} [data-network="${name}"]`, { state: 'detached', timeout: 30_000 });
+      assert.doesNotMatch(await r.rig.virsh('net-list', '--all'), new RegExp(name));
+      await r.page.keyboard.press('Escape');
+    } finally {
+      await r.rig.virshResult('net-destroy', name);
+      await r.rig.virshResult('net-undefine', name);
+    }
+  });
 });

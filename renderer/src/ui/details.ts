@@ -10,6 +10,7 @@ import { Sparkline } from './graphs.js';
 import { hardwareDialog } from './hardware.js';
 import { saveScreenshot } from './screenshot.js';
 import { xmlEditorDialog } from './xml-editor.js';
+import { networksDialog } from './networks.js';
 import type { Store } from '../state/store.js';
 import type { ConsolePool } from '../consoles/pool.js';
 import type { KeyboardRouter } from '../input/keyboard.js';
@@ -81,6 +82,11 @@ export class DetailsPanel {
           'Hardware',
         ),
         h('button', { type: 'button', onclick: () => this.guest && xmlEditorDialog(bridge, this.guest) }, 'Edit XML'),
+        h(
+          'button',
+          { type: 'button', onclick: () => this.guest && networksDialog(bridge, this.guest.host, fail) },
+          'Networks',
+        ),
       ),
       this.shotNote,
     );
