@@ -5,6 +5,8 @@
 import type { DeleteOptions, JobInfo, StorageCommands } from './storage-contract.js';
 export type * from './storage-contract.js';
 import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices.js';
+import type { GuestXmlCommands } from './guest-xml.js';
+import type { NetworkCommands } from './network-contract.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -29,8 +31,7 @@ export type HostStatus = 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
 export interface HostFacts {
   hostname: string;
-  /** e.g. "9.0.0" */
-  libvirtVersion: string;
+  /** e.g. "9.0.0" */ libvirtVersion: string;
   /** e.g. "QEMU" */
   hypervisor: string;
   /** e.g. "7.2.22" */
@@ -154,6 +155,8 @@ export interface Settings {
   theme: Theme;
   /** A guest's clipboard goes to this computer's at once; off: a hint offers a one-click copy instead. */
   guestClipboardToHost: boolean;
+  /** Guests (by UUID) whose console shows but takes no input. */
+  viewOnly?: string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -235,7 +238,7 @@ export interface MigrationProgress extends GuestRef {
 }
 
 /** Every command: its parameters and its result. */
-export interface Commands extends StorageCommands {
+export interface Commands extends StorageCommands, GuestXmlCommands, NetworkCommands {
   'state.get': { params: Record<string, never>; result: AppState };
   'hosts.add': { params: { uri: string }; result: HostInfo };
   'hosts.remove': { params: { host: string }; result: null };

@@ -17,6 +17,8 @@ import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
 import { agentInfo } from '../hosts/guest-agent.js';
 import * as hw from '../hosts/hardware.js';
+import * as net from '../hosts/networks.js';
+import { defineGuestXml, guestXml } from '../hosts/guest-xml.js';
 import * as display from '../hosts/display-commands.js';
 import { cancelMigration, migrateGuest } from '../hosts/migration.js';
 import { HostManager, type ManagerOptions } from '../hosts/manager.js';
@@ -148,6 +150,15 @@ export class App extends EventEmitter<AppEvents> {
         ),
       'guest.migrateCancel': (p) => done(cancelMigration(H(p), p.uuid)),
       'guest.agentInfo': (p) => agentInfo(H(p), p.uuid),
+      'guest.xml': (p) => guestXml(H(p), p.uuid),
+      'network.list': (p) => net.listNetworks(H(p)),
+      'network.create': (p) => done(net.createNetwork(H(p), p)),
+      'network.start': (p) => done(net.networkAction(H(p), p.name, 'start')),
+      'network.stop': (p) => done(net.networkAction(H(p), p.name, 'stop')),
+      'network.setAutostart': (p) => done(net.networkAction(H(p), p.name, { autostart: p.enabled })),
+      'network.delete': (p) => done(net.networkAction(H(p), p.name, 'delete')),
+      'network.leases': (p) => net.networkLeases(H(p), p.name),
+      'guest.defineXml': (p) => done(defineGuestXml(H(p), p.uuid, p.xml)),
       'guest.changeMedia': (p) => done(hw.changeMedia(H(p), p.uuid, p.target, p.path, p)),
       'guest.attachDisk': async (p) => ({ target: await hw.attachDisk(H(p), p.uuid, p.path, p.format, p) }),
       'guest.detachDisk': (p) => done(hw.detachDisk(H(p), p.uuid, p.target, p)),

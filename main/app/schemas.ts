@@ -3,6 +3,7 @@
  * the hosts layer without passing here, in either shell.
  */
 import { z } from 'zod';
+import { networkSchemas } from './network-schemas.js';
 import { HOTKEY_ACTIONS, type CommandName } from '../../common/contract.js';
 import { validateHotkeys } from '../../common/hotkeys.js';
 import { LINUX_KEYCODES } from '../../common/keycodes.js';
@@ -58,6 +59,7 @@ export const settingsSchema = z.strictObject({
   lastActive: guestKey.optional(),
   theme: z.enum(['system', 'light', 'dark']),
   guestClipboardToHost: z.boolean(),
+  viewOnly: z.array(guestKey).max(100_000).optional(),
 });
 
 export const schemas = {
@@ -137,6 +139,9 @@ export const schemas = {
   }),
   'guest.migrateCancel': ref,
   'guest.agentInfo': ref,
+  'guest.xml': ref,
+  ...networkSchemas(host),
+  'guest.defineXml': z.strictObject({ ...guestRef, xml: z.string().min(1).max(4_000_000) }),
   'guest.changeMedia': z.strictObject({ ...guestRef, ...apply, target: diskTarget, path: filePath.optional() }),
   'guest.attachDisk': z.strictObject({ ...guestRef, ...apply, path: filePath, format: z.enum(['raw', 'qcow2']) }),
   'guest.detachDisk': z.strictObject({ ...guestRef, ...apply, target: diskTarget }),

@@ -8,13 +8,14 @@ import type { Bridge, GuestAction, GuestInfo, HotkeyAction, MenuCommand, Scaling
 import { ConsolePool, type ConsoleDebugInfo } from './consoles/pool.js';
 import type { ScreenConsole } from './consoles/screen-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
-import { typeText } from './input/paced-typing.js';
+import { sendKeysTo, typeInto } from './input/console-input.js';
 import { resolveDomain } from '../../common/desktop-api.js';
 import { reorder } from '../../common/order.js';
 import { Moves } from './moves.js';
 import { Store, type Change } from './state/store.js';
 import { isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
+import { DetailsPanel } from './ui/details.js';
 import { ErrorToasts } from './ui/errors.js';
 import { ClipboardHint, guestClipboardAction } from './ui/clipboard-hint.js';
 import { Fullscreen } from './ui/fullscreen.js';
@@ -45,6 +46,7 @@ export class VirtSwitch {
   private readonly scan: AutoScan;
   private readonly fullscreen: Fullscreen;
   private readonly moves: Moves;
+  private readonly details: DetailsPanel;
   private saveTimer: number | undefined;
   private launchDomain: string | undefined;
   private chosenAtStart = false;
@@ -112,6 +114,8 @@ export class VirtSwitch {
       (e, t) => this.fail(e, t),
       () => this.pool.get(this.switcher.activeKey)?.focus(),
     );
+    this.details = new DetailsPanel(bridge, this.store, this.pool, this.keyboard, this.fail.bind(this));
+    this.stage.body.append(this.details.element);
     root.append(
       this.strip.element,
       this.stage.element,
@@ -304,6 +308,9 @@ export class VirtSwitch {
       case 'scan':
         this.scan.toggle();
         return;
+      case 'details':
+        this.stage.detailsOpen = this.details.toggle();
+        return this.renderStage();
       case 'serial':
         this.serialWanted = !this.serialWanted;
         this.syncSerial();
@@ -316,22 +323,13 @@ export class VirtSwitch {
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
     else if (t === 'type-text') {
       const c = this.pool.get(this.switcher.activeKey);
-      typeTextDialog(g, (text) => typeText(c, text) ?? this.noScreen(), c);
+      typeTextDialog(g, (text) => typeInto(c, text, this.fail.bind(this)), c);
     }
   }
 
   private sendKeys(keys: readonly string[]): void {
-    const g = this.store.guest(this.switcher.activeKey);
-    if (!g) return;
-    this.bridge
-      .invoke('guest.sendKeys', { host: g.host, uuid: g.uuid, keys: [...keys] })
-      .catch((e: unknown) => this.fail(e, 'Could not send the keys'));
+    sendKeysTo(this.bridge, this.store.guest(this.switcher.activeKey), keys, this.fail.bind(this));
     this.pool.get(this.switcher.activeKey)?.focus();
-  }
-
-  private noScreen(): { skipped: string[] } {
-    this.fail('The guest has no screen to type into');
-    return { skipped: [] };
   }
 
   private setScaling(s: Scaling): void {
@@ -377,6 +375,7 @@ export class VirtSwitch {
     const g = this.store.guest(key);
     const host = g ? this.store.hosts.find((x) => x.uri === g.host) : undefined;
     this.stage.moving = !!this.store.moving(key);
+    this.details.render(g);
     this.stage.render(
       g,
       this.pool.get(key),

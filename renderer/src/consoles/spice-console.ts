@@ -73,6 +73,7 @@ export class SpiceConsole {
   /** The URI of the session being set up or running (a new connect makes a new one). */
   private uri = '';
   private active = false;
+  private viewOnly = false;
   /** spice-html5, once loaded. */
   private lib: SpiceLib | undefined;
   private refreshTimer: number | undefined;
@@ -196,7 +197,7 @@ export class SpiceConsole {
     const when =
       <E extends Event>(f: (this: HTMLCanvasElement, e: E) => void) =>
       (e: E): void => {
-        if (this.active) f.call(canvas, e);
+        if (this.active && !this.viewOnly) f.call(canvas, e);
       };
     canvas.addEventListener(
       'keydown',
@@ -298,6 +299,11 @@ export class SpiceConsole {
       this.primary?.blur();
       this.holdSoon();
     }
+  }
+
+  setViewOnly(on: boolean): void {
+    if (on && !this.viewOnly) this.releaseKeys();
+    this.viewOnly = on;
   }
 
   private holdSoon(): void {

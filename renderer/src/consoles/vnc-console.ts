@@ -48,6 +48,7 @@ export class VncConsole {
   private lastFrame: LastFrame | undefined;
   private readonly keys = new HandoverKeys();
   private active = false;
+  private viewOnly = false;
   private refreshTimer: number | undefined;
 
   constructor(
@@ -150,7 +151,7 @@ export class VncConsole {
     this.liveCanvas = this.element.querySelector('canvas:not(.last-frame-canvas)');
     rfb.background = 'transparent';
     rfb.focusOnClick = true;
-    rfb.viewOnly = !this.active;
+    rfb.viewOnly = !this.active || this.viewOnly;
     this.applyScaling();
     // While the old picture stands in, it keeps the focus: keys typed meanwhile go to it, in order.
     if (this.active && !this.lastFrame) rfb.focus({ preventScroll: true });
@@ -237,7 +238,7 @@ export class VncConsole {
     if (!this.rfb) return;
     if (active) {
       window.clearTimeout(this.refreshTimer);
-      this.rfb.viewOnly = false;
+      this.rfb.viewOnly = this.viewOnly;
       this.focus();
       // The last frame shows at once; what the guest drew meanwhile is decoded just after.
       const channel = this.channel;
@@ -250,6 +251,14 @@ export class VncConsole {
       this.rfb.blur();
       this.holdSoon();
     }
+  }
+
+  setViewOnly(on: boolean, heldCodes: readonly string[] = []): void {
+    if (this.viewOnly === on) return;
+    // noVNC drops key-ups once view-only is on: release what the guest holds down first.
+    if (on && this.active) this.releaseKeys(heldCodes);
+    this.viewOnly = on;
+    if (this.rfb) this.rfb.viewOnly = !this.active || on;
   }
 
   /** Hold back updates once the console has settled (a frame that is mid-way gets finished). */

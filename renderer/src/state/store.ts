@@ -210,4 +210,9 @@ export class Store {
   savedOrder(): string[] {
     return [...new Set(this.settings.order.map(orderKey))];
   }
+
+  /** The guest's console shows but takes no input. */
+  isViewOnly(uuid: string): boolean {
+    return this.settings.viewOnly?.includes(uuid) ?? false;
+  }
 }

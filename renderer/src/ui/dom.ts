@@ -74,6 +74,7 @@ const ICONS: Record<string, string> = {
   osd: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
   move: 'M3 12h13M11 6l6 6-6 6M21 4v16',
   fold: 'M6 9l6 6 6-6',
+  details: 'M4 4h16v16H4zM14 4v16M16.5 8h1M16.5 12h1M16.5 16h1',
   unfold: 'M9 6l6 6-6 6',
   'no-display': 'M3 5h18v12H3zM8 21h8M4 4l16 16',
 };

@@ -3,11 +3,12 @@ import { h } from './dom.js';
 
 export class Sparkline {
   readonly element: HTMLElement;
-  private readonly canvas = h('canvas', { width: 56, height: 22, 'aria-hidden': 'true' });
+  private readonly canvas: HTMLCanvasElement;
   private readonly value = h('span', { className: 'spark-value' });
   private color: string | undefined;
 
-  constructor(label: string) {
+  constructor(label: string, width = 56, height = 22) {
+    this.canvas = h('canvas', { width, height, 'aria-hidden': 'true' });
     this.element = h(
       'div',
       { className: 'spark', title: label },

@@ -39,8 +39,11 @@ export class Stage {
   private readonly memGraph = new Sparkline('Mem');
   private readonly statsBox = h('div', { className: 'stats-box', 'aria-label': 'CPU and memory use' });
   private toolbarSig = '';
+  /** The screen and, beside it, the Details panel. */
+  readonly body = h('div', { className: 'stage-body' });
   scanning = false;
   serialOpen = false;
+  detailsOpen = false;
   /** More than one host: guests can move. */
   canMove = false;
   /** The active guest is moving to another host. */
@@ -52,11 +55,8 @@ export class Stage {
   ) {
     this.screen.append(this.overlay);
     this.statsBox.append(this.cpuGraph.element, this.memGraph.element);
-    this.element.append(
-      this.toolbar,
-      this.notice,
-      h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel),
-    );
+    this.body.append(h('div', { className: 'screen-wrap' }, this.screen, this.serialPanel));
+    this.element.append(this.toolbar, this.notice, this.body);
   }
 
   setActiveAttributes(g: GuestInfo | undefined): void {
@@ -101,6 +101,7 @@ export class Stage {
       scaling,
       this.scanning,
       this.serialOpen,
+      this.detailsOpen,
       g?.managedSave,
       this.canMove,
       this.moving,
@@ -164,6 +165,7 @@ export class Stage {
         className: 'icon-button tool-snapshots',
       }),
       iconButton('resources', 'CPU and memory', () => this.hooks.tool('resources')),
+      iconButton('details', 'Details', () => this.hooks.tool('details'), { 'aria-pressed': String(this.detailsOpen) }),
       g.state === 'shutoff' ? iconButton('clone', 'Clone', () => openClone(g)) : null,
       this.canMove ? iconButton('move', 'Move to host…', () => this.hooks.tool('move')) : null,
       iconButton(

@@ -13,7 +13,8 @@ export type Tool =
   | 'settings'
   | 'strip'
   | 'screenshot'
-  | 'move';
+  | 'move'
+  | 'details';
 
 /** The tool behind each panel the desktop menu opens. */
 export const MENU_PANELS: Record<Extract<MenuCommand, { kind: 'open' }>['panel'], Tool> = {
