@@ -111,10 +111,13 @@ describe('SPICE consoles in the browser, real guests', () => {
     }
     await r.page.keyboard.press('Control+KeyU'); // clears the typed line in both shells' line editors
     // The main process spaces SPICE key messages out (25 ms apart) and the ledger reads them as
-    // they go: wait until the last ones went out (a key really left down stays down).
+    // they go: wait until they all went out — at least the 26 typed on the SPICE side, and no key
+    // down in either guest (a key really left down stays down, and the assertions below say so).
     await waitFor(
-      'no key down in either guest',
-      () => both.every((g) => r.keys.held(g.uuid).length === 0),
+      'the typed keys to reach the guests, none left down',
+      () =>
+        (spiceKeyEvents.get(spice.uuid) ?? 0) - spiceBefore >= 26 &&
+        both.every((g) => r.keys.held(g.uuid).length === 0),
       10_000,
     ).catch(() => undefined);
     assert.ok(r.keys.events > eventsBefore + 20, `the ledger read the keys (${r.keys.events - eventsBefore})`);

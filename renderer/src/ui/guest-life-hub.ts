@@ -3,7 +3,7 @@
  * anywhere in the UI (the strip's footer and host menus, the toolbar, guest actions), once the
  * app has said which bridge and model they work on and how a new guest is made active.
  */
-import { guestKey, type Bridge, type GuestInfo, type GuestRef } from '../../../common/contract.js';
+import { type Bridge, type GuestInfo, type GuestRef } from '../../../common/contract.js';
 import type { Store } from '../state/store.js';
 import { h } from './dom.js';
 import { cloneDialog, deleteGuestDialog } from './guest-life.js';
@@ -33,7 +33,8 @@ export function setGuestLife(bridge: Bridge, store: Store, switchTo: (key: strin
 function activate(ref: GuestRef): void {
   const l = life;
   if (!l) return;
-  const key = guestKey(ref);
+  // The page knows a guest by its UUID (it stays the same guest when it moves between hosts).
+  const key = ref.uuid;
   const until = Date.now() + 30_000;
   const tryNow = (): void => {
     if (l.store.guest(key)) l.switchTo(key);
