@@ -3,7 +3,7 @@
  * machine type, firmware (UEFI, Secure Boot), TPM emulation, Hyper-V enlightenments, disk buses,
  * video models. Firmware is left to libvirt's auto-selection, so no firmware path is ever needed.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { xmlParser } from '../platform/xml-parser.js';
 
 export interface DomainCaps {
   /** 'kvm' (hardware virtualisation) or 'qemu' (emulation). */
@@ -27,14 +27,7 @@ export interface DomainCaps {
 
 type Node = Record<string, unknown>;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (name) => name === 'enum' || name === 'value',
-});
+const parser = xmlParser((name) => name === 'enum' || name === 'value');
 
 const child = (n: unknown, name: string): Node | undefined => {
   const v = n && typeof n === 'object' ? (n as Node)[name] : undefined;

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
+import { xmlParser } from '../platform/xml-parser.js';
 
 export const OSINFO_DIRS = ['/usr/share/osinfo', '/usr/local/share/osinfo', '/etc/osinfo'];
 
@@ -45,14 +45,7 @@ export interface RawOs {
 type Node = Record<string, unknown>;
 
 const ARRAYS = new Set(['os', 'short-id', 'name', 'media', 'resources', 'device', 'firmware', 'variant', 'iso']);
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (name) => ARRAYS.has(name),
-});
+const parser = xmlParser((name) => ARRAYS.has(name));
 
 const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : v && typeof v === 'object' ? [v as Node] : []);
 const str = (v: unknown): string | undefined => {

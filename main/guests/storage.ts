@@ -2,7 +2,7 @@
  * Storage pools and volumes of one host, as the app shows them: sizes, state, which guest uses
  * a volume. Plain functions over a libvirt client; the caller turns libvirt's errors into words.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { xmlParser } from '../platform/xml-parser.js';
 import type { LibvirtClient, StoragePoolRef, StorageVolRef } from '../libvirt/index.js';
 import type { PoolInfo, PoolState, VolumeInfo } from '../../common/storage-contract.js';
 import { ApiError } from '../../common/api-error.js';
@@ -11,13 +11,7 @@ import { xmlEscape } from './domain-builder.js';
 const POOL_STATES: PoolState[] = ['inactive', 'building', 'running', 'degraded', 'inaccessible'];
 
 type Node = Record<string, unknown>;
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  isArray: (n) => n === 'disk',
-});
+const parser = xmlParser((n) => n === 'disk');
 const at = (n: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Node)[k] : undefined), n);
 const str = (v: unknown): string | undefined =>

@@ -2,7 +2,7 @@
  * Reading libvirt's XML documents (domain, capabilities, snapshot) with fast-xml-parser. Values
  * stay strings (a guest named "007" is not a number) and entities are decoded once.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { xmlParser } from '../platform/xml-parser.js';
 
 const ARRAYS = new Set([
   'graphics',
@@ -17,14 +17,7 @@ const ARRAYS = new Set([
   'arch',
 ]);
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (name) => ARRAYS.has(name),
-});
+const parser = xmlParser((name) => ARRAYS.has(name));
 
 export type XmlNode = { [key: string]: XmlValue };
 export type XmlValue = string | XmlNode | XmlNode[] | undefined;

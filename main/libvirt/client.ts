@@ -18,7 +18,7 @@ import {
 } from './procedures.js';
 import type { DomainRef } from './protocol.js';
 import type { SshLink } from './ssh.js';
-import type { LibvirtStream } from './stream.js';
+import { streamOpened, type LibvirtStream } from './stream.js';
 import { describeUri, parseUri, type ParsedUri } from './uri.js';
 
 /** Each event's virDomainEventID, from the one event table. */
@@ -286,18 +286,7 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
       devName: opts.devName ?? null,
       flags: opts.force ? 1 : 0,
     });
-    // Until the caller has the stream, nobody else can listen for its errors.
-    let early: Error | undefined;
-    const onEarly = (e: Error): void => {
-      early ??= e;
-    };
-    stream.on('error', onEarly);
-    try {
-      await reply;
-    } finally {
-      stream.off('error', onEarly);
-    }
-    if (early) throw early;
+    await streamOpened(reply, stream);
     return stream;
   }
 }

@@ -150,3 +150,21 @@ export class LibvirtStream extends Duplex {
     cb(err);
   }
 }
+
+/**
+ * Waits for the reply of the call that opened a stream. Until the caller has the stream, nobody
+ * else listens for its errors: one that comes meanwhile fails the open instead of going unheard.
+ */
+export async function streamOpened(reply: Promise<unknown>, stream: LibvirtStream): Promise<void> {
+  let early: Error | undefined;
+  const onEarly = (e: Error): void => {
+    early ??= e;
+  };
+  stream.on('error', onEarly);
+  try {
+    await reply;
+  } finally {
+    stream.off('error', onEarly);
+  }
+  if (early) throw early;
+}

@@ -6,7 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LibvirtClient } from './client.js';
 import type { StorageVolRef } from './procedures-storage.js';
-import type { LibvirtStream } from './stream.js';
+import { streamOpened, type LibvirtStream } from './stream.js';
 
 export interface UploadOptions {
   /** Where in the volume to start writing. Default 0. */
@@ -17,21 +17,6 @@ export interface UploadOptions {
   signal?: AbortSignal;
   /** Called with the bytes handed to the connection so far. */
   onProgress?: (bytes: number) => void;
-}
-
-async function opened(reply: Promise<void>, stream: LibvirtStream): Promise<void> {
-  // Until the caller pipes the stream, nobody else listens for its errors.
-  let early: Error | undefined;
-  const onEarly = (e: Error): void => {
-    early ??= e;
-  };
-  stream.on('error', onEarly);
-  try {
-    await reply;
-  } finally {
-    stream.off('error', onEarly);
-  }
-  if (early) throw early;
 }
 
 function counter(onProgress: ((bytes: number) => void) | undefined): Transform {
@@ -66,7 +51,7 @@ export async function uploadToVolume(
     flags: 0,
   });
   try {
-    await opened(reply, stream);
+    await streamOpened(reply, stream);
   } catch (e) {
     source.destroy();
     throw e;
@@ -87,7 +72,7 @@ export async function downloadFromVolume(
     length: opts.length ?? 0,
     flags: 0,
   });
-  await opened(reply, stream);
+  await streamOpened(reply, stream);
   return stream;
 }
 

@@ -2,13 +2,12 @@
  * The switcher with hundreds of guests: ten libvirt test-driver hosts of fifty guests each, the
  * shared test host and qemu:///system, served to Debian's Chromium.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { App } from '../../main/app/api.js';
-import { startServeShell, type ServeShell } from '../../main/serve/server.js';
-import { CHROMIUM_ARGS, chromiumPath } from '../rig/chromium.js';
+import type { ServeShell } from '../../main/serve/server.js';
 import { SYSTEM_URI } from '../rig/guests.js';
 import { ensureLibvirtd } from '../rig/libvirtd.js';
 import { waitFor } from '../rig/wait.js';
@@ -19,7 +18,7 @@ import {
   writeScaleHosts,
   type ScaleHosts,
 } from '../rig/scale-hosts.js';
-import { SCREENSHOTS } from './switcher-harness.js';
+import { SCREENSHOTS, servePage } from './switcher-harness.js';
 
 export interface ScaleSwitcher {
   hosts: ScaleHosts;
@@ -44,16 +43,7 @@ export async function startScaleSwitcher(viewport = { width: 1360, height: 820 }
     app.state().hosts.some((x) => x.uri === SHARED_TEST_URI && x.status === 'connected'),
   );
   const shared = await defineSharedTestGuest('scale-shared', join(dir, 'shared'));
-  const shell = await startServeShell({
-    app,
-    host: '127.0.0.1',
-    port: 0,
-    staticDir: join(process.cwd(), 'dist', 'renderer'),
-  });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-  const page = await browser.newPage({ viewport });
-  await page.addInitScript('window.__name = (f) => f');
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  const { shell, browser, page } = await servePage(app, viewport);
   return {
     hosts,
     shared,

@@ -4,8 +4,8 @@
  * the 132-byte ticket come mini-header messages: type u16, size u32, then the body). KEY_DOWN (101)
  * and KEY_UP (102) carry a scancode's bytes, the last one with bit 7 set on release.
  */
-import { Duplex } from 'node:stream';
-import type { KeyLedger } from './switcher-harness.js';
+import type { Duplex } from 'node:stream';
+import { tapWrites, type KeyLedger } from './switcher-harness.js';
 
 const INPUTS_CHANNEL = 3;
 
@@ -15,40 +15,6 @@ const TICKET_BYTES = 4 + 128;
 
 /** The last key messages written on each guest's SPICE inputs channel, and whether each was written through. */
 export const spiceKeyLog = new Map<string, { at: number; type: number; value: string; done: boolean }[]>();
-
-/**
- * Passes a channel through, handing every byte the browser writes to `onWrite`; what that returns
- * is called once the channel has taken the write.
- */
-function tapWrites(upstream: Duplex, onWrite: (chunk: Buffer) => () => void): Duplex {
-  const tapped = new Duplex({
-    read() {
-      upstream.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      const written = onWrite(chunk);
-      upstream.write(chunk, (e) => {
-        written();
-        cb(e);
-      });
-    },
-    final(cb) {
-      upstream.end();
-      cb();
-    },
-    destroy(err, cb) {
-      upstream.destroy();
-      cb(err);
-    },
-  });
-  upstream.on('data', (d: Buffer) => {
-    if (!tapped.push(d)) upstream.pause();
-  });
-  upstream.on('end', () => tapped.push(null));
-  upstream.on('close', () => tapped.destroy());
-  upstream.on('error', (e) => tapped.destroy(e));
-  return tapped;
-}
 
 export function tapSpice(ledger: KeyLedger, uuid: string, upstream: Duplex): Duplex {
   const held = ledger.down.get(uuid) ?? new Set<string>();

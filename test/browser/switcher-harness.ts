@@ -66,15 +66,21 @@ function clientMessages(onMessage: (m: Buffer) => void): (chunk: Buffer) => void
   };
 }
 
-/** A stand-in for `upstream` that passes everything both ways and shows `watch` each chunk written to it. */
-function tapWrites(upstream: Duplex, watch: (chunk: Buffer) => void): Duplex {
+/**
+ * Passes a channel through, handing every byte the browser writes to `onWrite`; what that returns
+ * is called once the channel has taken the write.
+ */
+export function tapWrites(upstream: Duplex, onWrite: (chunk: Buffer) => (() => void) | void): Duplex {
   const tapped = new Duplex({
     read() {
       upstream.resume();
     },
     write(chunk: Buffer, _enc, cb) {
-      watch(chunk);
-      upstream.write(chunk, cb);
+      const written = onWrite(chunk);
+      upstream.write(chunk, (e) => {
+        written?.();
+        cb(e);
+      });
     },
     final(cb) {
       upstream.end();
@@ -138,6 +144,25 @@ export class KeyLedger {
   }
 }
 
+/** The app served on loopback and a Chromium page ready to open it (screenshots' folder made). */
+export async function servePage(
+  app: App,
+  viewport: { width: number; height: number },
+): Promise<{ shell: ServeShell; browser: Browser; page: Page }> {
+  const shell = await startServeShell({
+    app,
+    host: '127.0.0.1',
+    port: 0,
+    staticDir: join(process.cwd(), 'dist', 'renderer'),
+  });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
+  const page = await browser.newPage({ viewport });
+  // tsx names functions it compiles; give page.evaluate's copies the helper they expect.
+  await page.addInitScript('window.__name = (f) => f');
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return { shell, browser, page };
+}
+
 export interface SwitcherRig {
   keys: KeyLedger;
   rig: TestRig;
@@ -167,17 +192,7 @@ export async function startSwitcherRig(
     const ch = await open(ref, kind);
     return kind === 'vnc' ? keys.tap(ref.uuid, ch) : ch;
   };
-  const shell = await startServeShell({
-    app,
-    host: '127.0.0.1',
-    port: 0,
-    staticDir: join(process.cwd(), 'dist', 'renderer'),
-  });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-  const page = await browser.newPage({ viewport });
-  // tsx names functions it compiles; give page.evaluate's copies the helper they expect.
-  await page.addInitScript('window.__name = (f) => f');
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  const { shell, browser, page } = await servePage(app, viewport);
   return {
     keys,
     rig,
