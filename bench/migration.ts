@@ -12,21 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type AppSession } from '../main/app/api.js';
-import type { MigrateOptions, MigrationProgress } from '../common/contract.js';
+import type { MigrationProgress } from '../common/contract.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../test/rig/guests.js';
-import { startSecondHost, type SecondHost } from '../test/rig/second-host.js';
+import { LIVE_MOVE, startSecondHost, type SecondHost } from '../test/rig/second-host.js';
 import { waitFor } from '../test/rig/wait.js';
 import { consoleGaps } from './migration-console.js';
 import { percentile, report } from './report.js';
 
 const ROUNDS = Number(process.env.VIRTSWITCH_BENCH_MIGRATION_ROUNDS ?? 5);
-const LIVE: Omit<MigrateOptions, 'target'> = {
-  mode: 'live',
-  copyStorage: false,
-  persistent: true,
-  undefineSource: true,
-  postCopy: false,
-};
 
 function virsh(second: SecondHost, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -80,7 +73,7 @@ async function appRound(
   await waitFor('the guest on A in the app', onA, 30_000);
   progress.length = 0;
   const t0 = performance.now();
-  await s.invoke('guest.migrate', { host: SYSTEM_URI, uuid: g.uuid, target: second.sshUri, ...LIVE });
+  await s.invoke('guest.migrate', { host: SYSTEM_URI, uuid: g.uuid, target: second.sshUri, ...LIVE_MOVE });
   const ms = performance.now() - t0;
   const downtimeMs = progress.at(-1)?.downtimeMs ?? Number.NaN;
   await waitFor('the guest on B in the app', () =>
@@ -90,7 +83,7 @@ async function appRound(
     host: second.sshUri,
     uuid: g.uuid,
     target: SYSTEM_URI,
-    ...LIVE,
+    ...LIVE_MOVE,
     migrationAddress: second.localAddress,
   });
   return { ms, downtimeMs };

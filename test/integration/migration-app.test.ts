@@ -9,20 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type AppSession } from '../../main/app/api.js';
-import type { MigrateOptions, MigrationProgress } from '../../common/contract.js';
+import type { MigrationProgress } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../rig/guests.js';
-import { startSecondHost, type SecondHost } from '../rig/second-host.js';
+import { LIVE_MOVE, startSecondHost, type SecondHost } from '../rig/second-host.js';
 import { startCounter, ticks } from '../rig/serial-counter.js';
 import { waitFor } from '../rig/wait.js';
-
-const LIVE: Omit<MigrateOptions, 'target'> = {
-  mode: 'live',
-  copyStorage: false,
-  persistent: true,
-  undefineSource: true,
-  postCopy: false,
-};
 
 describe('app: moving a guest between hosts', () => {
   let rig: TestRig;
@@ -78,7 +70,12 @@ describe('app: moving a guest between hosts', () => {
 
   it('moves a running guest to B and back; progress comes from the job statistics', async () => {
     progress.length = 0;
-    const there = await s.invoke('guest.migrate', { host: SYSTEM_URI, uuid: g.uuid, target: second.sshUri, ...LIVE });
+    const there = await s.invoke('guest.migrate', {
+      host: SYSTEM_URI,
+      uuid: g.uuid,
+      target: second.sshUri,
+      ...LIVE_MOVE,
+    });
     assert.deepEqual(there, { host: second.sshUri, uuid: g.uuid });
     assert.equal((await second.virsh('domstate', g.uuid)).trim(), 'running');
     await waitFor('the app to see it on B only', () => guestOn(second.sshUri, g.uuid) && !guestOn(SYSTEM_URI, g.uuid));
@@ -92,7 +89,7 @@ describe('app: moving a guest between hosts', () => {
       host: second.sshUri,
       uuid: g.uuid,
       target: SYSTEM_URI,
-      ...LIVE,
+      ...LIVE_MOVE,
       migrationAddress: second.localAddress,
     });
     await waitFor('the app to see it back on A', () => guestOn(SYSTEM_URI, g.uuid) && !guestOn(second.sshUri, g.uuid));
@@ -106,7 +103,7 @@ describe('app: moving a guest between hosts', () => {
       host: SYSTEM_URI,
       uuid: g.uuid,
       target: second.sshUri,
-      ...LIVE,
+      ...LIVE_MOVE,
       bandwidthMiBs: 1,
     });
     const copying = await waitFor('copying progress', () => progress.find((p) => p.phase === 'copying'), 30_000);
@@ -122,7 +119,7 @@ describe('app: moving a guest between hosts', () => {
   it('moves a stopped guest offline and back', async () => {
     const off = await rig.define({ name: 'mig-app-off', start: false });
     await waitFor('the stopped guest in the app', () => guestOn(SYSTEM_URI, off.uuid));
-    const opts = { ...LIVE, mode: 'offline' as const };
+    const opts = { ...LIVE_MOVE, mode: 'offline' as const };
     await s.invoke('guest.migrate', { host: SYSTEM_URI, uuid: off.uuid, target: second.sshUri, ...opts });
     assert.equal((await second.virsh('domstate', off.uuid)).trim(), 'shut off');
     await waitFor('the app to see it on B', () => guestOn(second.sshUri, off.uuid));
@@ -134,16 +131,20 @@ describe('app: moving a guest between hosts', () => {
   it('says in words why a move cannot happen, and leaves the guest running on A', async () => {
     const ref = { host: SYSTEM_URI, uuid: g.uuid };
     await rejectsWith(
-      s.invoke('guest.migrate', { ...ref, target: second.sshUri, ...LIVE, mode: 'offline' }),
+      s.invoke('guest.migrate', { ...ref, target: second.sshUri, ...LIVE_MOVE, mode: 'offline' }),
       'invalid-state',
       /running guest moves live/,
     );
-    await rejectsWith(s.invoke('guest.migrate', { ...ref, target: SYSTEM_URI, ...LIVE }), 'invalid-input', /already/);
+    await rejectsWith(
+      s.invoke('guest.migrate', { ...ref, target: SYSTEM_URI, ...LIVE_MOVE }),
+      'invalid-input',
+      /already/,
+    );
 
     const dead = 'qemu+tcp://127.0.0.1:1/system';
     await s.invoke('hosts.add', { uri: dead });
     await rejectsWith(
-      s.invoke('guest.migrate', { ...ref, target: dead, ...LIVE }),
+      s.invoke('guest.migrate', { ...ref, target: dead, ...LIVE_MOVE }),
       'host-unavailable',
       /target host .* is not connected/,
     );
@@ -159,7 +160,7 @@ describe('app: moving a guest between hosts', () => {
       app.state().guests.some((x) => x.host === second.sshUri && x.name === g.name),
     );
     await rejectsWith(
-      s.invoke('guest.migrate', { ...ref, target: second.sshUri, ...LIVE }),
+      s.invoke('guest.migrate', { ...ref, target: second.sshUri, ...LIVE_MOVE }),
       'conflict',
       new RegExp(`a guest named ${g.name} is already defined`),
     );

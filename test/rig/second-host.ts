@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import type { MigrateOptions } from '../../common/contract.js';
 import { RigError } from './errors.js';
 import { run, runSync, type ExecResult } from './exec.js';
 import { rigCacheDir } from './image.js';
@@ -344,3 +345,12 @@ function makeHandle(l: Layout, teardown: () => void): SecondHost {
     },
   };
 }
+
+/** A live move as the app's defaults make it: definition kept on the target, gone from the source. */
+export const LIVE_MOVE: Omit<MigrateOptions, 'target'> = {
+  mode: 'live',
+  copyStorage: false,
+  persistent: true,
+  undefineSource: true,
+  postCopy: false,
+};
