@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable, type Duplex } from 'node:stream';
 import { App } from '../../main/app/api.js';
 import type { TestGuest, TestRig } from '../rig/guests.js';
+import { writeSshdConfig } from '../rig/sshd-config.js';
 import { useRig } from '../rig/suite.js';
 import { waitFor, within } from './libvirt-helpers.js';
 
@@ -133,27 +134,7 @@ describe('libvirt wire client over SSH (a local sshd on loopback)', () => {
     keygen('bad_key');
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')), { mode: 0o600 });
     port = await freePort();
-    writeFileSync(
-      join(dir, 'sshd_config'),
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${join(dir, 'host_key')}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        'PermitRootLogin prohibit-password',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        'AllowTcpForwarding yes',
-        'AllowStreamLocalForwarding yes',
-        'MaxSessions 20',
-        'LogLevel ERROR',
-        '',
-      ].join('\n'),
-    );
+    writeSshdConfig(dir, { listen: '127.0.0.1', port, maxSessions: 20 });
     writeFileSync(
       join(dir, 'ssh_config'),
       [

@@ -22,6 +22,7 @@ import type { MigrateOptions } from '../../common/contract.js';
 import { RigError } from './errors.js';
 import { run, runSync, type ExecResult } from './exec.js';
 import { rigCacheDir } from './image.js';
+import { writeSshdConfig } from './sshd-config.js';
 import { waitFor } from './wait.js';
 
 const HOSTS_FILE = process.env.VIRTSWITCH_HOSTS_FILE ?? '/etc/hosts';
@@ -136,27 +137,7 @@ function writeConfigs(l: Layout): string {
   keygen(l.dir, 'host_key');
   keygen(l.dir, 'client_key');
   writeFileSync(join(l.dir, 'authorized_keys'), readFileSync(join(l.dir, 'client_key.pub')), { mode: 0o600 });
-  writeFileSync(
-    join(l.dir, 'sshd_config'),
-    [
-      `ListenAddress ${l.address}`,
-      `HostKey ${join(l.dir, 'host_key')}`,
-      `PidFile ${join(l.dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(l.dir, 'authorized_keys')}`,
-      'PermitRootLogin prohibit-password',
-      'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'StrictModes no',
-      'AllowTcpForwarding yes',
-      'AllowStreamLocalForwarding yes',
-      'MaxSessions 50',
-      'MaxStartups 50',
-      'LogLevel ERROR',
-      '',
-    ].join('\n'),
-  );
+  writeSshdConfig(l.dir, { listen: l.address, maxSessions: 50, maxStartups: 50 });
   const hostKey = readFileSync(join(l.dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
   writeFileSync(join(l.dir, 'known_hosts'), `${l.address},${l.hostname} ${hostKey}\n`);
   writeFileSync(
