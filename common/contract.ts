@@ -7,6 +7,7 @@ export type * from './storage-contract.js';
 import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices.js';
 import type { GuestXmlCommands } from './guest-xml.js';
 import type { NetworkCommands } from './network-contract.js';
+import type { HardwareCommands } from './hardware-contract.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -238,7 +239,7 @@ export interface MigrationProgress extends GuestRef {
 }
 
 /** Every command: its parameters and its result. */
-export interface Commands extends StorageCommands, GuestXmlCommands, NetworkCommands {
+export interface Commands extends StorageCommands, GuestXmlCommands, NetworkCommands, HardwareCommands {
   'state.get': { params: Record<string, never>; result: AppState };
   'hosts.add': { params: { uri: string }; result: HostInfo };
   'hosts.remove': { params: { host: string }; result: null };

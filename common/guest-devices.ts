@@ -29,6 +29,9 @@ export interface GuestUsbDevice {
   /** Hex ids as lsusb prints them: "0x046d". */
   vendor: string;
   product: string;
+  /** The host's bus and device numbers, when the guest names the device by them too. */
+  bus?: number;
+  device?: number;
 }
 
 /** The guest agent's channel: absent, present with no agent answering, or an agent connected. */

@@ -30,6 +30,7 @@ import { takeConfigLock, type ConfigLock } from '../platform/config-lock.js';
 import { configDir } from '../platform/json-file.js';
 import { Uploads } from './uploads.js';
 import { deleteWithStorage, storageHandlers } from './storage-handlers.js';
+import { hardwareHandlers } from './hardware-handlers.js';
 
 export type AppOptions = ManagerOptions;
 
@@ -164,6 +165,7 @@ export class App extends EventEmitter<AppEvents> {
       'guest.detachDisk': (p) => done(hw.detachDisk(H(p), p.uuid, p.target, p)),
       'guest.attachNic': (p) => done(hw.attachNic(H(p), p.uuid, p, p)),
       'guest.detachNic': (p) => done(hw.detachNic(H(p), p.uuid, p.mac, p)),
+      ...hardwareHandlers(H),
       'stats.watch': async (p, s) => {
         s.watchStats(p.on);
         return null;

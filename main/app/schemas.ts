@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { networkSchemas } from './network-schemas.js';
+import { hardwareSchemas } from './hardware-schemas.js';
 import { HOTKEY_ACTIONS, type CommandName } from '../../common/contract.js';
 import { validateHotkeys } from '../../common/hotkeys.js';
 import { LINUX_KEYCODES } from '../../common/keycodes.js';
@@ -141,6 +142,7 @@ export const schemas = {
   'guest.agentInfo': ref,
   'guest.xml': ref,
   ...networkSchemas(host),
+  ...hardwareSchemas(host, uuid),
   'guest.defineXml': z.strictObject({ ...guestRef, xml: z.string().min(1).max(4_000_000) }),
   'guest.changeMedia': z.strictObject({ ...guestRef, ...apply, target: diskTarget, path: filePath.optional() }),
   'guest.attachDisk': z.strictObject({ ...guestRef, ...apply, path: filePath, format: z.enum(['raw', 'qcow2']) }),

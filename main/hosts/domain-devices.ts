@@ -40,7 +40,11 @@ function usbOf(h: XmlNode): GuestUsbDevice | undefined {
   const src = node(h['source']);
   const vendor = attr(node(src?.['vendor']), 'id');
   const product = attr(node(src?.['product']), 'id');
-  return vendor && product ? { vendor, product } : undefined;
+  if (!vendor || !product) return undefined;
+  const address = node(src?.['address']);
+  const bus = Number(attr(address, 'bus'));
+  const device = Number(attr(address, 'device'));
+  return { vendor, product, ...(bus > 0 && device > 0 ? { bus, device } : {}) };
 }
 
 function agentOf(devices: XmlNode | undefined): AgentState {

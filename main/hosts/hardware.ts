@@ -17,7 +17,7 @@ export function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;');
 }
 
-function modifyFlags(a: Apply): number {
+export function modifyFlags(a: Apply): number {
   if (!a.live && !a.config) throw new ApiError('invalid-input', 'Choose now, at next boot, or both');
   return (a.live ? DeviceModifyFlags.LIVE : 0) | (a.config ? DeviceModifyFlags.CONFIG : 0);
 }
