@@ -1,7 +1,9 @@
 /**
  * Hardware changes through the app's API on a running guest, checked with virsh and from inside
  * the guest: a CD inserted and ejected, a disk attached (the guest sees a new virtio disk in
- * /proc/partitions) and detached, a network card added and removed, live and persistent apart.
+ * /proc/partitions) and detached, a network card added and removed, live and persistent apart,
+ * a USB device in the definition only seen as such and taken out of it, and the only disk of a
+ * running guest refused in libvirt's words. The network used is the test's own.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +15,9 @@ import { ApiError } from '../../common/api-error.js';
 import type { GuestInfo } from '../../common/contract.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../rig/guests.js';
 import { typeOnSerial } from '../rig/serial-counter.js';
+import { storageFixture, type StorageFixture } from '../rig/storage.js';
+import { usbHostdevXml } from '../../main/hosts/usb.js';
+import type { HardwareView } from '../../common/hardware-contract.js';
 import { waitFor } from '../rig/wait.js';
 
 describe('app: a running guest’s hardware', () => {
@@ -21,6 +26,7 @@ describe('app: a running guest’s hardware', () => {
   let s: AppSession;
   let g: TestGuest;
   let dir: string;
+  let fx: StorageFixture;
   const info = (): GuestInfo | undefined => app.state().guests.find((x) => x.uuid === g.uuid);
   const ref = (): { host: string; uuid: string } => ({ host: SYSTEM_URI, uuid: g.uuid });
   /** Asks the guest again until its answer matches: a hotplugged device takes a moment to appear under TCG. */
@@ -48,6 +54,8 @@ describe('app: a running guest’s hardware', () => {
     app = new App({ configDir: dir, uris: [SYSTEM_URI] });
     app.start();
     s = app.session();
+    // Named hwfx-… so the fixture's clean-up of its prefix leaves the guests alone.
+    fx = storageFixture(`${rig.prefix}hwfx-`);
     g = await rig.define({ name: 'hw', cdrom: true });
     await rig.waitForBoot(g);
     await waitFor('the guest in the model', () => info()?.state === 'running', 30_000);
@@ -56,6 +64,7 @@ describe('app: a running guest’s hardware', () => {
     s?.close();
     await app?.close();
     await rig?.cleanup();
+    fx?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -95,22 +104,26 @@ describe('app: a running guest’s hardware', () => {
   });
 
   it('adds a network card now and at next boot, and removes it', async () => {
-    await rig.virshResult('net-start', 'default');
     await s.invoke('guest.attachNic', {
       ...ref(),
       kind: 'network',
-      source: 'default',
+      source: fx.network,
       model: 'virtio',
       live: true,
       config: true,
     });
     const live = await rig.virsh('domiflist', g.uuid);
-    assert.match(live, /network\s+default\s+virtio/);
-    assert.match(await rig.virsh('domiflist', g.uuid, '--inactive'), /network\s+default\s+virtio/);
+    assert.match(live, new RegExp(`network\\s+${fx.network}\\s+virtio`));
+    assert.match(await rig.virsh('domiflist', g.uuid, '--inactive'), new RegExp(`network\\s+${fx.network}\\s+virtio`));
     const nic = await waitFor('the card in the model', () => info()?.hardware?.nics[0]);
     await onSerial('ls /sys/class/net', /eth0/);
     await s.invoke('guest.detachNic', { ...ref(), mac: nic.mac, live: true, config: true });
-    await waitFor('the card gone', async () => !/default/.test(await rig.virsh('domiflist', g.uuid)), 30_000, 200);
+    await waitFor(
+      'the card gone',
+      async () => !(await rig.virsh('domiflist', g.uuid)).includes(fx.network),
+      30_000,
+      200,
+    );
   });
 
   it('says what is wrong with a change that cannot apply', async () => {
@@ -122,5 +135,49 @@ describe('app: a running guest’s hardware', () => {
       s.invoke('guest.changeMedia', { ...ref(), target: 'sda', path: '/x.iso', live: false, config: false }),
       (e: unknown) => e instanceof ApiError && /now, at next boot, or both/.test(e.message),
     );
+  });
+
+  it('shows a USB device of the definition only as one for next boot, and takes it out of the definition', async () => {
+    const xmlPath = join(rig.runDir, 'usb.xml');
+    writeFileSync(xmlPath, usbHostdevXml({ vendor: '0x0781', product: '0x5567' }));
+    // This machine has no such device: libvirt takes it into the definition, to be looked for at start.
+    await rig.virsh('attach-device', g.uuid, xmlPath, '--config');
+    const view = (await s.invoke('guest.hardware', ref())) as HardwareView;
+    assert.deepEqual(view.usb, [{ vendor: '0x0781', product: '0x5567', place: 'next-boot' }]);
+    assert.equal(view.running, true);
+    assert.equal(view.persistent, true);
+    await assert.rejects(
+      s.invoke('guest.attachUsb', { ...ref(), device: 'usb_1_4', live: true, config: false }),
+      (e: unknown) => e instanceof ApiError && /has no USB device usb_1_4/.test(e.message),
+    );
+    await s.invoke('guest.detachUsb', { ...ref(), vendor: '0x0781', product: '0x5567', live: false, config: true });
+    assert.doesNotMatch(await rig.virsh('dumpxml', '--inactive', g.uuid), /<hostdev/);
+    assert.deepEqual(((await s.invoke('guest.hardware', ref())) as HardwareView).usb, []);
+  });
+
+  it('says in libvirt’s words why the only disk of a running guest cannot be detached', async () => {
+    const ide = await rig.define({ name: 'hw-ide', start: false });
+    const img = join(rig.runDir, 'ide.img');
+    writeFileSync(img, Buffer.alloc(1024 * 1024));
+    const xmlPath = join(rig.runDir, 'ide.xml');
+    writeFileSync(
+      xmlPath,
+      `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${img}'/><target dev='hda' bus='ide'/></disk>`,
+    );
+    await rig.virsh('attach-device', ide.uuid, xmlPath, '--config');
+    await rig.start(ide);
+    await waitFor('the IDE guest running in the model', () =>
+      app.state().guests.some((x) => x.uuid === ide.uuid && x.state === 'running' && x.hardware?.disks.length === 1),
+    );
+    await assert.rejects(
+      s.invoke('guest.detachDisk', { host: SYSTEM_URI, uuid: ide.uuid, target: 'hda', live: true, config: false }),
+      (e: unknown) => {
+        assert.ok(e instanceof ApiError);
+        assert.match(e.message, new RegExp(`detach disk hda from ${ide.name}`));
+        assert.match(e.message, /This type of disk cannot be hot unplugged/);
+        return true;
+      },
+    );
+    assert.match(await rig.virsh('domblklist', ide.uuid), new RegExp(`hda\\s+${img}`));
   });
 });
