@@ -5,8 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { openSwitcher, guestCard, typeAsPerson, waitActive, type OpenSwitcher } from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
 
@@ -110,41 +109,6 @@ describe('the Details panel in Chromium, with a real guest', () => {
     const bytes = readFileSync(path);
     assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     assert.ok(bytes.length > 1000);
-    assert.deepEqual(r.dialogs, []);
-  });
-
-  it('Hardware: a disk and a network card attached from the dialog show in virsh, and go again', async () => {
-    const disk = join(r.rig.runDir, 'details-data.img');
-    writeFileSync(disk, Buffer.alloc(2 * 1024 * 1024));
-    await r.rig.virshResult('net-start', 'default');
-    await r.page.getByRole('button', { name: 'Hardware', exact: true }).click();
-    const dlg = '[data-testid="hardware"]';
-    await r.page.waitForSelector(dlg);
-    await r.page.fill(`${dlg} form[aria-label="Attach a disk"] input`, disk);
-    await r.page.selectOption(`${dlg} form[aria-label="Attach a disk"] select`, 'raw');
-    await r.page.click(`${dlg} button:has-text("Attach disk")`);
-    await r.page.waitForSelector(`${dlg} [data-disk="vda"]`, { timeout: 30_000 });
-    assert.match(await r.rig.virsh('domblklist', g.uuid), new RegExp(`vda\\s+${disk}`));
-    assert.match(await r.rig.virsh('domblklist', '--inactive', g.uuid), new RegExp(`vda\\s+${disk}`));
-    await r.page.click(`${dlg} button:has-text("Add network card")`);
-    await r.page.waitForSelector(`${dlg} [data-nic]`, { timeout: 30_000 });
-    assert.match(await r.rig.virsh('domiflist', g.uuid), /network\s+default\s+virtio/);
-    // Next boot only: the running guest keeps them until the end of the test.
-    await r.page.uncheck(`${dlg} [data-apply="now"]`);
-    await r.page.click(`${dlg} [data-disk="vda"] button:has-text("Detach")`);
-    await r.page.waitForSelector(`${dlg} [role="status"]:has-text("done")`);
-    await r.page.click(`${dlg} [data-nic] button:has-text("Remove")`);
-    await r.page.waitForFunction(
-      (sel) =>
-        document.querySelector(`${sel} [role="status"]`)?.textContent?.startsWith('Remove') === true &&
-        document.querySelector(`${sel} [role="status"]`)?.textContent?.endsWith('done') === true,
-      dlg,
-    );
-    assert.doesNotMatch(await r.rig.virsh('domblklist', '--inactive', g.uuid), /vda/);
-    assert.doesNotMatch(await r.rig.virsh('domiflist', '--inactive', g.uuid), /default/);
-    assert.match(await r.rig.virsh('domblklist', g.uuid), /vda/);
-    await r.screenshot('details-hardware');
-    await r.page.keyboard.press('Escape');
     assert.deepEqual(r.dialogs, []);
   });
 
