@@ -7,18 +7,21 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSwitcher, guestCard, type OpenSwitcher } from './switcher-harness.js';
 import { storageFixture, type StorageFixture } from '../rig/storage.js';
 import { SYSTEM_URI, type TestGuest } from '../rig/guests.js';
 import { typeOnSerial } from '../rig/serial-counter.js';
 import { waitFor } from '../rig/wait.js';
+import { USB_GUEST_UUID, writeUsbTestHost } from '../rig/usb-test-host.js';
 
 describe('the Hardware dialog in Chromium, with a real guest', () => {
   let r: OpenSwitcher;
   let g: TestGuest;
   let fx: StorageFixture;
+  let usbDir: string;
   const dlg = '[data-testid="hardware"]';
   /** The status line says `what` is done (or what it said when done). */
   const statusSays = (text: string): Promise<unknown> =>
@@ -29,7 +32,13 @@ describe('the Hardware dialog in Chromium, with a real guest', () => {
     );
 
   before(async () => {
-    r = await openSwitcher([{ name: 'hw-a', cdrom: true }], () => '[data-testid="stage"]');
+    // Beside this machine (no USB devices): a test-driver host that has some.
+    usbDir = mkdtempSync(join(tmpdir(), 'vs-hw-usb-'));
+    chmodSync(usbDir, 0o755);
+    const usbHost = writeUsbTestHost(usbDir);
+    r = await openSwitcher([{ name: 'hw-a', cdrom: true }], () => '[data-testid="stage"]', {
+      uris: [SYSTEM_URI, usbHost],
+    });
     await r.page.waitForSelector(`${guestCard(r.guests[0]!)}[data-state="running"]`, {
       state: 'attached',
       timeout: 60_000,
@@ -52,6 +61,7 @@ describe('the Hardware dialog in Chromium, with a real guest', () => {
     const dialogs = r?.dialogs ?? [];
     await r?.close();
     fx?.cleanup();
+    if (usbDir) rmSync(usbDir, { recursive: true, force: true });
     assert.deepEqual(dialogs, [], 'the page opened no browser dialogs');
   });
 
@@ -143,5 +153,29 @@ describe('the Hardware dialog in Chromium, with a real guest', () => {
       ['cdrom', 'hd', 'network', 'fd'],
     );
     await r.screenshot('hardware-boot');
+  });
+
+  it('lists the USB devices of a host that has some (libvirt’s test driver), and says in its words why attach fails', async () => {
+    await r.page.keyboard.press('Escape');
+    await r.page.waitForSelector(dlg, { state: 'detached' });
+    await r.page.fill('input[placeholder^="Filter"]', 'usbguest');
+    await r.page.keyboard.press('Enter');
+    await r.page.waitForSelector(`[data-testid="guest"][data-uuid="${USB_GUEST_UUID}"].active`, { state: 'attached' });
+    await r.page.getByRole('button', { name: 'Hardware', exact: true }).click();
+    await r.page.waitForSelector(`${dlg}:has-text("Hardware of usbguest")`);
+    const pick = `${dlg} select[aria-label="USB device of the host"]`;
+    await r.page.waitForSelector(pick, { timeout: 30_000 });
+    assert.deepEqual(await r.page.$$eval(`${pick} option`, (os) => os.map((o) => o.textContent)), [
+      'SanDisk Corp. Cruzer Blade (0x0781:0x5567) · bus 1 device 4',
+      'SanDisk Corp. Cruzer Blade (0x0781:0x5567) · bus 2 device 7',
+      'SanDisk Corp. Ultra (0x0781:0x5581) · bus 2 device 9',
+    ]);
+    await r.page.selectOption(pick, 'usb_2_9');
+    await r.page.locator(`${dlg} section[aria-label="USB host devices"]`).scrollIntoViewIfNeeded();
+    await r.screenshot('hardware-usb');
+    await r.page.click(`${dlg} button:has-text("Attach USB device")`);
+    await r.page.waitForSelector('.toasts :text("Could not attach Ultra")', { timeout: 30_000 });
+    assert.match((await r.page.textContent('.toasts')) ?? '', /not supported by the connection driver/);
+    await r.page.keyboard.press('Escape');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type AppSession } from '../../main/app/api.js';
@@ -15,41 +15,7 @@ import { LibvirtClient } from '../../main/libvirt/index.js';
 import { ensureLibvirtd } from '../rig/libvirtd.js';
 import { SHARED_TEST_URI } from '../rig/scale-hosts.js';
 import { waitFor } from '../rig/wait.js';
-
-const GUEST_UUID = '7e5b0000-0000-4000-8000-00000000b5b0';
-
-/** A test-driver host with one running guest and two USB devices (two sticks of the same make on bus 1 and 2). */
-function usbHostXml(): string {
-  const stick = (bus: number, dev: number, product = '0x5567', productName = 'Cruzer Blade'): string => `
-  <device>
-    <name>usb_${bus}_${dev}</name>
-    <parent>computer</parent>
-    <capability type='usb_device'>
-      <bus>${bus}</bus>
-      <device>${dev}</device>
-      <product id='${product}'>${productName}</product>
-      <vendor id='0x0781'>SanDisk Corp.</vendor>
-    </capability>
-  </device>`;
-  return `<node>
-  <domain type='test'>
-    <name>usbguest</name>
-    <uuid>${GUEST_UUID}</uuid>
-    <memory unit='MiB'>64</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-    <devices/>
-  </domain>
-  <device>
-    <name>computer</name>
-    <capability type='system'>
-      <hardware><vendor>virtswitch test</vendor><uuid>7e5b0000-0000-4000-8000-00000000c0c0</uuid></hardware>
-      <firmware/>
-    </capability>
-  </device>${stick(1, 4)}${stick(2, 7)}${stick(2, 9, '0x5581', 'Ultra')}
-</node>
-`;
-}
+import { USB_GUEST_UUID as GUEST_UUID, writeUsbTestHost } from '../rig/usb-test-host.js';
 
 describe('USB host devices through libvirt’s test driver', () => {
   let dir: string;
@@ -61,9 +27,7 @@ describe('USB host devices through libvirt’s test driver', () => {
     await ensureLibvirtd();
     dir = mkdtempSync(join(tmpdir(), 'vs-usb-'));
     chmodSync(dir, 0o755);
-    const file = join(dir, 'usb-host.xml');
-    writeFileSync(file, usbHostXml());
-    uri = `test+unix://${file}`;
+    uri = writeUsbTestHost(dir);
     app = new App({ configDir: join(dir, 'config'), uris: [uri, SHARED_TEST_URI] });
     app.start();
     s = app.session();

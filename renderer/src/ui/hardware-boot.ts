@@ -82,7 +82,7 @@ export function bootSection(save: (devices: BootDevice[], menu: boolean) => void
     notes,
     list,
     h('label', { className: 'hw-check' }, menu, ' Show the boot menu at start'),
-    h('div', { className: 'buttons' }, saveButton),
+    h('div', { className: 'hw-save' }, saveButton),
   );
   return {
     element,

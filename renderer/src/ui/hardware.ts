@@ -53,7 +53,7 @@ class HardwareDialog {
   private readonly when: ReturnType<typeof applyChoice>;
   private readonly disks = h('ul', { className: 'hw-list', 'aria-label': 'Disks and CD drives' });
   private readonly nics = h('ul', { className: 'hw-list', 'aria-label': 'Network cards' });
-  private readonly status = h('p', { className: 'hint', role: 'status' });
+  private readonly status = h('p', { className: 'hint hw-status', role: 'status' });
   private readonly usb;
   private readonly boot;
   private readonly items;
