@@ -190,6 +190,8 @@ class HardwareDialog {
 
   private run<T>(what: string, p: Promise<T>, said?: (r: T) => string): void {
     this.status.textContent = `${what}…`;
+    // The status sits over the dialog's foot: keep the control just used clear of it.
+    (document.activeElement as HTMLElement | null)?.scrollIntoView?.({ block: 'nearest' });
     p.then(
       (r) => {
         this.status.textContent = said ? said(r) : `${what}: done`;
