@@ -121,7 +121,14 @@ class HardwareDialog {
       (list) => ((this.isos = list), this.draw()),
       () => undefined,
     );
-    const unsubscribe = this.store.subscribe((ch) => ch.has('guests') && this.refresh());
+    // Read again when this guest changes (an event, a change from virsh), not for every other guest.
+    let seen = this.store.guest(ref.uuid);
+    const unsubscribe = this.store.subscribe((ch) => {
+      const now = ch.has('guests') ? this.store.guest(ref.uuid) : seen;
+      if (now === seen) return;
+      seen = now;
+      this.refresh();
+    });
     const run: Run = (what, p, said) => this.run(what, p, said);
     showModal({
       title: `Hardware of ${this.first.name}`,
