@@ -63,6 +63,7 @@ class HardwareDialog {
   private isos: IsoChoice[] = [];
   private asked = 0;
   private drawn = '';
+  private lastButton: HTMLElement | null = null;
 
   constructor(
     private readonly bridge: Bridge,
@@ -130,7 +131,7 @@ class HardwareDialog {
       this.refresh();
     });
     const run: Run = (what, p, said) => this.run(what, p, said);
-    showModal({
+    const modal = showModal({
       title: `Hardware of ${this.first.name}`,
       wide: true,
       testid: 'hardware',
@@ -161,6 +162,8 @@ class HardwareDialog {
         this.status,
       ],
     });
+    // The capture phase sees the button before its own handler starts the change.
+    modal.element.addEventListener('click', (ev) => (this.lastButton = (ev.target as Element).closest('button')), true);
   }
 
   /** Redraws the lists when something in them changed (a typed path survives other redraws). */
@@ -197,8 +200,8 @@ class HardwareDialog {
 
   private run<T>(what: string, p: Promise<T>, said?: (r: T) => string): void {
     this.status.textContent = `${what}…`;
-    // The status sits over the dialog's foot: keep the control just used clear of it.
-    (document.activeElement as HTMLElement | null)?.scrollIntoView?.({ block: 'nearest' });
+    // The status sits over the dialog's foot: keep the button just used clear of it.
+    this.lastButton?.scrollIntoView({ block: 'nearest' });
     p.then(
       (r) => {
         this.status.textContent = said ? said(r) : `${what}: done`;
