@@ -185,32 +185,40 @@ class HardwareDialog {
     this.boot.show(v);
   }
 
-  /** Reads both definitions again; an older answer arriving late is dropped. */
-  private refresh(): void {
+  /**
+   * Reads both definitions again; an older answer arriving late is dropped. After a change the
+   * button used is kept in view, as the redrawn lists above it may have grown.
+   */
+  private refresh(afterChange = false): void {
     const n = ++this.asked;
     this.bridge.invoke('guest.hardware', this.ref).then(
       (v) => {
         if (n !== this.asked) return;
         this.view = v;
         this.draw();
+        if (afterChange) this.keepButtonInView();
       },
       (e: unknown) => n === this.asked && this.fail(e, 'Could not read the hardware'),
     );
   }
 
+  /** The status sits over the dialog's foot: the button just used stays clear of it. */
+  private keepButtonInView(): void {
+    if (this.lastButton?.isConnected) this.lastButton.scrollIntoView({ block: 'nearest' });
+  }
+
   private run<T>(what: string, p: Promise<T>, said?: (r: T) => string): void {
     this.status.textContent = `${what}…`;
-    // The status sits over the dialog's foot: keep the button just used clear of it.
-    this.lastButton?.scrollIntoView({ block: 'nearest' });
+    this.keepButtonInView();
     p.then(
       (r) => {
         this.status.textContent = said ? said(r) : `${what}: done`;
-        this.refresh();
+        this.refresh(true);
       },
       (e: unknown) => {
         this.status.textContent = '';
         this.fail(e, `Could not ${what.toLowerCase()}`);
-        this.refresh();
+        this.refresh(true);
       },
     );
   }
