@@ -7,6 +7,8 @@ export type * from './storage-contract.js';
 import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices.js';
 import type { GuestXmlCommands } from './guest-xml.js';
 import type { NetworkCommands } from './network-contract.js';
+import type { HostDetailsCommands } from './host-details.js';
+import { DEFAULT_HOTKEYS, type HotkeyAction } from './hotkey-actions.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -122,23 +124,7 @@ export interface ConsoleState extends GuestRef {
 export type Scaling = 'fit' | 'actual' | 'resize';
 export type Theme = 'system' | 'light' | 'dark';
 
-export const HOTKEY_ACTIONS = [
-  'slot1',
-  'slot2',
-  'slot3',
-  'slot4',
-  'slot5',
-  'slot6',
-  'slot7',
-  'slot8',
-  'slot9',
-  'next',
-  'previous',
-  'last',
-  'osd',
-  'fullscreen',
-] as const;
-export type HotkeyAction = (typeof HOTKEY_ACTIONS)[number];
+export { HOTKEY_ACTIONS, DEFAULT_HOTKEYS, type HotkeyAction } from './hotkey-actions.js';
 
 export interface Settings {
   /** Each action's binding: "Ctrl+Alt+Digit1" (KeyboardEvent.code names), or "ScrollLock*2" for a double tap. */
@@ -160,22 +146,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  hotkeys: {
-    slot1: 'Ctrl+Alt+Digit1',
-    slot2: 'Ctrl+Alt+Digit2',
-    slot3: 'Ctrl+Alt+Digit3',
-    slot4: 'Ctrl+Alt+Digit4',
-    slot5: 'Ctrl+Alt+Digit5',
-    slot6: 'Ctrl+Alt+Digit6',
-    slot7: 'Ctrl+Alt+Digit7',
-    slot8: 'Ctrl+Alt+Digit8',
-    slot9: 'Ctrl+Alt+Digit9',
-    next: 'Ctrl+Alt+PageDown',
-    previous: 'Ctrl+Alt+PageUp',
-    last: 'Ctrl+Alt+Backquote',
-    osd: 'ScrollLock*2',
-    fullscreen: 'Ctrl+Alt+KeyF',
-  },
+  hotkeys: { ...DEFAULT_HOTKEYS },
   scanIntervalSec: 5,
   defaultScaling: 'fit',
   scaling: {},
@@ -238,7 +209,7 @@ export interface MigrationProgress extends GuestRef {
 }
 
 /** Every command: its parameters and its result. */
-export interface Commands extends StorageCommands, GuestXmlCommands, NetworkCommands {
+export interface Commands extends StorageCommands, GuestXmlCommands, NetworkCommands, HostDetailsCommands {
   'state.get': { params: Record<string, never>; result: AppState };
   'hosts.add': { params: { uri: string }; result: HostInfo };
   'hosts.remove': { params: { host: string }; result: null };

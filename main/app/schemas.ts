@@ -140,6 +140,7 @@ export const schemas = {
   'guest.migrateCancel': ref,
   'guest.agentInfo': ref,
   'guest.xml': ref,
+  'host.details': z.strictObject({ host }),
   ...networkSchemas(host),
   'guest.defineXml': z.strictObject({ ...guestRef, xml: z.string().min(1).max(4_000_000) }),
   'guest.changeMedia': z.strictObject({ ...guestRef, ...apply, target: diskTarget, path: filePath.optional() }),
