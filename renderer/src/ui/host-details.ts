@@ -32,7 +32,7 @@ export function hostDetailRows(d: HostDetails): [fact: string, label: string, va
     ],
     ['libvirt', 'libvirt', d.libvirtVersion],
     ['hypervisor', 'Hypervisor', `${d.hypervisor} ${d.hypervisorVersion}`],
-    ['guests', 'Guests', `${d.guestsRunning} running of ${d.guestsDefined} defined`],
+    ['guests', 'Guests', `${d.guestsRunning} active (running or paused), ${d.guestsDefined} defined`],
   ];
 }
 
