@@ -79,6 +79,7 @@ export function hostDetailsDialog(bridge: Bridge, host: string, label: string): 
   showModal({
     title: `Host details: ${label}`,
     testid: 'host-details',
+    wide: true,
     body: [body, h('div', { className: 'buttons' }, refresh)],
   });
   load();
