@@ -127,6 +127,7 @@ describe('host details, the action palette and View only in Chromium, with a rea
     await r.page.waitForSelector(palette);
     assert.ok(await r.page.evaluate(() => document.activeElement?.classList.contains('palette-input')));
     assert.ok((await r.page.$$(`${palette} [role="option"]`)).length > 20, 'every action is listed');
+    await r.screenshot('palette-open');
     await r.page.keyboard.type('pause');
     assert.equal(await r.page.textContent(`${palette} [aria-selected="true"] .palette-label`), 'Pause');
     await r.screenshot('palette-pause');

@@ -35,8 +35,12 @@ export class ClipboardHint {
       );
     });
     this.element.replaceChildren(
-      h('strong', {}, `Guest clipboard received from ${guest}`),
-      h('span', { className: 'clipboard-preview', title: text }, preview),
+      h(
+        'div',
+        { className: 'clipboard-what' },
+        h('strong', {}, `Guest clipboard received from ${guest}`),
+        h('span', { className: 'clipboard-preview', title: text }, preview),
+      ),
       copy,
       iconButton('close', 'Dismiss', () => this.hide()),
     );
