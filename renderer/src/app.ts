@@ -12,7 +12,7 @@ import { openTypeText, sendKeysTo } from './input/console-input.js';
 import { reorder } from '../../common/order.js';
 import { Moves } from './moves.js';
 import { Store, type Change } from './state/store.js';
-import { initialGuest, isRunning, Switcher } from './state/switcher.js';
+import { activeFirst, initialGuest, isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
 import { DetailsPanel } from './ui/details.js';
 import { ErrorToasts } from './ui/errors.js';
@@ -185,7 +185,7 @@ export class VirtSwitch {
         if (next) this.switchTo(next);
         else this.stage.setActiveAttributes(undefined);
       }
-      this.pool.sync(ordered, this.mru(), this.store.movingNow());
+      this.pool.sync(ordered, activeFirst(ordered, this.switcher.activeKey), this.store.movingNow());
       this.stage.canMove = this.strip.canMove = this.store.hosts.length > 1;
       this.strip.render();
       this.strip.setActive(this.switcher.activeKey);
@@ -200,12 +200,6 @@ export class VirtSwitch {
     if (ch.has('connection') && !this.store.connected)
       this.fail(this.store.connectionProblem ?? 'Lost the connection to virtswitch', 'Disconnected');
     this.renderStage();
-  }
-
-  private mru(): string[] {
-    const keys = this.store.ordered().map((g) => g.uuid);
-    const active = this.switcher.activeKey;
-    return active ? [active, ...keys.filter((k) => k !== active)] : keys;
   }
 
   private chooseInitial(ordered: readonly GuestInfo[]): void {

@@ -95,3 +95,9 @@ export function initialGuest(
   const key = switcher.initial(ordered, launch.remembered);
   return { ...(key ? { key } : {}), ...(missing ? { missing } : {}) };
 }
+
+/** The guests' keys with the active one first (the console pool connects in this order). */
+export function activeFirst(ordered: readonly GuestInfo[], active: string | undefined): string[] {
+  const keys = ordered.map(uuidOf);
+  return active ? [active, ...keys.filter((k) => k !== active)] : keys;
+}
