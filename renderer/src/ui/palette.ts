@@ -107,7 +107,7 @@ export class ActionPalette {
         title: e.disabled ?? '',
       },
       h('span', { className: 'palette-label' }, e.label),
-      e.keys ? h('kbd', {}, e.keys) : null,
+      e.keys ? h('kbd', {}, e.keys) : h('span', { 'aria-hidden': 'true' }),
       h('span', { className: 'palette-group' }, e.group),
     );
     li.addEventListener('mousedown', (ev) => ev.preventDefault());
