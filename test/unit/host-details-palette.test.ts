@@ -1,6 +1,7 @@
 /**
  * Host details' words on virtualisation (main/hosts/host-details.ts), capabilities parsing, the
- * action palette's filter, and the view-only refusal of typed keys: pure logic, no libvirt or DOM.
+ * action palette's filter, the view-only refusal of typed keys, and hotkeys an upgrade adds: no
+ * libvirt or DOM.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -8,7 +9,12 @@ import { describeVirtualization, type VirtualizationFacts } from '../../main/hos
 import { parseCapabilities } from '../../main/hosts/capabilities.js';
 import { filterEntries, type PaletteEntry } from '../../renderer/src/ui/palette-filter.js';
 import { inputBlockedWhy, VIEW_ONLY_WHY } from '../../renderer/src/ui/view-only.js';
-import type { GuestInfo } from '../../common/contract.js';
+import { DEFAULT_SETTINGS, type GuestInfo } from '../../common/contract.js';
+import { validateHotkeys, withDefaultHotkeys } from '../../common/hotkeys.js';
+import { SettingsStore } from '../../main/app/settings.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const qemu: VirtualizationFacts = { hypervisor: 'QEMU', cpuFeatures: [], kvm: false, session: false };
 
@@ -101,5 +107,36 @@ describe('keys and typed text refused while a guest is view only', () => {
     assert.equal(inputBlockedWhy(g, false), undefined);
     assert.equal(inputBlockedWhy({ ...g, state: 'shutoff' }, false), 'web is not running.');
     assert.equal(inputBlockedWhy({ ...g, hasVnc: false }, false), 'web has no screen to type into.');
+  });
+});
+
+describe('hotkeys added by an upgrade', () => {
+  it('take their defaults, or a free spare where the user already uses the default', () => {
+    assert.deepEqual(withDefaultHotkeys({}), DEFAULT_SETTINGS.hotkeys);
+    const mine = { next: 'Ctrl+Alt+KeyP', previous: 'Ctrl+Alt+Shift+KeyP', last: 'Ctrl+Alt+KeyD' };
+    const filled = withDefaultHotkeys(mine);
+    assert.equal(filled.palette, 'Ctrl+Alt+Space');
+    assert.equal(filled.details, 'Ctrl+Alt+Shift+KeyD');
+    assert.equal(filled.next, 'Ctrl+Alt+KeyP', 'the user’s own keys stay');
+    assert.equal(validateHotkeys(filled), undefined);
+  });
+
+  it('a settings file written before them still loads, with nothing set aside', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vs-hotkeys-'));
+    try {
+      const { palette: _p, details: _d, ...older } = { ...DEFAULT_SETTINGS.hotkeys, fullscreen: 'Ctrl+Alt+KeyD' };
+      writeFileSync(join(dir, 'settings.json'), JSON.stringify({ hotkeys: older, theme: 'dark' }));
+      const store = new SettingsStore(dir);
+      const problems: string[] = [];
+      store.on('problem', (p) => problems.push(p));
+      const s = store.load();
+      assert.equal(s.theme, 'dark');
+      assert.equal(s.hotkeys.fullscreen, 'Ctrl+Alt+KeyD');
+      assert.equal(s.hotkeys.details, 'Ctrl+Alt+Shift+KeyD');
+      assert.equal(s.hotkeys.palette, 'Ctrl+Alt+KeyP');
+      assert.deepEqual(problems, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
