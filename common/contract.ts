@@ -8,6 +8,8 @@ import type { DeviceApply, GuestAgentInfo, GuestHardware } from './guest-devices
 import type { GuestXmlCommands } from './guest-xml.js';
 import type { NetworkCommands } from './network-contract.js';
 import type { HardwareCommands } from './hardware-contract.js';
+import type { HostDetailsCommands } from './host-details.js';
+import { DEFAULT_HOTKEYS, type HotkeyAction } from './hotkey-actions.js';
 
 /** libvirt's own words for a guest's state. */
 export type GuestStateName =
@@ -123,23 +125,7 @@ export interface ConsoleState extends GuestRef {
 export type Scaling = 'fit' | 'actual' | 'resize';
 export type Theme = 'system' | 'light' | 'dark';
 
-export const HOTKEY_ACTIONS = [
-  'slot1',
-  'slot2',
-  'slot3',
-  'slot4',
-  'slot5',
-  'slot6',
-  'slot7',
-  'slot8',
-  'slot9',
-  'next',
-  'previous',
-  'last',
-  'osd',
-  'fullscreen',
-] as const;
-export type HotkeyAction = (typeof HOTKEY_ACTIONS)[number];
+export { HOTKEY_ACTIONS, DEFAULT_HOTKEYS, type HotkeyAction } from './hotkey-actions.js';
 
 export interface Settings {
   /** Each action's binding: "Ctrl+Alt+Digit1" (KeyboardEvent.code names), or "ScrollLock*2" for a double tap. */
@@ -161,22 +147,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  hotkeys: {
-    slot1: 'Ctrl+Alt+Digit1',
-    slot2: 'Ctrl+Alt+Digit2',
-    slot3: 'Ctrl+Alt+Digit3',
-    slot4: 'Ctrl+Alt+Digit4',
-    slot5: 'Ctrl+Alt+Digit5',
-    slot6: 'Ctrl+Alt+Digit6',
-    slot7: 'Ctrl+Alt+Digit7',
-    slot8: 'Ctrl+Alt+Digit8',
-    slot9: 'Ctrl+Alt+Digit9',
-    next: 'Ctrl+Alt+PageDown',
-    previous: 'Ctrl+Alt+PageUp',
-    last: 'Ctrl+Alt+Backquote',
-    osd: 'ScrollLock*2',
-    fullscreen: 'Ctrl+Alt+KeyF',
-  },
+  hotkeys: { ...DEFAULT_HOTKEYS },
   scanIntervalSec: 5,
   defaultScaling: 'fit',
   scaling: {},
@@ -239,7 +210,8 @@ export interface MigrationProgress extends GuestRef {
 }
 
 /** Every command: its parameters and its result. */
-export interface Commands extends StorageCommands, GuestXmlCommands, NetworkCommands, HardwareCommands {
+export interface Commands
+  extends StorageCommands, GuestXmlCommands, NetworkCommands, HardwareCommands, HostDetailsCommands {
   'state.get': { params: Record<string, never>; result: AppState };
   'hosts.add': { params: { uri: string }; result: HostInfo };
   'hosts.remove': { params: { host: string }; result: null };

@@ -3,7 +3,7 @@
  * A binding is "Ctrl+Alt+Digit1" (modifiers, then one key) or "ScrollLock*2" (a double tap
  * within 500 ms). Pure logic shared by the renderer and the Electron main process.
  */
-import { HOTKEY_ACTIONS, type HotkeyAction } from './contract.js';
+import { DEFAULT_HOTKEYS, HOTKEY_ACTIONS, type HotkeyAction } from './contract.js';
 
 export interface KeyInput {
   type: 'keydown' | 'keyup';
@@ -190,4 +190,38 @@ export function validateHotkeys(hotkeys: Record<string, string>): string | undef
     seen.set(norm, action);
   }
   return undefined;
+}
+
+/** Second choices for actions added after users had picked their keys, tried in order. */
+const SPARE_BINDINGS: Partial<Record<HotkeyAction, readonly string[]>> = {
+  palette: ['Ctrl+Alt+Shift+KeyP', 'Ctrl+Alt+Space', 'Ctrl+Alt+Shift+Space'],
+  details: ['Ctrl+Alt+Shift+KeyD', 'Ctrl+Alt+KeyI', 'Ctrl+Alt+Shift+KeyI'],
+};
+
+/**
+ * The user's bindings with every action they never set taken from the defaults, unless a default
+ * is already one of theirs: then a spare that is free (else the clash stays for validation to
+ * report). An upgrade that adds an action never turns a working settings file into a broken one.
+ */
+export function withDefaultHotkeys(stored: Partial<Record<HotkeyAction, string>>): Record<HotkeyAction, string> {
+  const norm = (text: string): string => {
+    try {
+      return formatBinding(parseBinding(text));
+    } catch {
+      return text;
+    }
+  };
+  const taken = new Set(
+    Object.values(stored)
+      .filter((v): v is string => typeof v === 'string')
+      .map(norm),
+  );
+  const out = { ...DEFAULT_HOTKEYS, ...stored };
+  for (const action of HOTKEY_ACTIONS) {
+    if (typeof stored[action] === 'string') continue;
+    const choice = [DEFAULT_HOTKEYS[action], ...(SPARE_BINDINGS[action] ?? [])].find((b) => !taken.has(norm(b)));
+    if (choice) out[action] = choice;
+    taken.add(norm(out[action]));
+  }
+  return out;
 }

@@ -18,6 +18,7 @@ import * as guest from '../hosts/guest-commands.js';
 import { agentInfo } from '../hosts/guest-agent.js';
 import * as hw from '../hosts/hardware.js';
 import * as net from '../hosts/networks.js';
+import { readHostDetails } from '../hosts/host-details.js';
 import { defineGuestXml, guestXml } from '../hosts/guest-xml.js';
 import * as display from '../hosts/display-commands.js';
 import { cancelMigration, migrateGuest } from '../hosts/migration.js';
@@ -152,6 +153,7 @@ export class App extends EventEmitter<AppEvents> {
       'guest.migrateCancel': (p) => done(cancelMigration(H(p), p.uuid)),
       'guest.agentInfo': (p) => agentInfo(H(p), p.uuid),
       'guest.xml': (p) => guestXml(H(p), p.uuid),
+      'host.details': (p) => readHostDetails(H(p)),
       'network.list': (p) => net.listNetworks(H(p)),
       'network.create': (p) => done(net.createNetwork(H(p), p)),
       'network.start': (p) => done(net.networkAction(H(p), p.name, 'start')),

@@ -141,6 +141,7 @@ export const schemas = {
   'guest.migrateCancel': ref,
   'guest.agentInfo': ref,
   'guest.xml': ref,
+  'host.details': z.strictObject({ host }),
   ...networkSchemas(host),
   ...hardwareSchemas(host, uuid),
   'guest.defineXml': z.strictObject({ ...guestRef, xml: z.string().min(1).max(4_000_000) }),

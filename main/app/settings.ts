@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { ApiError } from '../../common/api-error.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../common/contract.js';
 import { configDir, loadJson, saveJson } from '../platform/json-file.js';
+import { withDefaultHotkeys } from '../../common/hotkeys.js';
 import { settingsSchema } from './schemas.js';
 
 function withDefaults(raw: unknown): Settings {
   const r = (raw ?? {}) as Partial<Settings>;
-  const merged = { ...DEFAULT_SETTINGS, ...r, hotkeys: { ...DEFAULT_SETTINGS.hotkeys, ...(r.hotkeys ?? {}) } };
+  const merged = { ...DEFAULT_SETTINGS, ...r, hotkeys: withDefaultHotkeys(r.hotkeys ?? {}) };
   return settingsSchema.parse(merged) as Settings;
 }
 

@@ -247,6 +247,8 @@ export function applicationMenu(model: MenuModel, actions: MenuActions): MenuIte
         hotkeyItem('Previous Guest', 'previous', model, actions),
         hotkeyItem('Last Guest', 'last', model, actions),
         hotkeyItem('Guest Picker', 'osd', model, actions),
+        hotkeyItem('Action Palette', 'palette', model, actions),
+        hotkeyItem('Details', 'details', model, actions),
         { type: 'separator' },
         hotkeyItem('Fullscreen', 'fullscreen', model, actions),
       ],

@@ -8,20 +8,20 @@ import type { Bridge, GuestAction, GuestInfo, HotkeyAction, MenuCommand, Scaling
 import { ConsolePool, type ConsoleDebugInfo } from './consoles/pool.js';
 import type { ScreenConsole } from './consoles/screen-console.js';
 import { attachKeyboard, KeyboardRouter } from './input/keyboard.js';
-import { sendKeysTo, typeInto } from './input/console-input.js';
-import { resolveDomain } from '../../common/desktop-api.js';
+import { openTypeText, sendKeysTo } from './input/console-input.js';
 import { reorder } from '../../common/order.js';
 import { Moves } from './moves.js';
 import { Store, type Change } from './state/store.js';
-import { isRunning, Switcher } from './state/switcher.js';
+import { activeFirst, initialGuest, isRunning, Switcher } from './state/switcher.js';
 import { AutoScan } from './ui/auto-scan.js';
 import { DetailsPanel } from './ui/details.js';
 import { ErrorToasts } from './ui/errors.js';
-import { ClipboardHint, guestClipboardAction } from './ui/clipboard-hint.js';
+import { ClipboardHint } from './ui/clipboard-hint.js';
 import { Fullscreen } from './ui/fullscreen.js';
 import { runGuestAction } from './ui/guest-actions.js';
 import { Osd } from './ui/osd.js';
-import { resourcesDialog, snapshotsPanel, typeTextDialog } from './ui/panels.js';
+import { ActionPalette, paletteEntries } from './ui/palette-actions.js';
+import { resourcesDialog, snapshotsPanel } from './ui/panels.js';
 import { settingsDialog } from './ui/settings.js';
 import { SerialView } from './ui/serial.js';
 import { Stage } from './ui/stage.js';
@@ -36,6 +36,7 @@ export class VirtSwitch {
   private readonly switcher = new Switcher();
   private readonly toasts = new ErrorToasts();
   private readonly clipHint = new ClipboardHint();
+  private readonly palette = new ActionPalette(() => this.pool.get(this.switcher.activeKey)?.focus());
   private readonly stage: Stage;
   private readonly strip: Strip;
   private readonly pool: ConsolePool;
@@ -184,7 +185,7 @@ export class VirtSwitch {
         if (next) this.switchTo(next);
         else this.stage.setActiveAttributes(undefined);
       }
-      this.pool.sync(ordered, this.mru(), this.store.movingNow());
+      this.pool.sync(ordered, activeFirst(ordered, this.switcher.activeKey), this.store.movingNow());
       this.stage.canMove = this.strip.canMove = this.store.hosts.length > 1;
       this.strip.render();
       this.strip.setActive(this.switcher.activeKey);
@@ -201,27 +202,13 @@ export class VirtSwitch {
     this.renderStage();
   }
 
-  private mru(): string[] {
-    const keys = this.store.ordered().map((g) => g.uuid);
-    const active = this.switcher.activeKey;
-    return active ? [active, ...keys.filter((k) => k !== active)] : keys;
-  }
-
   private chooseInitial(ordered: readonly GuestInfo[]): void {
-    // Wait until every host has had its say, or the remembered guest may not be listed yet.
-    if (this.store.hosts.some((h) => h.status === 'connecting') && ordered.length === 0) return;
-    let key: string | undefined;
-    if (this.launchDomain) {
-      const g = resolveDomain(ordered, this.launchDomain);
-      if (g) key = g.uuid;
-      else if (this.store.hosts.every((h) => h.status !== 'connecting'))
-        this.fail(`No guest named ${this.launchDomain}`, 'Cannot open that guest');
-      else return;
-    }
-    key ??= this.switcher.initial(ordered, this.store.settings.lastActive);
-    if (!key) return;
+    const launch = { domain: this.launchDomain, remembered: this.store.settings.lastActive };
+    const c = initialGuest(this.switcher, ordered, this.store.hosts, launch);
+    if (c?.missing) this.fail(`No guest named ${c.missing}`, 'Cannot open that guest');
+    if (!c?.key) return;
     this.chosenAtStart = true;
-    this.switchTo(key);
+    this.switchTo(c.key);
   }
 
   /** Hands keyboard, video and mouse to the guest `key`. */
@@ -262,7 +249,17 @@ export class VirtSwitch {
     else if (a === 'previous') this.switchTo(this.switcher.step(ordered, -1));
     else if (a === 'last') this.switchTo(this.switcher.last(ordered));
     else if (a === 'osd') this.toggleOsd();
-    else if (a === 'fullscreen') this.fullscreen.toggle();
+    else if (a === 'fullscreen' || a === 'details') this.tool(a);
+    else if (a === 'palette') this.togglePalette();
+  }
+
+  /** Every action on the active guest, from the keyboard while the guest holds it; its keys are let go first. */
+  private togglePalette(): void {
+    if (this.palette.isOpen) return this.palette.close();
+    this.pool.get(this.switcher.activeKey)?.releaseHeld(this.keyboard.takeHeld());
+    const g = this.store.guest(this.switcher.activeKey);
+    const c = { app: this, bridge: this.bridge, store: this.store, guest: g, canMove: this.stage.canMove };
+    this.palette.open(g ? `Actions: ${g.name}` : 'Actions', paletteEntries({ ...c, fail: this.fail.bind(this) }));
   }
 
   private menuCommand(c: MenuCommand): void {
@@ -289,7 +286,7 @@ export class VirtSwitch {
     if (g) this.moves.open(g);
   }
 
-  private tool(t: Tool): void {
+  tool(t: Tool): void {
     const g = this.store.guest(this.switcher.activeKey);
     const fail = (e: unknown): void => this.fail(e);
     switch (t) {
@@ -321,14 +318,13 @@ export class VirtSwitch {
     if (t === 'move') this.moves.open(g);
     else if (t === 'snapshots') snapshotsPanel(this.bridge, g, fail);
     else if (t === 'resources') resourcesDialog(this.bridge, g, fail);
-    else if (t === 'type-text') {
-      const c = this.pool.get(this.switcher.activeKey);
-      typeTextDialog(g, (text) => typeInto(c, text, this.fail.bind(this)), c);
-    }
+    else if (t === 'type-text')
+      openTypeText(g, this.pool.get(this.switcher.activeKey), this.store.isViewOnly(g.uuid), this.fail.bind(this));
   }
 
-  private sendKeys(keys: readonly string[]): void {
-    sendKeysTo(this.bridge, this.store.guest(this.switcher.activeKey), keys, this.fail.bind(this));
+  sendKeys(keys: readonly string[]): void {
+    const g = this.store.guest(this.switcher.activeKey);
+    sendKeysTo(this.bridge, g, keys, !!g && this.store.isViewOnly(g.uuid), this.fail.bind(this));
     this.pool.get(this.switcher.activeKey)?.focus();
   }
 
@@ -354,9 +350,8 @@ export class VirtSwitch {
   }
 
   private onGuestClipboard(c: ScreenConsole, text: string): void {
-    const what = guestClipboardAction(this.store.settings, c.key === this.switcher.activeKey, document.hasFocus());
-    if (what === 'copy') navigator.clipboard?.writeText(text).catch(() => undefined);
-    else if (what === 'hint') this.clipHint.show(this.store.guest(c.key)?.name ?? 'the guest', text);
+    const active = c.key === this.switcher.activeKey;
+    this.clipHint.offer(this.store.settings, active, this.store.guest(c.key)?.name ?? 'the guest', text);
   }
 
   /** The serial console shows beside the screen when asked, or instead of it for guests without one. */
@@ -375,6 +370,7 @@ export class VirtSwitch {
     const g = this.store.guest(key);
     const host = g ? this.store.hosts.find((x) => x.uri === g.host) : undefined;
     this.stage.moving = !!this.store.moving(key);
+    this.stage.viewOnly = !!key && this.store.isViewOnly(key);
     this.details.render(g);
     this.stage.render(
       g,

@@ -85,6 +85,23 @@ describe('hotkeys in before-input-event', () => {
     assert.deepEqual(t.fired, ['next']);
   });
 
+  it('the action palette and Details chords are caught over a focused console and never reach the page', () => {
+    const t = setup();
+    assert.equal(t.key('keyDown', 'ControlLeft', { control: true }), false);
+    assert.equal(t.key('keyDown', 'AltLeft', { control: true, alt: true }), false);
+    assert.equal(t.key('keyDown', 'KeyP', { control: true, alt: true }), true, 'Ctrl+Alt+P is kept from the guest');
+    assert.equal(t.key('keyUp', 'KeyP', { control: true, alt: true }), true, 'and so is its key-up');
+    assert.equal(t.key('keyDown', 'KeyD', { control: true, alt: true }), true);
+    assert.equal(t.key('keyUp', 'KeyD', { control: true, alt: true }), true);
+    assert.deepEqual(t.fired, ['palette', 'details']);
+    assert.equal(t.key('keyDown', 'KeyP'), false, 'a plain P still types');
+    // Rebound in the settings like any other hotkey.
+    t.filter.setHotkeys({ ...DEFAULT_SETTINGS.hotkeys, palette: 'Ctrl+Shift+Space' });
+    assert.equal(t.key('keyDown', 'KeyP', { control: true, alt: true }), false);
+    assert.equal(t.key('keyDown', 'Space', { control: true, shift: true }), true);
+    assert.deepEqual(t.fired, ['palette', 'details', 'palette']);
+  });
+
   it("follows the user's settings", () => {
     const t = setup();
     t.filter.setHotkeys({ ...DEFAULT_SETTINGS.hotkeys, next: 'Ctrl+Alt+KeyN' });

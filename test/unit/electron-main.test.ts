@@ -199,6 +199,21 @@ describe('the main process, wired (fake electron)', () => {
     const plain = fakeEvent();
     wc.emit('before-input-event', plain, keyInput('keyDown', 'KeyA', { key: 'a' }));
     assert.equal(plain.defaultPrevented, false);
+    // The action palette's chord, pressed while a console has focus, goes the same way.
+    m.electron.ipcMain.send(CHANNELS.activeGuest, ok, { guest: null, consoleFocused: true });
+    const palette = fakeEvent();
+    wc.emit('before-input-event', palette, keyInput('keyDown', 'KeyP', { control: true, alt: true }));
+    assert.equal(palette.defaultPrevented, true);
+    const paletteUp = fakeEvent();
+    wc.emit('before-input-event', paletteUp, keyInput('keyUp', 'KeyP', { control: true, alt: true }));
+    assert.equal(paletteUp.defaultPrevented, true);
+    assert.deepEqual(
+      wc.sent.filter(([c]) => c === CHANNELS.hotkey),
+      [
+        [CHANNELS.hotkey, 'next'],
+        [CHANNELS.hotkey, 'palette'],
+      ],
+    );
 
     // Menu shortcuts follow the console's focus; a navigation puts them back.
     m.electron.ipcMain.send(CHANNELS.activeGuest, ok, { guest: null, consoleFocused: true });

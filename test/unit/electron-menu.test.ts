@@ -119,8 +119,18 @@ describe('application menu', () => {
     const picker = item(view, 'Guest Picker');
     assert.equal(picker.label, 'Guest Picker (Scroll Lock twice)');
     assert.equal(picker.accelerator, undefined);
+    const palette = item(view, 'Action Palette');
+    assert.equal(palette.accelerator, 'Ctrl+Alt+P');
+    assert.equal(palette.registerAccelerator, false);
+    assert.equal(item(view, 'Details').accelerator, 'Ctrl+Alt+D');
     click(item(view, 'Fullscreen'));
-    assert.deepEqual(t.sent, [{ kind: 'hotkey', action: 'fullscreen' }]);
+    click(palette);
+    click(item(view, 'Details'));
+    assert.deepEqual(t.sent, [
+      { kind: 'hotkey', action: 'fullscreen' },
+      { kind: 'hotkey', action: 'palette' },
+      { kind: 'hotkey', action: 'details' },
+    ]);
   });
 
   it('the Guests menu lists every guest in switcher order, with its slot hotkey; a pick switches', () => {

@@ -71,13 +71,19 @@ describe('domain XML', () => {
   it('reads hypervisor facts from capabilities', () => {
     const caps = `<capabilities><host><cpu><arch>x86_64</arch><model>Broadwell</model><feature name='vmx'/></cpu></host>
       <guest><arch name='x86_64'><domain type='qemu'/><domain type='kvm'/></arch></guest></capabilities>`;
-    assert.deepEqual(parseCapabilities(caps), { cpuModel: 'Broadwell', hardwareVirt: true, kvm: true });
+    assert.deepEqual(parseCapabilities(caps), {
+      cpuModel: 'Broadwell',
+      cpuFeatures: ['vmx'],
+      hardwareVirt: true,
+      kvm: true,
+    });
     assert.deepEqual(
       parseCapabilities(
         `<capabilities><host><cpu><arch>x86_64</arch></cpu></host><guest><arch><domain type='qemu'/></arch></guest></capabilities>`,
       ),
       {
         cpuModel: 'x86_64',
+        cpuFeatures: [],
         hardwareVirt: false,
         kvm: false,
       },

@@ -43,6 +43,8 @@ export interface ScreenConsole {
   setActive(active: boolean, heldCodes?: readonly string[]): void;
   /** View only: it shows the guest but sends no keys or pointer; keys held down are released first. */
   setViewOnly(on: boolean, heldCodes?: readonly string[]): void;
+  /** Lets go of the keys the guest holds down: the keyboard is about to serve something else on the page. */
+  releaseHeld(heldCodes: readonly string[]): void;
   /** When its thumbnail last showed what the guest shows (performance.now()); 0 before the first. */
   thumbnailAsOf: number;
   /** Lets a background console catch up once (for its thumbnail); false when it can't now. */

@@ -306,6 +306,10 @@ export class SpiceConsole {
     this.viewOnly = on;
   }
 
+  releaseHeld(): void {
+    this.releaseKeys();
+  }
+
   private holdSoon(): void {
     window.clearTimeout(this.refreshTimer);
     this.refreshTimer = window.setTimeout(() => {
@@ -331,14 +335,14 @@ export class SpiceConsole {
   }
 
   /**
-   * Presses (or releases) a key by its KeyboardEvent.code; without `down`, presses and releases it.
-   * Sent at once: the main process spaces key messages out right before QEMU, where bunching
-   * would lose them (main/consoles/spice-input-pacing.ts).
+   * Presses (or releases) a key by its KeyboardEvent.code; without `down`, both. Sent at once: the main
+   * process spaces key messages out right before QEMU, where bunching would lose them (spice-input-pacing.ts).
    */
   sendKey(_keysym: number, code: string, down?: boolean): void {
     const sc = scancodeOf(code);
     if (!this.session || sc === undefined) return;
     for (const d of down === undefined ? [true, false] : [down]) {
+      if (d && this.viewOnly) continue; // view only: no key reaches the guest, but releases still do
       if (this.outbox.length < MAX_EARLY_KEYS)
         this.outbox.push({ type: d ? KEY_DOWN : KEY_UP, value: spiceKeyValue(sc, d) });
       if (d) this.down.add(code);
@@ -347,10 +351,7 @@ export class SpiceConsole {
     this.flushKeys();
   }
 
-  /**
-   * The inputs channel links a little after the screen's first frame (seconds on a busy host):
-   * keys typed meanwhile wait for it instead of being lost.
-   */
+  /** The inputs channel links a little after the first frame (seconds on a busy host): keys wait for it. */
   private flushKeys(): void {
     const inputs = this.session?.inputs;
     if (inputs?.state === 'ready') {

@@ -261,6 +261,10 @@ export class VncConsole {
     if (this.rfb) this.rfb.viewOnly = !this.active || on;
   }
 
+  releaseHeld(heldCodes: readonly string[]): void {
+    if (this.active && !this.viewOnly) this.releaseKeys(heldCodes);
+  }
+
   /** Hold back updates once the console has settled (a frame that is mid-way gets finished). */
   private holdSoon(): void {
     window.clearTimeout(this.refreshTimer);

@@ -3,7 +3,8 @@
  * UUID, so a guest that moves to another host stays the active one. Pure: it knows the order and
  * the states, nothing of the DOM or the consoles.
  */
-import type { GuestInfo } from '../../../common/contract.js';
+import type { GuestInfo, HostInfo } from '../../../common/contract.js';
+import { resolveDomain } from '../../../common/desktop-api.js';
 import { isRunning } from '../../../common/guest-state.js';
 import { orderKey } from '../../../common/order.js';
 
@@ -68,4 +69,35 @@ export class Switcher {
     const g = order[n - 1];
     return n >= 1 && n <= 9 && g ? uuidOf(g) : undefined;
   }
+}
+
+/**
+ * The guest to show first: the one named at launch, else the one remembered, else the first running.
+ * Undefined while hosts are still connecting and could yet list it; `missing` names a launch guest
+ * that no host has.
+ */
+export function initialGuest(
+  switcher: Switcher,
+  ordered: readonly GuestInfo[],
+  hosts: readonly HostInfo[],
+  launch: { domain?: string; remembered?: string },
+): { key?: string; missing?: string } | undefined {
+  const connecting = hosts.some((h) => h.status === 'connecting');
+  // Wait until every host has had its say, or the remembered guest may not be listed yet.
+  if (connecting && ordered.length === 0) return undefined;
+  let missing: string | undefined;
+  if (launch.domain) {
+    const g = resolveDomain(ordered, launch.domain);
+    if (g) return { key: g.uuid };
+    if (connecting) return undefined;
+    missing = launch.domain;
+  }
+  const key = switcher.initial(ordered, launch.remembered);
+  return { ...(key ? { key } : {}), ...(missing ? { missing } : {}) };
+}
+
+/** The guests' keys with the active one first (the console pool connects in this order). */
+export function activeFirst(ordered: readonly GuestInfo[], active: string | undefined): string[] {
+  const keys = ordered.map(uuidOf);
+  return active ? [active, ...keys.filter((k) => k !== active)] : keys;
 }

@@ -18,6 +18,13 @@ export class ClipboardHint {
   readonly element = h('div', { className: 'clipboard-hint', hidden: true, 'data-testid': 'clipboard-hint' });
   private timer: number | undefined;
 
+  /** Text from the guest `guest`'s clipboard: copied, offered in the hint, or ignored, as the settings say. */
+  offer(s: Settings, active: boolean, guest: string, text: string): void {
+    const what = guestClipboardAction(s, active, document.hasFocus());
+    if (what === 'copy') navigator.clipboard?.writeText(text).catch(() => undefined);
+    else if (what === 'hint') this.show(guest, text);
+  }
+
   show(guest: string, text: string): void {
     const preview = text.length > 60 ? `${text.slice(0, 60)}…` : text;
     const copy = h('button', { type: 'button', className: 'primary' }, 'Copy to this computer');
@@ -28,8 +35,12 @@ export class ClipboardHint {
       );
     });
     this.element.replaceChildren(
-      h('strong', {}, `Guest clipboard received from ${guest}`),
-      h('span', { className: 'clipboard-preview', title: text }, preview),
+      h(
+        'div',
+        { className: 'clipboard-what' },
+        h('strong', {}, `Guest clipboard received from ${guest}`),
+        h('span', { className: 'clipboard-preview', title: text }, preview),
+      ),
       copy,
       iconButton('close', 'Dismiss', () => this.hide()),
     );

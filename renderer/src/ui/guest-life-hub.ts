@@ -9,6 +9,7 @@ import { h } from './dom.js';
 import { cloneDialog, deleteGuestDialog } from './guest-life.js';
 import { NewGuestDialog } from './new-guest.js';
 import { storageDialog } from './storage-view.js';
+import { hostDetailsDialog } from './host-details.js';
 
 type Fail = (e: unknown, title?: string) => void;
 
@@ -76,6 +77,7 @@ export function hostMenuFor(uri: string, label: string): HTMLElement {
       { role: 'menu' },
       entry('New guest', () => openNewGuest(uri)),
       entry('Storage', () => openStorage(uri)),
+      entry('Host details', () => life && hostDetailsDialog(life.bridge, uri, label)),
     ),
   );
   menus.set(uri, menu);

@@ -38,6 +38,8 @@ const ACTION_NAMES: Record<HotkeyAction, string> = {
   last: 'Back to the last guest',
   osd: 'Open the picker',
   fullscreen: 'Fullscreen on/off',
+  palette: 'Action palette (every guest action)',
+  details: 'Details panel on/off',
 };
 
 /** The double taps offered for the picker (a double tap can't be pressed into a field). */

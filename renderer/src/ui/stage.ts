@@ -14,6 +14,7 @@ import type { VncOffer } from './vnc-offer.js';
 import { SCALING_LABELS, SCALINGS } from './scaling.js';
 import { SPICE_LIMITS } from '../consoles/spice-note.js';
 import type { Tool } from './tools.js';
+import { VIEW_ONLY_WHY } from './view-only.js';
 
 /** The guest runs (or is paused or blocked): it has a live screen and stats. */
 const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -39,6 +40,11 @@ export class Stage {
   private readonly memGraph = new Sparkline('Mem');
   private readonly statsBox = h('div', { className: 'stats-box', 'aria-label': 'CPU and memory use' });
   private toolbarSig = '';
+  private readonly viewOnlyNote = h(
+    'p',
+    { className: 'view-only-note', 'data-testid': 'view-only-note' },
+    VIEW_ONLY_WHY,
+  );
   /** The screen and, beside it, the Details panel. */
   readonly body = h('div', { className: 'stage-body' });
   scanning = false;
@@ -48,6 +54,8 @@ export class Stage {
   canMove = false;
   /** The active guest is moving to another host. */
   moving = false;
+  /** The active guest's console shows but takes no input: keys and typed text are not offered. */
+  viewOnly = false;
 
   constructor(
     private readonly hooks: StageHooks,
@@ -81,9 +89,8 @@ export class Stage {
   ): void {
     this.renderToolbar(g, scaling);
     this.renderOverlay(g, c, host, nothingAtAll, unavailable);
-    const notice = this.vncOffer?.notice(g);
-    if (notice) this.notice.replaceChildren(notice);
-    else this.notice.replaceChildren();
+    const notice = this.vncOffer?.notice(g) ?? (g && isLive(g) && this.viewOnly ? this.viewOnlyNote : undefined);
+    this.notice.replaceChildren(...(notice ? [notice] : []));
   }
 
   private renderToolbar(g: GuestInfo | undefined, scaling: Scaling): void {
@@ -105,6 +112,7 @@ export class Stage {
       g?.managedSave,
       this.canMove,
       this.moving,
+      this.viewOnly,
     ]);
     if (sig === this.toolbarSig) return;
     this.toolbarSig = sig;
@@ -187,7 +195,9 @@ export class Stage {
     return menu;
   }
 
-  private sendKeysMenu(): HTMLDetailsElement {
+  private sendKeysMenu(): HTMLElement {
+    if (this.viewOnly)
+      return iconButton('keyboard', 'Send keys', () => undefined, { disabled: true, title: VIEW_ONLY_WHY });
     const item = (label: string, run: () => void, close: () => void): HTMLElement =>
       h(
         'button',
