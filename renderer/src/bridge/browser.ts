@@ -16,8 +16,10 @@ import type {
   JobInfo,
   LaunchOptions,
   UploadParams,
+  VolumeRef,
 } from '../../../common/contract.js';
 import { uploadOverWebSocket } from './upload.js';
+import { downloadOverWebSocket } from './download.js';
 import { BridgeError } from '../../../common/bridge-error.js';
 import { API_RECONNECT, backoffDelay } from '../../../common/backoff.js';
 import { BaseBridge } from './base.js';
@@ -138,6 +140,16 @@ export class BrowserBridge extends BaseBridge implements Bridge {
       (job) => new WebSocket(this.url('/upload', { job }), wsProtocols(this.token)),
       params,
       file,
+      onJob,
+      signal,
+    );
+  }
+
+  downloadVolume(ref: VolumeRef, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<boolean> {
+    const query = { host: ref.host, pool: ref.pool, name: ref.name };
+    return downloadOverWebSocket(
+      new WebSocket(this.url('/download', query), wsProtocols(this.token)),
+      ref,
       onJob,
       signal,
     );
