@@ -16,10 +16,14 @@ export function relayDownload(ws: WebSocket, session: AppSession, query: URLSear
   const ready = new Promise<void>((resolve) => (announced = resolve));
   const sink = new Writable({
     highWaterMark: 1 << 20,
+    // Once the page has gone, writes are held, not failed: the close handler cancels the job,
+    // so it ends as cancelled rather than as a failure.
     write(chunk: Buffer, _enc, cb) {
       void ready.then(() => {
-        if (ws.readyState !== ws.OPEN) return cb(new Error('the page closed the download'));
-        ws.send(chunk, { binary: true }, (err) => cb(err ?? null));
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(chunk, { binary: true }, (err) => {
+          if (!err) cb();
+        });
       });
     },
     final(cb) {
@@ -31,9 +35,13 @@ export function relayDownload(ws: WebSocket, session: AppSession, query: URLSear
     },
   });
   ws.on('close', () => {
-    if (!ended && job) void session.invoke('storage.downloadCancel', { job }).catch(() => undefined);
-    if (!ended) sink.destroy();
-    session.close();
+    const cancelled = !ended && job ? session.invoke('storage.downloadCancel', { job }) : Promise.resolve();
+    void cancelled
+      .catch(() => undefined)
+      .finally(() => {
+        if (!ended) sink.destroy();
+        session.close();
+      });
   });
   const ref = { host: query.get('host') ?? '', pool: query.get('pool') ?? '', name: query.get('name') ?? '' };
   session.openDownload(ref, sink).then(

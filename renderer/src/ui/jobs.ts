@@ -17,7 +17,11 @@ function size(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-export function progressView(label: string, onCancel?: () => void): ProgressView {
+export function progressView(
+  label: string,
+  onCancel?: () => void,
+  cancelledText = 'Cancelled; the partial volume is removed',
+): ProgressView {
   const fill = h('div', { className: 'progress-fill' });
   const bar = h(
     'div',
@@ -41,7 +45,7 @@ export function progressView(label: string, onCancel?: () => void): ProgressView
           : job.state === 'done'
             ? 'Done'
             : job.state === 'cancelled'
-              ? 'Cancelled; the partial volume is removed'
+              ? cancelledText
               : (job.error ?? 'Failed');
       text.textContent = words;
       if (cancel) cancel.hidden = job.state !== 'running';

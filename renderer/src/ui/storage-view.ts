@@ -181,7 +181,7 @@ class StorageView {
   private async download(v: VolumeInfo): Promise<void> {
     if (!this.bridge.downloadVolume) return this.fail('This window cannot download volumes');
     const ac = new AbortController();
-    const view = progressView(`Downloading ${v.name}`, () => ac.abort());
+    const view = progressView(`Downloading ${v.name}`, () => ac.abort(), 'Cancelled; nothing was saved');
     view.busy(`Downloading ${v.name}…`);
     this.jobs.append(view.element);
     try {
