@@ -30,7 +30,9 @@ export function progressView(
   );
   const text = h('span', { className: 'progress-text', 'aria-live': 'polite' });
   const cancel = onCancel ? h('button', { type: 'button', onclick: () => onCancel() }, 'Cancel') : null;
-  const element = h('div', { className: 'job' }, bar, h('div', { className: 'job-line' }, text, cancel));
+  // What the bar is for stays in sight next to how far it got: several jobs can stack up.
+  const what = h('span', {}, h('span', { className: 'job-title' }, label), ' · ', text);
+  const element = h('div', { className: 'job' }, bar, h('div', { className: 'job-line' }, what, cancel));
   return {
     element,
     update(job) {

@@ -85,8 +85,8 @@ class StorageView {
   readonly poolsBox = h('div', { className: 'pools' });
   readonly volumesBox = h('div', { className: 'volumes' });
   readonly uploadBox = h('div', { className: 'upload' });
-  /** The resize form of the volume last asked for. */
-  private readonly resizeBox = h('div', { className: 'resize' });
+  /** The volume whose resize form is open (a row under the volume's own), kept across refreshes. */
+  private resizing: { volume: string; row: HTMLElement } | undefined;
   /** Upload progress stays across the view's refreshes. */
   private readonly jobs = h('div', { className: 'jobs' });
   private uploadFor: string | undefined;
@@ -146,10 +146,9 @@ class StorageView {
     }
     const act = (v: VolumeInfo, what: VolumeAction): void => {
       if (what === 'download') void this.download(v);
-      else if (what === 'resize') this.resizeBox.replaceChildren(this.resizeForm(v));
+      else if (what === 'resize') this.openResize(v);
       else void this.remove(v);
     };
-    if (!vols.some((v) => v.name === this.resizeBox.dataset.volume)) this.resizeBox.replaceChildren();
     this.volumesBox.replaceChildren(
       h('h3', {}, `Volumes in ${pool.name}`),
       vols.length
@@ -159,9 +158,11 @@ class StorageView {
             `Volumes in ${pool.name}`,
           )
         : h('p', {}, 'No volumes.'),
-      this.resizeBox,
       this.createForm(pool.name),
     );
+    const resizing = this.resizing && vols.find((v) => v.name === this.resizing?.volume);
+    if (resizing) this.openResize(resizing, this.resizing?.row);
+    else this.resizing = undefined;
     // The upload form stays while its pool does: a file chosen in it must not be lost to a refresh.
     if (this.uploadFor !== pool.name) {
       this.uploadFor = pool.name;
@@ -195,26 +196,47 @@ class StorageView {
     }
   }
 
+  /** Opens (or re-places, after a refresh) the resize row under volume `v`'s row. */
+  private openResize(v: VolumeInfo, row = this.resizeRow(v)): void {
+    this.resizing?.row.remove();
+    this.resizing = { volume: v.name, row };
+    const rows = [...this.volumesBox.querySelectorAll<HTMLElement>('tr[data-volume]')];
+    rows.find((r) => r.dataset.volume === v.name)?.after(row);
+    row.querySelector('input')?.focus();
+  }
+
+  private closeResize(): void {
+    this.resizing?.row.remove();
+    this.resizing = undefined;
+  }
+
   /** A size field and a Resize button for one volume; volumes only grow. */
-  private resizeForm(v: VolumeInfo): HTMLElement {
-    this.resizeBox.dataset.volume = v.name;
+  private resizeRow(v: VolumeInfo): HTMLElement {
     const gib = h('input', { type: 'number', min: 0, step: 'any', value: +(v.capacity / 2 ** 30).toFixed(2) });
     const go = async (): Promise<void> => {
       const capacity = Math.round(Number(gib.value) * 2 ** 30);
       try {
         await this.bridge.invoke('storage.volumeResize', { host: this.host, pool: v.pool, name: v.name, capacity });
-        this.resizeBox.replaceChildren();
+        this.closeResize();
       } catch (e) {
         this.fail(e, `Could not resize ${v.name}`);
       }
       await this.refresh();
     };
     return h(
-      'div',
-      { className: 'row', role: 'group', 'aria-label': `Resize ${v.name}` },
-      field(`New size of ${v.name} (GiB)`, gib),
-      h('button', { type: 'button', onclick: () => void go() }, 'Resize'),
-      h('button', { type: 'button', onclick: () => this.resizeBox.replaceChildren() }, 'Cancel'),
+      'tr',
+      { className: 'resize-row' },
+      h(
+        'td',
+        { colspan: 6 },
+        h(
+          'div',
+          { className: 'row', role: 'group', 'aria-label': `Resize ${v.name}` },
+          field(`New size of ${v.name} (GiB)`, gib),
+          h('button', { type: 'button', onclick: () => void go() }, 'Resize'),
+          h('button', { type: 'button', onclick: () => this.closeResize() }, 'Cancel'),
+        ),
+      ),
     );
   }
 
