@@ -130,8 +130,7 @@ const win: PortWindow & object = { addEventListener: () => undefined };
 
 describe('desktop uploads and downloads: the page’s bridge', () => {
   it('follows an upload’s job to its end, with an event that came before the job’s id', async () => {
-    let d!: ReturnType<typeof fakeDesktop>;
-    d = fakeDesktop({
+    const d = fakeDesktop({
       upload: async () => {
         d.job('up-1', 'running', 0);
         d.job('someone-else', 'done', 10);
