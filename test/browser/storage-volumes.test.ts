@@ -1,7 +1,9 @@
 /**
  * A volume's Download and Resize in the Storage view, through the real UI in Chromium over the
  * serve shell, against the real libvirtd: the downloaded file is byte for byte what `virsh
- * vol-download` gives (with a progress bar, and Cancel that stops it with nothing saved); a
+ * vol-download` gives, through the browser's downloads and streamed into a picked file (the
+ * File System Access picker, faked in the page: headless Chromium cannot show its dialog), with
+ * a progress bar, and Cancel that stops it with nothing saved; a
  * volume grows to the size typed (checked with `virsh vol-info`); shrinking and growth past the
  * pool's free space are refused in words.
  */
@@ -73,23 +75,71 @@ describe('volume download and resize in the browser', () => {
     rmSync(files, { recursive: true, force: true });
   });
 
-  it('downloads a volume: the browser saves what virsh vol-download gives, with a progress bar', async () => {
+  /** The page's save-file picker: none (bytes via memory and the browser's downloads) or a fake file. */
+  const picker = (kind: 'none' | 'fake'): Promise<void> =>
+    r.page.evaluate((k) => {
+      const w = window as unknown as Record<string, unknown>;
+      delete (Window.prototype as unknown as Record<string, unknown>).showSaveFilePicker;
+      delete w.showSaveFilePicker;
+      w.__saved = undefined;
+      if (k === 'none') return;
+      // A file the user "picked": what is written, closed or aborted is kept for the test.
+      w.showSaveFilePicker = async ({ suggestedName }: { suggestedName: string }) => ({
+        createWritable: async () => {
+          const parts: ArrayBuffer[] = [];
+          return {
+            write: async (c: ArrayBuffer) => void parts.push(c),
+            close: async () => void (w.__saved = { name: suggestedName, blob: new Blob(parts) }),
+            abort: async () => void (w.__saved = 'aborted'),
+          };
+        },
+      });
+    }, kind);
+  const savedInPage = (): Promise<{ name: string; base64: string } | string | null> =>
+    r.page.evaluate(async () => {
+      const saved = (window as unknown as { __saved?: { name: string; blob: Blob } | string }).__saved;
+      if (saved === undefined) return null;
+      if (typeof saved === 'string') return saved;
+      const bytes = new Uint8Array(await saved.blob.arrayBuffer());
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { name: saved.name, base64: btoa(s) };
+    });
+  const virshBytes = (name: string): Buffer => {
+    const want = join(files, `virsh-${name}`);
+    virsh('vol-download', '--pool', fx.pool, name, want);
+    return readFileSync(want);
+  };
+
+  it('downloads a volume through the browser’s downloads: what virsh vol-download gives, with a progress bar', async () => {
+    await picker('none');
     const saved = r.page.waitForEvent('download');
     await dialog().getByRole('button', { name: 'Download volume data.img' }).click();
     const download = await saved;
     assert.equal(download.suggestedFilename(), 'data.img');
     const got = join(files, 'got.img');
     await download.saveAs(got);
-    const want = join(files, 'virsh.img');
-    virsh('vol-download', '--pool', fx.pool, 'data.img', want);
-    assert.ok(readFileSync(got).equals(readFileSync(want)));
+    assert.ok(readFileSync(got).equals(virshBytes('data.img')));
     const bar = dialog().getByRole('progressbar', { name: 'Downloading data.img' });
     assert.equal(await bar.getAttribute('aria-valuenow'), '100');
     await waitFor('"Done"', async () => (await dialog().locator('.job').last().textContent())?.includes('Done'));
     await shot('download');
   });
 
+  it('streams a download into a file the user picked where the browser offers that', async () => {
+    await picker('fake');
+    let downloads = 0;
+    r.page.on('download', () => downloads++);
+    await dialog().getByRole('button', { name: 'Download volume small.qcow2' }).click();
+    const saved = await waitFor('the picked file to be closed', async () => (await savedInPage()) ?? undefined);
+    assert.ok(saved && typeof saved === 'object');
+    assert.equal(saved.name, 'small.qcow2');
+    assert.ok(Buffer.from(saved.base64, 'base64').equals(virshBytes('small.qcow2')));
+    assert.equal(downloads, 0, 'nothing went through the browser’s downloads');
+  });
+
   it('Cancel stops a download: nothing is saved and the job ends cancelled', async () => {
+    await picker('fake');
     let downloads = 0;
     r.page.on('download', () => downloads++);
     await dialog().getByRole('button', { name: 'Download volume zeros.raw' }).click();
@@ -103,6 +153,10 @@ describe('volume download and resize in the browser', () => {
     );
     assert.equal(job.state, 'cancelled');
     assert.ok(job.done < 2 ** 30);
+    assert.equal(
+      await waitFor('the picked file to be dropped', async () => (await savedInPage()) ?? undefined),
+      'aborted',
+    );
     assert.equal(downloads, 0);
   });
 

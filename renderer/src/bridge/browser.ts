@@ -19,7 +19,7 @@ import type {
   VolumeRef,
 } from '../../../common/contract.js';
 import { uploadOverWebSocket } from './upload.js';
-import { downloadOverWebSocket } from './download.js';
+import { downloadOverWebSocket, pickSaveFile } from './download.js';
 import { BridgeError } from '../../../common/bridge-error.js';
 import { API_RECONNECT, backoffDelay } from '../../../common/backoff.js';
 import { BaseBridge } from './base.js';
@@ -145,14 +145,13 @@ export class BrowserBridge extends BaseBridge implements Bridge {
     );
   }
 
-  downloadVolume(ref: VolumeRef, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<boolean> {
+  /** Streams into a file the user picks where the browser allows that, else through memory. */
+  async downloadVolume(ref: VolumeRef, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<boolean> {
+    const file = await pickSaveFile(ref.name);
+    if (file === null) return false;
     const query = { host: ref.host, pool: ref.pool, name: ref.name };
-    return downloadOverWebSocket(
-      new WebSocket(this.url('/download', query), wsProtocols(this.token)),
-      ref,
-      onJob,
-      signal,
-    );
+    const socket = new WebSocket(this.url('/download', query), wsProtocols(this.token));
+    return downloadOverWebSocket(socket, ref, onJob, signal, file);
   }
 
   async launchOptions(): Promise<LaunchOptions> {
