@@ -10,7 +10,6 @@ import type { WebSocket } from 'ws';
 import type { AppSession } from '../app/api.js';
 
 export function relayDownload(ws: WebSocket, session: AppSession, query: URLSearchParams): void {
-  let job: string | undefined;
   let ended = false;
   let announced!: () => void;
   const ready = new Promise<void>((resolve) => (announced = resolve));
@@ -34,24 +33,29 @@ export function relayDownload(ws: WebSocket, session: AppSession, query: URLSear
       });
     },
   });
+  const ref = { host: query.get('host') ?? '', pool: query.get('pool') ?? '', name: query.get('name') ?? '' };
+  // The job, once the volume's stream is open (undefined if it could not be).
+  const started = session.openDownload(ref, sink).then(
+    (start) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(start), () => announced());
+      return start.job;
+    },
+    (e: unknown) => {
+      if (ws.readyState === ws.OPEN)
+        ws.send(JSON.stringify({ error: e instanceof Error ? e.message : String(e) }), () => ws.close(1000, 'refused'));
+      sink.destroy();
+      return undefined;
+    },
+  );
   ws.on('close', () => {
-    const cancelled = !ended && job ? session.invoke('storage.downloadCancel', { job }) : Promise.resolve();
-    void cancelled
+    if (ended) return session.close();
+    // Gone before the end, even before the job was known: the job is cancelled as soon as it is.
+    void started
+      .then((job) => (job ? session.invoke('storage.downloadCancel', { job }) : undefined))
       .catch(() => undefined)
       .finally(() => {
-        if (!ended) sink.destroy();
+        sink.destroy();
         session.close();
       });
   });
-  const ref = { host: query.get('host') ?? '', pool: query.get('pool') ?? '', name: query.get('name') ?? '' };
-  session.openDownload(ref, sink).then(
-    (start) => {
-      job = start.job;
-      ws.send(JSON.stringify(start), () => announced());
-    },
-    (e: unknown) => {
-      ws.send(JSON.stringify({ error: e instanceof Error ? e.message : String(e) }), () => ws.close(1000, 'refused'));
-      sink.destroy();
-    },
-  );
 }

@@ -151,7 +151,7 @@ describe('volume download and resize in the browser', () => {
     const job = await waitFor('the job to end', () =>
       jobs.find((j) => j.kind === 'download' && j.label.includes('zeros.raw') && j.state !== 'running'),
     );
-    assert.equal(job.state, 'cancelled');
+    assert.equal(job.state, 'cancelled', job.error);
     assert.ok(job.done < 2 ** 30);
     assert.equal(
       await waitFor('the picked file to be dropped', async () => (await savedInPage()) ?? undefined),

@@ -119,6 +119,26 @@ describe('serve shell: the upload and download channels', () => {
     assert.ok(got.bytes.equals(want));
     assert.equal(JSON.parse(got.text[0]!).size, want.length);
     assert.deepEqual([got.text[1], got.code], ['end', 1000]);
+    // Closed at once, before the volume's stream even opened: the job still ends cancelled.
+    await s.app.session().invoke('storage.volumeCreate', {
+      host: HOST,
+      pool: fx.pool,
+      name: 'zeros.raw',
+      format: 'raw',
+      capacity: 2 ** 30,
+    });
+    const early = await open(url('zeros.raw'));
+    early.close();
+    const cancelled = await waitFor(
+      'the early-closed download to end',
+      () =>
+        s.events
+          .filter((e) => e.type === 'job' && e.job.kind === 'download' && e.job.label.includes('zeros.raw'))
+          .map((e) => (e as { job: JobInfo }).job)
+          .find((j) => j.state !== 'running'),
+      60_000,
+    );
+    assert.equal(cancelled.state, 'cancelled', cancelled.error);
     const missing = await fetchAll('gone.img');
     assert.match(JSON.parse(missing.text[0]!).error, /no volume gone\.img/);
     assert.equal(missing.bytes.length, 0);
