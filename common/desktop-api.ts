@@ -13,6 +13,8 @@ import type {
   HotkeyAction,
   LaunchOptions,
   MenuCommand,
+  UploadParams,
+  VolumeRef,
 } from './contract.js';
 
 /** How a request ends: the result, or the API's error in its wire shape (IPC would drop its fields). */
@@ -45,6 +47,20 @@ export interface DesktopApi {
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
   setActiveGuest(ref: GuestRef | null, consoleFocused: boolean): void;
   captureHotkeys(on: boolean): void;
+  /**
+   * Uploads a File the user picked into a new volume: the preload reads where it is on disk (the
+   * page never names a path), the main process streams it; progress comes as job events.
+   */
+  uploadFile(params: UploadParams, file: Blob): Promise<Outcome<{ job: string }>>;
+  /** Asks where to save a volume (a save dialog), then downloads it there; null when declined. */
+  saveVolume(ref: VolumeRef): Promise<Outcome<SaveStart | null>>;
+}
+
+/** A download to a file the user chose: its job (progress comes as job events) and its size. */
+export interface SaveStart {
+  job: string;
+  name: string;
+  size: number;
 }
 
 /** Control messages of the console wire over a MessagePort; an ArrayBuffer is data. */

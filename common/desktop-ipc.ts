@@ -19,6 +19,10 @@ export const CHANNELS = {
   activeGuest: 'virtswitch:active-guest',
   /** page → main, send: hotkeys on or off (off while a field records a new hotkey). */
   captureHotkeys: 'virtswitch:capture-hotkeys',
+  /** page → main, invoke: upload the file at a path the preload read from a picked File. */
+  uploadFile: 'virtswitch:upload-file',
+  /** page → main, invoke: ask where to save a volume, then download it there. */
+  saveVolume: 'virtswitch:save-volume',
   /** main → page: the state, then events. */
   app: 'virtswitch:app',
   /** main → page: a hotkey caught before the page could see it. */
@@ -35,4 +39,5 @@ export {
   type ConsolePortMessage,
   type DesktopApi,
   type Outcome,
+  type SaveStart,
 } from './desktop-api.js';

@@ -22,6 +22,12 @@ declare module './contract.js' {
      * the job's progress; aborting the signal cancels it and the partial volume is removed.
      */
     uploadVolume?(params: UploadParams, file: Blob, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<void>;
+    /**
+     * Downloads a volume to a file on the user's machine (the browser's downloads, or a file
+     * chosen in a save dialog), reporting progress; aborting the signal cancels it. Resolves
+     * false when the user declined to choose a file.
+     */
+    downloadVolume?(ref: VolumeRef, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<boolean>;
   }
 }
 
@@ -81,7 +87,7 @@ export interface UploadParams extends VolumeRef {
 /** A long operation (upload, clone, creation) and how far it got. */
 export interface JobInfo {
   id: string;
-  kind: 'upload' | 'clone' | 'create';
+  kind: 'upload' | 'download' | 'clone' | 'create';
   host: string;
   /** In words: "Uploading debian.iso to default". */
   label: string;
@@ -173,11 +179,14 @@ export interface StorageCommands {
   'storage.poolAutostart': { params: PoolRef & { enabled: boolean }; result: null };
   'storage.volumes': { params: PoolRef; result: VolumeInfo[] };
   'storage.volumeCreate': { params: VolumeRef & { format: 'qcow2' | 'raw'; capacity: number }; result: VolumeInfo };
+  /** Grows a volume to `capacity` bytes (never shrinks it; the pool must have room for the growth). */
   'storage.volumeResize': { params: VolumeRef & { capacity: number }; result: null };
   'storage.volumeDelete': { params: VolumeRef; result: null };
   /** Checks and makes the volume an upload goes into; the bytes follow on the shell's upload channel. */
   'storage.uploadBegin': { params: UploadParams; result: { job: string } };
   'storage.uploadCancel': { params: { job: string }; result: null };
+  /** Cancels a download a shell began (the desktop's save to a file). */
+  'storage.downloadCancel': { params: { job: string }; result: null };
   'guests.osList': { params: { query?: string }; result: OsChoice[] };
   /** OSes whose installer media carry these identifiers, best first. */
   'guests.detectOs': { params: IsoIdentifiers; result: OsChoice[] };

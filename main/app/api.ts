@@ -12,6 +12,7 @@ import type {
   CommandResult,
   ConsoleKind,
   GuestRef,
+  VolumeRef,
 } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import * as guest from '../hosts/guest-commands.js';
@@ -26,10 +27,13 @@ import { HostManager, type ManagerOptions } from '../hosts/manager.js';
 import { ConsoleManager, type OpenOptions } from '../consoles/manager.js';
 import type { Duplex, Writable } from 'node:stream';
 import { consoleRequest, describeIssues, schemas } from './schemas.js';
+import { volumeRef } from './storage-schemas.js';
 import { SettingsStore } from './settings.js';
 import { takeConfigLock, type ConfigLock } from '../platform/config-lock.js';
 import { configDir } from '../platform/json-file.js';
 import { Uploads } from './uploads.js';
+import { Downloads, type DownloadStart } from './downloads.js';
+import { downloadToFile, uploadFromFile } from './local-files.js';
 import { deleteWithStorage, storageHandlers } from './storage-handlers.js';
 import { hardwareHandlers } from './hardware-handlers.js';
 
@@ -48,6 +52,7 @@ export class App extends EventEmitter<AppEvents> {
   readonly settings: SettingsStore;
   readonly consoles: ConsoleManager;
   readonly uploads = new Uploads((job) => this.emit('event', { type: 'job', job }));
+  readonly downloads = new Downloads((job) => this.emit('event', { type: 'job', job }));
   private readonly handlers: Handlers;
   private started = false;
   private lock: ConfigLock | undefined;
@@ -176,6 +181,7 @@ export class App extends EventEmitter<AppEvents> {
       ...storageHandlers({
         hosts: this.hosts,
         uploads: this.uploads,
+        downloads: this.downloads,
         emitJob: (job) => this.emit('event', { type: 'job', job }),
       }),
     };
@@ -186,6 +192,12 @@ export class App extends EventEmitter<AppEvents> {
     await this.hosts.close();
     if (this.lock?.held) this.lock.release();
   }
+}
+
+function parseVolumeRef(ref: unknown): VolumeRef {
+  const parsed = volumeRef.safeParse(ref ?? {});
+  if (!parsed.success) throw new ApiError('invalid-input', `Bad volume: ${describeIssues(parsed.error)}`);
+  return parsed.data;
 }
 
 export class AppSession {
@@ -228,6 +240,35 @@ export class AppSession {
   openUpload(job: unknown): Writable {
     if (typeof job !== 'string' || job.length > 100) throw new ApiError('invalid-input', 'Bad upload request');
     return this.app.uploads.open(job);
+  }
+
+  /**
+   * Uploads a file on this machine's disk (one the user picked in the desktop app) into a new
+   * volume: `params` as for storage.uploadBegin, checked the same way, and the file must match them.
+   */
+  async uploadFile(params: unknown, path: unknown): Promise<{ job: string }> {
+    const p = this.parse('storage.uploadBegin', params);
+    if (typeof path !== 'string') throw new ApiError('invalid-input', 'Bad upload request: no file path');
+    return { job: await uploadFromFile(this.app.uploads, this.app.hosts.get(p.host), p, path) };
+  }
+
+  /** Downloads a volume into a file on this machine's disk (one the user chose in a save dialog). */
+  downloadToFile(ref: unknown, path: unknown): Promise<DownloadStart> {
+    const p = parseVolumeRef(ref);
+    if (typeof path !== 'string') throw new ApiError('invalid-input', 'Bad download request: no file path');
+    return downloadToFile(this.app.downloads, this.app.hosts.get(p.host), p, path);
+  }
+
+  /** Pours a volume's bytes into `sink` (a shell's channel to the page) as a download job. */
+  openDownload(ref: unknown, sink: Writable): Promise<DownloadStart> {
+    const p = parseVolumeRef(ref);
+    return this.app.downloads.begin(this.app.hosts.get(p.host), p, sink);
+  }
+
+  private parse<K extends CommandName>(cmd: K, params: unknown): CommandParams<K> {
+    const parsed = schemas[cmd].safeParse(params ?? {});
+    if (!parsed.success) throw new ApiError('invalid-input', `Bad input for ${cmd}: ${describeIssues(parsed.error)}`);
+    return parsed.data as CommandParams<K>;
   }
 
   /** Closes a console channel saying why; the viewer is told that reason. */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CommandParams, CommandResult, DeleteOptions, GuestRef } from '../../common/contract.js';
-import type { JobInfo, StorageCommands } from '../../common/storage-contract.js';
+import type { JobInfo, StorageCommands, VolumeRef } from '../../common/storage-contract.js';
 import { ApiError } from '../../common/api-error.js';
 import { readVolumeHead, type LibvirtClient, type StoragePoolRef } from '../libvirt/index.js';
 import { ISO_PVD_END, readIsoIdentifiers } from '../../common/iso9660.js';
@@ -19,6 +19,7 @@ import { createGuest, newGuestDefaults, newGuestXml, osChoice, resolveOs } from 
 import { cloneGuest } from '../guests/clone.js';
 import { deletePlan, volumesToRemove } from '../guests/delete-plan.js';
 import type { Uploads } from './uploads.js';
+import type { Downloads } from './downloads.js';
 
 type StorageHandlers = {
   [K in keyof StorageCommands]: (p: CommandParams<K>) => Promise<CommandResult<K>>;
@@ -27,6 +28,7 @@ type StorageHandlers = {
 export interface StorageDeps {
   hosts: HostManager;
   uploads: Uploads;
+  downloads: Downloads;
   emitJob: (job: JobInfo) => void;
 }
 
@@ -78,18 +80,16 @@ function poolHandlers(d: StorageDeps): Pick2<'storage.'> {
         const vol = await st.createVolume(c, p.host, p.pool, p.name, p.format, p.capacity);
         return st.volumeInfo(c, p.host, vol);
       }),
-    'storage.volumeResize': (p) =>
-      nothing(
-        H(p).withClient(`resize ${p.name}`, async (c) => {
-          const vol = await st.lookupVolume(c, p.host, p.pool, p.name);
-          await c.call('storageVolResize', { vol, capacity: p.capacity, flags: 0 });
-        }),
-      ),
+    'storage.volumeResize': (p) => nothing(H(p).withClient(`resize ${p.name}`, (c) => resizeVolume(c, p))),
     'storage.volumeDelete': (p) =>
       nothing(H(p).withClient(`delete ${p.name}`, (c) => st.deleteVolume(c, p.host, p.pool, p.name))),
     'storage.uploadBegin': async (p) => ({ job: await d.uploads.begin(H(p), p) }),
     'storage.uploadCancel': async (p) => {
       d.uploads.cancel(p.job);
+      return null;
+    },
+    'storage.downloadCancel': async (p) => {
+      d.downloads.cancel(p.job);
       return null;
     },
   };
@@ -132,6 +132,34 @@ function guestHandlers(d: StorageDeps): Pick2<'guest'> {
       );
     },
   };
+}
+
+/**
+ * Grows a volume. Shrinking is refused in words (the data past the new end would be lost), and so
+ * is growth the pool has no room for: libvirt itself would let a qcow2 grow past it.
+ */
+async function resizeVolume(c: LibvirtClient, p: VolumeRef & { capacity: number }): Promise<void> {
+  const vol = await st.lookupVolume(c, p.host, p.pool, p.name);
+  const poolRef = await st.lookupPool(c, p.host, p.pool);
+  const [info, pool] = await Promise.all([
+    c.call('storageVolGetInfo', { vol }),
+    c.call('storagePoolGetInfo', { pool: poolRef }),
+  ]);
+  const what = `${p.name} (${st.gib(info.capacity)})`;
+  if (p.capacity < info.capacity)
+    throw new ApiError(
+      'out-of-range',
+      `Can't shrink ${what} to ${st.gib(p.capacity)}: the data past the new end would be lost, so volumes only grow here`,
+      { host: p.host },
+    );
+  if (p.capacity - info.capacity > pool.available)
+    throw new ApiError(
+      'out-of-range',
+      `Can't grow ${what} to ${st.gib(p.capacity)}: pool ${p.pool} has ${st.gib(pool.available)} free`,
+      { host: p.host },
+    );
+  if (p.capacity === info.capacity) return;
+  await c.call('storageVolResize', { vol, capacity: p.capacity, flags: 0 });
 }
 
 async function clone(d: StorageDeps, h: Host, p: GuestRef & { name: string }): Promise<GuestRef & { name: string }> {

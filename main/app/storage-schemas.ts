@@ -36,6 +36,8 @@ const bytes = z
   .max(2 ** 50);
 const poolRef = { host, pool: poolName };
 const volRef = { ...poolRef, name: volumeName };
+/** A volume named by host, pool and name, as the shells' transfer channels receive it. */
+export const volumeRef = z.strictObject(volRef);
 const netSource = z
   .string()
   .min(1)
@@ -95,6 +97,7 @@ export const storageSchemas = {
     head: z.string().max(48 * 1024),
   }),
   'storage.uploadCancel': z.strictObject({ job: z.string().min(1).max(100) }),
+  'storage.downloadCancel': z.strictObject({ job: z.string().min(1).max(100) }),
   'guests.osList': z.strictObject({ query: z.string().max(200).optional() }),
   'guests.detectOs': z.strictObject({
     systemId: isoText(32),

@@ -12,17 +12,16 @@ import { ApiError } from '../../common/api-error.js';
 import { ConnectionClosedError, uploadToVolume, type StorageVolRef } from '../libvirt/index.js';
 import type { Host } from '../hosts/host.js';
 import { createVolume, lookupPool } from '../guests/storage.js';
+import { JobMeter } from './job-meter.js';
 
 interface Job {
   info: JobInfo;
+  meter: JobMeter;
   host: Host;
   vol: StorageVolRef;
   sink: PassThrough;
   abort: AbortController;
   taken: boolean;
-  /** Recent (time, bytes) samples for the speed. */
-  samples: [number, number][];
-  lastEmit: number;
 }
 
 const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
@@ -47,26 +46,26 @@ export class Uploads {
       return createVolume(c, p.host, p.pool, p.name, format, p.size);
     });
     const id = randomUUID();
+    const info: JobInfo = {
+      id,
+      kind: 'upload',
+      host: p.host,
+      label: `Uploading ${p.name} to ${p.pool}`,
+      state: 'running',
+      done: 0,
+      total: p.size,
+    };
     const job: Job = {
-      info: {
-        id,
-        kind: 'upload',
-        host: p.host,
-        label: `Uploading ${p.name} to ${p.pool}`,
-        state: 'running',
-        done: 0,
-        total: p.size,
-      },
+      info,
+      meter: new JobMeter(info, this.emit),
       host,
       vol,
       sink: new PassThrough({ highWaterMark: 1 << 20 }),
       abort: new AbortController(),
       taken: false,
-      samples: [[Date.now(), 0]],
-      lastEmit: 0,
     };
     this.jobs.set(id, job);
-    this.emit({ ...job.info });
+    job.meter.publish();
     void this.run(job);
     return id;
   }
@@ -85,19 +84,6 @@ export class Uploads {
     if (job && job.info.state === 'running') job.abort.abort();
   }
 
-  private progress(job: Job, bytes: number): void {
-    const now = Date.now();
-    job.info.done = bytes;
-    job.samples.push([now, bytes]);
-    while (job.samples.length > 2 && now - job.samples[0]![0] > 3000) job.samples.shift();
-    const [t0, b0] = job.samples[0]!;
-    if (now > t0) job.info.rate = Math.round(((bytes - b0) * 1000) / (now - t0));
-    if (now - job.lastEmit >= 200) {
-      job.lastEmit = now;
-      this.emit({ ...job.info });
-    }
-  }
-
   private async run(job: Job): Promise<void> {
     const total = job.info.total;
     try {
@@ -105,7 +91,7 @@ export class Uploads {
       await uploadToVolume(c, job.vol, job.sink, {
         length: total,
         signal: job.abort.signal,
-        onProgress: (b) => this.progress(job, b),
+        onProgress: (b) => job.meter.progress(b),
       });
       if (job.info.done !== total) throw new Error(`the file ended after ${job.info.done} of ${total} bytes`);
       job.info.state = 'done';
@@ -117,7 +103,7 @@ export class Uploads {
       job.sink.destroy();
       await this.removePartial(job);
     } finally {
-      this.emit({ ...job.info });
+      job.meter.publish();
       // Keep the finished job a little for late readers, then forget it.
       setTimeout(() => this.jobs.delete(job.info.id), 60_000).unref();
     }

@@ -5,13 +5,22 @@
  * `sender`). Console ports arrive over IPC and are passed on to the page with window.postMessage,
  * the one way a MessagePort reaches a context-isolated page's own world.
  */
-import type { ConsoleKind, GuestRef, HotkeyAction, LaunchOptions, MenuCommand } from '../../common/contract.js';
+import type {
+  ConsoleKind,
+  GuestRef,
+  HotkeyAction,
+  LaunchOptions,
+  MenuCommand,
+  UploadParams,
+  VolumeRef,
+} from '../../common/contract.js';
 import {
   CHANNELS,
   type AppMessage,
   type ConsolePortMessage,
   type DesktopApi,
   type Outcome,
+  type SaveStart,
 } from '../../common/desktop-ipc.js';
 
 /** A port as the preload holds it (a DOM MessagePort); only closing matters here. */
@@ -28,9 +37,13 @@ export interface IpcRendererLike {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
+/** Where a picked File is on disk (Electron's webUtils.getPathForFile): '' for one made by a page. */
+export type PathForFile = (file: Blob) => string;
+
 export function createDesktopApi<P extends PortLike>(
   ipc: IpcRendererLike,
   postToPage: (message: ConsolePortMessage, ports: P[]) => void,
+  pathForFile: PathForFile,
 ): DesktopApi {
   ipc.on(CHANNELS.consolePort, (event: { ports?: P[] }, message: unknown) => {
     const ports = event.ports ?? [];
@@ -74,5 +87,24 @@ export function createDesktopApi<P extends PortLike>(
     captureHotkeys: (on: boolean) => {
       ipc.send(CHANNELS.captureHotkeys, on);
     },
+    uploadFile: async (params: UploadParams, file: Blob) => {
+      // Only a File the user picked (or dropped) has a path; one a page made up has none.
+      let path = '';
+      try {
+        path = pathForFile(file);
+      } catch {
+        /* not a File at all */
+      }
+      if (!path)
+        return {
+          ok: false,
+          error: { code: 'invalid-input', message: 'Only a file picked from this computer’s disk can be uploaded' },
+        } satisfies Outcome<never>;
+      return ipc.invoke(CHANNELS.uploadFile, { params, path }) as Promise<Outcome<{ job: string }>>;
+    },
+    saveVolume: (ref: VolumeRef) =>
+      ipc.invoke(CHANNELS.saveVolume, { host: ref.host, pool: ref.pool, name: ref.name }) as Promise<
+        Outcome<SaveStart | null>
+      >,
   };
 }

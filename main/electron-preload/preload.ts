@@ -3,7 +3,7 @@
  * CommonJS file (sandboxed preloads cannot be ES modules or require anything but `electron`).
  * It exposes one object of named methods to the page and nothing else.
  */
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { DESKTOP_API_NAME } from '../../common/desktop-ipc.js';
 import { createDesktopApi } from './preload-api.js';
 
@@ -17,5 +17,9 @@ contextBridge.exposeInMainWorld(
   DESKTOP_API_NAME,
   // Posted to our own window only (no other frame receives a window's message to itself); the
   // page accepts it only with event.source === window and an id it asked for.
-  createDesktopApi(ipcRenderer, (message, ports: { close(): void }[]) => page.postMessage(message, '*', ports)),
+  createDesktopApi(
+    ipcRenderer,
+    (message, ports: { close(): void }[]) => page.postMessage(message, '*', ports),
+    (file) => webUtils.getPathForFile(file as File),
+  ),
 );

@@ -19,7 +19,9 @@ import type {
 import { consoleRequest, describeIssues } from '../app/schemas.js';
 import { ApiError } from '../../common/api-error.js';
 import { isAppUrl } from './app-protocol.js';
-import { CHANNELS, type AppMessage, type Outcome } from '../../common/desktop-ipc.js';
+import { CHANNELS, type AppMessage, type Outcome, type SaveStart } from '../../common/desktop-ipc.js';
+import { isAbsolute } from 'node:path';
+import { volumeRef } from '../app/storage-schemas.js';
 import { relayConsole, type ConsoleRelay, type RelayPort } from './console-relay.js';
 
 /** The parts of a WebFrameMain the sender check reads. */
@@ -59,6 +61,8 @@ export interface ContentsLike {
 export interface SessionLike {
   invoke(name: unknown, params: unknown): Promise<unknown>;
   openConsole(ref: unknown, kind: unknown): Promise<Duplex>;
+  uploadFile(params: unknown, path: unknown): Promise<{ job: string }>;
+  downloadToFile(ref: unknown, path: unknown): Promise<SaveStart>;
   close(): void;
 }
 
@@ -78,6 +82,8 @@ export interface DesktopIpcOptions {
   createChannel(): { port1: RelayPort; port2: unknown };
   /** How the console layer closes a channel and says why one ended (ConsoleManager). */
   consoles?: { closeChannel(stream: Duplex, why: string): void; reasonOf(stream: Duplex): string | undefined };
+  /** Asks the user where to save `name` (a save dialog); undefined when they decline. */
+  chooseSavePath?(name: string): Promise<string | undefined>;
   onActiveGuest?(guest: GuestRef | null, consoleFocused: boolean): void;
   onCaptureHotkeys?(on: boolean): void;
   log?(line: string): void;
@@ -100,6 +106,15 @@ const invokeEnvelope = z.strictObject({ command: z.string().min(1).max(64), para
 const consoleEnvelope = consoleRequest.extend({ id: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'not a console id') });
 const guestRef = consoleRequest.pick({ host: true, uuid: true });
 const activeGuestMessage = z.strictObject({ guest: guestRef.nullable(), consoleFocused: z.boolean() });
+/** The path comes from the preload, read from a File the user picked; the app checks it is that file. */
+const uploadEnvelope = z.strictObject({
+  params: z.unknown(),
+  path: z
+    .string()
+    .min(2)
+    .max(4096)
+    .refine((p) => isAbsolute(p) && !p.includes('\0'), 'not a full path'),
+});
 
 function errorShape(e: unknown): ApiErrorShape {
   if (e instanceof ApiError) return e.toJSON();
@@ -133,6 +148,8 @@ export class DesktopIpc {
     this.handle(CHANNELS.invoke, (envelope) => this.invoke(envelope));
     this.handle(CHANNELS.subscribe, () => this.subscribe());
     this.handle(CHANNELS.openConsole, (request) => this.openConsole(request));
+    this.handle(CHANNELS.uploadFile, (request) => this.uploadFile(request));
+    this.handle(CHANNELS.saveVolume, (request) => this.saveVolume(request));
     this.handle(CHANNELS.launchOptions, async () => ({ ok: true, result: { ...o.launchOptions } }));
     this.listen(CHANNELS.activeGuest, (msg) => {
       const p = activeGuestMessage.safeParse(msg);
@@ -226,6 +243,35 @@ export class DesktopIpc {
     if (!p.success) return badInput('command envelope', describeIssues(p.error));
     try {
       return { ok: true, result: (await this.session.invoke(p.data.command, p.data.params)) ?? null };
+    } catch (e) {
+      return { ok: false, error: errorShape(e) };
+    }
+  }
+
+  private async uploadFile(request: unknown): Promise<Outcome<{ job: string }>> {
+    const p = uploadEnvelope.safeParse(request);
+    if (!p.success) return badInput('upload request', describeIssues(p.error));
+    try {
+      return { ok: true, result: await this.session.uploadFile(p.data.params, p.data.path) };
+    } catch (e) {
+      return { ok: false, error: errorShape(e) };
+    }
+  }
+
+  /** The volume is checked (it exists on a known host) before the user is asked where it goes. */
+  private async saveVolume(request: unknown): Promise<Outcome<SaveStart | null>> {
+    const p = volumeRef.safeParse(request);
+    if (!p.success) return badInput('volume', describeIssues(p.error));
+    if (!this.o.chooseSavePath) return { ok: false, error: { code: 'unsupported', message: 'No save dialog here' } };
+    try {
+      const vols = (await this.session.invoke('storage.volumes', { host: p.data.host, pool: p.data.pool })) as {
+        name: string;
+      }[];
+      if (!vols.some((v) => v.name === p.data.name))
+        return badInput('volume', `there is no volume ${p.data.name} in pool ${p.data.pool}`);
+      const path = await this.o.chooseSavePath(p.data.name);
+      if (path === undefined) return { ok: true, result: null };
+      return { ok: true, result: await this.session.downloadToFile(p.data, path) };
     } catch (e) {
       return { ok: false, error: errorShape(e) };
     }

@@ -7,6 +7,7 @@
 import {
   app,
   BrowserWindow,
+  dialog,
   ipcMain,
   Menu,
   MessageChannelMain,
@@ -212,6 +213,14 @@ function start(args: DesktopArgs): void {
     launchOptions: launchOptionsOf(args),
     createChannel: () => new MessageChannelMain(),
     consoles: core.consoles,
+    chooseSavePath: async (name) => {
+      const r = await dialog.showSaveDialog(win, {
+        title: `Save ${name}`,
+        defaultPath: join(app.getPath('downloads'), name),
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+      });
+      return r.canceled || !r.filePath ? undefined : r.filePath;
+    },
     onActiveGuest: (guest) => {
       active = guest;
       refreshMenus();

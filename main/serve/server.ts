@@ -16,6 +16,7 @@ import { handleApi } from './api-channel.js';
 import { openConsoleChannel } from './console-channel.js';
 import { handshakeRefusal, refuse, type Listener } from './handshake.js';
 import { relayUpload } from './upload.js';
+import { relayDownload } from './download.js';
 import { serveStatic } from './static.js';
 import { WS_PROTOCOL } from '../../common/ws-secret.js';
 import { isLoopback } from './args.js';
@@ -46,7 +47,7 @@ export interface ServeShell {
   close(): Promise<void>;
 }
 
-/** An upload's chunks are at most this big (the page sends 1 MiB pieces). */
+/** Upload and download channels: an upload's chunks are at most this big (the page sends 1 MiB pieces). */
 const UPLOAD_MAX_PAYLOAD = 4 << 20;
 /** Largest API message from a browser: commands are small. A bigger one closes the channel (1009). */
 export const API_MAX_PAYLOAD = 1 << 20;
@@ -62,7 +63,7 @@ interface Endpoints {
   listener: Listener;
   apiWss: WebSocketServer;
   consoleWss: WebSocketServer;
-  uploadWss: WebSocketServer;
+  transferWss: WebSocketServer;
   log: (line: string) => void;
   backoff?: SecretBackoff;
   consoles: ConsoleCounter;
@@ -71,7 +72,7 @@ interface Endpoints {
 /** Connections at most by default: a few pages with a console per guest each. */
 export const DEFAULT_MAX_CONNECTIONS = 256;
 
-/** A WebSocket handshake: checked (Host, Origin, secret), then to /api, /console or /upload, else 404. */
+/** A WebSocket handshake: checked (Host, Origin, secret), then to /api, /console, /upload or /download, else 404. */
 function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   // Until the WebSocket takes the socket over, nobody else listens for its errors: a client
   // that resets the connection mid-handshake must not take the whole server down.
@@ -94,9 +95,14 @@ function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buf
       socket.once('close', slot.release);
       await openConsoleChannel(e.app, e.consoleWss, req, socket, head, url, upgraded);
     } else if (url.pathname === '/upload') {
-      e.uploadWss.handleUpgrade(req, socket, head, (ws) => {
+      e.transferWss.handleUpgrade(req, socket, head, (ws) => {
         upgraded();
         relayUpload(ws, socket, e.app.session(), url.searchParams.get('job') ?? '');
+      });
+    } else if (url.pathname === '/download') {
+      e.transferWss.handleUpgrade(req, socket, head, (ws) => {
+        upgraded();
+        relayDownload(ws, e.app.session(), url.searchParams);
       });
     } else {
       refuse(socket, 404, { code: 'invalid-input', message: 'no such endpoint' });
@@ -132,7 +138,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, handleProtocols });
   const apiWss = wss(API_MAX_PAYLOAD);
   const consoleWss = wss(CONSOLE_MAX_PAYLOAD);
-  const uploadWss = wss(UPLOAD_MAX_PAYLOAD);
+  const transferWss = wss(UPLOAD_MAX_PAYLOAD);
   server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
@@ -153,7 +159,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     listener,
     apiWss,
     consoleWss,
-    uploadWss,
+    transferWss,
     log: o.log ?? (() => undefined),
     // Off loopback only: there the secret can be guessed at from afar.
     ...(isLoopback(o.host) ? {} : { backoff: new SecretBackoff() }),
@@ -173,7 +179,7 @@ export async function startServeShell(o: ServeOptions): Promise<ServeShell> {
     token,
     port,
     close: async () => {
-      for (const c of [...apiWss.clients, ...consoleWss.clients, ...uploadWss.clients]) c.terminate();
+      for (const c of [...apiWss.clients, ...consoleWss.clients, ...transferWss.clients]) c.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();

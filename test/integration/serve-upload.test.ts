@@ -1,7 +1,9 @@
 /**
- * The serve shell's upload channel against the system daemon: refused without the secret or from
- * a foreign Origin (no 101); an unknown job closes at once; the bytes of a real one arrive in the
- * volume with progress; a socket closed before the end cancels the upload and its volume goes.
+ * The serve shell's upload and download channels against the system daemon: refused without the
+ * secret or from a foreign Origin (no 101); an unknown job closes at once; the bytes of a real one
+ * arrive in the volume with progress; a socket closed before the end cancels the upload and its
+ * volume goes. A download says its size, then carries the volume's bytes and "end"; an unknown
+ * volume is said in words.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +17,7 @@ import { storageFixture, type StorageFixture } from '../rig/storage.js';
 import { HOST, rawUpgrade, serve, waitFor, type Served } from './serve-helpers.js';
 import { withSecret } from './serve-urls.js';
 
-describe('serve shell: the upload channel', () => {
+describe('serve shell: the upload and download channels', () => {
   let rig: TestRig;
   let s: Served;
   let fx: StorageFixture;
@@ -90,5 +92,55 @@ describe('serve shell: the upload channel', () => {
     assert.equal(jobState(cut)!.state, 'failed');
     await waitFor('the partial volume to go', () => !fx.volumes().includes('cut.img'), 30_000);
     assert.deepEqual(fx.volumes(), ['whole.img']);
+  });
+
+  it('download: the same handshake rules; the size, the volume’s bytes, then "end"; an unknown volume in words', async () => {
+    const base = `${s.shell.origin.replace(/^http/, 'ws')}/download?host=${encodeURIComponent(HOST)}&pool=${fx.pool}`;
+    const url = (name: string, token: string | null = s.shell.token): string =>
+      `${base}&name=${name}${token !== null ? `#token=${encodeURIComponent(token)}` : ''}`;
+    for (const [u, headers, status] of [
+      [url('whole.img', null), { Origin: s.shell.origin }, 401],
+      [url('whole.img', 'wrong'), { Origin: s.shell.origin }, 401],
+      [url('whole.img'), { Origin: 'http://evil.example' }, 403],
+    ] as const) {
+      const r = await rawUpgrade(u, headers);
+      assert.deepEqual([r.upgraded, r.status], [false, status]);
+    }
+    const fetchAll = async (name: string): Promise<{ text: string[]; bytes: Buffer; code: number }> => {
+      const ws = await open(url(name));
+      const text: string[] = [];
+      const chunks: Buffer[] = [];
+      ws.on('message', (d: Buffer, binary: boolean) => (binary ? chunks.push(d) : text.push(d.toString())));
+      const code = await new Promise<number>((res) => ws.once('close', (c) => res(c)));
+      return { text, bytes: Buffer.concat(chunks), code };
+    };
+    const got = await fetchAll('whole.img');
+    const want = readFileSync(`${fx.dir}/whole.img`);
+    assert.ok(got.bytes.equals(want));
+    assert.equal(JSON.parse(got.text[0]!).size, want.length);
+    assert.deepEqual([got.text[1], got.code], ['end', 1000]);
+    // Closed at once, before the volume's stream even opened: the job still ends cancelled.
+    await s.app.session().invoke('storage.volumeCreate', {
+      host: HOST,
+      pool: fx.pool,
+      name: 'zeros.raw',
+      format: 'raw',
+      capacity: 2 ** 30,
+    });
+    const early = await open(url('zeros.raw'));
+    early.close();
+    const cancelled = await waitFor(
+      'the early-closed download to end',
+      () =>
+        s.events
+          .filter((e) => e.type === 'job' && e.job.kind === 'download' && e.job.label.includes('zeros.raw'))
+          .map((e) => (e as { job: JobInfo }).job)
+          .find((j) => j.state !== 'running'),
+      60_000,
+    );
+    assert.equal(cancelled.state, 'cancelled', cancelled.error);
+    const missing = await fetchAll('gone.img');
+    assert.match(JSON.parse(missing.text[0]!).error, /no volume gone\.img/);
+    assert.equal(missing.bytes.length, 0);
   });
 });

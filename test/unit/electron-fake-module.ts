@@ -57,6 +57,7 @@ function freshRecord() {
     lockData: undefined as unknown,
     exitCode: undefined as number | undefined,
     quits: 0,
+    saveDialogs: [] as { title?: string; defaultPath?: string }[],
   };
 }
 type FakeRecord = ReturnType<typeof freshRecord>;
@@ -216,6 +217,13 @@ export function createFakeElectron(o: { appData: string; lock?: boolean }) {
       }
     },
     ipcMain: new FakeIpcMain(),
+    dialog: {
+      /** The user declines every save dialog. */
+      showSaveDialog: async (_win: unknown, options: { title?: string; defaultPath?: string }) => {
+        rec.saveDialogs.push(options);
+        return { canceled: true, filePath: '' };
+      },
+    },
     Menu: {
       setApplicationMenu: (m: { template: { label?: string }[] }) => void (rec.appMenu = m),
       buildFromTemplate: (template: unknown[]) => ({ template }),

@@ -49,12 +49,15 @@ export async function assertInvalid(
 class FakeSession implements SessionLike {
   invoked: [unknown, unknown][] = [];
   consoles: Duplex[] = [];
+  uploads: [unknown, unknown][] = [];
+  downloads: [unknown, unknown][] = [];
   closed = false;
   async invoke(name: unknown, params: unknown): Promise<unknown> {
     this.invoked.push([name, params]);
     if (name === 'guest.start')
       throw new ApiError('invalid-state', 'web1 is already running', { host: HOST, guest: 'web1' });
     if (name === 'boom') throw new Error('kaput');
+    if (name === 'storage.volumes') return [{ name: 'disk.qcow2' }];
     return { echoed: params };
   }
   async openConsole(ref: unknown, kind: unknown): Promise<Duplex> {
@@ -64,6 +67,15 @@ class FakeSession implements SessionLike {
     const d = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
     this.consoles.push(d);
     return d;
+  }
+  async uploadFile(params: unknown, path: unknown): Promise<{ job: string }> {
+    this.uploads.push([params, path]);
+    if (path === '/gone.iso') throw new ApiError('invalid-input', '/gone.iso is not the file that was picked');
+    return { job: 'up-1' };
+  }
+  async downloadToFile(ref: unknown, path: unknown): Promise<{ job: string; name: string; size: number }> {
+    this.downloads.push([ref, path]);
+    return { job: 'down-1', name: 'disk.qcow2', size: 1234 };
   }
   close(): void {
     this.closed = true;
@@ -92,7 +104,13 @@ export function setup() {
   const logged: string[] = [];
   const active: unknown[] = [];
   const capture: boolean[] = [];
+  /** What the save dialog answers (undefined: declined), and the names it was asked about. */
+  const saveDialog = { answer: undefined as string | undefined, asked: [] as string[] };
   const ipc = new DesktopIpc({
+    chooseSavePath: async (name) => {
+      saveDialog.asked.push(name);
+      return saveDialog.answer;
+    },
     ipcMain,
     app,
     contents,
@@ -109,5 +127,5 @@ export function setup() {
   const ok: FakeIpcEvent = { sender: { id: 1 }, senderFrame: frame };
   /** An invoke from our page's main frame. */
   const ask = (channel: string, ...args: unknown[]) => ipcMain.invoke(channel, ok, ...args) as Promise<Answer>;
-  return { ipcMain, contents, app, ipc, ok, ask, frame, pages, logged, active, capture };
+  return { ipcMain, contents, app, ipc, ok, ask, frame, pages, logged, active, capture, saveDialog };
 }

@@ -172,7 +172,14 @@ describe('the main process, wired (fake electron)', () => {
     if (existsSync(join(repo, 'dist', 'renderer', 'index.html'))) assert.equal(res.status, 200);
 
     // IPC, answering only our page.
-    for (const ch of [CHANNELS.invoke, CHANNELS.subscribe, CHANNELS.openConsole, CHANNELS.launchOptions])
+    for (const ch of [
+      CHANNELS.invoke,
+      CHANNELS.subscribe,
+      CHANNELS.openConsole,
+      CHANNELS.launchOptions,
+      CHANNELS.uploadFile,
+      CHANNELS.saveVolume,
+    ])
       assert.ok(m.electron.ipcMain.handlers.has(ch), ch);
     const ok = { sender: { id: wc.id }, senderFrame: wc.mainFrame };
     assert.deepEqual(await m.electron.ipcMain.invoke(CHANNELS.launchOptions, ok), {
@@ -187,6 +194,18 @@ describe('the main process, wired (fake electron)', () => {
       state.result.hosts.map((h) => h.uri),
       ['qemu+tcp://127.0.0.1:1/system'],
     );
+
+    // Transfers: a path that is not a full one is refused; a volume on a host that is not
+    // reachable is refused in words before any save dialog opens.
+    const upload = (await m.electron.ipcMain.invoke(CHANNELS.uploadFile, ok, { params: {}, path: 'x.iso' })) as {
+      ok: boolean;
+      error: { code: string };
+    };
+    assert.deepEqual([upload.ok, upload.error.code], [false, 'invalid-input']);
+    const volume = { host: 'qemu+tcp://127.0.0.1:1/system', pool: 'default', name: 'disk.qcow2' };
+    const save = (await m.electron.ipcMain.invoke(CHANNELS.saveVolume, ok, volume)) as { ok: boolean };
+    assert.equal(save.ok, false);
+    assert.deepEqual(m.rec.saveDialogs, []);
 
     // Hotkeys in before-input-event.
     const key = fakeEvent();

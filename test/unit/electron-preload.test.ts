@@ -33,7 +33,11 @@ const state: AppState = { hosts: [], guests: [], consoles: [], settings: DEFAULT
 function preload() {
   const ipc = new FakeIpcRenderer();
   const posted: { message: ConsolePortMessage; ports: { close(): void; closed?: boolean }[] }[] = [];
-  const api = createDesktopApi(ipc, (message, ports: { close(): void }[]) => posted.push({ message, ports }));
+  const api = createDesktopApi(
+    ipc,
+    (message, ports: { close(): void }[]) => posted.push({ message, ports }),
+    () => '',
+  );
   return { ipc, api, posted };
 }
 
@@ -52,8 +56,10 @@ describe('preload API', () => {
       'onHotkey',
       'onMenuCommand',
       'openConsole',
+      'saveVolume',
       'setActiveGuest',
       'subscribe',
+      'uploadFile',
     ]);
     for (const v of Object.values(api)) assert.equal(typeof v, 'function');
     assert.equal(MAIN_API_NAME, PAGE_API_NAME);
@@ -160,6 +166,8 @@ function fakeDesktop() {
     onMenuCommand: (l) => (calls.push(['onMenuCommand', l]), () => undefined),
     setActiveGuest: (ref, focused) => void calls.push(['setActiveGuest', ref, focused]),
     captureHotkeys: (on) => void calls.push(['captureHotkeys', on]),
+    uploadFile: async () => ({ ok: true, result: { job: 'j' } }),
+    saveVolume: async () => ({ ok: true, result: null }),
   };
   return {
     desktop,

@@ -16,8 +16,10 @@ import type {
   JobInfo,
   LaunchOptions,
   UploadParams,
+  VolumeRef,
 } from '../../../common/contract.js';
 import { uploadOverWebSocket } from './upload.js';
+import { downloadOverWebSocket, pickSaveFile } from './download.js';
 import { BridgeError } from '../../../common/bridge-error.js';
 import { API_RECONNECT, backoffDelay } from '../../../common/backoff.js';
 import { BaseBridge } from './base.js';
@@ -141,6 +143,15 @@ export class BrowserBridge extends BaseBridge implements Bridge {
       onJob,
       signal,
     );
+  }
+
+  /** Streams into a file the user picks where the browser allows that, else through memory. */
+  async downloadVolume(ref: VolumeRef, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<boolean> {
+    const file = await pickSaveFile(ref.name);
+    if (file === null) return false;
+    const query = { host: ref.host, pool: ref.pool, name: ref.name };
+    const socket = new WebSocket(this.url('/download', query), wsProtocols(this.token));
+    return downloadOverWebSocket(socket, ref, onJob, signal, file);
   }
 
   async launchOptions(): Promise<LaunchOptions> {

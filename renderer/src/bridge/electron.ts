@@ -15,10 +15,14 @@ import type {
   GuestRef,
   HotkeyAction,
   LaunchOptions,
+  JobInfo,
   MenuCommand,
+  UploadParams,
+  VolumeRef,
 } from '../../../common/contract.js';
 import { BridgeError } from '../../../common/bridge-error.js';
 import { BaseBridge } from './base.js';
+import { followJob } from './follow-job.js';
 import {
   CONSOLE_SEND_WINDOW,
   DESKTOP_API_NAME,
@@ -311,6 +315,31 @@ export class ElectronBridge extends BaseBridge implements Bridge {
 
   setActiveGuest(ref: GuestRef | null, consoleFocused: boolean): void {
     this.desktop.setActiveGuest(ref ? { host: ref.host, uuid: ref.uuid } : null, consoleFocused);
+  }
+
+  uploadVolume(params: UploadParams, file: Blob, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<void> {
+    const start = async (): Promise<string> => (await this.outcome(this.desktop.uploadFile(params, file))).job;
+    const cancel = (job: string): Promise<unknown> => this.invoke('storage.uploadCancel', { job });
+    return followJob(this, start, cancel, onJob, signal).then(() => undefined);
+  }
+
+  /** The main process asks where to save the volume, then writes it there. */
+  downloadVolume(ref: VolumeRef, onJob: (job: JobInfo) => void, signal?: AbortSignal): Promise<boolean> {
+    const start = async (): Promise<string | null> =>
+      (await this.outcome(this.desktop.saveVolume({ host: ref.host, pool: ref.pool, name: ref.name })))?.job ?? null;
+    const cancel = (job: string): Promise<unknown> => this.invoke('storage.downloadCancel', { job });
+    return followJob(this, start, cancel, onJob, signal);
+  }
+
+  private async outcome<T>(call: Promise<Outcome<T>>): Promise<T> {
+    let o: Outcome<T>;
+    try {
+      o = await call;
+    } catch (e) {
+      throw new BridgeError({ code: 'internal', message: e instanceof Error ? e.message : String(e) });
+    }
+    if (!o.ok) throw new BridgeError(o.error);
+    return o.result;
   }
 
   /** Desktop only, beyond the Bridge contract: hotkeys off while a field records a new one. */

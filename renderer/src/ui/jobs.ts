@@ -17,7 +17,11 @@ function size(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-export function progressView(label: string, onCancel?: () => void): ProgressView {
+export function progressView(
+  label: string,
+  onCancel?: () => void,
+  cancelledText = 'Cancelled; the partial volume is removed',
+): ProgressView {
   const fill = h('div', { className: 'progress-fill' });
   const bar = h(
     'div',
@@ -26,7 +30,9 @@ export function progressView(label: string, onCancel?: () => void): ProgressView
   );
   const text = h('span', { className: 'progress-text', 'aria-live': 'polite' });
   const cancel = onCancel ? h('button', { type: 'button', onclick: () => onCancel() }, 'Cancel') : null;
-  const element = h('div', { className: 'job' }, bar, h('div', { className: 'job-line' }, text, cancel));
+  // What the bar is for stays in sight next to how far it got: several jobs can stack up.
+  const what = h('span', {}, h('span', { className: 'job-title' }, label), ' · ', text);
+  const element = h('div', { className: 'job' }, bar, h('div', { className: 'job-line' }, what, cancel));
   return {
     element,
     update(job) {
@@ -41,7 +47,7 @@ export function progressView(label: string, onCancel?: () => void): ProgressView
           : job.state === 'done'
             ? 'Done'
             : job.state === 'cancelled'
-              ? 'Cancelled; the partial volume is removed'
+              ? cancelledText
               : (job.error ?? 'Failed');
       text.textContent = words;
       if (cancel) cancel.hidden = job.state !== 'running';

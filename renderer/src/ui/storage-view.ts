@@ -1,8 +1,8 @@
 /**
  * The Storage view of one host: its pools (capacity, allocation, free; start, stop, refresh,
  * autostart; define a directory pool) and the volumes of the chosen pool (format, sizes, which
- * guest uses each; create, delete), and the upload of a local file into the pool with a progress
- * bar, its speed and Cancel.
+ * guest uses each; create, download, resize, delete), and the upload of a local file into the
+ * pool, each transfer with a progress bar, its speed and Cancel.
  */
 import type { Bridge, PoolInfo, VolumeInfo } from '../../../common/contract.js';
 import { field, showModal } from './dialogs.js';
@@ -35,7 +35,9 @@ function poolRow(p: PoolInfo, chosen: boolean, act: (what: string) => void): HTM
   );
 }
 
-function volumeRow(v: VolumeInfo, remove: () => void): HTMLElement {
+type VolumeAction = 'download' | 'resize' | 'delete';
+
+function volumeRow(v: VolumeInfo, act: (what: VolumeAction) => void): HTMLElement {
   return h(
     'tr',
     { 'data-volume': v.name },
@@ -46,7 +48,13 @@ function volumeRow(v: VolumeInfo, remove: () => void): HTMLElement {
     h('td', {}, v.usedBy.join(', ') || '—'),
     h(
       'td',
-      {},
+      { className: 'actions' },
+      h(
+        'button',
+        { type: 'button', 'aria-label': `Download volume ${v.name}`, onclick: () => act('download') },
+        'Download',
+      ),
+      h('button', { type: 'button', 'aria-label': `Resize volume ${v.name}`, onclick: () => act('resize') }, 'Resize'),
       h(
         'button',
         {
@@ -54,9 +62,9 @@ function volumeRow(v: VolumeInfo, remove: () => void): HTMLElement {
           'aria-label': `Delete volume ${v.name}`,
           disabled: v.usedBy.length > 0,
           title: v.usedBy.length ? `${v.usedBy.join(', ')} uses it` : undefined,
-          onclick: remove,
+          onclick: () => act('delete'),
         },
-        'Delete volume',
+        'Delete',
       ),
     ),
   );
@@ -77,6 +85,8 @@ class StorageView {
   readonly poolsBox = h('div', { className: 'pools' });
   readonly volumesBox = h('div', { className: 'volumes' });
   readonly uploadBox = h('div', { className: 'upload' });
+  /** The volume whose resize form is open (a row under the volume's own), kept across refreshes. */
+  private resizing: { volume: string; row: HTMLElement } | undefined;
   /** Upload progress stays across the view's refreshes. */
   private readonly jobs = h('div', { className: 'jobs' });
   private uploadFor: string | undefined;
@@ -134,30 +144,100 @@ class StorageView {
       this.fail(e);
       return;
     }
-    const remove = async (v: VolumeInfo): Promise<void> => {
-      try {
-        await this.bridge.invoke('storage.volumeDelete', { host: this.host, pool: pool.name, name: v.name });
-      } catch (e) {
-        this.fail(e, `Could not delete ${v.name}`);
-      }
-      await this.refresh();
+    const act = (v: VolumeInfo, what: VolumeAction): void => {
+      if (what === 'download') void this.download(v);
+      else if (what === 'resize') this.openResize(v);
+      else void this.remove(v);
     };
     this.volumesBox.replaceChildren(
       h('h3', {}, `Volumes in ${pool.name}`),
       vols.length
         ? table(
             ['Volume', 'Format', 'Capacity', 'Allocation', 'Used by', ''],
-            vols.map((v) => volumeRow(v, () => void remove(v))),
+            vols.map((v) => volumeRow(v, (what) => act(v, what))),
             `Volumes in ${pool.name}`,
           )
         : h('p', {}, 'No volumes.'),
       this.createForm(pool.name),
     );
+    const resizing = this.resizing && vols.find((v) => v.name === this.resizing?.volume);
+    if (resizing) this.openResize(resizing, this.resizing?.row);
+    else this.resizing = undefined;
     // The upload form stays while its pool does: a file chosen in it must not be lost to a refresh.
     if (this.uploadFor !== pool.name) {
       this.uploadFor = pool.name;
       this.uploadBox.replaceChildren(this.uploadForm(pool.name), this.jobs);
     }
+  }
+
+  private async remove(v: VolumeInfo): Promise<void> {
+    try {
+      await this.bridge.invoke('storage.volumeDelete', { host: this.host, pool: v.pool, name: v.name });
+    } catch (e) {
+      this.fail(e, `Could not delete ${v.name}`);
+    }
+    await this.refresh();
+  }
+
+  private async download(v: VolumeInfo): Promise<void> {
+    if (!this.bridge.downloadVolume) return this.fail('This window cannot download volumes');
+    const ac = new AbortController();
+    const view = progressView(`Downloading ${v.name}`, () => ac.abort(), 'Cancelled; nothing was saved');
+    view.busy(`Downloading ${v.name}…`);
+    this.jobs.append(view.element);
+    try {
+      const ref = { host: this.host, pool: v.pool, name: v.name };
+      const saved = await this.bridge.downloadVolume(ref, (job) => view.update(job), ac.signal);
+      if (!saved) view.element.remove();
+    } catch (e) {
+      const message = String((e as Error).message ?? e);
+      view.update({ done: 0, total: 1, state: ac.signal.aborted ? 'cancelled' : 'failed', error: message });
+      if (!ac.signal.aborted) this.fail(e, `Could not download ${v.name}`);
+    }
+  }
+
+  /** Opens (or re-places, after a refresh) the resize row under volume `v`'s row. */
+  private openResize(v: VolumeInfo, row = this.resizeRow(v)): void {
+    this.resizing?.row.remove();
+    this.resizing = { volume: v.name, row };
+    const rows = [...this.volumesBox.querySelectorAll<HTMLElement>('tr[data-volume]')];
+    rows.find((r) => r.dataset.volume === v.name)?.after(row);
+    row.querySelector('input')?.focus();
+  }
+
+  private closeResize(): void {
+    this.resizing?.row.remove();
+    this.resizing = undefined;
+  }
+
+  /** A size field and a Resize button for one volume; volumes only grow. */
+  private resizeRow(v: VolumeInfo): HTMLElement {
+    const gib = h('input', { type: 'number', min: 0, step: 'any', value: +(v.capacity / 2 ** 30).toFixed(2) });
+    const go = async (): Promise<void> => {
+      const capacity = Math.round(Number(gib.value) * 2 ** 30);
+      try {
+        await this.bridge.invoke('storage.volumeResize', { host: this.host, pool: v.pool, name: v.name, capacity });
+        this.closeResize();
+      } catch (e) {
+        this.fail(e, `Could not resize ${v.name}`);
+      }
+      await this.refresh();
+    };
+    return h(
+      'tr',
+      { className: 'resize-row' },
+      h(
+        'td',
+        { colspan: 6 },
+        h(
+          'div',
+          { className: 'row', role: 'group', 'aria-label': `Resize ${v.name}` },
+          field(`New size of ${v.name} (GiB)`, gib),
+          h('button', { type: 'button', onclick: () => void go() }, 'Resize'),
+          h('button', { type: 'button', onclick: () => this.closeResize() }, 'Cancel'),
+        ),
+      ),
+    );
   }
 
   private createForm(pool: string): HTMLElement {
