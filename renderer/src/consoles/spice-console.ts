@@ -19,16 +19,12 @@ import type * as SpiceLibModule from './spice-lib.js';
 import type { Bridge, GuestRef, Scaling } from '../../../common/contract.js';
 import { routeSpice, type SpiceSocket } from './spice-socket.js';
 import { scancodeOf, spiceKeyValue } from './spice-keys.js';
-import { probeMessage, SpiceKeyGate } from './spice-key-gate.js';
+import { SpiceKeyOutbox } from './spice-key-outbox.js';
 import type { ScreenConsoleEvents, ScreenStatus } from './screen-console.js';
 import { SPICE_NO_CLIPBOARD } from './spice-note.js';
 import './spice-console.css';
 
-const KEY_DOWN = 101;
-const KEY_UP = 102;
 let sessions = 0;
-/** At most this many key messages wait to go (for the inputs channel to link, or their turn at the gate). */
-const MAX_QUEUED_KEYS = 16384;
 
 type SpiceLib = typeof SpiceLibModule;
 let spiceLib: Promise<SpiceLib> | undefined;
@@ -44,34 +40,7 @@ function loadSpiceLib(): Promise<SpiceLib> {
 type Session = SpiceMainConn & {
   onprimary?: (canvas: HTMLCanvasElement | undefined) => void;
   onmotionack?: () => void;
-  buttons_state?: number;
 };
-/** The inputs channel as spice-patches.ts leaves it: it counts motions and their acks. */
-type Inputs = NonNullable<SpiceMainConn['inputs']> & {
-  motionsSent?: number;
-  motionAcks?: number;
-  waiting_for_ack?: number;
-};
-type RawMessage = { type: number; buffer_size(): number; to_buffer(a: ArrayBuffer): void };
-
-/** A whole inputs-channel message (mini header and body) as spice-html5's send_msg takes one. */
-function rawMessage(bytes: ArrayBuffer): RawMessage {
-  return {
-    type: new DataView(bytes).getUint16(0, true),
-    buffer_size: () => bytes.byteLength,
-    to_buffer: (a) => new Uint8Array(a).set(new Uint8Array(bytes)),
-  };
-}
-
-/** One SPICE inputs-channel key message: mini header (type, size) and the 32-bit scancode value. */
-function keyMessage(type: number, value: number): RawMessage {
-  const b = new ArrayBuffer(10);
-  const dv = new DataView(b);
-  dv.setUint16(0, type, true);
-  dv.setUint32(2, 4, true);
-  dv.setUint32(6, value, true);
-  return rawMessage(b);
-}
 
 export class SpiceConsole {
   readonly element: HTMLDivElement;
@@ -97,11 +66,8 @@ export class SpiceConsole {
   private refreshTimer: number | undefined;
   /** Keys this console told the guest are down, by KeyboardEvent.code. */
   private readonly down = new Set<string>();
-  /** Key messages waiting to go: for the inputs channel to link, or for the gate (see flushKeys). */
-  private readonly outbox: { type: number; value: number }[] = [];
-  /** Lets key messages go in small batches, each once QEMU has handled the one before. */
-  private gate = new SpiceKeyGate();
-  private flushTimer: number | undefined;
+  /** Key messages on their way to the guest (see spice-key-outbox.ts). */
+  private readonly outbox = new SpiceKeyOutbox(() => this.session);
   private readonly resizeObserver = new ResizeObserver(() => this.layout());
   private readonly onWindowBlur = (): void => this.releaseKeys();
 
@@ -175,7 +141,7 @@ export class SpiceConsole {
       if (this.session === session) this.onPrimary(canvas);
     };
     session.onmotionack = () => {
-      if (this.session === session) this.flushKeys();
+      if (this.session === session) this.outbox.flush();
     };
   }
 
@@ -355,49 +321,18 @@ export class SpiceConsole {
 
   /**
    * Presses (or releases) a key by its KeyboardEvent.code; without `down`, presses and releases it.
-   * Queued, then sent through the gate (flushKeys); the main process also spaces key messages out
+   * Queued, then sent through the key gate (SpiceKeyOutbox); the main process also spaces them out
    * right before QEMU (main/consoles/spice-input-pacing.ts).
    */
   sendKey(_keysym: number, code: string, down?: boolean): void {
     const sc = scancodeOf(code);
     if (!this.session || sc === undefined) return;
     for (const d of down === undefined ? [true, false] : [down]) {
-      if (this.outbox.length < MAX_QUEUED_KEYS)
-        this.outbox.push({ type: d ? KEY_DOWN : KEY_UP, value: spiceKeyValue(sc, d) });
+      this.outbox.push(d, spiceKeyValue(sc, d));
       if (d) this.down.add(code);
       else this.down.delete(code);
     }
-    this.flushKeys();
-  }
-
-  /**
-   * Sends what the gate lets go (spice-key-gate.ts): a few key messages, then the probes whose ack
-   * says QEMU handled them; the next batch goes on that ack. The inputs channel links a little after
-   * the screen's first frame (seconds on a busy host): keys typed meanwhile wait for it.
-   */
-  private flushKeys(): void {
-    const inputs = this.session?.inputs as Inputs | undefined;
-    let wait = 50;
-    if (inputs?.state === 'ready') {
-      const counts = { motionsSent: inputs.motionsSent ?? 0, motionAcks: inputs.motionAcks ?? 0 };
-      const batch = this.gate.take(this.outbox, counts, performance.now());
-      if (batch) {
-        for (const m of batch.keys) inputs.send_msg(keyMessage(m.type, m.value));
-        const probe = probeMessage(inputs.mouse_mode, this.session?.buttons_state ?? 0);
-        for (let i = 0; i < batch.probes; i++) inputs.send_msg(rawMessage(probe));
-        // spice-html5 counts motions awaiting an ack to hold back its own; the probes are some.
-        inputs.waiting_for_ack = (inputs.waiting_for_ack ?? 0) + batch.probes;
-      }
-      // The ack calls this again (onmotionack); the timer only gives up on one that never comes.
-      wait = this.gate.wait(counts, performance.now()) + 1;
-    }
-    window.clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.outbox.length > 0 && this.session)
-      this.flushTimer = window.setTimeout(() => {
-        this.flushTimer = undefined;
-        this.flushKeys();
-      }, wait);
+    this.outbox.flush();
   }
 
   /** spice-html5 has no clipboard (it needs the SPICE agent): Type text says so and types instead. */
@@ -410,10 +345,7 @@ export class SpiceConsole {
     this.session = undefined;
     this.primary = undefined;
     this.down.clear();
-    this.outbox.length = 0;
-    this.gate = new SpiceKeyGate();
-    window.clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
+    this.outbox.clear();
     if (session) {
       try {
         session.stop();
