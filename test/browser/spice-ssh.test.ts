@@ -31,6 +31,16 @@ describe('a SPICE guest on an SSH host, in the browser', () => {
   let r: SwitcherRig & { guests: TestGuest[] };
   let g: TestGuest;
   const pageErrors: string[] = [];
+  const consoleInfo = async (): Promise<string> =>
+    JSON.stringify(
+      await r.page.evaluate(
+        (uuid) =>
+          (window as unknown as { virtswitch: { debugInfo(): { consoles: { key: string }[] } } }).virtswitch
+            .debugInfo()
+            .consoles.filter((c) => c.key.startsWith(uuid)),
+        g.uuid,
+      ),
+    );
 
   before(async () => {
     ssh = await startLoopbackSsh();
@@ -46,7 +56,7 @@ describe('a SPICE guest on an SSH host, in the browser', () => {
     g = r.guests[0]!;
     await r.rig.waitForBoot(g);
     r.page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') pageErrors.push(m.text());
+      pageErrors.push(`${m.type()}: ${m.text()}`);
     });
     await r.page.goto(r.shell.url);
     // The daemon holds other suites' guests too: the strip shows this one.
@@ -62,7 +72,11 @@ describe('a SPICE guest on an SSH host, in the browser', () => {
   it('shows its screen on the stage through spice-html5, every channel an ssh -W forward', async () => {
     assert.equal(await r.page.getAttribute(guestCard(g), 'data-host'), ssh.uri);
     await r.page.click(guestCard(g));
-    await waitActive(r.page, g);
+    await waitActive(r.page, g).catch(async (e: unknown) => {
+      const stage = await r.page.textContent('[data-testid="stage"]');
+      console.error(await consoleInfo(), stage, pageErrors.slice(-20).join('\n'));
+      throw e;
+    });
     assert.ok(await r.page.$('.console.active.spice-console canvas'), 'the active console is a SPICE one');
     // A frame, not a black canvas: the guest's console text lights pixels.
     await r.page
@@ -85,13 +99,21 @@ describe('a SPICE guest on an SSH host, in the browser', () => {
     const port = Number(/<graphics type='spice' port='(\d+)'/.exec(await r.rig.virsh('dumpxml', g.uuid))?.[1]);
     assert.ok(port >= 5900, 'the guest has a SPICE port');
     // Main, display, inputs and cursor: one forward each (a reconnect may briefly add more).
-    assert.ok(forwardsTo(port).length >= 4, `ssh -W forwards to the SPICE port: ${forwardsTo(port).join('\n')}`);
+    const forwards = forwardsTo(port);
+    if (forwards.length < 4) {
+      const all = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n');
+      console.error(all.filter((l) => l.includes(' -W ')).join('\n'), '\n', await consoleInfo(), pageErrors.join('\n'));
+    }
+    assert.ok(forwards.length >= 4, `ssh -W forwards to the SPICE port ${port}: ${forwards.join('\n')}`);
   });
 
   it('types a marker into the guest over SSH: it lands on its serial port', async () => {
     await waitActive(r.page, g);
     const from = r.rig.serial(g).length;
     await typeAsPerson(r.page, 'echo SPICE-OVER-SSH >/dev/ttyS0\n');
-    await r.rig.waitForSerial(g, 'SPICE-OVER-SSH\r\n', 60_000, from);
+    await r.rig.waitForSerial(g, 'SPICE-OVER-SSH\r\n', 60_000, from).catch(async (e: unknown) => {
+      console.error(await consoleInfo(), pageErrors.slice(-30).join('\n'));
+      throw e;
+    });
   });
 });
