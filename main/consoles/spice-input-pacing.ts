@@ -3,7 +3,9 @@
  * each SPICE key message straight to the emulated PS/2 keyboard, whose small queue drops bytes a
  * busy guest has not read yet; its VNC server instead queues keys and feeds them 10 ms apart. A
  * page that spaces its keys does not help: they bunch up on the way (IPC, WebSocket, a busy
- * event loop) and arrive together. So the channel's writes are split at message boundaries and
+ * event loop) and arrive together. (The page bounds bunching itself by waiting for QEMU's ack
+ * of each small batch: renderer/src/consoles/spice-key-gate.ts; this gives the guest time to read
+ * each key.) So the channel's writes are split at message boundaries and
  * every key message goes out at least KEY_GAP_MS after the previous one, whatever the page did.
  * The bytes themselves are never changed, only when they are written; channels other than inputs
  * pass through untouched once their link message has named them.

@@ -13,6 +13,9 @@ const INPUTS_CHANNEL = 3;
 export const spiceKeyEvents = new Map<string, number>();
 const TICKET_BYTES = 4 + 128;
 
+/** SPICE key messages written through to QEMU so far, by guest uuid. */
+export const spiceKeysWritten = new Map<string, number>();
+
 /** The last key messages written on each guest's SPICE inputs channel, and whether each was written through. */
 export const spiceKeyLog = new Map<string, { at: number; type: number; value: string; done: boolean }[]>();
 
@@ -72,6 +75,7 @@ export function tapSpice(ledger: KeyLedger, uuid: string, upstream: Duplex): Dup
     fresh = [];
     return () => {
       for (const e of these) e.done = true;
+      if (these.length) spiceKeysWritten.set(uuid, (spiceKeysWritten.get(uuid) ?? 0) + these.length);
     };
   });
 }

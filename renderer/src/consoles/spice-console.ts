@@ -19,15 +19,12 @@ import type * as SpiceLibModule from './spice-lib.js';
 import type { Bridge, GuestRef, Scaling } from '../../../common/contract.js';
 import { routeSpice, type SpiceSocket } from './spice-socket.js';
 import { scancodeOf, spiceKeyValue } from './spice-keys.js';
+import { SpiceKeyOutbox } from './spice-key-outbox.js';
 import type { ScreenConsoleEvents, ScreenStatus } from './screen-console.js';
 import { SPICE_NO_CLIPBOARD } from './spice-note.js';
 import './spice-console.css';
 
-const KEY_DOWN = 101;
-const KEY_UP = 102;
 let sessions = 0;
-/** At most this many key messages wait for the inputs channel to link. */
-const MAX_EARLY_KEYS = 256;
 
 type SpiceLib = typeof SpiceLibModule;
 let spiceLib: Promise<SpiceLib> | undefined;
@@ -40,20 +37,10 @@ function loadSpiceLib(): Promise<SpiceLib> {
   return spiceLib;
 }
 
-type Session = SpiceMainConn & { onprimary?: (canvas: HTMLCanvasElement | undefined) => void };
-
-/** One SPICE inputs-channel key message: mini header (type, size) and the 32-bit scancode value. */
-function keyMessage(type: number, value: number): { buffer_size(): number; to_buffer(a: ArrayBuffer): void } {
-  return {
-    buffer_size: () => 10,
-    to_buffer: (a) => {
-      const dv = new DataView(a);
-      dv.setUint16(0, type, true);
-      dv.setUint32(2, 4, true);
-      dv.setUint32(6, value, true);
-    },
-  };
-}
+type Session = SpiceMainConn & {
+  onprimary?: (canvas: HTMLCanvasElement | undefined) => void;
+  onmotionack?: () => void;
+};
 
 export class SpiceConsole {
   readonly element: HTMLDivElement;
@@ -79,9 +66,8 @@ export class SpiceConsole {
   private refreshTimer: number | undefined;
   /** Keys this console told the guest are down, by KeyboardEvent.code. */
   private readonly down = new Set<string>();
-  /** Key messages typed before the inputs channel was ready (see flushKeys). */
-  private readonly outbox: { type: number; value: number }[] = [];
-  private flushTimer: number | undefined;
+  /** Key messages on their way to the guest (see spice-key-outbox.ts). */
+  private readonly outbox = new SpiceKeyOutbox(() => this.session);
   private readonly resizeObserver = new ResizeObserver(() => this.layout());
   private readonly onWindowBlur = (): void => this.releaseKeys();
 
@@ -153,6 +139,9 @@ export class SpiceConsole {
     this.session = session;
     session.onprimary = (canvas) => {
       if (this.session === session) this.onPrimary(canvas);
+    };
+    session.onmotionack = () => {
+      if (this.session === session) this.outbox.flush();
     };
   }
 
@@ -335,33 +324,20 @@ export class SpiceConsole {
   }
 
   /**
-   * Presses (or releases) a key by its KeyboardEvent.code; without `down`, both. Sent at once: the main
-   * process spaces key messages out right before QEMU, where bunching would lose them (spice-input-pacing.ts).
+   * Presses (or releases) a key by its KeyboardEvent.code; without `down`, presses and releases it.
+   * Queued, then sent through the key gate (SpiceKeyOutbox); the main process also spaces them out
+   * right before QEMU (main/consoles/spice-input-pacing.ts).
    */
   sendKey(_keysym: number, code: string, down?: boolean): void {
     const sc = scancodeOf(code);
     if (!this.session || sc === undefined) return;
     for (const d of down === undefined ? [true, false] : [down]) {
       if (d && this.viewOnly) continue; // view only: no key reaches the guest, but releases still do
-      if (this.outbox.length < MAX_EARLY_KEYS)
-        this.outbox.push({ type: d ? KEY_DOWN : KEY_UP, value: spiceKeyValue(sc, d) });
+      this.outbox.push(d, spiceKeyValue(sc, d));
       if (d) this.down.add(code);
       else this.down.delete(code);
     }
-    this.flushKeys();
-  }
-
-  /** The inputs channel links a little after the first frame (seconds on a busy host): keys wait for it. */
-  private flushKeys(): void {
-    const inputs = this.session?.inputs;
-    if (inputs?.state === 'ready') {
-      for (const m of this.outbox.splice(0)) inputs.send_msg(keyMessage(m.type, m.value));
-    } else if (this.outbox.length > 0 && this.flushTimer === undefined && this.session) {
-      this.flushTimer = window.setTimeout(() => {
-        this.flushTimer = undefined;
-        this.flushKeys();
-      }, 50);
-    }
+    this.outbox.flush();
   }
 
   /** spice-html5 has no clipboard (it needs the SPICE agent): Type text says so and types instead. */
@@ -374,9 +350,7 @@ export class SpiceConsole {
     this.session = undefined;
     this.primary = undefined;
     this.down.clear();
-    this.outbox.length = 0;
-    window.clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
+    this.outbox.clear();
     if (session) {
       try {
         session.stop();

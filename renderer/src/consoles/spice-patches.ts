@@ -11,9 +11,16 @@
  * and pads at the end instead, so about one link in 256 sends a ticket QEMU cannot decrypt
  * ("failed to decrypt RSA encrypted password") and the channel is refused; here the ticket is
  * padded at the front, as a big-endian number must be.
+ * And one to the inputs channel: it counts the motion messages it sends and the acks the server
+ * sends back for them, and tells the session of each ack (onmotionack), for the key gate
+ * (spice-key-gate.ts).
  */
 import { SpiceDisplayConn } from '@spice-project/spice-html5/src/display.js';
+import { SpiceInputsConn } from '@spice-project/spice-html5/src/inputs.js';
 import { SpiceConn } from '@spice-project/spice-html5/src/spiceconn.js';
+import { isMotion } from './spice-key-gate.js';
+
+const MOTION_ACK = 111;
 
 /** The RSA modulus SPICE uses for tickets: 1024 bits. */
 const TICKET_BYTES = 128;
@@ -43,6 +50,7 @@ export function patchSpiceDisplay(): void {
         : ticket;
     sendTicket.call(this, padded);
   };
+  patchSpiceInputs();
   const proto = SpiceDisplayConn.prototype;
   proto['hook_events'] = function (this: DisplayConn): void {
     const s = this.primary_surface !== undefined ? this.surfaces?.[this.primary_surface] : undefined;
@@ -61,5 +69,29 @@ export function patchSpiceDisplay(): void {
       s?.canvas.remove();
     }
     if (this.surfaces) delete this.surfaces[surfaceId];
+  };
+}
+
+interface InputsConn {
+  parent?: { onmotionack?: () => void };
+  motionsSent?: number;
+  motionAcks?: number;
+}
+
+function patchSpiceInputs(): void {
+  const proto = SpiceInputsConn.prototype;
+  const send = proto['send_msg'] as (this: InputsConn, msg: { type?: number }) => void;
+  proto['send_msg'] = function (this: InputsConn, msg: { type?: number }): void {
+    send.call(this, msg);
+    if (msg.type !== undefined && isMotion(msg.type)) this.motionsSent = (this.motionsSent ?? 0) + 1;
+  };
+  const handle = proto['process_channel_message'] as (this: InputsConn, msg: { type: number }) => boolean;
+  proto['process_channel_message'] = function (this: InputsConn, msg: { type: number }): boolean {
+    const handled = handle.call(this, msg);
+    if (msg.type === MOTION_ACK) {
+      this.motionAcks = (this.motionAcks ?? 0) + 1;
+      this.parent?.onmotionack?.();
+    }
+    return handled;
   };
 }

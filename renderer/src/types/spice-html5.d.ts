@@ -44,6 +44,7 @@ declare module '@spice-project/spice-html5/src/inputs.js' {
   export const handle_mouseup: Handler;
   export const handle_contextmenu: Handler;
   export const handle_mousewheel: Handler;
+  export const SpiceInputsConn: { prototype: Record<string, unknown> };
 }
 
 declare module '@spice-project/spice-html5/src/spiceconn.js' {
