@@ -24,7 +24,9 @@ const node = {
 
 const jobs = [];
 const nodeEntries = [
-  ['main/serve/cli.ts', `${out}/main/serve.cjs`],
+  // serve.cjs is a small launcher that runs serve-main.cjs through a V8 code cache (main/serve/launch.ts).
+  ['main/serve/cli.ts', `${out}/main/serve-main.cjs`],
+  ['main/serve/launch.ts', `${out}/main/serve.cjs`],
   ['main/electron/main.ts', `${out}/main/electron.cjs`],
   ['main/electron-preload/preload.ts', `${out}/preload/preload.cjs`],
 ];
