@@ -1,5 +1,5 @@
 /** Checks for the virtual-network commands' parameters. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "-", "_" and "." only');
 const ipv4 = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address');

@@ -2,7 +2,7 @@
  * Runtime schemas for every command's input (zod). The renderer is untrusted: nothing reaches
  * the hosts layer without passing here, in either shell.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { networkSchemas } from './network-schemas.js';
 import { hardwareSchemas } from './hardware-schemas.js';
 import { HOTKEY_ACTIONS, type CommandName } from '../../common/contract.js';

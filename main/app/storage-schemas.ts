@@ -3,7 +3,7 @@
  * file system are held to a safe alphabet here, so a hostile name (a path, a quote, a control
  * character) never gets as far as a pool or an XML document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StorageCommands } from '../../common/storage-contract.js';
 
 const host = z.string().min(1).max(2048);

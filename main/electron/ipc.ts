@@ -6,7 +6,7 @@
  * each command's parameters again); consoles go out over MessagePorts.
  */
 import type { Duplex } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   ApiErrorShape,
   AppEvent,

@@ -2,7 +2,7 @@
  * The built renderer's files, served read-only with strict headers; nothing outside its folder,
  * not even through a symbolic link in it. Over TLS, browsers are told to keep to https (HSTS).
  */
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 
@@ -58,21 +58,45 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
     return fail(res, 404, 'not found');
   }
   if (file !== base && !file.startsWith(base + sep)) return fail(res, 404, 'not found');
-  let size: number;
+  let st: Stats;
   try {
-    const st = statSync(file);
+    st = statSync(file);
     if (!st.isFile()) return fail(res, 404, 'not found');
-    size = st.size;
   } catch {
     return fail(res, 404, 'not found');
   }
+  const body = st.size <= MAX_CACHED ? cached(file, st) : undefined;
   res.writeHead(200, {
     ...HEADERS,
     'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'Content-Length': size,
+    'Content-Length': body?.length ?? st.size,
   });
   if (req.method === 'HEAD') return void res.end();
+  if (body) return void res.end(body);
   createReadStream(file)
     .on('error', () => res.destroy())
     .pipe(res);
+}
+
+/**
+ * The page's own files are answered from memory, in one write: at start the server is also
+ * connecting its hosts, and a file streamed in 64 KiB reads waits behind that work once per read.
+ * An entry is good while the file keeps its size and modification time (a rebuild replaces it).
+ */
+const MAX_CACHED = 2 << 20;
+const cache = new Map<string, { mtimeMs: number; size: number; body: Buffer }>();
+
+function cached(file: string, st: Stats): Buffer | undefined {
+  const hit = cache.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.body;
+  let body: Buffer;
+  try {
+    body = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  // Changed between the stat and the read: streamed this time, cached next time.
+  if (body.length !== st.size) return undefined;
+  cache.set(file, { mtimeMs: st.mtimeMs, size: st.size, body });
+  return body;
 }

@@ -103,14 +103,21 @@ describe('the switcher with 500 guests on ten test hosts', () => {
     await r.page.waitForSelector(card('r01-vm-001'));
   });
 
-  it('shows a state change made with virsh on a test host', async () => {
+  it('shows a state change made with virsh on a test host within a second', async () => {
     await setFilter(r.page, r.shared.name);
     await r.page.waitForSelector(`${card(r.shared.name)}[data-state="running"]`);
-    const t0 = Date.now();
-    await changeSharedTestGuest(r.shared.name, 'suspend');
-    await r.page.waitForSelector(`${card(r.shared.name)}[data-state="paused"]`, { timeout: 10_000 });
-    console.log(`# virsh suspend → card shows paused: ${Date.now() - t0} ms (virsh included)`);
-    await changeSharedTestGuest(r.shared.name, 'resume');
-    await r.page.waitForSelector(`${card(r.shared.name)}[data-state="running"]`, { timeout: 10_000 });
+    // The second is counted from virsh's return (the daemon has made the change), so the time
+    // virsh itself takes to start and connect is not charged to the app.
+    for (const [verb, state] of [
+      ['suspend', 'paused'],
+      ['resume', 'running'],
+      ['destroy', 'shutoff'],
+      ['start', 'running'],
+    ] as const) {
+      await changeSharedTestGuest(r.shared.name, verb);
+      const t0 = Date.now();
+      await r.page.waitForSelector(`${card(r.shared.name)}[data-state="${state}"]`, { timeout: 1_000 });
+      console.log(`# virsh ${verb} returned → card shows ${state}: ${Date.now() - t0} ms`);
+    }
   });
 });
