@@ -184,7 +184,10 @@ export class VirtSwitch {
         if (next) this.switchTo(next);
         else this.stage.setActiveAttributes(undefined);
       }
-      this.pool.sync(ordered, this.mru(), this.store.movingNow());
+      this.pool.sync(ordered, this.mru(), this.store.movingNow(), {
+        targets: this.store.moveTargets(),
+        holdingInput: this.store.holdingInput(),
+      });
       this.stage.canMove = this.strip.canMove = this.store.hosts.length > 1;
       this.strip.render();
       this.strip.setActive(this.switcher.activeKey);

@@ -5,7 +5,7 @@
  * stops loses its console; one that starts gets a new one. Consoles are keyed by the guest's
  * UUID: a guest that moves to another host keeps its console, which reconnects there.
  */
-import type { Bridge, GuestInfo, Scaling } from '../../../common/contract.js';
+import type { Bridge, GuestInfo, GuestRef, Scaling } from '../../../common/contract.js';
 import { isRunning } from '../../../common/guest-state.js';
 import { backoffDelay, CONSOLE_RECONNECT } from '../../../common/backoff.js';
 import type { HandoverTimes, ScreenConsole } from './screen-console.js';
@@ -36,6 +36,14 @@ export interface ConsoleDebugInfo {
 /** Beyond this many, the least recently used running guests are not kept warm. */
 export const WARM_LIMIT = 24;
 /** The last sync's arguments while the start-up console connects alone, and the timer that ends it. */
+/** What a console needs to follow a moving guest across the switch-over. */
+export interface Handover {
+  /** Where each moving guest goes, once the target host has it (its display listens there). */
+  targets: ReadonlyMap<string, GuestRef>;
+  /** The guests whose switch-over is near: their consoles keep keys for the target. */
+  holdingInput: ReadonlySet<string>;
+}
+
 interface ActiveFirst {
   guests: readonly GuestInfo[];
   mru: readonly string[];
@@ -55,6 +63,9 @@ export class ConsolePool {
    * At start the active guest's console connects alone, and the others after its first frame
    * (or ACTIVE_FIRST_MAX_MS): they would compete with it for the server, the wire and this page.
    */
+  private handover: Handover = { targets: new Map(), holdingInput: new Set() };
+  /** Consoles frozen ahead of a switch-over while their guest still runs on the source. */
+  private readonly holding = new Set<string>();
   private activeFirst: ActiveFirst | undefined = { guests: [], mru: [], moving: new Set() };
 
   constructor(
@@ -76,7 +87,13 @@ export class ConsolePool {
    * Brings the consoles in line with the guests: one for each running guest with a display, on the
    * host where the guest is now. `moving` names the guests under way to another host.
    */
-  sync(guests: readonly GuestInfo[], mru: readonly string[], moving: ReadonlySet<string> = new Set()): void {
+  sync(
+    guests: readonly GuestInfo[],
+    mru: readonly string[],
+    moving: ReadonlySet<string> = new Set(),
+    handover?: Handover,
+  ): void {
+    if (handover) this.handover = handover;
     const rank = new Map(mru.map((k, i) => [k, i]));
     const candidates = guests
       // A moving guest keeps its console even while the source says it stopped and the target is silent.
@@ -100,6 +117,7 @@ export class ConsolePool {
       const old = this.consoles.get(key);
       if (old?.kind === kind && (old.ref.host === g.host || old.retarget)) {
         this.follow(old, g, moving.has(key));
+        old.prepare?.(moving.has(key) ? this.handover.targets.get(key) : undefined);
         continue;
       }
       if (old) {
@@ -161,12 +179,20 @@ export class ConsolePool {
   private follow(c: ScreenConsole, g: GuestInfo, moving: boolean): void {
     const wasMoving = !!c.moving;
     c.moving = moving;
+    if (!moving) this.holding.delete(c.key);
     if (c.ref.host !== g.host) {
+      this.holding.delete(c.key);
       this.cancelRetry(c.key);
       c.retarget?.({ host: g.host, uuid: g.uuid });
-    } else if (moving && g.state === 'paused') {
-      // Paused for the switch-over: its screen no longer changes and QEMU drops keys; keep them.
+    } else if (moving && (g.state === 'paused' || this.handover.holdingInput.has(g.uuid))) {
+      // Paused for the switch-over (its screen no longer changes and QEMU drops keys), or about to
+      // be: keep the keys for the target.
+      if (g.state !== 'paused' && !c.frozen) this.holding.add(c.key);
       c.freeze?.();
+    } else if (moving && this.holding.has(c.key) && c.status === 'connected' && g.state === 'running') {
+      // The switch-over did not come within the hold: the keys kept go to the guest where it runs.
+      this.holding.delete(c.key);
+      c.unfreeze?.();
     } else if (wasMoving && !moving) {
       if (c.frozen && c.status === 'connected') c.unfreeze?.();
       else if (c.status === 'disconnected') this.scheduleReconnect(c);
