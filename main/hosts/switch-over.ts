@@ -3,14 +3,14 @@
  * memory left fits in the allowed downtime, and drops input that reaches a paused guest's display;
  * keys typed in the moment before the pause would be lost. So the console holds keys (and types
  * them on the target after the handover) from shortly before: when, at the pace seen since the
- * last poll, the memory left would be sent within LEAD_MS. A move that does not converge would
- * hold them for ever, so a hold lasts HOLD_MAX_MS at most and then lets them through to the source
- * for one poll before it may start again. Pure.
+ * last poll, the memory left would be sent within LEAD_MS; a hold, once begun, goes on until the
+ * switch-over. A move that does not converge would hold them for ever, so a hold lasts HOLD_MAX_MS
+ * at most and then lets them through to the source for one poll before it may start again. Pure.
  */
 
 /** Ahead of the pause by this much at least: two polls, so one late poll still comes in time. */
 export const LEAD_MS = 1000;
-export const HOLD_MAX_MS = 2000;
+export const HOLD_MAX_MS = 3000;
 
 export interface PassSample {
   /** ms */
@@ -39,10 +39,8 @@ export class SwitchOverWatch {
         : 0;
     const pace = Math.max(fell, s.bps);
     const near = s.remaining === 0 || (pace > 0 && (s.remaining / pace) * 1000 < LEAD_MS);
-    if (!near) {
-      this.holdSince = undefined;
-      return false;
-    }
+    // Once begun, a hold outlasts a poll that looks further away: the pause may come just after it.
+    if (!near && this.holdSince === undefined) return false;
     this.holdSince ??= s.at;
     if (s.at - this.holdSince >= HOLD_MAX_MS) {
       this.holdSince = undefined;

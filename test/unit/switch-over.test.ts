@@ -32,7 +32,13 @@ describe('switch-over watch: when a live move is about to pause the guest', () =
 
   it('a pass that starts over (more left than before) is judged by the wire rate alone', () => {
     const w = new SwitchOverWatch();
-    w.update({ at: 0, remaining: 5 * MiB, processed: 100 * MiB, bps: 10 * MiB });
-    assert.equal(w.update({ at: 250, remaining: 50 * MiB, processed: 102 * MiB, bps: 10 * MiB }), false);
+    assert.equal(w.update({ at: 0, remaining: 50 * MiB, processed: 100 * MiB, bps: 10 * MiB }), false);
+    assert.equal(w.update({ at: 250, remaining: 60 * MiB, processed: 102 * MiB, bps: 10 * MiB }), false);
+  });
+
+  it('a hold begun goes on through a poll that looks further away', () => {
+    const w = new SwitchOverWatch();
+    assert.equal(w.update({ at: 0, remaining: 5 * MiB, processed: 100 * MiB, bps: 10 * MiB }), true);
+    assert.equal(w.update({ at: 250, remaining: 50 * MiB, processed: 102 * MiB, bps: 10 * MiB }), true);
   });
 });

@@ -180,7 +180,8 @@ export class ConsolePool {
     const wasMoving = !!c.moving;
     c.moving = moving;
     if (!moving) this.holding.delete(c.key);
-    if (c.ref.host !== g.host) {
+    // Not to a target still paused: QEMU would drop the keys kept for it.
+    if (c.ref.host !== g.host && !(moving && g.state === 'paused')) {
       this.holding.delete(c.key);
       this.cancelRetry(c.key);
       c.retarget?.({ host: g.host, uuid: g.uuid });

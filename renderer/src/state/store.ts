@@ -209,6 +209,11 @@ export class Store {
     return out;
   }
 
+  /** What the consoles of moving guests need: where each goes, and whose keys to keep. */
+  handover(): { targets: Map<string, GuestRef>; holdingInput: Set<string> } {
+    return { targets: this.moveTargets(), holdingInput: this.holdingInput() };
+  }
+
   /** The guests whose move is about to switch over: their consoles keep keys for the target. */
   holdingInput(): Set<string> {
     return new Set(
