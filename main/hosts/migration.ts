@@ -152,6 +152,7 @@ function watchJob(
 ): () => void {
   let stopped = false;
   const near = new SwitchOverWatch();
+  report({}, 'copying', near.start(Date.now()));
   let tuned = false;
   let postCopy = false;
   const tick = async (): Promise<void> => {

@@ -13,11 +13,13 @@ describe('switch-over watch: when a live move is about to pause the guest', () =
     assert.equal(w.update({ at: 250, remaining: 100 * MiB, processed: 30 * MiB, bps: 100 * MiB }), true);
   });
 
-  it('does not hold before anything was sent, nor while the end is further than the lead', () => {
+  it('holds from the start until the pace is known, and lets go once the end is known to be far', () => {
     const w = new SwitchOverWatch();
-    assert.equal(w.update({ at: 0, remaining: 0, processed: 0, bps: 0 }), false);
+    assert.equal(w.start(0), true);
     const far = ((LEAD_MS * 2) / 1000) * 50 * MiB;
-    assert.equal(w.update({ at: 250, remaining: far, processed: MiB, bps: 50 * MiB }), false);
+    assert.equal(w.update({ at: 100, remaining: far + MiB, processed: 0, bps: 0 }), true, 'pace unknown');
+    assert.equal(w.update({ at: 350, remaining: far, processed: MiB, bps: 50 * MiB }), false);
+    assert.equal(w.update({ at: 600, remaining: far, processed: 2 * MiB, bps: 50 * MiB }), false);
   });
 
   it('a move that does not converge lets the keys through for one poll after each longest hold', () => {
