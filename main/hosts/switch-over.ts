@@ -4,7 +4,7 @@
  * keys typed in the moment before the pause would be lost. So the console holds keys (and types
  * them on the target after the handover) from shortly before: when, at the pace seen since the
  * last poll, the memory left would be sent within LEAD_MS, and from the start until the pace is
- * known; a hold begun on a near end goes on until the switch-over. A move that does not converge would hold them for ever, so a hold lasts HOLD_MAX_MS
+ * known; a hold goes on through polls that look further away, for HOLD_MAX_MS. A move that does not converge would hold them for ever, so a hold lasts HOLD_MAX_MS
  * at most and then lets them through to the source for one poll before it may start again. Pure.
  */
 
@@ -26,13 +26,10 @@ export interface PassSample {
 export class SwitchOverWatch {
   private prev: PassSample | undefined;
   private holdSince: number | undefined;
-  /** The hold began because the pace was not known yet (a small guest may be sent before it is). */
-  private blind = false;
 
   /** Before the first figures: hold, since a small guest may switch over before the first poll. */
   start(at: number): boolean {
     this.holdSince = at;
-    this.blind = true;
     return true;
   }
 
@@ -48,16 +45,12 @@ export class SwitchOverWatch {
     const pace = Math.max(fell, s.bps);
     if (pace <= 0 && s.remaining > 0) return this.holdSince !== undefined;
     const near = s.remaining === 0 || (s.remaining / pace) * 1000 < LEAD_MS;
-    // A hold begun on a near end outlasts a poll that looks further away (the pause may come just
-    // after it); one begun blind ends as soon as the end is known to be far.
-    if (!near && (this.holdSince === undefined || this.blind)) {
-      this.holdSince = undefined;
-      this.blind = false;
-      return false;
-    }
-    if (near && this.blind) this.blind = false;
-    this.holdSince ??= s.at;
-    if (s.at - this.holdSince >= HOLD_MAX_MS) {
+    if (near) this.holdSince ??= s.at;
+    if (this.holdSince === undefined) return false;
+    // A hold goes on through polls that look further away (the pause may come just after one),
+    // up to HOLD_MAX_MS; one whose end keeps looking near, twice that (a move that does not converge).
+    const held = s.at - this.holdSince;
+    if (held >= (near ? 2 * HOLD_MAX_MS : HOLD_MAX_MS)) {
       this.holdSince = undefined;
       return false;
     }
