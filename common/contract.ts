@@ -233,8 +233,6 @@ export interface MigrationProgress extends GuestRef {
   /** While copying: the expected pause at the switch-over; once done: the actual pause (ms). */
   downtimeMs: number;
   elapsedMs: number;
-  /** While copying: the switch-over is near, so the console keeps keys for the target. */
-  holdInput?: boolean;
   /** When failed, in words. */
   error?: string;
 }

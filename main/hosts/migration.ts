@@ -22,7 +22,6 @@ import type { GuestInfo, GuestRef, MigrateOptions, MigrationProgress } from '../
 import { ApiError } from '../../common/api-error.js';
 import { toApiError } from './api-error.js';
 import type { Host } from './host.js';
-import { SwitchOverWatch } from './switch-over.js';
 
 const POLL_MS = 250;
 /** Pre-copy passes after which a move that allows it switches to post-copy. */
@@ -148,11 +147,9 @@ function watchJob(
   c: LibvirtClient,
   dom: DomainRef,
   o: MigrateOptions,
-  report: (stats: Stats, phase: MigrationProgress['phase'], holdInput: boolean) => void,
+  report: (stats: Stats, phase: MigrationProgress['phase']) => void,
 ): () => void {
   let stopped = false;
-  const near = new SwitchOverWatch();
-  report({}, 'copying', near.start(Date.now()));
   let tuned = false;
   let postCopy = false;
   const tick = async (): Promise<void> => {
@@ -171,14 +168,7 @@ function watchJob(
             postCopy = true;
             await c.call('domainMigrateStartPostCopy', { dom, flags: 0 });
           }
-          const n = (k: string): number => Number(stats[k] ?? 0);
-          const hold = near.update({
-            at: Date.now(),
-            remaining: n('memory_remaining'),
-            processed: n('memory_processed'),
-            bps: n('memory_bps'),
-          });
-          report(stats, postCopy ? 'post-copy' : 'copying', hold && !postCopy);
+          report(stats, postCopy ? 'post-copy' : 'copying');
         }
       } catch {
         // The job ends between two polls; the move's own outcome says how.
@@ -208,12 +198,11 @@ export async function migrateGuest(
   const started = Date.now();
   const base = { host: src.uri, uuid, name: g.name, target: dst.uri };
   let copied: Stats = {};
-  const report = (stats: Stats, phase: MigrationProgress['phase'], holdInput = false): void => {
+  const report = (stats: Stats, phase: MigrationProgress['phase']): void => {
     if (Number(stats.disk_total ?? 0) > 0) copied = stats;
     // The target's statistics of a finished move leave out the disks the source copied.
     const disks = phase === 'done' && !stats.disk_total && copied.disk_total ? diskFigures(copied) : {};
-    const p = progressFrom(base, { ...stats, ...disks }, phase, started);
-    emit(holdInput ? { ...p, holdInput } : p);
+    emit(progressFrom(base, { ...stats, ...disks }, phase, started));
   };
   report({}, 'preparing');
   const c = src.libvirt();

@@ -36,14 +36,6 @@ export interface ConsoleDebugInfo {
 /** Beyond this many, the least recently used running guests are not kept warm. */
 export const WARM_LIMIT = 24;
 /** The last sync's arguments while the start-up console connects alone, and the timer that ends it. */
-/** What a console needs to follow a moving guest across the switch-over. */
-export interface Handover {
-  /** Where each moving guest goes, once the target host has it (its display listens there). */
-  targets: ReadonlyMap<string, GuestRef>;
-  /** The guests whose switch-over is near: their consoles keep keys for the target. */
-  holdingInput: ReadonlySet<string>;
-}
-
 interface ActiveFirst {
   guests: readonly GuestInfo[];
   mru: readonly string[];
@@ -63,9 +55,8 @@ export class ConsolePool {
    * At start the active guest's console connects alone, and the others after its first frame
    * (or ACTIVE_FIRST_MAX_MS): they would compete with it for the server, the wire and this page.
    */
-  private handover: Handover = { targets: new Map(), holdingInput: new Set() };
-  /** Consoles frozen ahead of a switch-over while their guest still runs on the source. */
-  private readonly holding = new Set<string>();
+  /** Where the moving guests go (see sync). */
+  private targets: ReadonlyMap<string, GuestRef> = new Map();
   private activeFirst: ActiveFirst | undefined = { guests: [], mru: [], moving: new Set() };
 
   constructor(
@@ -91,9 +82,10 @@ export class ConsolePool {
     guests: readonly GuestInfo[],
     mru: readonly string[],
     moving: ReadonlySet<string> = new Set(),
-    handover?: Handover,
+    /** Where each moving guest goes, once the target host has it (its display listens there). */
+    targets?: ReadonlyMap<string, GuestRef>,
   ): void {
-    if (handover) this.handover = handover;
+    if (targets) this.targets = targets;
     const rank = new Map(mru.map((k, i) => [k, i]));
     const candidates = guests
       // A moving guest keeps its console even while the source says it stopped and the target is silent.
@@ -117,7 +109,7 @@ export class ConsolePool {
       const old = this.consoles.get(key);
       if (old?.kind === kind && (old.ref.host === g.host || old.retarget)) {
         this.follow(old, g, moving.has(key));
-        old.prepare?.(moving.has(key) ? this.handover.targets.get(key) : undefined);
+        old.prepare?.(moving.has(key) ? this.targets.get(key) : undefined);
         continue;
       }
       if (old) {
@@ -179,21 +171,13 @@ export class ConsolePool {
   private follow(c: ScreenConsole, g: GuestInfo, moving: boolean): void {
     const wasMoving = !!c.moving;
     c.moving = moving;
-    if (!moving) this.holding.delete(c.key);
     // Not to a target still paused: QEMU would drop the keys kept for it.
     if (c.ref.host !== g.host && !(moving && g.state === 'paused')) {
-      this.holding.delete(c.key);
       this.cancelRetry(c.key);
       c.retarget?.({ host: g.host, uuid: g.uuid });
-    } else if (moving && (g.state === 'paused' || this.handover.holdingInput.has(g.uuid))) {
-      // Paused for the switch-over (its screen no longer changes and QEMU drops keys), or about to
-      // be: keep the keys for the target.
-      if (g.state !== 'paused' && !c.frozen) this.holding.add(c.key);
+    } else if (moving && g.state === 'paused') {
+      // Paused for the switch-over: its screen no longer changes and QEMU drops keys; keep them.
       c.freeze?.();
-    } else if (moving && this.holding.has(c.key) && c.status === 'connected' && g.state === 'running') {
-      // The switch-over did not come within the hold: the keys kept go to the guest where it runs.
-      this.holding.delete(c.key);
-      c.unfreeze?.();
     } else if (wasMoving && !moving) {
       if (c.frozen && c.status === 'connected') c.unfreeze?.();
       else if (c.status === 'disconnected') this.scheduleReconnect(c);

@@ -209,18 +209,6 @@ export class Store {
     return out;
   }
 
-  /** What the consoles of moving guests need: where each goes, and whose keys to keep. */
-  handover(): { targets: Map<string, GuestRef>; holdingInput: Set<string> } {
-    return { targets: this.moveTargets(), holdingInput: this.holdingInput() };
-  }
-
-  /** The guests whose move is about to switch over: their consoles keep keys for the target. */
-  holdingInput(): Set<string> {
-    return new Set(
-      [...this.migrations.values()].filter((m) => m.phase === 'copying' && m.holdInput).map((m) => m.uuid),
-    );
-  }
-
   /** The UUIDs of the guests moving now. */
   movingNow(): Set<string> {
     return new Set([...this.guests.keys()].filter((uuid) => this.moving(uuid)));
