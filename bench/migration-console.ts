@@ -17,7 +17,7 @@ interface ConsoleDebug {
   host: string;
   status: string;
   frozen: boolean;
-  handover?: { lastSourceData: number; firstTargetFrame: number };
+  handover?: { lastSourceData: number; firstTargetFrame: number; retargeted?: number; connected?: number };
 }
 
 type PageWindow = {
@@ -55,12 +55,19 @@ async function moveAndMeasure(page: Page, uuid: string, from: string, to: string
       const c = (window as unknown as PageWindow).virtswitch.debugInfo().consoles.find((x) => x.key === u);
       const h = c?.handover;
       const fresh = h && (!was || h.firstTargetFrame !== was.firstTargetFrame);
-      return c?.host === host && !c.frozen && fresh ? h.firstTargetFrame - h.lastSourceData : false;
+      return c?.host === host && !c.frozen && fresh ? h : false;
     },
     { u: uuid, host: to, was: before ?? null },
     { timeout: 120_000, polling: 100 },
   );
-  return (await handle.jsonValue()) as number;
+  const h = (await handle.jsonValue()) as NonNullable<ConsoleDebug['handover']>;
+  // A negative "answered" means the target's display was opened before the switch-over.
+  const at = (t: number | undefined): string => (t === undefined ? '?' : `${Math.round(t - h.lastSourceData)}`);
+  console.error(
+    `migration console gap ${from} -> ${to}: ${Math.round(h.firstTargetFrame - h.lastSourceData)} ms ` +
+      `(after the last source data: retargeted ${at(h.retargeted)}, display answered ${at(h.connected)})`,
+  );
+  return h.firstTargetFrame - h.lastSourceData;
 }
 
 /** `rounds` moves there and back; each move's gap from the last source frame to the first target frame. */

@@ -89,6 +89,20 @@ export function moveError(e: unknown, g: GuestInfo, target: string): ApiError {
   if (/cpu/i.test(m) && /incompatib|not compatible|missing|does ?n.t match|unsupported|not supported/i.test(m)) {
     return fail('unsupported', g, `the CPU of ${target} can't run this guest (${m})${stays}`);
   }
+  if (e.code === ErrorCode.MIGRATE_UNSAFE && /shared storage/i.test(m)) {
+    return fail(
+      'invalid-state',
+      g,
+      `its disks are not on storage shared with ${target}, so they would be missing there (${m}); for hosts without shared storage choose "copy storage"${stays}`,
+    );
+  }
+  if (/postcopy is not supported/i.test(m)) {
+    return fail(
+      'unsupported',
+      g,
+      `${target} cannot take a post-copy move: its QEMU may not use userfaultfd (sysctl vm.unprivileged_userfaultfd=1 allows it); move without post-copy (${m})${stays}`,
+    );
+  }
   if (/cannot access storage file|no such file or directory/i.test(m)) {
     return fail(
       'invalid-state',
@@ -97,6 +111,12 @@ export function moveError(e: unknown, g: GuestInfo, target: string): ApiError {
     );
   }
   return toApiError(e, where);
+}
+
+type Stats = Record<string, number | bigint | string | boolean>;
+
+function diskFigures(s: Stats): Stats {
+  return { disk_total: s.disk_total ?? 0, disk_processed: s.disk_total ?? 0, disk_remaining: 0 };
 }
 
 function progressFrom(
@@ -127,7 +147,7 @@ function watchJob(
   c: LibvirtClient,
   dom: DomainRef,
   o: MigrateOptions,
-  report: (stats: Record<string, number | bigint | string | boolean>, phase: MigrationProgress['phase']) => void,
+  report: (stats: Stats, phase: MigrationProgress['phase']) => void,
 ): () => void {
   let stopped = false;
   let tuned = false;
@@ -138,7 +158,8 @@ function watchJob(
         const j = await c.call('domainGetJobStats', { dom, flags: 0 });
         if (stopped) return;
         const stats = paramsToRecord(j.params);
-        if (j.type === JobType.UNBOUNDED && Number(stats.memory_total ?? 0) > 0) {
+        // With "copy storage" the disks are copied first, before any memory is counted.
+        if (j.type === JobType.UNBOUNDED && Number(stats.memory_total ?? 0) + Number(stats.disk_total ?? 0) > 0) {
           if (!tuned && o.maxDowntimeMs !== undefined) {
             tuned = true;
             await c.call('domainMigrateSetMaxDowntime', { dom, downtime: BigInt(o.maxDowntimeMs), flags: 0 });
@@ -176,8 +197,13 @@ export async function migrateGuest(
   await precheck(src, dst, g, o);
   const started = Date.now();
   const base = { host: src.uri, uuid, name: g.name, target: dst.uri };
-  const report = (stats: Record<string, number | bigint | string | boolean>, phase: MigrationProgress['phase']) =>
-    emit(progressFrom(base, stats, phase, started));
+  let copied: Stats = {};
+  const report = (stats: Stats, phase: MigrationProgress['phase']): void => {
+    if (Number(stats.disk_total ?? 0) > 0) copied = stats;
+    // The target's statistics of a finished move leave out the disks the source copied.
+    const disks = phase === 'done' && !stats.disk_total && copied.disk_total ? diskFigures(copied) : {};
+    emit(progressFrom(base, { ...stats, ...disks }, phase, started));
+  };
   report({}, 'preparing');
   const c = src.libvirt();
   const dom = src.domain(uuid);

@@ -2,7 +2,13 @@
  * A host's guest stats, taken only while someone watches: every interval, one
  * connectGetAllDomainStats call for all running guests, turned into rates against the sample before.
  */
-import { ListDomainsFlags, StatsTypes, paramsToRecord, type LibvirtClient } from '../libvirt/index.js';
+import {
+  GET_ALL_DOMAINS_STATS_NOWAIT,
+  ListDomainsFlags,
+  StatsTypes,
+  paramsToRecord,
+  type LibvirtClient,
+} from '../libvirt/index.js';
 import type { GuestInfo, GuestStats } from '../../common/contract.js';
 import { readCounters, statsBetween, type Counters } from './stats-rates.js';
 
@@ -52,8 +58,14 @@ export class StatsSampler {
   /** Starts sampling when someone watches (after a connect); a no-op otherwise. */
   start(): void {
     if (this.timer || this.watchers === 0) return;
+    let busy = false;
     const tick = (): void => {
-      void this.sample().catch(() => undefined);
+      // One sample at a time: calls piling up on one connection make libvirtd stop reading it.
+      if (busy) return;
+      busy = true;
+      void this.sample()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
     };
     tick();
     this.timer = setInterval(tick, this.intervalMs);
@@ -76,7 +88,8 @@ export class StatsSampler {
     const r = await c.call('connectGetAllDomainStats', {
       doms: [],
       stats: STATS_WANTED,
-      flags: ListDomainsFlags.ACTIVE,
+      // Without NOWAIT a guest in a migration job holds the call (and a daemon worker) for up to 30 s.
+      flags: ListDomainsFlags.ACTIVE | GET_ALL_DOMAINS_STATS_NOWAIT,
     });
     const now = Date.now();
     const out: GuestStats[] = [];

@@ -100,6 +100,9 @@ export const ListDomainsFlags = {
   NO_SNAPSHOT: 8192,
 } as const;
 
+/** connectGetAllDomainStats: what can be read at once, skipping guests busy in a job (a move). */
+export const GET_ALL_DOMAINS_STATS_NOWAIT = 1 << 29;
+
 export const DomainXmlFlags = { SECURE: 1, INACTIVE: 2, UPDATE_CPU: 4, MIGRATABLE: 8 } as const;
 export const CreateFlags = { START_PAUSED: 1, AUTODESTROY: 2, BYPASS_CACHE: 4, FORCE_BOOT: 8, VALIDATE: 16 } as const;
 export const DefineFlags = { VALIDATE: 1 } as const;
@@ -199,6 +202,7 @@ export const ErrorCode = {
   ARGUMENT_UNSUPPORTED: 74,
   OPERATION_ABORTED: 78,
   AUTH_CANCELLED: 79,
+  MIGRATE_UNSAFE: 81,
   OPERATION_UNSUPPORTED: 84,
   AGENT_UNRESPONSIVE: 86,
   RESOURCE_BUSY: 87,

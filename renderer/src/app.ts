@@ -185,7 +185,12 @@ export class VirtSwitch {
         if (next) this.switchTo(next);
         else this.stage.setActiveAttributes(undefined);
       }
-      this.pool.sync(ordered, activeFirst(ordered, this.switcher.activeKey), this.store.movingNow());
+      this.pool.sync(
+        ordered,
+        activeFirst(ordered, this.switcher.activeKey),
+        this.store.movingNow(),
+        this.store.moveTargets(),
+      );
       this.stage.canMove = this.strip.canMove = this.store.hosts.length > 1;
       this.strip.render();
       this.strip.setActive(this.switcher.activeKey);

@@ -28,6 +28,8 @@ export interface GuestOptions {
   vncPassword?: string;
   /** Attach a small qcow2 disk, so internal snapshots can be taken. */
   disk?: boolean;
+  /** Attach this existing qcow2 file as the disk instead (e.g. a volume in a pool). */
+  diskPath?: string;
   memoryMiB?: number;
   maxMemoryMiB?: number;
   vcpus?: number;
@@ -192,8 +194,8 @@ export class TestRig {
     const uuid = randomUUID();
     const serialPath = join(this.runDir, `${uuid}.serial`);
     writeFileSync(serialPath, '');
-    let diskPath: string | undefined;
-    if (options.disk) {
+    let diskPath = options.diskPath;
+    if (options.disk && !diskPath) {
       diskPath = join(this.runDir, `${uuid}.qcow2`);
       const r = await run('qemu-img', ['create', '-q', '-f', 'qcow2', diskPath, '32M']);
       if (r.code !== 0) throw new RigError(`qemu-img failed: ${r.stderr.trim()} (apt-get install qemu-utils)`);

@@ -118,7 +118,7 @@ function keygen(dir: string, name: string): void {
 }
 
 /** libvirtd.conf, qemu.conf, sshd and ssh client configs, keys, and the script run inside the namespaces. */
-function writeConfigs(l: Layout): string {
+function writeConfigs(l: Layout, o: SecondHostOptions): string {
   for (const d of ['run', 'lib', 'etc', 'log', 'cache', 'bin']) mkdirSync(join(l.dir, d), { mode: 0o755 });
   writeFileSync(
     join(l.dir, 'etc', 'libvirtd.conf'),
@@ -133,7 +133,11 @@ function writeConfigs(l: Layout): string {
     ].join('\n'),
   );
   // Without cgroups of its own the second daemon cannot collide with the first over cgroup names.
-  writeFileSync(join(l.dir, 'etc', 'qemu.conf'), 'cgroup_controllers = [ ]\n');
+  // QEMU 7.2 takes userfaultfd (post-copy's target side) with the syscall, which the kernel grants
+  // an unprivileged user only under sysctl vm.unprivileged_userfaultfd=1; as root it is always there.
+  // Root needs no file handed over, and must not claim files (the kernel) the first host's QEMUs hold.
+  const user = o.postCopy ? 'user = "root"\ngroup = "root"\ndynamic_ownership = 0\nremember_owner = 0\n' : '';
+  writeFileSync(join(l.dir, 'etc', 'qemu.conf'), `cgroup_controllers = [ ]\n${user}`);
   keygen(l.dir, 'host_key');
   keygen(l.dir, 'client_key');
   writeFileSync(join(l.dir, 'authorized_keys'), readFileSync(join(l.dir, 'client_key.pub')), { mode: 0o600 });
@@ -273,15 +277,20 @@ function startNamespaces(l: Layout, inner: string): void {
   addHostsLine(l);
 }
 
+export interface SecondHostOptions {
+  /** Run the second host's QEMUs as root, so that they can take a post-copy move without a sysctl change. */
+  postCopy?: boolean;
+}
+
 /** Starts the second host and waits until its libvirtd and sshd answer on the veth address. */
-export async function startSecondHost(): Promise<SecondHost> {
+export async function startSecondHost(o: SecondHostOptions = {}): Promise<SecondHost> {
   preflight();
   removeStale();
   const l = layout();
   const teardown = (): void => teardownSync(l.netns, l.vethHost, l.id, l.dir);
   process.once('exit', teardown);
   try {
-    startNamespaces(l, writeConfigs(l));
+    startNamespaces(l, writeConfigs(l, o));
     await waitFor(`the second libvirtd on ${l.address}:16509`, () => portOpen(l.address, 16509), 20_000, 100);
     await waitFor(`the second host's sshd on ${l.address}:22`, () => portOpen(l.address, 22), 20_000, 100);
   } catch (e) {

@@ -5,7 +5,7 @@
  * stops loses its console; one that starts gets a new one. Consoles are keyed by the guest's
  * UUID: a guest that moves to another host keeps its console, which reconnects there.
  */
-import type { Bridge, GuestInfo, Scaling } from '../../../common/contract.js';
+import type { Bridge, GuestInfo, GuestRef, Scaling } from '../../../common/contract.js';
 import { isRunning } from '../../../common/guest-state.js';
 import { backoffDelay, CONSOLE_RECONNECT } from '../../../common/backoff.js';
 import type { HandoverTimes, ScreenConsole } from './screen-console.js';
@@ -55,6 +55,8 @@ export class ConsolePool {
    * At start the active guest's console connects alone, and the others after its first frame
    * (or ACTIVE_FIRST_MAX_MS): they would compete with it for the server, the wire and this page.
    */
+  /** Where the moving guests go (see sync). */
+  private targets: ReadonlyMap<string, GuestRef> = new Map();
   private activeFirst: ActiveFirst | undefined = { guests: [], mru: [], moving: new Set() };
 
   constructor(
@@ -76,7 +78,14 @@ export class ConsolePool {
    * Brings the consoles in line with the guests: one for each running guest with a display, on the
    * host where the guest is now. `moving` names the guests under way to another host.
    */
-  sync(guests: readonly GuestInfo[], mru: readonly string[], moving: ReadonlySet<string> = new Set()): void {
+  sync(
+    guests: readonly GuestInfo[],
+    mru: readonly string[],
+    moving: ReadonlySet<string> = new Set(),
+    /** Where each moving guest goes, once the target host has it (its display listens there). */
+    targets?: ReadonlyMap<string, GuestRef>,
+  ): void {
+    if (targets) this.targets = targets;
     const rank = new Map(mru.map((k, i) => [k, i]));
     const candidates = guests
       // A moving guest keeps its console even while the source says it stopped and the target is silent.
@@ -100,6 +109,7 @@ export class ConsolePool {
       const old = this.consoles.get(key);
       if (old?.kind === kind && (old.ref.host === g.host || old.retarget)) {
         this.follow(old, g, moving.has(key));
+        old.prepare?.(moving.has(key) ? this.targets.get(key) : undefined);
         continue;
       }
       if (old) {
@@ -161,7 +171,8 @@ export class ConsolePool {
   private follow(c: ScreenConsole, g: GuestInfo, moving: boolean): void {
     const wasMoving = !!c.moving;
     c.moving = moving;
-    if (c.ref.host !== g.host) {
+    // Not to a target still paused: QEMU would drop the keys kept for it.
+    if (c.ref.host !== g.host && !(moving && g.state === 'paused')) {
       this.cancelRetry(c.key);
       c.retarget?.({ host: g.host, uuid: g.uuid });
     } else if (moving && g.state === 'paused') {

@@ -14,6 +14,9 @@ export interface HandoverTimes {
   lastSourceData: number;
   /** The new host's display's first frame on the stage. */
   firstTargetFrame: number;
+  /** When the console learnt the guest's new host, and when that host's display answered. */
+  retargeted?: number;
+  connected?: number;
 }
 
 export interface ScreenConsole {
@@ -61,6 +64,8 @@ export interface ScreenConsole {
   readonly handoverTimes?: HandoverTimes;
   /** The guest now lives at `ref`: connect to its display there. */
   retarget?(ref: GuestRef): void;
+  /** While it moves: open the guest's display on the target already (undefined: drop it). */
+  prepare?(target: GuestRef | undefined): void;
   /** Keeps the current picture and the keys typed from now on, for the next display. */
   freeze?(): void;
   /** The move ended where it began: back to this display, with the keys kept meanwhile. */

@@ -12,6 +12,7 @@ import type { Bridge, GuestRef, Scaling } from '../../../common/contract.js';
 import { HandoverKeys, type KeyRecord } from '../input/handover.js';
 import { hasFrame, LastFrame } from './last-frame.js';
 import type { HandoverTimes } from './screen-console.js';
+import { StandbyDisplay } from './standby-display.js';
 import { ThrottledChannel } from './throttled-channel.js';
 
 /** How long a moving console waits for the new display's first frame before showing it anyway. */
@@ -47,6 +48,11 @@ export class VncConsole {
   private liveCanvas: HTMLCanvasElement | null = null;
   private lastFrame: LastFrame | undefined;
   private readonly keys = new HandoverKeys();
+  /** performance.now() of the last retarget and of its display's answer, for handoverTimes. */
+  private retargetedAt: number | undefined;
+  private connectedAt: number | undefined;
+  /** The guest's display on the host it is moving to, opened before the switch-over. */
+  private standby: StandbyDisplay | undefined;
   private active = false;
   private viewOnly = false;
   private refreshTimer: number | undefined;
@@ -87,8 +93,50 @@ export class VncConsole {
   retarget(ref: GuestRef): void {
     if (ref.host === this.ref.host && ref.uuid === this.ref.uuid) return;
     this.ref = ref;
+    this.retargetedAt = performance.now();
     this.freeze();
-    this.connect();
+    const s = this.standby;
+    if (s && s.ref.host === ref.host && s.ref.uuid === ref.uuid) this.adopt(s);
+    else this.connect();
+  }
+
+  /** While the guest moves: its display on the target, opened now (undefined: none, or no more). */
+  prepare(target: GuestRef | undefined): void {
+    const s = this.standby;
+    if (s && (s.ref.host !== target?.host || s.ref.uuid !== target.uuid)) this.dropStandby();
+    if (!target || this.standby || target.host === this.ref.host) return;
+    this.standby = new StandbyDisplay(target, this.element, this.bridge, (x) => {
+      if (this.standby === x) this.dropStandby();
+    });
+    this.applyScaling(this.standby.rfb);
+  }
+
+  private dropStandby(): void {
+    this.standby?.dispose();
+    this.standby = undefined;
+  }
+
+  /** The target's display, already open, becomes this console's; the old one is closed. */
+  private adopt(s: StandbyDisplay): void {
+    this.disposeRfb();
+    this.standby = undefined;
+    s.reveal();
+    s.channel.ondata = () => (this.lastDataAt = performance.now());
+    this.channel = s.channel;
+    this.rfb = s.rfb;
+    this.liveCanvas = s.canvas;
+    s.rfb.viewOnly = !this.active || this.viewOnly;
+    s.rfb.focusOnClick = true;
+    this.applyScaling();
+    this.wire(s.rfb);
+    this.reason = undefined;
+    this.status = s.connected ? 'connected' : 'connecting';
+    if (s.connected) {
+      this.connectedAt = s.connectedAt;
+      this.connects++;
+      this.awaitFirstFrame(s.rfb);
+    }
+    this.on.status(this);
   }
 
   /**
@@ -108,7 +156,12 @@ export class VncConsole {
     const frame = this.lastFrame;
     if (!frame || this.rfb !== rfb) return;
     this.lastFrame = undefined;
-    this.handoverTimes = { lastSourceData: frame.lastDataAt, firstTargetFrame: performance.now() };
+    this.handoverTimes = {
+      lastSourceData: frame.lastDataAt,
+      firstTargetFrame: performance.now(),
+      retargeted: this.retargetedAt,
+      connected: this.connectedAt,
+    };
     frame.remove();
     const { release, replay } = this.keys.end();
     // The keys belong to the guest even if the user has switched away meanwhile.
@@ -148,16 +201,23 @@ export class VncConsole {
     this.channel = channel;
     const rfb = new RFB(this.element, channel, { shared: true });
     this.rfb = rfb;
-    this.liveCanvas = this.element.querySelector('canvas:not(.last-frame-canvas)');
+    this.liveCanvas = this.element.querySelector(':scope > div:not(.console-standby) > canvas:not(.last-frame-canvas)');
     rfb.background = 'transparent';
     rfb.focusOnClick = true;
     rfb.viewOnly = !this.active || this.viewOnly;
     this.applyScaling();
     // While the old picture stands in, it keeps the focus: keys typed meanwhile go to it, in order.
     if (this.active && !this.lastFrame) rfb.focus({ preventScroll: true });
+    this.wire(rfb);
+    this.on.status(this);
+  }
+
+  /** The console's handling of its display's events (connect, disconnect, password, clipboard). */
+  private wire(rfb: RFB): void {
     rfb.addEventListener('connect', () => {
       if (this.rfb !== rfb) return;
       this.status = 'connected';
+      this.connectedAt = performance.now();
       this.connects++;
       this.on.status(this);
       if (this.lastFrame) this.awaitFirstFrame(rfb);
@@ -190,7 +250,6 @@ export class VncConsole {
       this.reason = `the display refused the password (${(e as CustomEvent<{ reason?: string }>).detail?.reason ?? 'security failure'})`;
     });
     rfb.addEventListener('clipboard', (e) => this.on.clipboard(this, (e as CustomEvent<{ text: string }>).detail.text));
-    this.on.status(this);
   }
 
   /** What the console shows: the canvas noVNC draws into, or the old display's picture while moving. */
@@ -216,13 +275,13 @@ export class VncConsole {
     this.applyScaling();
   }
 
-  private applyScaling(): void {
-    if (!this.rfb) return;
+  private applyScaling(rfb = this.rfb): void {
+    if (!rfb) return;
     // 'resize' asks the guest to match the window; guests that can't keep their size, scaled to fit.
-    this.rfb.scaleViewport = this.scaling !== 'actual';
-    this.rfb.clipViewport = this.scaling === 'actual';
-    this.rfb.dragViewport = false;
-    this.rfb.resizeSession = this.scaling === 'resize';
+    rfb.scaleViewport = this.scaling !== 'actual';
+    rfb.clipViewport = this.scaling === 'actual';
+    rfb.dragViewport = false;
+    rfb.resizeSession = this.scaling === 'resize';
     this.element.classList.toggle('actual-size', this.scaling === 'actual');
   }
 
@@ -320,11 +379,13 @@ export class VncConsole {
       }
     }
     // The old display's picture, if one stands in, stays until the next display has drawn.
-    for (const child of [...this.element.children]) if (child !== this.lastFrame?.element) child.remove();
+    const keep = [this.lastFrame?.element, this.standby?.wrap];
+    for (const child of [...this.element.children]) if (!keep.includes(child as HTMLDivElement)) child.remove();
   }
 
   dispose(): void {
     window.clearTimeout(this.refreshTimer);
+    this.dropStandby();
     this.lastFrame?.remove();
     this.lastFrame = undefined;
     this.disposeRfb();

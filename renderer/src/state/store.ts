@@ -11,6 +11,7 @@ import {
   type AppState,
   type ConsoleState,
   type GuestInfo,
+  type GuestRef,
   type GuestStats,
   type HostInfo,
   type MigrationProgress,
@@ -192,6 +193,20 @@ export class Store {
   moving(uuid: string | undefined): MigrationProgress | undefined {
     const m = uuid ? this.migrations.get(uuid) : undefined;
     return m && stillMoving(m, this.guest(uuid)) ? m : undefined;
+  }
+
+  /**
+   * Where each guest under way goes, once the target host reports it: libvirt starts it there
+   * (paused, its display already listening) when the move is prepared.
+   */
+  moveTargets(): Map<string, GuestRef> {
+    const out = new Map<string, GuestRef>();
+    for (const [uuid, m] of this.migrations) {
+      if (!UNDER_WAY.has(m.phase)) continue;
+      const there = this.instances.get(guestKey({ host: m.target, uuid }));
+      if (there?.hasVnc) out.set(uuid, { host: m.target, uuid });
+    }
+    return out;
   }
 
   /** The UUIDs of the guests moving now. */
