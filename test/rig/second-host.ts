@@ -50,8 +50,17 @@ export interface SecondHost {
   readonly dir: string;
   virsh(...args: string[]): Promise<string>;
   virshResult(...args: string[]): Promise<ExecResult>;
+  /** SIGKILLs its libvirtd (its guests run on), as a crash would; for fault tests. */
+  killDaemon(): Promise<void>;
+  /** Starts its libvirtd again (inside its namespaces) and waits until it answers. */
+  restartDaemon(): Promise<void>;
   /** Tears everything down: guests on the second host, its daemons, namespaces, /etc/hosts line, folder. */
   stop(): Promise<void>;
+}
+
+export interface SecondHostOptions {
+  /** More qemu.conf lines for the second daemon (e.g. vnc_tls = 1), which the first's never gets. */
+  qemuConf?: string[];
 }
 
 interface Layout {
@@ -118,7 +127,7 @@ function keygen(dir: string, name: string): void {
 }
 
 /** libvirtd.conf, qemu.conf, sshd and ssh client configs, keys, and the script run inside the namespaces. */
-function writeConfigs(l: Layout): string {
+function writeConfigs(l: Layout, opts: SecondHostOptions): string {
   for (const d of ['run', 'lib', 'etc', 'log', 'cache', 'bin']) mkdirSync(join(l.dir, d), { mode: 0o755 });
   writeFileSync(
     join(l.dir, 'etc', 'libvirtd.conf'),
@@ -133,7 +142,7 @@ function writeConfigs(l: Layout): string {
     ].join('\n'),
   );
   // Without cgroups of its own the second daemon cannot collide with the first over cgroup names.
-  writeFileSync(join(l.dir, 'etc', 'qemu.conf'), 'cgroup_controllers = [ ]\n');
+  writeFileSync(join(l.dir, 'etc', 'qemu.conf'), ['cgroup_controllers = [ ]', ...(opts.qemuConf ?? []), ''].join('\n'));
   keygen(l.dir, 'host_key');
   keygen(l.dir, 'client_key');
   writeFileSync(join(l.dir, 'authorized_keys'), readFileSync(join(l.dir, 'client_key.pub')), { mode: 0o600 });
@@ -168,12 +177,16 @@ function writeConfigs(l: Layout): string {
       `hostname ${l.hostname}`,
       // Own pid files: the default ones in /run are the first daemon's.
       `/usr/sbin/virtlogd -d -p ${join(l.dir, 'virtlogd.pid')}`,
-      `/usr/sbin/libvirtd -d -l -p ${join(l.dir, 'libvirtd.pid')} -f /etc/libvirt/libvirtd.conf`,
+      libvirtdCommand(l),
       `/usr/sbin/sshd -f ${join(l.dir, 'sshd_config')}`,
       '',
     ].join('\n'),
   );
   return inner;
+}
+
+function libvirtdCommand(l: Layout): string {
+  return `/usr/sbin/libvirtd -d -l -p ${join(l.dir, 'libvirtd.pid')} -f /etc/libvirt/libvirtd.conf`;
 }
 
 function portOpen(host: string, port: number): Promise<boolean> {
@@ -274,14 +287,14 @@ function startNamespaces(l: Layout, inner: string): void {
 }
 
 /** Starts the second host and waits until its libvirtd and sshd answer on the veth address. */
-export async function startSecondHost(): Promise<SecondHost> {
+export async function startSecondHost(opts: SecondHostOptions = {}): Promise<SecondHost> {
   preflight();
   removeStale();
   const l = layout();
   const teardown = (): void => teardownSync(l.netns, l.vethHost, l.id, l.dir);
   process.once('exit', teardown);
   try {
-    startNamespaces(l, writeConfigs(l));
+    startNamespaces(l, writeConfigs(l, opts));
     await waitFor(`the second libvirtd on ${l.address}:16509`, () => portOpen(l.address, 16509), 20_000, 100);
     await waitFor(`the second host's sshd on ${l.address}:22`, () => portOpen(l.address, 22), 20_000, 100);
   } catch (e) {
@@ -312,6 +325,17 @@ function makeHandle(l: Layout, teardown: () => void): SecondHost {
       const r = await virshResult(...args);
       if (r.code !== 0) throw new Error(`virsh -c ${tcpUri} ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
       return r.stdout;
+    },
+    async killDaemon() {
+      const pid = Number(readFileSync(join(l.dir, 'libvirtd.pid'), 'utf8').trim());
+      process.kill(pid, 'SIGKILL');
+      await waitFor(`the second libvirtd (pid ${pid}) gone`, () => !alive(pid), 10_000, 20);
+    },
+    async restartDaemon() {
+      // Its virtlogd lives on in the namespaces the daemon needs (network, mount, hostname).
+      const logd = readFileSync(join(l.dir, 'virtlogd.pid'), 'utf8').trim();
+      must('nsenter', ['-t', logd, '-n', '-m', '-u', 'sh', '-c', libvirtdCommand(l)]);
+      await waitFor(`the second libvirtd on ${l.address}:16509`, () => portOpen(l.address, 16509), 20_000, 50);
     },
     async stop() {
       // Guests first, through their daemon, so QEMU shuts down the way libvirt expects.
