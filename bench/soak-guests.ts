@@ -1,19 +1,19 @@
 /**
  * The soak's view of each guest: its slot, whether its shells are up (so typing reaches a shell),
- * and the markers typed into it. A marker is a tiny shell call (`m q016`) that writes the
- * marker to the guest's serial port, so each one can be found afterwards in exactly one guest's log.
+ * and the markers typed into it. A marker is a short line typed into `cat >/dev/ttyS0` on the
+ * guest's screen, so each one can be found afterwards in exactly one guest's serial log.
  */
 import type { Page } from 'playwright-core';
 import type { TestGuest, TestRig } from '../test/rig/guests.js';
-import { guestCard, typeAsPerson } from '../test/browser/switcher-harness.js';
+import { typeAsPerson } from '../test/browser/switcher-harness.js';
 
-/** Defines the marker function in the guest's shell on tty1 (again after every boot). */
-const DEFINE_MARKER = 'm(){ echo "$1" >/dev/ttyS0; }\n';
+/** Makes every line typed on the guest's screen go to its serial port (again after every boot). */
+const LINES_TO_SERIAL = 'cat >/dev/ttyS0\n';
 
 export class SoakGuest {
   /** The shell on its screen runs (false from a reset until its boot banner). */
   ready = true;
-  /** The marker function exists in that shell. */
+  /** That shell runs `cat` into the serial port. */
   private defined = false;
   readonly markers: string[] = [];
   /** Boots to wait for before this guest is typed into again. */
@@ -28,10 +28,10 @@ export class SoakGuest {
   /** Types one marker into this guest (the page must show it as the active guest). */
   async type(page: Page, marker: string): Promise<void> {
     if (!this.defined) {
-      await typeAsPerson(page, DEFINE_MARKER);
+      await typeAsPerson(page, LINES_TO_SERIAL);
       this.defined = true;
     }
-    await typeAsPerson(page, `m ${marker}\n`);
+    await typeAsPerson(page, `${marker}\n`);
     this.markers.push(marker);
   }
 
@@ -56,15 +56,18 @@ export class SoakGuest {
   }
 }
 
-/** The guests with their slots, read from the page's cards. */
+/** The guests with their slots: the place of each in the page's order (the strip builds only the cards in view). */
 export async function soakGuests(page: Page, rig: TestRig, guests: readonly TestGuest[]): Promise<SoakGuest[]> {
-  const out: SoakGuest[] = [];
-  for (const g of guests) {
-    const slot = await page.getAttribute(guestCard(g), 'data-slot');
-    if (!slot) throw new Error(`${g.name} has no hotkey slot`);
-    out.push(new SoakGuest(g, slot, rig));
-  }
-  return out;
+  const order = await page.evaluate(() =>
+    (window as unknown as { virtswitch: { store: { ordered(): { uuid: string }[] } } }).virtswitch.store
+      .ordered()
+      .map((g) => g.uuid),
+  );
+  return guests.map((g) => {
+    const slot = order.indexOf(g.uuid) + 1;
+    if (slot < 1 || slot > 9) throw new Error(`${g.name} has no hotkey slot (place ${slot} in the order)`);
+    return new SoakGuest(g, String(slot), rig);
+  });
 }
 
 /** Markers that did not land exactly once in the guest they were typed into, in words. */

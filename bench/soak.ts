@@ -166,7 +166,6 @@ class Soak {
   async reload(): Promise<void> {
     await Promise.all(this.guests.map((s) => s.settle()));
     await this.page.reload();
-    await this.page.waitForSelector('[data-testid="guest"][data-slot]');
     await waitConsolesConnected(this.page, this.guests.length);
     await waitActive(this.page, this.active.g).catch(() => this.switchTo(this.guests.find((s) => s !== this.active)!));
     this.tally.reloads++;
@@ -277,7 +276,6 @@ async function main(): Promise<number> {
   let failed = 0;
   try {
     await r.page.goto(r.shell.url);
-    await r.page.waitForSelector('[data-testid="guest"][data-slot]');
     await waitConsolesConnected(r.page, PLAN.guests);
     const guests = await soakGuests(r.page, r.rig, r.guests);
     const soak = new Soak(r, guests);
