@@ -66,6 +66,8 @@ export class StatsSampler {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    // Nobody watches (or the link is down): no round fails now, so none is said to.
+    this.setFailure(undefined);
   }
 
   /** Drops a guest's last sample (it is gone). */

@@ -44,9 +44,12 @@ describe("a failed round of the host's guest statistics", () => {
       fail.now = false;
       await waitFor('the failure cleared', () => told.length === 2, 5000, 5);
       assert.equal(told[1], undefined);
+      fail.now = true;
+      await waitFor('a failure again', () => told.length === 3, 5000, 5);
     } finally {
       stop();
     }
+    assert.equal(told.at(-1), undefined, 'when nobody watches any more, no failure is said');
   });
 
   it('is not blamed on the stats while the connection itself is lost (the host says reconnecting)', async () => {
