@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RfbSecurityWatch } from '../../main/consoles/rfb-security.js';
+import { PassThrough } from 'node:stream';
+import { RfbSecurityWatch, watchSecurity } from '../../main/consoles/rfb-security.js';
 
 const V38 = Buffer.from('RFB 003.008\n', 'latin1');
 
@@ -46,5 +47,47 @@ describe("a VNC server's offered security types", () => {
     junk.feed(Buffer.from('HTTP/1.1 400 \n', 'latin1'));
     assert.equal(junk.watching, false);
     assert.equal(junk.verdict, undefined);
+  });
+});
+
+describe('watching a channel for a display we cannot open', () => {
+  const TLS_ONLY = Buffer.concat([V38, Uint8Array.of(1, 19)]);
+
+  it('through a reader: every byte still reaches the reader, and the verdict comes once', () => {
+    const got: number[] = [];
+    const refused: string[] = [];
+    const buf = new Uint8Array(64);
+    const reader = watchSecurity(new RfbSecurityWatch(), (why) => refused.push(why)).reader({
+      buffer: () => buf,
+      take: (b) => (got.push(...b), true),
+    });
+    assert.equal(reader.buffer(), buf);
+    reader.take(TLS_ONLY.subarray(0, 5));
+    assert.deepEqual(refused, []);
+    reader.take(TLS_ONLY.subarray(5));
+    reader.take(Buffer.from([1, 2, 3]));
+    assert.deepEqual(Buffer.from(got), Buffer.concat([TLS_ONLY, Buffer.from([1, 2, 3])]));
+    assert.equal(refused.length, 1);
+    assert.match(refused[0]!, /requires TLS/);
+  });
+
+  it("through a stream's pushes: the bytes flow on unchanged", async () => {
+    const refused: string[] = [];
+    const s = new PassThrough();
+    watchSecurity(new RfbSecurityWatch(), (why) => refused.push(why)).stream(s);
+    const out: Buffer[] = [];
+    s.on('data', (d: Buffer) => out.push(d));
+    s.end(TLS_ONLY);
+    await new Promise((r) => s.once('end', r));
+    assert.deepEqual(Buffer.concat(out), TLS_ONLY);
+    assert.equal(refused.length, 1);
+  });
+
+  it('says nothing for a display with no password', () => {
+    const refused: string[] = [];
+    const s = new PassThrough();
+    watchSecurity(new RfbSecurityWatch(), (why) => refused.push(why)).stream(s);
+    s.write(Buffer.concat([V38, Uint8Array.of(1, 1)]));
+    assert.deepEqual(refused, []);
   });
 });
