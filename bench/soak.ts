@@ -167,7 +167,14 @@ class Soak {
     await Promise.all(this.guests.map((s) => s.settle()));
     await this.page.reload();
     await waitConsolesConnected(this.page, this.guests.length);
-    await waitActive(this.page, this.active.g).catch(() => this.switchTo(this.guests.find((s) => s !== this.active)!));
+    // The page may come back with another guest in front: bring ours back by its hotkey.
+    const shown = await this.page.waitForFunction(
+      () => (document.querySelector('[data-testid="stage"]') as HTMLElement | null)?.dataset.activeUuid,
+      undefined,
+      { timeout: 60_000 },
+    );
+    if ((await shown.jsonValue()) === this.active.g.uuid) await waitActive(this.page, this.active.g);
+    else await this.switchTo(this.active);
     this.tally.reloads++;
   }
 
