@@ -41,6 +41,11 @@ export class SoakGuest {
     if (last) await this.rig.waitForSerial(this.g, `${last}\r\n`, timeoutMs);
   }
 
+  /** A restart is on its way: nothing more is typed into it. */
+  hold(): void {
+    this.ready = false;
+  }
+
   /** The guest is about to restart: no typing until its boot banner appears again. */
   restarting(): void {
     const from = this.rig.serial(this.g).length;
