@@ -54,6 +54,8 @@ export interface HostInfo {
   status: HostStatus;
   /** Why it is failed or reconnecting, in words. */
   error?: string;
+  /** While connected: the last round of guest statistics failed, in words. Cleared by the next good round. */
+  statsError?: string;
   /** When reconnecting: ms until the next attempt. */
   retryInMs?: number;
   facts?: HostFacts;

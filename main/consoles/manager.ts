@@ -14,7 +14,8 @@ import { isRunning } from '../../common/guest-state.js';
 import { toApiError } from '../hosts/api-error.js';
 import type { Host } from '../hosts/host.js';
 import type { HostManager } from '../hosts/manager.js';
-import { ConsoleError, openVncChannel, type ChannelReader } from './endpoint.js';
+import { ConsoleError, openVncChannel, readsIntoReader, type ChannelReader } from './endpoint.js';
+import { RfbSecurityWatch, watchSecurity } from './rfb-security.js';
 import { spiceEndpoint } from '../hosts/display-commands.js';
 import { unreachableDisplayWhy } from './display-why.js';
 import { paceSpiceKeys } from './spice-input-pacing.js';
@@ -127,9 +128,18 @@ export class ConsoleManager {
     tally.connecting++;
     this.update(ref, kind);
     let stream: Duplex;
+    // A VNC display's security types can say it is one no viewer of ours opens (TLS, SASL).
+    const refusal: { why?: string; stream?: Duplex } = {};
+    const security =
+      kind === 'vnc'
+        ? watchSecurity(new RfbSecurityWatch(), (why) => {
+            refusal.why = why;
+            process.nextTick(() => refusal.stream?.destroy());
+          })
+        : undefined;
+    const reader = security && opts.reader ? security.reader(opts.reader) : opts.reader;
     try {
-      stream =
-        kind === 'serial' ? await this.openSerial(host, ref) : await this.openScreen(host, ref, kind, opts.reader);
+      stream = kind === 'serial' ? await this.openSerial(host, ref) : await this.openScreen(host, ref, kind, reader);
     } catch (e) {
       const err =
         e instanceof ConsoleError
@@ -144,6 +154,8 @@ export class ConsoleManager {
       throw err;
     }
     const ch: OpenChannel = { ref, kind, stream };
+    refusal.stream = stream;
+    if (security && !readsIntoReader(stream)) security.stream(stream);
     this.channels.add(ch);
     this.byStream.set(stream, ch);
     tally.connecting--;
@@ -161,7 +173,7 @@ export class ConsoleManager {
     stream.once('close', () => {
       this.channels.delete(ch);
       tally.connected--;
-      this.update(ref, kind, ch.reason ?? ENDED[kind]);
+      this.update(ref, kind, refusal.why ?? ch.reason ?? ENDED[kind], !!refusal.why);
     });
     return stream;
   }

@@ -49,6 +49,7 @@ export class Host extends EventEmitter<HostEvents> {
   private client: LibvirtClient | undefined;
   private status: HostStatus = 'connecting';
   private error: string | undefined;
+  private statsError: string | undefined;
   private retryAt: number | undefined;
   private facts: HostFacts | undefined;
   private closed = false;
@@ -76,6 +77,10 @@ export class Host extends EventEmitter<HostEvents> {
         guest: (uuid) => this.model.get(uuid),
         report: (s) => this.emit('stats', s),
         stale: (uuid) => void this.model.scheduleRefresh(uuid),
+        failed: (why) => {
+          this.statsError = why;
+          this.emit('host', this.info());
+        },
       },
       opts.statsIntervalMs,
     );
@@ -114,6 +119,7 @@ export class Host extends EventEmitter<HostEvents> {
       uri: this.uri,
       status: this.status,
       ...(this.error ? { error: this.error } : {}),
+      ...(this.statsError && this.status === 'connected' ? { statsError: this.statsError } : {}),
       ...(this.retryAt !== undefined && this.status !== 'connected'
         ? { retryInMs: Math.max(0, this.retryAt - Date.now()) }
         : {}),

@@ -30,12 +30,15 @@ export interface StatsSource {
   report(stats: GuestStats[]): void;
   /** A sample disagrees with the model (libvirt sends no event for a vCPU hot(un)plug): re-read it. */
   stale?(uuid: string): void;
+  /** Why the last round failed, in words; undefined once a round succeeds again. Told on changes only. */
+  failed?(why: string | undefined): void;
 }
 
 export class StatsSampler {
   private watchers = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly last = new Map<string, Counters>();
+  private failure: string | undefined;
 
   constructor(
     private readonly source: StatsSource,
@@ -60,12 +63,10 @@ export class StatsSampler {
     if (this.timer || this.watchers === 0) return;
     let busy = false;
     const tick = (): void => {
-      // One sample at a time: calls piling up on one connection make libvirtd stop reading it.
+      // One round at a time: calls piling up on one connection make libvirtd stop reading it.
       if (busy) return;
       busy = true;
-      void this.sample()
-        .catch(() => undefined)
-        .finally(() => (busy = false));
+      void this.round().finally(() => (busy = false));
     };
     tick();
     this.timer = setInterval(tick, this.intervalMs);
@@ -75,11 +76,32 @@ export class StatsSampler {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    // Nobody watches (or the link is down): no round fails now, so none is said to.
+    this.setFailure(undefined);
   }
 
   /** Drops a guest's last sample (it is gone). */
   forget(uuid: string): void {
     this.last.delete(uuid);
+  }
+
+  /** One round; a failure is told to the source (the host shows it) rather than dropped. */
+  private async round(): Promise<void> {
+    try {
+      await this.sample();
+      this.setFailure(undefined);
+    } catch (e) {
+      // A lost connection is the host's own state (reconnecting); the next round after it is back clears this.
+      if (!this.source.client()?.connected) return;
+      const why = e instanceof Error ? e.message : String(e);
+      this.setFailure(`Couldn't read the guests' statistics (${why}); the graphs stop until that works again`);
+    }
+  }
+
+  private setFailure(why: string | undefined): void {
+    if (why === this.failure) return;
+    this.failure = why;
+    this.source.failed?.(why);
   }
 
   private async sample(): Promise<void> {

@@ -50,8 +50,19 @@ export interface SecondHost {
   readonly dir: string;
   virsh(...args: string[]): Promise<string>;
   virshResult(...args: string[]): Promise<ExecResult>;
+  /** SIGKILLs its libvirtd (its guests run on), as a crash would; for fault tests. */
+  killDaemon(): Promise<void>;
+  /** Starts its libvirtd again (inside its namespaces) and waits until it answers. */
+  restartDaemon(): Promise<void>;
   /** Tears everything down: guests on the second host, its daemons, namespaces, /etc/hosts line, folder. */
   stop(): Promise<void>;
+}
+
+export interface SecondHostOptions {
+  /** More qemu.conf lines for the second daemon (e.g. vnc_tls = 1), which the first's never gets. */
+  qemuConf?: string[];
+  /** Run the second host's QEMUs as root, so that they can take a post-copy move without a sysctl change. */
+  postCopy?: boolean;
 }
 
 interface Layout {
@@ -136,8 +147,11 @@ function writeConfigs(l: Layout, o: SecondHostOptions): string {
   // QEMU 7.2 takes userfaultfd (post-copy's target side) with the syscall, which the kernel grants
   // an unprivileged user only under sysctl vm.unprivileged_userfaultfd=1; as root it is always there.
   // Root needs no file handed over, and must not claim files (the kernel) the first host's QEMUs hold.
-  const user = o.postCopy ? 'user = "root"\ngroup = "root"\ndynamic_ownership = 0\nremember_owner = 0\n' : '';
-  writeFileSync(join(l.dir, 'etc', 'qemu.conf'), `cgroup_controllers = [ ]\n${user}`);
+  const user = o.postCopy ? ['user = "root"', 'group = "root"', 'dynamic_ownership = 0', 'remember_owner = 0'] : [];
+  writeFileSync(
+    join(l.dir, 'etc', 'qemu.conf'),
+    ['cgroup_controllers = [ ]', ...user, ...(o.qemuConf ?? []), ''].join('\n'),
+  );
   keygen(l.dir, 'host_key');
   keygen(l.dir, 'client_key');
   writeFileSync(join(l.dir, 'authorized_keys'), readFileSync(join(l.dir, 'client_key.pub')), { mode: 0o600 });
@@ -172,12 +186,16 @@ function writeConfigs(l: Layout, o: SecondHostOptions): string {
       `hostname ${l.hostname}`,
       // Own pid files: the default ones in /run are the first daemon's.
       `/usr/sbin/virtlogd -d -p ${join(l.dir, 'virtlogd.pid')}`,
-      `/usr/sbin/libvirtd -d -l -p ${join(l.dir, 'libvirtd.pid')} -f /etc/libvirt/libvirtd.conf`,
+      libvirtdCommand(l),
       `/usr/sbin/sshd -f ${join(l.dir, 'sshd_config')}`,
       '',
     ].join('\n'),
   );
   return inner;
+}
+
+function libvirtdCommand(l: Layout): string {
+  return `/usr/sbin/libvirtd -d -l -p ${join(l.dir, 'libvirtd.pid')} -f /etc/libvirt/libvirtd.conf`;
 }
 
 function portOpen(host: string, port: number): Promise<boolean> {
@@ -277,11 +295,6 @@ function startNamespaces(l: Layout, inner: string): void {
   addHostsLine(l);
 }
 
-export interface SecondHostOptions {
-  /** Run the second host's QEMUs as root, so that they can take a post-copy move without a sysctl change. */
-  postCopy?: boolean;
-}
-
 /** Starts the second host and waits until its libvirtd and sshd answer on the veth address. */
 export async function startSecondHost(o: SecondHostOptions = {}): Promise<SecondHost> {
   preflight();
@@ -321,6 +334,17 @@ function makeHandle(l: Layout, teardown: () => void): SecondHost {
       const r = await virshResult(...args);
       if (r.code !== 0) throw new Error(`virsh -c ${tcpUri} ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
       return r.stdout;
+    },
+    async killDaemon() {
+      const pid = Number(readFileSync(join(l.dir, 'libvirtd.pid'), 'utf8').trim());
+      process.kill(pid, 'SIGKILL');
+      await waitFor(`the second libvirtd (pid ${pid}) gone`, () => !alive(pid), 10_000, 20);
+    },
+    async restartDaemon() {
+      // Its virtlogd lives on in the namespaces the daemon needs (network, mount, hostname).
+      const logd = readFileSync(join(l.dir, 'virtlogd.pid'), 'utf8').trim();
+      must('nsenter', ['-t', logd, '-n', '-m', '-u', 'sh', '-c', libvirtdCommand(l)]);
+      await waitFor(`the second libvirtd on ${l.address}:16509`, () => portOpen(l.address, 16509), 20_000, 50);
     },
     async stop() {
       // Guests first, through their daemon, so QEMU shuts down the way libvirt expects.

@@ -69,7 +69,13 @@ export function layoutRows(
 function rowHeight(r: Row, h: RowHeights): number {
   if (r.kind === 'guest') return h.guest;
   if (r.kind === 'empty') return h.empty;
-  return r.host.error && r.host.status !== 'connected' ? h.hostWithError : h.host;
+  return hostProblem(r.host) ? h.hostWithError : h.host;
+}
+
+/** What is wrong with a host, in words, for the line under its name: why it is not connected, else a failing stats round. */
+export function hostProblem(host: HostInfo): string | undefined {
+  if (host.status !== 'connected') return host.error;
+  return host.statsError;
 }
 
 /** The rows [start, end) that overlap the band from `top` to `bottom` (pixels). */

@@ -4,7 +4,7 @@
  */
 import type { GuestAction, GuestInfo, HostInfo } from '../../../common/contract.js';
 import { hostLabel } from '../state/host-label.js';
-import type { StripMode } from '../state/strip-layout.js';
+import { hostProblem, type StripMode } from '../state/strip-layout.js';
 import { ACTION_KEYS, actionsFor } from './actions.js';
 import { h, iconButton } from './dom.js';
 
@@ -57,8 +57,8 @@ export function hostHeader(
   );
   if (host.status !== 'connected' && host.status !== 'connecting')
     header.append(iconButton('retry', `Connect to ${label} now`, () => on.retry(host.uri)));
-  if (host.error && host.status !== 'connected')
-    header.append(h('p', { className: 'host-error', role: 'status', title: host.error }, host.error));
+  const problem = hostProblem(host);
+  if (problem) header.append(h('p', { className: 'host-error', role: 'status', title: problem }, problem));
   return header;
 }
 
