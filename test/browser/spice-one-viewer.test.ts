@@ -35,15 +35,23 @@ describe('a SPICE display shown by two pages of the app', () => {
       (c) => c.key === spice.uuid,
     );
   /** Waits until `page`'s console of the SPICE guest is in this state. */
-  const waitConsole = (page: Page, want: { status: string; waitsForUser: boolean }): Promise<unknown> =>
-    page.waitForFunction(
-      ([key, status, waits]) =>
-        (window as unknown as Debug).virtswitch
-          .debugInfo()
-          .consoles.some((c) => c.key === key && c.status === status && c.waitsForUser === waits),
-      [spice.uuid, want.status, want.waitsForUser] as const,
-      { timeout: 60_000 },
-    );
+  const waitConsole = async (page: Page, want: { status: string; waitsForUser: boolean }): Promise<void> => {
+    await page
+      .waitForFunction(
+        ([key, status, waits]) =>
+          (window as unknown as Debug).virtswitch
+            .debugInfo()
+            .consoles.some((c) => c.key === key && c.status === status && c.waitsForUser === waits),
+        [spice.uuid, want.status, want.waitsForUser] as const,
+        { timeout: 60_000 },
+      )
+      .catch(async (e: unknown) => {
+        const all = await page.evaluate(() => (window as unknown as Debug).virtswitch.debugInfo());
+        throw new Error(`wanted ${JSON.stringify(want)} of ${spice.uuid}, the page has ${JSON.stringify(all)}`, {
+          cause: e,
+        });
+      });
+  };
 
   before(async () => {
     r = await startSwitcherRig([{ name: 'ov-spice', graphics: 'spice' }, { name: 'ov-vnc' }]);
