@@ -89,7 +89,8 @@ describe('a SPICE display shown by two pages of the app', () => {
     const still = await spiceConsole(r.page);
     assert.equal(still?.status, 'disconnected');
     assert.equal(still?.waitsForUser, true);
-    assert.equal((await spiceConsole(second))?.status, 'connected', "the second page's session held");
+    const other = await spiceConsole(second);
+    assert.equal(other?.status, 'connected', `the second page's session held: ${JSON.stringify(other)}`);
   });
 
   it('switching to the guest takes the display back; the other page then offers "Take it back", which does', async () => {
