@@ -18,7 +18,7 @@ interface ConsoleInfo {
 }
 type Debug = { virtswitch: { debugInfo(): { consoles: ConsoleInfo[] } } };
 
-const TAKEN = 'Another viewer took this SPICE display (SPICE lets one viewer in at a time)';
+const TAKEN = 'Another viewer most likely took this SPICE display (SPICE lets one viewer in at a time)';
 /** How long a page that lost the display is watched for background reconnects (the first retry was 250 ms). */
 const QUIET_MS = 5000;
 

@@ -24,7 +24,8 @@ export interface DropFacts {
 }
 
 /** What the stage says over a SPICE console that waits for the user. */
-export const SPICE_TAKEN_REASON = 'Another viewer took this SPICE display (SPICE lets one viewer in at a time)';
+export const SPICE_TAKEN_REASON =
+  'Another viewer most likely took this SPICE display (SPICE lets one viewer in at a time)';
 
 export function afterDrop(f: DropFacts): AfterDrop {
   if (!f.wanted || f.moving) return 'none';
