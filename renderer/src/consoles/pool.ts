@@ -1,13 +1,15 @@
 /**
  * Every running guest's screen, connected in the background (up to a limit, most recently used
  * first), so a switch changes which console shows instead of connecting one. A console whose
- * connection drops while its guest still runs reconnects by itself, with backoff; a guest that
+ * connection drops while its guest still runs reconnects by itself, with backoff (except a SPICE
+ * console another viewer took over: see after-drop.ts); a guest that
  * stops loses its console; one that starts gets a new one. Consoles are keyed by the guest's
  * UUID: a guest that moves to another host keeps its console, which reconnects there.
  */
 import type { Bridge, GuestInfo, GuestRef, Scaling } from '../../../common/contract.js';
 import { isRunning } from '../../../common/guest-state.js';
 import { backoffDelay, CONSOLE_RECONNECT } from '../../../common/backoff.js';
+import { afterDrop, SPICE_TAKEN_REASON } from './after-drop.js';
 import type { HandoverTimes, ScreenConsole } from './screen-console.js';
 import { SpiceConsole } from './spice-console.js';
 import { VncConsole } from './vnc-console.js';
@@ -22,6 +24,9 @@ export interface ConsoleDebugInfo {
   key: string;
   status: string;
   held: boolean;
+  /** Disconnected, not tried again until the user asks (see after-drop.ts). */
+  waitsForUser: boolean;
+  reason: string | undefined;
   bytesIn: number;
   /** When its thumbnail last showed what the guest shows (performance.now()). */
   thumbAsOf: number;
@@ -50,6 +55,8 @@ export class ConsolePool {
   private readonly consoles = new Map<string, ScreenConsole>();
   private readonly retry = new Map<string, { attempt: number; timer: number | undefined }>();
   private wanted = new Set<string>();
+  /** Consoles whose current session reached the guest's screen. */
+  private readonly sessionUp = new Set<string>();
   private activeKey: string | undefined;
   /**
    * At start the active guest's console connects alone, and the others after its first frame
@@ -97,6 +104,7 @@ export class ConsolePool {
     for (const [key, c] of this.consoles) {
       if (!this.wanted.has(key)) {
         this.cancelRetry(key);
+        this.sessionUp.delete(key);
         c.dispose();
         this.consoles.delete(key);
       }
@@ -187,10 +195,26 @@ export class ConsolePool {
   private onStatus(c: ScreenConsole): void {
     if (c.status === 'connected' && this.activeFirst && c.key === this.activeKey) this.afterFirstFrame(c);
     if (c.status === 'connected') this.retry.delete(c.key);
-    // A moving guest's old display is not tried again: the console waits for the new host's.
-    const retry = c.status === 'disconnected' && !c.moving && this.wanted.has(c.key);
-    if (retry && this.consoles.get(c.key) === c) this.scheduleReconnect(c);
+    if (c.status !== 'disconnected') c.waitsForUser = false;
+    if (c.status === 'disconnected' && this.consoles.get(c.key) === c) this.afterDrop(c);
+    if (c.status === 'connected') this.sessionUp.add(c.key);
+    else this.sessionUp.delete(c.key);
     this.hooks.status(c);
+  }
+
+  /** A console's connection dropped: try again, wait for the user, or leave it (see after-drop.ts). */
+  private afterDrop(c: ScreenConsole): void {
+    const next = afterDrop({
+      kind: c.kind,
+      hadSession: this.sessionUp.has(c.key),
+      wanted: this.wanted.has(c.key),
+      moving: !!c.moving,
+    });
+    if (next === 'retry') this.scheduleReconnect(c);
+    if (next !== 'wait-for-user') return;
+    this.cancelRetry(c.key);
+    c.waitsForUser = true;
+    c.reason = SPICE_TAKEN_REASON;
   }
 
   private scheduleReconnect(c: ScreenConsole): void {
@@ -229,6 +253,8 @@ export class ConsolePool {
     const next = this.get(key);
     if (old && old !== next) old.setActive(false, heldCodes);
     next?.setActive(true);
+    // Switching to a SPICE console another viewer took is asking for it back.
+    if (key && next && next !== old && next.waitsForUser) this.reconnect(key);
   }
 
   debugInfo(): ConsoleDebugInfo[] {
@@ -236,6 +262,8 @@ export class ConsolePool {
       key: c.key,
       status: c.status,
       held: c.isHeld,
+      waitsForUser: !!c.waitsForUser,
+      reason: c.reason,
       bytesIn: c.bytesIn,
       thumbAsOf: c.thumbnailAsOf,
       host: c.ref.host,

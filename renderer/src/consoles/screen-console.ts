@@ -28,6 +28,8 @@ export interface ScreenConsole {
   status: ScreenStatus;
   /** Why it disconnected, in words, when it did. */
   reason: string | undefined;
+  /** Disconnected and not tried again in the background: it waits for the user (see after-drop.ts). */
+  waitsForUser?: boolean;
   /** The guest's screen size, once its first frame arrived. */
   width: number;
   height: number;

@@ -15,6 +15,7 @@ import { SCALING_LABELS, SCALINGS } from './scaling.js';
 import { SPICE_LIMITS } from '../consoles/spice-note.js';
 import type { Tool } from './tools.js';
 import { VIEW_ONLY_WHY } from './view-only.js';
+import { droppedScreen } from './screen-drop.js';
 
 /** The guest runs (or is paused or blocked): it has a live screen and stats. */
 const isLive = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
@@ -377,9 +378,7 @@ export class Stage {
     } else if (c.status === 'disconnected') {
       this.showOverlay(
         'problem',
-        h('h2', {}, `${g.name}’s screen is disconnected`),
-        h('p', {}, `${c.reason ?? 'The connection closed'}. Trying again…`),
-        h('button', { type: 'button', onclick: () => this.hooks.reconnect() }, 'Reconnect now'),
+        ...droppedScreen(g.name, c, () => this.hooks.reconnect()),
         ...this.spiceOnlyOffer(g, 'Its display is SPICE.'),
       );
     } else if (g.state === 'paused') {
