@@ -106,7 +106,7 @@ describe('host details, the action palette and View only in Chromium, with a rea
     assert.equal(caps.code, 0, caps.stderr);
     assert.doesNotMatch(caps.stdout, /<domain type='kvm'/, 'nobody is not in the group kvm');
     // The strip builds only the rows in view: fold this computer's guests to bring the host's row up.
-    await r.page.getByRole('button', { name: 'Fold this computer' }).click();
+    await r.page.getByRole('button', { name: 'Fold this computer', exact: true }).click();
     await openHostDetails(uri);
     assert.equal(await fact('kvm'), 'not usable');
     assert.match(await fact('guests-run'), /emulation \(TCG\)/);
@@ -116,7 +116,7 @@ describe('host details, the action palette and View only in Chromium, with a rea
     assert.match(fix, /modprobe kvm_/);
     await r.screenshot('host-details-no-kvm');
     await r.page.keyboard.press('Escape');
-    await r.page.getByRole('button', { name: 'Unfold this computer' }).click();
+    await r.page.getByRole('button', { name: 'Unfold this computer', exact: true }).click();
     await r.select(g);
   });
 
