@@ -4,11 +4,17 @@
  * page's WebSocket. Progress and speed go out as job events; cancelling stops the stream.
  */
 import { randomUUID } from 'node:crypto';
-import { Transform, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { JobInfo, VolumeRef } from '../../common/storage-contract.js';
 import { ApiError } from '../../common/api-error.js';
-import { downloadFromVolume, type LibvirtClient, type LibvirtStream, type StorageVolRef } from '../libvirt/index.js';
+import {
+  byteCounter,
+  downloadFromVolume,
+  type LibvirtClient,
+  type LibvirtStream,
+  type StorageVolRef,
+} from '../libvirt/index.js';
 import type { Host } from '../hosts/host.js';
 import { lookupVolume } from '../guests/storage.js';
 import { xmlParser } from '../platform/xml-parser.js';
@@ -36,19 +42,6 @@ async function transferSize(c: LibvirtClient, vol: StorageVolRef): Promise<numbe
   const physical = doc.volume?.physical;
   const n = Number(typeof physical === 'object' ? physical['#text'] : physical);
   return Number.isSafeInteger(n) && n >= 0 ? n : info.capacity;
-}
-
-function counter(onBytes: (total: number) => void): Transform {
-  let bytes = 0;
-  return new Transform({
-    readableHighWaterMark: 1 << 20,
-    writableHighWaterMark: 1 << 20,
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      onBytes(bytes);
-      cb(null, chunk);
-    },
-  });
 }
 
 export class Downloads {
@@ -97,7 +90,7 @@ export class Downloads {
     try {
       await pipeline(
         stream,
-        counter((b) => meter.progress(b)),
+        byteCounter((b) => meter.progress(b)),
         sink,
         { signal },
       );

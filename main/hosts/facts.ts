@@ -8,7 +8,8 @@ export function versionString(v: number): string {
   return `${Math.floor(v / 1_000_000)}.${Math.floor(v / 1000) % 1000}.${v % 1000}`;
 }
 
-export async function readHostFacts(c: LibvirtClient): Promise<HostFacts> {
+/** One round of the calls every view of a host starts from; the capabilities already parsed. */
+export async function readHostRound(c: LibvirtClient) {
   const [lib, ver, type, hostname, node, caps] = await Promise.all([
     c.call('connectGetLibVersion', undefined),
     c.call('connectGetVersion', undefined),
@@ -17,16 +18,27 @@ export async function readHostFacts(c: LibvirtClient): Promise<HostFacts> {
     c.call('nodeGetInfo', undefined),
     c.call('connectGetCapabilities', undefined),
   ]);
-  const cap = parseCapabilities(caps.capabilities);
   return {
     hostname: hostname.hostname,
     libvirtVersion: versionString(lib.libVer),
     hypervisor: type.type,
     hypervisorVersion: versionString(ver.hvVer),
-    cpus: node.cpus,
-    cpuModel: cap.cpuModel || node.model,
-    memoryKiB: node.memory,
-    hardwareVirt: cap.hardwareVirt,
-    kvm: cap.kvm,
+    node,
+    cap: parseCapabilities(caps.capabilities),
+  };
+}
+
+export async function readHostFacts(c: LibvirtClient): Promise<HostFacts> {
+  const r = await readHostRound(c);
+  return {
+    hostname: r.hostname,
+    libvirtVersion: r.libvirtVersion,
+    hypervisor: r.hypervisor,
+    hypervisorVersion: r.hypervisorVersion,
+    cpus: r.node.cpus,
+    cpuModel: r.cap.cpuModel || r.node.model,
+    memoryKiB: r.node.memory,
+    hardwareVirt: r.cap.hardwareVirt,
+    kvm: r.cap.kvm,
   };
 }

@@ -8,8 +8,7 @@ import type { HostDetails, HostVirtualization } from '../../common/host-details.
 import { parseUri } from '../libvirt/index.js';
 import type { Host } from './host.js';
 import { toApiError } from './api-error.js';
-import { parseCapabilities } from './capabilities.js';
-import { versionString } from './facts.js';
+import { readHostRound } from './facts.js';
 
 export interface VirtualizationFacts {
   /** libvirt's connection type ("QEMU", "Test", …). */
@@ -75,21 +74,13 @@ const ACTIVE = new Set(['running', 'blocked', 'paused', 'shutdown', 'pmsuspended
 export async function readHostDetails(h: Host): Promise<HostDetails> {
   const c = h.libvirt();
   try {
-    const [lib, ver, type, hostname, info, caps, free] = await Promise.all([
-      c.call('connectGetLibVersion', undefined),
-      c.call('connectGetVersion', undefined),
-      c.call('connectGetType', undefined),
-      c.call('connectGetHostname', undefined),
-      c.call('nodeGetInfo', undefined),
-      c.call('connectGetCapabilities', undefined),
-      c.call('nodeGetFreeMemory', undefined),
-    ]);
-    const cap = parseCapabilities(caps.capabilities);
-    const qemu = /qemu/i.test(type.type);
+    const [round, free] = await Promise.all([readHostRound(c), c.call('nodeGetFreeMemory', undefined)]);
+    const { cap, node: info } = round;
+    const qemu = /qemu/i.test(round.hypervisor);
     const refusal = qemu && !cap.kvm ? await kvmRefusal(h) : undefined;
     const guests = h.guestList();
     return {
-      hostname: hostname.hostname,
+      hostname: round.hostname,
       cpuModel: cap.cpuModel || info.model,
       ...(cap.cpuVendor ? { cpuVendor: cap.cpuVendor } : {}),
       cpus: info.cpus,
@@ -99,7 +90,7 @@ export async function readHostDetails(h: Host): Promise<HostDetails> {
       cores: info.cores,
       threads: info.threads,
       virtualization: describeVirtualization({
-        hypervisor: type.type,
+        hypervisor: round.hypervisor,
         ...(cap.cpuVendor ? { cpuVendor: cap.cpuVendor } : {}),
         cpuFeatures: cap.cpuFeatures,
         kvm: cap.kvm,
@@ -108,9 +99,9 @@ export async function readHostDetails(h: Host): Promise<HostDetails> {
       }),
       memoryKiB: info.memory,
       freeMemoryKiB: Math.floor(free.freeMem / 1024),
-      libvirtVersion: versionString(lib.libVer),
-      hypervisor: type.type,
-      hypervisorVersion: versionString(ver.hvVer),
+      libvirtVersion: round.libvirtVersion,
+      hypervisor: round.hypervisor,
+      hypervisorVersion: round.hypervisorVersion,
       guestsRunning: guests.filter((g) => ACTIVE.has(g.state)).length,
       guestsDefined: guests.length,
     };

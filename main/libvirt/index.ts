@@ -20,7 +20,13 @@ export {
 export { paramsToRecord, type DomainRef, type SnapshotRef, type TypedParam } from './protocol.js';
 export * from './constants.js';
 export { storageProcedures, type StoragePoolRef, type StorageVolRef } from './procedures-storage.js';
-export { uploadToVolume, downloadFromVolume, readVolumeHead, type UploadOptions } from './volume-transfer.js';
+export {
+  uploadToVolume,
+  downloadFromVolume,
+  readVolumeHead,
+  byteCounter,
+  type UploadOptions,
+} from './volume-transfer.js';
 export { MigrateFlags, MigrateParam, JobType, JobStatsFlags } from './procedures-migration.js';
 export { migrateManaged, migrateParams, type ManagedMigrationHooks, type MigrateParamValue } from './migrate.js';
 export {

@@ -19,7 +19,8 @@ export interface UploadOptions {
   onProgress?: (bytes: number) => void;
 }
 
-function counter(onProgress: ((bytes: number) => void) | undefined): Transform {
+/** Passes bytes through unchanged, telling `onProgress` the total so far (a transfer's progress). */
+export function byteCounter(onProgress: ((bytes: number) => void) | undefined): Transform {
   let bytes = 0;
   return new Transform({
     // Large chunks pass through as they are; the stream cuts them into packets.
@@ -57,7 +58,7 @@ export async function uploadToVolume(
     throw e;
   }
   // The writable side finishes only on the daemon's OK to our finish: then the data is in place.
-  await pipeline(source, counter(opts.onProgress), stream, opts.signal ? { signal: opts.signal } : {});
+  await pipeline(source, byteCounter(opts.onProgress), stream, opts.signal ? { signal: opts.signal } : {});
 }
 
 /** The volume's bytes from `offset` (up to `length`, 0: to its end) as a stream. */
