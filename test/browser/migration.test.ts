@@ -136,9 +136,22 @@ describe('moving a guest between hosts in Chromium, the console following it', (
     const before = ticks(r.rig.serial(g)).at(-1) ?? 0;
     const dialog = await openMoveDialog();
     // The old screen's picture stands in, marked, while the console changes hosts; what is typed
-    // then reaches the guest on B, once, in order.
+    // then reaches the guest on B, once, in order. The mark may stand for less than Playwright's
+    // polling sees: the page notes it as it is added.
+    await r.page.evaluate(() => {
+      const w = window as unknown as { sawMovingMark?: boolean };
+      w.sawMovingMark = false;
+      const seen = new MutationObserver(() => {
+        if (!document.querySelector('.console.active .last-frame .moving-mark')) return;
+        w.sawMovingMark = true;
+        seen.disconnect();
+      });
+      seen.observe(document.body, { childList: true, subtree: true });
+    });
     const handover = r.page
-      .waitForSelector('.console.active .last-frame .moving-mark', { timeout: 120_000 })
+      .waitForFunction(() => (window as unknown as { sawMovingMark?: boolean }).sawMovingMark, undefined, {
+        timeout: 120_000,
+      })
       .then(async () => {
         await typeAsPerson(r.page, 'echo typed-while-moving >/dev/ttyS0\n');
         await r.screenshot('move-handover');

@@ -4,8 +4,8 @@
  * not sent yet, and typed on the next display once each, in order (see handover.ts).
  */
 import type RFB from '@novnc/novnc';
-import { HandoverKeys } from '../input/handover.js';
-import { pacedRecord, paceKeys, type KeyPacer } from './key-pacer.js';
+import { HandoverKeys, type KeyRecord } from '../input/handover.js';
+import { KeyPacer, type PacedKey } from './key-pacer.js';
 
 export class ConsoleKeys {
   private readonly keys = new HandoverKeys();
@@ -68,4 +68,38 @@ export class ConsoleKeys {
     }
     rfb.viewOnly = viewOnly;
   }
+}
+
+export interface PaceHooks {
+  /** An event went to the display. */
+  sent(k: PacedKey): void;
+  /** Whether the console keeps the event instead (there is no display for it now). */
+  keep(k: PacedKey): boolean;
+}
+
+/**
+ * Routes `rfb`'s key events (noVNC's keyboard and every caller of sendKey) through a pacer. Whether
+ * an event goes to the guest is decided when it is typed: view-only drops it then, as noVNC does.
+ */
+export function paceKeys(rfb: RFB, hooks: PaceHooks): KeyPacer {
+  const send = rfb.sendKey.bind(rfb);
+  const pacer = new KeyPacer((k) => {
+    hooks.sent(k);
+    const viewOnly = rfb.viewOnly;
+    rfb.viewOnly = false;
+    send(k.keysym, k.code, k.down);
+    rfb.viewOnly = viewOnly;
+  });
+  rfb.sendKey = (keysym, code, down) => {
+    if (rfb.viewOnly) return;
+    const events: PacedKey[] =
+      down === undefined ? [true, false].map((d) => ({ keysym, code, down: d })) : [{ keysym, code, down }];
+    for (const k of events) if (!hooks.keep(k)) pacer.push(k);
+  };
+  return pacer;
+}
+
+/** A key event that never reached a display, kept for the next one as it was to be sent. */
+export function pacedRecord(k: PacedKey): KeyRecord {
+  return { type: k.down ? 'keydown' : 'keyup', code: k.code ?? '', key: '', keysym: k.keysym };
 }

@@ -7,9 +7,6 @@
  * side, where a move can carry it over to the new display.
  */
 
-import type RFB from '@novnc/novnc';
-import type { KeyRecord } from '../input/handover.js';
-
 /** The gap between two key events sent to a display, in ms (QEMU's default key delay is 10). */
 export const KEY_EVENT_GAP_MS = 12;
 
@@ -66,38 +63,4 @@ export class KeyPacer {
       this.send(this.queue.shift()!);
     }
   }
-}
-
-export interface PaceHooks {
-  /** An event went to the display. */
-  sent(k: PacedKey): void;
-  /** Whether the console keeps the event instead (there is no display for it now). */
-  keep(k: PacedKey): boolean;
-}
-
-/**
- * Routes `rfb`'s key events (noVNC's keyboard and every caller of sendKey) through a pacer. Whether
- * an event goes to the guest is decided when it is typed: view-only drops it then, as noVNC does.
- */
-export function paceKeys(rfb: RFB, hooks: PaceHooks): KeyPacer {
-  const send = rfb.sendKey.bind(rfb);
-  const pacer = new KeyPacer((k) => {
-    hooks.sent(k);
-    const viewOnly = rfb.viewOnly;
-    rfb.viewOnly = false;
-    send(k.keysym, k.code, k.down);
-    rfb.viewOnly = viewOnly;
-  });
-  rfb.sendKey = (keysym, code, down) => {
-    if (rfb.viewOnly) return;
-    const events: PacedKey[] =
-      down === undefined ? [true, false].map((d) => ({ keysym, code, down: d })) : [{ keysym, code, down }];
-    for (const k of events) if (!hooks.keep(k)) pacer.push(k);
-  };
-  return pacer;
-}
-
-/** A key event that never reached a display, kept for the next one as it was to be sent. */
-export function pacedRecord(k: PacedKey): KeyRecord {
-  return { type: k.down ? 'keydown' : 'keyup', code: k.code ?? '', key: '', keysym: k.keysym };
 }
