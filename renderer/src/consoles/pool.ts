@@ -186,8 +186,11 @@ export class ConsolePool {
     } else if (moving && g.state === 'paused') {
       // Paused for the switch-over: its screen no longer changes and QEMU drops keys; keep them.
       c.freeze?.();
+    } else if (moving) {
+      // Running on the source, which will pause without notice: keys wait for the move's end.
+      c.holdKeys?.();
     } else if (wasMoving && !moving) {
-      if (c.frozen && c.status === 'connected') c.unfreeze?.();
+      if (c.status === 'connected') c.unfreeze?.();
       else if (c.status === 'disconnected') this.scheduleReconnect(c);
     }
   }

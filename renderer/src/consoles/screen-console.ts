@@ -70,6 +70,8 @@ export interface ScreenConsole {
   prepare?(target: GuestRef | undefined): void;
   /** Keeps the current picture and the keys typed from now on, for the next display. */
   freeze?(): void;
+  /** Keeps the keys typed from now on for the display the guest will be on when its move ends. */
+  holdKeys?(): void;
   /** The move ended where it began: back to this display, with the keys kept meanwhile. */
   unfreeze?(): void;
 }

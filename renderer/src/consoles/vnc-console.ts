@@ -5,11 +5,11 @@
  *
  * A console belongs to a guest, not to a host: when the guest moves, the old display's last
  * picture stays (marked "moving…") until the new host's display has drawn, and the keyboard
- * carries over (see HandoverKeys).
+ * carries over (see ConsoleKeys).
  */
 import RFB from '@novnc/novnc';
 import type { Bridge, GuestRef, Scaling } from '../../../common/contract.js';
-import { HandoverKeys, type KeyRecord } from '../input/handover.js';
+import { ConsoleKeys } from './console-keys.js';
 import { hasFrame, LastFrame } from './last-frame.js';
 import type { HandoverTimes } from './screen-console.js';
 import { StandbyDisplay } from './standby-display.js';
@@ -47,7 +47,7 @@ export class VncConsole {
   /** The canvas the current RFB draws into. */
   private liveCanvas: HTMLCanvasElement | null = null;
   private lastFrame: LastFrame | undefined;
-  private readonly keys = new HandoverKeys();
+  private readonly keys = new ConsoleKeys();
   /** performance.now() of the last retarget and of its display's answer, for handoverTimes. */
   private retargetedAt: number | undefined;
   private connectedAt: number | undefined;
@@ -79,14 +79,13 @@ export class VncConsole {
   }
 
   private onKey(ev: KeyboardEvent): void {
-    const r: KeyRecord = { type: ev.type === 'keydown' ? 'keydown' : 'keyup', code: ev.code, key: ev.key };
-    if (this.lastFrame && ev.target === this.lastFrame.canvas) {
-      // No display right now: the key is kept for the next one, and the page does nothing with it.
+    const noDisplay = !!this.lastFrame && ev.target === this.lastFrame.canvas;
+    if (noDisplay) {
+      // The key is kept for the next display, and the page does nothing with it.
       ev.preventDefault();
       ev.stopPropagation();
-      if (!this.keys.inGap) this.keys.begin();
     }
-    this.keys.key(r);
+    this.keys.typed(ev, noDisplay);
   }
 
   /** The guest now lives at `ref` (it moved): connect to its display there. */
@@ -163,22 +162,26 @@ export class VncConsole {
       connected: this.connectedAt,
     };
     frame.remove();
-    const { release, replay } = this.keys.end();
-    // The keys belong to the guest even if the user has switched away meanwhile.
-    const viewOnly = rfb.viewOnly;
-    rfb.viewOnly = false;
-    for (const code of release) rfb.sendKey(0, code, false);
-    const canvas = this.liveCanvas;
-    for (const r of replay) canvas?.dispatchEvent(new KeyboardEvent(r.type, { ...r, bubbles: true, cancelable: true }));
-    rfb.viewOnly = viewOnly;
+    this.keys.end(rfb, this.liveCanvas);
     if (this.active) rfb.focus({ preventScroll: true });
     this.connects++;
     this.on.status(this);
   }
 
+  /**
+   * From the start of a live move, keys are kept rather than sent: the source pauses for the
+   * switch-over before this page can know it, and QEMU drops keys for a paused guest. They are
+   * typed where the guest is when the move ends (see thaw and unfreeze).
+   */
+  holdKeys(): void {
+    this.keys.begin();
+  }
+
   /** The move ended with the guest where it was: back to its display, with the keys kept meanwhile. */
   unfreeze(): void {
-    if (this.rfb && this.status === 'connected') this.thaw(this.rfb);
+    if (!this.rfb || this.status !== 'connected') return;
+    if (this.lastFrame) this.thaw(this.rfb);
+    else if (this.keys.keeping) this.keys.end(this.rfb, this.liveCanvas);
   }
 
   /** Waits, frame by frame, for the new display's first picture. */
@@ -214,6 +217,7 @@ export class VncConsole {
 
   /** The console's handling of its display's events (connect, disconnect, password, clipboard). */
   private wire(rfb: RFB): void {
+    this.keys.attach(rfb, () => this.rfb === rfb);
     rfb.addEventListener('connect', () => {
       if (this.rfb !== rfb) return;
       this.status = 'connected';
@@ -369,6 +373,7 @@ export class VncConsole {
   private disposeRfb(): void {
     const rfb = this.rfb;
     this.rfb = undefined;
+    this.keys.detach();
     this.channel = undefined;
     this.liveCanvas = null;
     if (rfb) {

@@ -11,6 +11,8 @@ export interface KeyRecord {
   code: string;
   /** KeyboardEvent.key, so the new display's client can work out the keysym. */
   key: string;
+  /** Set for an event that was to be sent as is (not typed on the page): sent so on the new display. */
+  keysym?: number;
 }
 
 export interface Handover {
@@ -24,7 +26,7 @@ export class HandoverKeys {
   /** Codes down on the live display. */
   private readonly held = new Set<string>();
   /** While there is no display: what was down when it went, and what was typed since. */
-  private gap: { heldAtStart: string[]; typed: KeyRecord[] } | undefined;
+  private gap: { heldAtStart: string[]; stillDown: Set<string>; typed: KeyRecord[] } | undefined;
 
   get inGap(): boolean {
     return this.gap !== undefined;
@@ -43,8 +45,16 @@ export class HandoverKeys {
   /** The display went away; from now on keys are kept. A second call changes nothing. */
   begin(): void {
     if (this.gap) return;
-    this.gap = { heldAtStart: [...this.held], typed: [] };
+    this.gap = { heldAtStart: [...this.held], stillDown: new Set(this.held), typed: [] };
     this.held.clear();
+  }
+
+  /**
+   * While keys are kept: whether a release is for a key the live display still has down. It may
+   * go there (once), so a key held when keeping began is not left down in the guest meanwhile.
+   */
+  releasesLive(code: string): boolean {
+    return this.gap?.stillDown.delete(code) ?? false;
   }
 
   /** The new display is up: what to send it. Afterwards keys go to the live display again. */
@@ -62,7 +72,7 @@ export class HandoverKeys {
       // A release whose press went to the old display: that key is released below anyway.
     }
     // Pressed while there was no display and not let go yet: typed once, not left down.
-    for (const r of down.values()) replay.push({ type: 'keyup', code: r.code, key: r.key });
+    for (const r of down.values()) replay.push({ ...r, type: 'keyup' });
     return { release: gap.heldAtStart, replay };
   }
 }
