@@ -16,25 +16,27 @@ import { SYSTEM_URI, TestRig, testDomainXml, type TestGuest } from '../rig/guest
 import { startSecondHost, type SecondHost } from '../rig/second-host.js';
 import { waitFor } from '../rig/wait.js';
 
-describe('console unavailable: a real guest whose display listens nowhere', () => {
+describe('console unavailable: real guests whose display listens nowhere, or whose VNC unix socket is gone', () => {
   let rig: TestRig;
   let app: App;
   let s: AppSession;
   let dir: string;
-  let g: TestGuest;
+  let noListen: TestGuest;
+  let noSocket: TestGuest;
   const states: ConsoleState[] = [];
 
   before(async () => {
     rig = await TestRig.start();
-    g = await rig.define({ name: 'nolisten', graphics: 'vnc-none' });
+    noListen = await rig.define({ name: 'nolisten', graphics: 'vnc-none' });
+    noSocket = await rig.define({ name: 'nosock', graphics: 'vnc-unix' });
     dir = mkdtempSync(join(tmpdir(), 'vs-unavail-'));
     app = new App({ configDir: dir, uris: [SYSTEM_URI] });
     app.on('event', (e) => e.type === 'console' && states.push(e.console));
     app.start();
     s = app.session();
     await waitFor(
-      'the guest running in the model',
-      () => app.hosts.get(SYSTEM_URI).guest(g.uuid)?.state === 'running',
+      'both guests running in the model',
+      () => [noListen, noSocket].every((g) => app.hosts.get(SYSTEM_URI).guest(g.uuid)?.state === 'running'),
       60_000,
     );
   });
@@ -48,56 +50,25 @@ describe('console unavailable: a real guest whose display listens nowhere', () =
 
   it('says "unavailable", and why, instead of waiting for a display that never listens', async () => {
     await assert.rejects(
-      s.openConsole({ host: SYSTEM_URI, uuid: g.uuid }, 'vnc'),
+      s.openConsole({ host: SYSTEM_URI, uuid: noListen.uuid }, 'vnc'),
       /listens nowhere \(listen type='none'\)/,
     );
-    const last = states.filter((c) => c.uuid === g.uuid && c.kind === 'vnc').at(-1);
+    const last = states.filter((c) => c.uuid === noListen.uuid && c.kind === 'vnc').at(-1);
     assert.equal(last?.status, 'unavailable');
     assert.match(last?.reason ?? '', /listens nowhere/);
-    assert.equal(app.state().consoles.find((c) => c.uuid === g.uuid)?.status, 'unavailable');
-  });
-});
-
-describe('console unavailable: a real guest whose VNC unix socket is gone', () => {
-  let rig: TestRig;
-  let app: App;
-  let s: AppSession;
-  let dir: string;
-  let g: TestGuest;
-  const states: ConsoleState[] = [];
-
-  before(async () => {
-    rig = await TestRig.start();
-    g = await rig.define({ name: 'nosock', graphics: 'vnc-unix' });
-    dir = mkdtempSync(join(tmpdir(), 'vs-nosock-'));
-    app = new App({ configDir: dir, uris: [SYSTEM_URI] });
-    app.on('event', (e) => e.type === 'console' && states.push(e.console));
-    app.start();
-    s = app.session();
-    await waitFor(
-      'the guest running in the model',
-      () => app.hosts.get(SYSTEM_URI).guest(g.uuid)?.state === 'running',
-      60_000,
-    );
-  });
-
-  after(async () => {
-    s?.close();
-    await app?.close();
-    await rig?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    assert.equal(app.state().consoles.find((c) => c.uuid === noListen.uuid)?.status, 'unavailable');
   });
 
   it('says "unavailable": the socket the definition names is missing, with its path', async () => {
-    const xml = await rig.virsh('dumpxml', g.uuid);
+    const xml = await rig.virsh('dumpxml', noSocket.uuid);
     const path = /<listen type='socket' socket='([^']+)'/.exec(xml)?.[1];
     assert.ok(path && existsSync(path), `the live definition names an existing socket: ${path}`);
     // QEMU still listens on the socket it made; only its name is gone, as after a clean-up of the folder.
     rmSync(path);
-    await assert.rejects(s.openConsole({ host: SYSTEM_URI, uuid: g.uuid }, 'vnc'), (e: Error) =>
+    await assert.rejects(s.openConsole({ host: SYSTEM_URI, uuid: noSocket.uuid }, 'vnc'), (e: Error) =>
       e.message.includes(`the display's socket ${path} is missing`),
     );
-    const last = states.filter((c) => c.uuid === g.uuid && c.kind === 'vnc').at(-1);
+    const last = states.filter((c) => c.uuid === noSocket.uuid && c.kind === 'vnc').at(-1);
     assert.equal(last?.status, 'unavailable');
     assert.match(last?.reason ?? '', /socket .* is missing/);
   });

@@ -58,12 +58,12 @@ export class ConsolePool {
   /** Consoles whose current session reached the guest's screen. */
   private readonly sessionUp = new Set<string>();
   private activeKey: string | undefined;
+  /** Where the moving guests go (see sync). */
+  private targets: ReadonlyMap<string, GuestRef> = new Map();
   /**
    * At start the active guest's console connects alone, and the others after its first frame
    * (or ACTIVE_FIRST_MAX_MS): they would compete with it for the server, the wire and this page.
    */
-  /** Where the moving guests go (see sync). */
-  private targets: ReadonlyMap<string, GuestRef> = new Map();
   private activeFirst: ActiveFirst | undefined = { guests: [], mru: [], moving: new Set() };
 
   constructor(
