@@ -12,6 +12,26 @@ import type { Host } from './host.js';
 const OS = /(<os\b[^>]*>)([\s\S]*?)([ \t]*)<\/os>/;
 /** The <os>-level boot elements (and the line each sits on). */
 const OS_BOOT = /\n?[ \t]*<(?:boot\s+dev|bootmenu\b)[^>]*\/>/g;
+const BOOT_MENU = /<bootmenu\b[^>]*\/>/;
+const ENABLE = /\benable=(['"])[^'"]*\1/;
+
+/**
+ * The <bootmenu/> to write: the one already there with only its `enable` changed, so its timeout
+ * survives; none when the menu is off and the element would say nothing else.
+ */
+function bootMenuElement(existing: string | undefined, on: boolean): string | undefined {
+  const enable = `enable='${on ? 'yes' : 'no'}'`;
+  if (!existing) return on ? `<bootmenu ${enable}/>` : undefined;
+  const others = existing
+    .replace(ENABLE, '')
+    .replace(/^<bootmenu\b|\/>$/g, '')
+    .trim();
+  if (!on && !others) return undefined;
+  return ENABLE.test(existing)
+    ? existing.replace(ENABLE, enable)
+    : existing.replace(/^<bootmenu\b/, `<bootmenu ${enable}`);
+}
+
 /** A device's own place in the boot order, which libvirt refuses beside <os><boot dev=…/>. */
 const DEVICE_BOOT = /\n?[ \t]*<boot\s+order=(['"])\d+\1[^>]*\/>/g;
 
@@ -20,11 +40,12 @@ export function withBootSettings(xml: string, boot: BootSettings): string {
   const os = OS.exec(xml);
   if (!os || os.index === undefined) throw new Error('the definition has no <os> element');
   const [whole, open = '', body = '', closeIndent = ''] = os;
+  const menu = bootMenuElement(BOOT_MENU.exec(body)?.[0], boot.menu);
   const kept = body.replace(OS_BOOT, '').replace(/\s*$/, '');
   const multiline = body.includes('\n');
   const indent = /\n([ \t]*)</.exec(body)?.[1] ?? '';
   const lines = boot.devices.map((d) => `<boot dev='${d}'/>`);
-  if (boot.menu) lines.push(`<bootmenu enable='yes'/>`);
+  if (menu) lines.push(menu);
   const added = lines.map((l) => (multiline ? `\n${indent}${l}` : l)).join('');
   const newOs = `${open}${kept}${added}${multiline ? `\n${closeIndent}` : ''}</os>`;
   const end = os.index + whole.length;

@@ -140,6 +140,19 @@ describe('boot order and boot menu in a definition', () => {
     assert.match(withBootSettings(perDevice, { devices: [], menu: true }), /<boot order='1'\/>/);
   });
 
+  it("keeps the boot menu's timeout when the menu is switched on or off", () => {
+    const timed = domain.replace(
+      "    <boot dev='hd'/>\n",
+      "    <boot dev='hd'/>\n    <bootmenu enable='no' timeout='3000'/>\n",
+    );
+    const on = withBootSettings(timed, { devices: ['hd'], menu: true });
+    assert.equal(on, timed.replace("enable='no'", "enable='yes'"));
+    assert.equal(parseDomainXml(on).hardware.bootMenu, true);
+    assert.equal(withBootSettings(on, { devices: ['hd'], menu: false }), timed);
+    const noEnable = domain.replace("    <boot dev='hd'/>\n", "    <bootmenu timeout='500'/>\n");
+    assert.match(withBootSettings(noEnable, { devices: [], menu: true }), /<bootmenu enable='yes' timeout='500'\/>/);
+  });
+
   it('works on a definition written on one line', () => {
     const flat = "<domain><os><type>hvm</type><boot dev='hd'/></os><devices/></domain>";
     assert.equal(
