@@ -48,6 +48,26 @@ function fail(code: ConstructorParameters<typeof ApiError>[0], g: GuestInfo, why
   return new ApiError(code, `Can't move ${g.name}: ${why}`, { host: g.host, guest: g.name });
 }
 
+/**
+ * Whether the target already has a guest of this UUID or name, asked of its daemon: the model can
+ * trail a move just made by another tool by a moment, and must neither refuse nor allow on that.
+ */
+async function definedOnTarget(dst: Host, g: GuestInfo): Promise<'uuid' | 'name' | undefined> {
+  const found = (p: Promise<unknown>): Promise<boolean> =>
+    p.then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof LibvirtError && e.code === ErrorCode.NO_DOMAIN) return false;
+        throw e;
+      },
+    );
+  return dst.withClient('look for the guest on the target', async (c) => {
+    if (await found(c.call('domainLookupByUuid', { uuid: g.uuid }))) return 'uuid';
+    if (await found(c.call('domainLookupByName', { name: g.name }))) return 'name';
+    return undefined;
+  });
+}
+
 /** What can be known before anything moves; throws the first problem in words. */
 async function precheck(src: Host, dst: Host, g: GuestInfo, o: MigrateOptions): Promise<void> {
   if (src.uri === dst.uri) throw fail('invalid-input', g, 'it is already on that host');
@@ -57,9 +77,9 @@ async function precheck(src: Host, dst: Host, g: GuestInfo, o: MigrateOptions): 
   if (o.mode === 'offline' && g.state !== 'shutoff') {
     throw fail('invalid-state', g, `it is ${g.state}; a running guest moves live`);
   }
-  if (dst.guest(g.uuid)) throw fail('conflict', g, `a guest with the same UUID is already defined on ${dst.uri}`);
-  const same = dst.guestList().find((x) => x.name === g.name);
-  if (same) throw fail('conflict', g, `a guest named ${g.name} is already defined on ${dst.uri}`);
+  const there = await definedOnTarget(dst, g);
+  if (there === 'uuid') throw fail('conflict', g, `a guest with the same UUID is already defined on ${dst.uri}`);
+  if (there === 'name') throw fail('conflict', g, `a guest named ${g.name} is already defined on ${dst.uri}`);
   if (o.mode === 'live') {
     const free = (await dst.withClient('read free memory', (c) => c.call('nodeGetFreeMemory', undefined))).freeMem;
     const need = g.memoryKiB * 1024;

@@ -9,6 +9,16 @@ import RFB from '@novnc/novnc';
 import type { Bridge, GuestRef } from '../../../common/contract.js';
 import { ThrottledChannel } from './throttled-channel.js';
 
+/**
+ * QEMU's extended key event (message 255, subtype 0) for the key-up of no key: QEMU drops a key-up
+ * of a key that is not down, so the guest sees nothing. Why send it: QEMU 7.2's display checks for
+ * changes less often each time it finds none (50 ms more each round, up to 3 s), and a display
+ * waiting for its guest to arrive finds none for seconds, so its first picture after the switch-over
+ * could wait that long. Any client message above type 3 sets that check back to every 30 ms.
+ */
+const WAKE_UP = new Uint8Array([255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+const WAKE_UP_EVERY_MS = 150;
+
 export class StandbyDisplay {
   readonly wrap: HTMLDivElement;
   readonly channel: ThrottledChannel;
@@ -16,6 +26,7 @@ export class StandbyDisplay {
   connected = false;
   /** performance.now() when its display answered. */
   connectedAt: number | undefined;
+  private wakeUps: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly ref: GuestRef,
@@ -35,6 +46,8 @@ export class StandbyDisplay {
     this.rfb.addEventListener('connect', () => {
       this.connected = true;
       this.connectedAt = performance.now();
+      // Only after the handshake: before it, these bytes would be read as the client's answers.
+      this.wakeUps = setInterval(() => this.wakeUp(), WAKE_UP_EVERY_MS);
     });
     this.rfb.addEventListener('disconnect', () => onEnd(this));
     this.rfb.addEventListener('credentialsrequired', () => {
@@ -53,9 +66,22 @@ export class StandbyDisplay {
   reveal(): void {
     this.wrap.style.visibility = '';
     this.wrap.style.pointerEvents = '';
+    // The guest runs here now: one last wake-up so its first picture comes at once.
+    if (this.connected) this.wakeUp();
+    this.stopWakeUps();
+  }
+
+  private wakeUp(): void {
+    if (this.channel.readyState === WebSocket.OPEN) this.channel.send(WAKE_UP);
+  }
+
+  private stopWakeUps(): void {
+    clearInterval(this.wakeUps);
+    this.wakeUps = undefined;
   }
 
   dispose(): void {
+    this.stopWakeUps();
     try {
       this.rfb.disconnect();
     } catch {
