@@ -2,7 +2,9 @@
  * "Move to host…" in Chromium through the serve shell, connected to this machine's libvirtd and to
  * the rig's second host over qemu+ssh: a running guest that counts on its serial port moves A → B
  * and its screen, keyboard and slot follow it with no click; a slowed move is cancelled and the
- * guest stays on A; a move that can't happen says why in words.
+ * guest stays on A; a move that can't happen says why in words; a second guest, with a qcow2 disk
+ * in a directory pool both hosts have, moves with "copy storage", and the keys typed meanwhile are
+ * counted on the screen's "moving…" mark and typed once when it arrives.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +12,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
+import { strokeFor } from '../../renderer/src/input/type-text.js';
+import { run } from '../rig/exec.js';
 import { SYSTEM_URI, type TestGuest } from '../rig/guests.js';
+import { mirroredPool, type MirroredPool } from '../rig/mirrored-pool.js';
 import { startSecondHost, type SecondHost } from '../rig/second-host.js';
 import { startCounter, ticks } from '../rig/serial-counter.js';
 import { waitFor } from '../rig/wait.js';
@@ -29,6 +34,7 @@ describe('moving a guest between hosts in Chromium, the console following it', (
   let r: OpenSwitcher;
   let g: TestGuest;
   let dir: string;
+  let pool: MirroredPool | undefined;
   const stage = '[data-testid="stage"]';
 
   const consoleOf = (uuid: string): Promise<ConsoleInfo | undefined> =>
@@ -39,7 +45,7 @@ describe('moving a guest between hosts in Chromium, the console following it', (
           .consoles.find((c) => c.key === u),
       uuid,
     );
-  const panel = (): Locator => r.page.locator(`.move-panel[data-uuid="${g.uuid}"]`);
+  const panel = (of = g): Locator => r.page.locator(`.move-panel[data-uuid="${of.uuid}"]`);
   /** Opens "Move to host…" from the active guest's toolbar. */
   const openMoveDialog = async (): Promise<Locator> => {
     await r.page.locator(stage).getByRole('button', { name: 'Move to host…' }).click();
@@ -83,6 +89,7 @@ describe('moving a guest between hosts in Chromium, the console following it', (
   after(async () => {
     await r?.close();
     await second?.stop();
+    await pool?.remove();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -133,14 +140,18 @@ describe('moving a guest between hosts in Chromium, the console following it', (
     assert.equal(slot, '1');
     const before = ticks(r.rig.serial(g)).at(-1) ?? 0;
     const dialog = await openMoveDialog();
-    // The old screen's picture stands in, marked, while the console changes hosts; what is typed
-    // then reaches the guest on B, once, in order. The mark may stand for less than Playwright's
-    // polling sees: the page notes it as it is added.
+    // The old screen's picture stands in, under the "moving…" mark, while the console changes
+    // hosts; what is typed then reaches the guest on B, once, in order. The picture may stand for
+    // less than Playwright's polling sees: the page notes it as it is added.
     await r.page.evaluate(() => {
       const w = window as unknown as { sawMovingMark?: boolean };
       w.sawMovingMark = false;
       const seen = new MutationObserver(() => {
-        if (!document.querySelector('.console.active .last-frame .moving-mark')) return;
+        if (
+          !document.querySelector('.console.active .last-frame') ||
+          !document.querySelector('.console.active .moving-mark:not([hidden])')
+        )
+          return;
         w.sawMovingMark = true;
         seen.disconnect();
       });
@@ -249,5 +260,82 @@ describe('moving a guest between hosts in Chromium, the console following it', (
       assert.ok(log.indexOf(`${line}\r\n`) > at, `"${line}" in the order typed`);
       at = log.indexOf(`${line}\r\n`);
     }
+  });
+  it('moves a guest with a qcow2 disk to B with "copy storage"; keys typed meanwhile are counted on the mark and typed once on B', async () => {
+    pool = await mirroredPool(r.rig.prefix, r.rig, second);
+    const volume = `${r.rig.prefix}disk.qcow2`;
+    const disk = await pool.createVolume(volume, '64M');
+    const written = await run('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x5a 0 48M', disk]);
+    assert.equal(written.code, 0, written.stderr);
+    const cp = await r.rig.define({ name: 'cp', diskPath: disk });
+    await r.rig.waitForBoot(cp);
+    await startCounter(SYSTEM_URI, cp.name);
+    await r.page.fill('[aria-label="Filter guests"]', cp.name);
+    await r.page.waitForSelector(`${guestCard(cp)}[data-state="running"]`);
+    await r.select(cp);
+    const before = ticks(r.rig.serial(cp)).at(-1) ?? 0;
+
+    const dialog = await openMoveDialog();
+    await dialog.getByLabel(/Copy storage/).check();
+    // Slowed, so that the disk copy shows and there is time to type while it runs.
+    await dialog.locator('summary', { hasText: 'Tuning' }).click();
+    await dialog.getByLabel('Bandwidth limit (MiB/s)').fill('8');
+    await r.screenshot('move-copy-dialog');
+    await dialog.getByRole('button', { name: 'Move' }).click();
+    const bar = panel(cp).getByRole('progressbar');
+    await waitFor(
+      'disk figures while it copies',
+      async () =>
+        Number((await bar.getAttribute('aria-valuenow')) ?? 0) > 0 &&
+        /Copying disks — \d+%.*Disks\s*[\d.]+ [KMG]iB sent, [\d.]+ [KMG]iB to go/.test(
+          (await panel(cp).textContent()) ?? '',
+        ),
+      60_000,
+      100,
+    );
+    await r.screenshot('move-copy-progress');
+
+    // Keys typed now are kept for the end of the move, and the mark over the screen counts them.
+    const mark = r.page.locator('.console.active .moving-mark');
+    assert.equal(await mark.textContent(), 'moving…');
+    await waitActive(r.page, cp);
+    const line = 'echo held-while-copying >/dev/ttyS0\n';
+    await typeAsPerson(r.page, line);
+    const presses = [...line].reduce((n, ch) => n + (strokeFor(ch)!.shift ? 2 : 1), 0);
+    assert.ok(!r.rig.serial(cp).includes('held-while-copying'), 'not typed yet');
+    assert.equal(await mark.textContent(), `moving… — ${presses} keys will be typed when the move ends`);
+    await r.screenshot('move-copy-keys-held');
+
+    await r.page.waitForSelector(`${guestCard(cp)}[data-host="${second.sshUri}"][data-state="running"]`, {
+      timeout: 120_000,
+    });
+    assert.equal((await second.virsh('domstate', cp.uuid)).trim(), 'running', 'virsh on B');
+    assert.notEqual((await r.rig.virshResult('dominfo', cp.uuid)).code, 0, 'gone from A');
+    assert.match(await second.virsh('domblklist', cp.uuid), new RegExp(`vda\\s+${disk}`));
+    // B's /var/lib/libvirt is the rig's lib folder: the copy there holds what A's disk holds.
+    const same = await run('qemu-img', ['compare', '-U', disk, join(second.dir, 'lib', pool.name, volume)]);
+    assert.equal(same.code, 0, `${same.stdout}${same.stderr}`);
+
+    // No click since Move: the stage shows it on B, the kept keys were typed there once, the mark is gone.
+    await r.page.waitForSelector(`${stage}[data-active-uuid="${cp.uuid}"][data-active-host="${second.sshUri}"]`);
+    await waitFor('the console on B', async () => {
+      const info = await consoleOf(cp.uuid);
+      return info?.host === second.sshUri && info.status === 'connected' && !info.frozen;
+    });
+    await waitActive(r.page, cp);
+    await mark.waitFor({ state: 'hidden' });
+    await r.rig.waitForSerial(cp, 'held-while-copying\r\n', 30_000);
+    await typeAsPerson(r.page, 'echo copied-to-b >/dev/ttyS0\n');
+    await r.rig.waitForSerial(cp, 'copied-to-b\r\n', 30_000);
+    await r.screenshot('move-copy-done');
+    const log = r.rig.serial(cp);
+    assert.equal(log.split('held-while-copying\r\n').length, 2, 'the kept keys typed once');
+    assert.ok(log.indexOf('held-while-copying') < log.indexOf('copied-to-b'), 'in the order typed');
+
+    const all = ticks(r.rig.serial(cp));
+    assert.ok(all.at(-1)! > before + 10, 'the counter went on');
+    for (let i = 1; i < all.length; i++) assert.equal(all[i], all[i - 1]! + 1, `tick ${all[i - 1]} then ${all[i]}`);
+    assert.equal(log.split(`virtswitch test guest: ${cp.name}`).length, 2, 'never rebooted');
+    assert.deepEqual(r.dialogs, []);
   });
 });

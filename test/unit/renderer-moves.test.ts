@@ -299,4 +299,39 @@ describe('"Move to host…": targets, options and progress in words', () => {
     assert.deepEqual([done.fraction, done.ended, done.headline], [1, true, 'Moved']);
     assert.equal(Object.fromEntries(done.rows).Downtime, '40 ms');
   });
+
+  it('copying storage: the disks first, then the memory, each stage with its own headline and bar', () => {
+    const mib = 1048576;
+    const disks: MigrationProgress = {
+      host: A,
+      uuid: g.uuid,
+      name: g.name,
+      target: B,
+      phase: 'copying',
+      memoryTotal: 0,
+      memoryProcessed: 0,
+      memoryRemaining: 0,
+      diskTotal: 64 * mib,
+      diskProcessed: 16 * mib,
+      diskRemaining: 48 * mib,
+      dirtyRate: 0,
+      iteration: 0,
+      downtimeMs: 0,
+      elapsedMs: 2000,
+    };
+    const v = progressView(disks);
+    assert.deepEqual([v.fraction, v.headline], [0.25, 'Copying disks — 25%']);
+    assert.deepEqual(Object.fromEntries(v.rows), { Disks: '16 MiB sent, 48 MiB to go', Time: '2.0 s' });
+    // The disks in step, the memory under way: the bar is the memory's, not back-and-forth over both.
+    const memory = progressView({
+      ...disks,
+      memoryTotal: 256 * mib,
+      memoryProcessed: 64 * mib,
+      memoryRemaining: 192 * mib,
+      diskProcessed: 64 * mib,
+      diskRemaining: 0,
+    });
+    assert.deepEqual([memory.fraction, memory.headline], [0.25, 'Copying memory — 25%']);
+    assert.equal(Object.fromEntries(memory.rows).Disks, '64 MiB sent, 0 KiB to go');
+  });
 });

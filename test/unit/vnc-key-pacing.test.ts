@@ -1,11 +1,14 @@
 /**
  * The VNC console's key pacing (no faster than QEMU types keys into the guest, so its own key
  * queue, lost when the guest pauses to move, stays empty) and the keys kept from the start of a
- * move (a key held when keeping began may still be let go on the live display, once).
+ * move (a key held when keeping began may still be let go on the live display, once), counted for
+ * the "moving…" mark as they are kept.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ConsoleKeys, type KeyDisplay } from '../../renderer/src/consoles/console-keys.js';
 import { KeyPacer, type PacedKey } from '../../renderer/src/consoles/key-pacer.js';
+import { movingMarkText } from '../../renderer/src/consoles/moving-mark.js';
 import { HandoverKeys } from '../../renderer/src/input/handover.js';
 
 const key = (code: string, down: boolean): PacedKey => ({ keysym: 0x61, code, down });
@@ -68,5 +71,48 @@ describe('HandoverKeys while keys are kept from the start of a move', () => {
       replay.map((r) => `${r.type} ${r.code}`),
       ['keydown KeyA', 'keyup KeyA'],
     );
+  });
+});
+
+describe('the keys kept during a move, counted for the "moving…" mark', () => {
+  /** A display as far as the console's keyboard uses one: what reached it. */
+  const display = (): { rfb: KeyDisplay; got: string[] } => {
+    const got: string[] = [];
+    const rfb: KeyDisplay = {
+      viewOnly: false,
+      sendKey(_keysym, code, down) {
+        got.push(`${down ? 'down' : 'up'} ${code}`);
+      },
+    };
+    return { rfb, got };
+  };
+  const press = (rfb: KeyDisplay, code: string): void => {
+    rfb.sendKey(0x61, code, true);
+    rfb.sendKey(0x61, code, false);
+  };
+
+  it('counts each press as it is kept, none before the move, and says none once they are typed', () => {
+    const told: (number | undefined)[] = [];
+    const keys = new ConsoleKeys((n) => told.push(n));
+    const { rfb, got } = display();
+    keys.attach(rfb, () => true);
+    press(rfb, 'KeyA');
+    assert.deepEqual(told, [], 'keys to the live display are not counted');
+    keys.begin();
+    press(rfb, 'KeyB');
+    press(rfb, 'KeyC');
+    assert.deepEqual(told, [0, 1, 1, 2, 2], 'each event told, each press counted once');
+    const next = display();
+    keys.end(next.rfb, null);
+    assert.equal(told.at(-1), undefined, 'nothing kept once they are typed');
+    // A's release was still paced when keeping began: the new display lets A go, then types B and C.
+    assert.deepEqual(next.got, ['up KeyA', 'down KeyB', 'up KeyB', 'down KeyC', 'up KeyC']);
+    assert.ok(!got.includes('down KeyB'), 'kept keys never went to the old display');
+  });
+
+  it('words the mark: moving, and how many keys wait', () => {
+    assert.equal(movingMarkText(0), 'moving…');
+    assert.equal(movingMarkText(1), 'moving… — 1 key will be typed when the move ends');
+    assert.equal(movingMarkText(12), 'moving… — 12 keys will be typed when the move ends');
   });
 });

@@ -3,13 +3,27 @@
  * key-pacer.ts); while there is none (the guest is moving between hosts) they are kept, with those
  * not sent yet, and typed on the next display once each, in order (see handover.ts).
  */
-import type RFB from '@novnc/novnc';
 import { HandoverKeys, type KeyRecord } from '../input/handover.js';
 import { KeyPacer, type PacedKey } from './key-pacer.js';
+
+/** What the keyboard needs of a display (noVNC's RFB has it; Node tests give a plain one). */
+export interface KeyDisplay {
+  viewOnly: boolean;
+  sendKey(keysym: number, code: string | null, down?: boolean): void;
+}
 
 export class ConsoleKeys {
   private readonly keys = new HandoverKeys();
   private pacer: KeyPacer | undefined;
+
+  constructor(
+    /** Told, as it changes, how many key presses are kept (undefined: none are, keys go to the display). */
+    private readonly onKept: (presses: number | undefined) => void = () => undefined,
+  ) {}
+
+  private changed(): void {
+    this.onKept(this.keys.keptPresses);
+  }
 
   /** A key event the page saw on the console; `noDisplay`: it was typed on the old display's picture. */
   typed(ev: KeyboardEvent, noDisplay: boolean): void {
@@ -17,6 +31,7 @@ export class ConsoleKeys {
     if (!noDisplay) return;
     this.begin();
     this.keys.key({ type: ev.type === 'keydown' ? 'keydown' : 'keyup', code: ev.code, key: ev.key });
+    this.changed();
   }
 
   /** Whether keys are being kept for the next display. */
@@ -25,7 +40,7 @@ export class ConsoleKeys {
   }
 
   /** `rfb` is the console's display now (`current` says while it still is). */
-  attach(rfb: RFB, current: () => boolean): void {
+  attach(rfb: KeyDisplay, current: () => boolean): void {
     this.pacer = paceKeys(rfb, {
       sent: (k) => {
         if (k.code && !this.keys.inGap) this.keys.key({ type: k.down ? 'keydown' : 'keyup', code: k.code, key: '' });
@@ -34,6 +49,7 @@ export class ConsoleKeys {
         if (!this.keys.inGap || !current()) return false;
         if (!k.down && k.code && this.keys.releasesLive(k.code)) return false;
         this.keys.key(pacedRecord(k));
+        this.changed();
         return true;
       },
     });
@@ -53,11 +69,13 @@ export class ConsoleKeys {
     const unsent = this.pacer?.take() ?? [];
     this.keys.begin();
     for (const k of unsent) this.keys.key(pacedRecord(k));
+    this.changed();
   }
 
   /** The new display is up: release what the guest still holds down, then type the keys kept. */
-  end(rfb: RFB, canvas: HTMLCanvasElement | null): void {
+  end(rfb: KeyDisplay, canvas: HTMLCanvasElement | null): void {
     const { release, replay } = this.keys.end();
+    this.changed();
     // The keys belong to the guest even if the user has switched away meanwhile.
     const viewOnly = rfb.viewOnly;
     rfb.viewOnly = false;
@@ -81,7 +99,7 @@ export interface PaceHooks {
  * Routes `rfb`'s key events (noVNC's keyboard and every caller of sendKey) through a pacer. Whether
  * an event goes to the guest is decided when it is typed: view-only drops it then, as noVNC does.
  */
-export function paceKeys(rfb: RFB, hooks: PaceHooks): KeyPacer {
+export function paceKeys(rfb: KeyDisplay, hooks: PaceHooks): KeyPacer {
   const send = rfb.sendKey.bind(rfb);
   const pacer = new KeyPacer((k) => {
     hooks.sent(k);

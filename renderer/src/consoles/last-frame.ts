@@ -1,6 +1,6 @@
 /**
  * A console's last picture, kept on the stage while its guest moves between hosts: a copy of the
- * old display's canvas, marked "moving…", that takes the keyboard focus (so keys typed meanwhile
+ * old display's canvas (under the console's "moving…" mark) that takes the keyboard focus (so keys typed meanwhile
  * reach the console, not the page) until the new display has drawn its first frame.
  */
 
@@ -20,13 +20,9 @@ export class LastFrame {
     this.canvas.className = 'last-frame-canvas';
     this.canvas.setAttribute('aria-label', label);
     this.canvas.getContext('2d')?.drawImage(from, 0, 0);
-    const mark = document.createElement('div');
-    mark.className = 'moving-mark';
-    mark.setAttribute('role', 'status');
-    mark.textContent = 'moving…';
     this.element = document.createElement('div');
     this.element.className = 'last-frame';
-    this.element.append(this.canvas, mark);
+    this.element.append(this.canvas);
   }
 
   focus(): void {

@@ -4,16 +4,18 @@
  * active one, view-only, its updates held back, refreshed now and then for its thumbnail.
  *
  * A console belongs to a guest, not to a host: when the guest moves, the old display's last
- * picture stays (marked "moving…") until the new host's display has drawn, and the keyboard
- * carries over (see ConsoleKeys).
+ * picture stays until the new host's display has drawn, and the keyboard carries over (see
+ * ConsoleKeys); a mark says "moving…" and how many keys wait meanwhile (see MovingMark).
  */
 import RFB from '@novnc/novnc';
 import type { Bridge, GuestRef, Scaling } from '../../../common/contract.js';
 import { ConsoleKeys } from './console-keys.js';
 import { hasFrame, LastFrame } from './last-frame.js';
+import { MovingMark } from './moving-mark.js';
 import type { HandoverTimes } from './screen-console.js';
 import { StandbyDisplay } from './standby-display.js';
 import { ThrottledChannel } from './throttled-channel.js';
+import { answerPasswords } from './vnc-password.js';
 
 /** How long a moving console waits for the new display's first frame before showing it anyway. */
 const FIRST_FRAME_WAIT_MS = 10_000;
@@ -47,7 +49,9 @@ export class VncConsole {
   /** The canvas the current RFB draws into. */
   private liveCanvas: HTMLCanvasElement | null = null;
   private lastFrame: LastFrame | undefined;
-  private readonly keys = new ConsoleKeys();
+  /** Over the screen while keys are kept for the end of a move: says how many wait. */
+  private readonly mark = new MovingMark();
+  private readonly keys = new ConsoleKeys((presses) => this.mark.show(presses));
   /** performance.now() of the last retarget and of its display's answer, for handoverTimes. */
   private retargetedAt: number | undefined;
   private connectedAt: number | undefined;
@@ -67,6 +71,7 @@ export class VncConsole {
     this.element = document.createElement('div');
     this.element.className = 'console';
     this.element.dataset.console = key;
+    this.element.append(this.mark.element);
     // Capture: every key meant for this console passes here before noVNC sees it.
     const onKey = (ev: KeyboardEvent): void => this.onKey(ev);
     this.element.addEventListener('keydown', onKey, true);
@@ -236,22 +241,10 @@ export class VncConsole {
       this.reason ??= clean ? 'the console closed' : 'the connection to the console was lost';
       this.on.status(this);
     });
-    rfb.addEventListener('credentialsrequired', () => {
-      // A display with a password: the app reads it from the guest's definition, as virt-manager does.
-      this.bridge.invoke('guest.vncPassword', this.ref).then(
-        ({ password }) => {
-          if (this.rfb !== rfb) return;
-          if (password === null) {
-            this.reason = 'the display asks for a password this connection may not read';
-            rfb.disconnect();
-          } else rfb.sendCredentials({ password });
-        },
-        () => rfb.disconnect(),
-      );
-    });
-    rfb.addEventListener('securityfailure', (e) => {
-      if (this.rfb !== rfb) return;
-      this.reason = `the display refused the password (${(e as CustomEvent<{ reason?: string }>).detail?.reason ?? 'security failure'})`;
+    answerPasswords(rfb, this.bridge, {
+      ref: () => this.ref,
+      current: () => this.rfb === rfb,
+      reason: (words) => (this.reason = words),
     });
     rfb.addEventListener('clipboard', (e) => this.on.clipboard(this, (e as CustomEvent<{ text: string }>).detail.text));
   }
@@ -384,7 +377,7 @@ export class VncConsole {
       }
     }
     // The old display's picture, if one stands in, stays until the next display has drawn.
-    const keep = [this.lastFrame?.element, this.standby?.wrap];
+    const keep = [this.lastFrame?.element, this.standby?.wrap, this.mark.element];
     for (const child of [...this.element.children]) if (!keep.includes(child as HTMLDivElement)) child.remove();
   }
 

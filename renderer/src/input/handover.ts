@@ -26,16 +26,22 @@ export class HandoverKeys {
   /** Codes down on the live display. */
   private readonly held = new Set<string>();
   /** While there is no display: what was down when it went, and what was typed since. */
-  private gap: { heldAtStart: string[]; stillDown: Set<string>; typed: KeyRecord[] } | undefined;
+  private gap: { heldAtStart: string[]; stillDown: Set<string>; typed: KeyRecord[]; presses: number } | undefined;
 
   get inGap(): boolean {
     return this.gap !== undefined;
+  }
+
+  /** While keys are kept: how many presses wait to be typed on the new display (else undefined). */
+  get keptPresses(): number | undefined {
+    return this.gap?.presses;
   }
 
   /** A key event the console saw: on the live display, or into the gap when there is none. */
   key(r: KeyRecord): void {
     if (this.gap) {
       this.gap.typed.push(r);
+      if (r.type === 'keydown') this.gap.presses++;
       return;
     }
     if (r.type === 'keydown') this.held.add(r.code);
@@ -45,7 +51,7 @@ export class HandoverKeys {
   /** The display went away; from now on keys are kept. A second call changes nothing. */
   begin(): void {
     if (this.gap) return;
-    this.gap = { heldAtStart: [...this.held], stillDown: new Set(this.held), typed: [] };
+    this.gap = { heldAtStart: [...this.held], stillDown: new Set(this.held), typed: [], presses: 0 };
     this.held.clear();
   }
 

@@ -103,12 +103,21 @@ export interface ProgressView {
   ended: boolean;
 }
 
+/**
+ * Copying storage, libvirt copies the disks first (memory is not counted yet) and the memory once
+ * they are in step; the headline names the stage and the bar shows that stage's part.
+ */
+function copyStage(m: MigrationProgress): { what: string; total: number; remaining: number } {
+  if (m.diskTotal > 0 && m.memoryTotal === 0)
+    return { what: 'Copying disks', total: m.diskTotal, remaining: m.diskRemaining };
+  return { what: PHASE_TEXT[m.phase], total: m.memoryTotal, remaining: m.memoryRemaining };
+}
+
 /** How a move's progress reads for a person. */
 export function progressView(m: MigrationProgress): ProgressView {
-  const total = m.memoryTotal + m.diskTotal;
-  const remaining = m.memoryRemaining + m.diskRemaining;
   const ended = m.phase === 'done' || m.phase === 'failed' || m.phase === 'cancelled';
-  let fraction = total > 0 ? Math.min(1, Math.max(0, 1 - remaining / total)) : undefined;
+  const stage = ended ? { what: PHASE_TEXT[m.phase], total: 0, remaining: 0 } : copyStage(m);
+  let fraction = stage.total > 0 ? Math.min(1, Math.max(0, 1 - stage.remaining / stage.total)) : undefined;
   if (m.phase === 'done') fraction = 1;
   const pct = fraction === undefined ? '' : ` — ${Math.round(fraction * 100)}%`;
   const rows: [string, string][] = [];
@@ -121,5 +130,5 @@ export function progressView(m: MigrationProgress): ProgressView {
     rows.push(['Disks', `${formatSize(m.diskProcessed)} sent, ${formatSize(m.diskRemaining)} to go`]);
   if (m.downtimeMs > 0) rows.push([m.phase === 'done' ? 'Downtime' : 'Expected downtime', `${m.downtimeMs} ms`]);
   rows.push(['Time', `${(m.elapsedMs / 1000).toFixed(1)} s`]);
-  return { fraction, headline: `${PHASE_TEXT[m.phase]}${ended ? '' : pct}`, rows, ended };
+  return { fraction, headline: `${stage.what}${ended ? '' : pct}`, rows, ended };
 }

@@ -17,12 +17,16 @@ function targetOption(host: HostInfo): HTMLOptionElement {
   return h('option', { value: host.uri }, `${hostLabel(host.uri)}${name ? ` (${name})` : ''}`);
 }
 
-function modeHint(g: GuestInfo, mode: MigrateOptions['mode'] | undefined): string {
+function modeHint(g: GuestInfo, mode: MigrateOptions['mode'] | undefined, copyStorage: boolean): string {
   if (mode === 'live')
-    return `Live: ${g.name} keeps running while its memory is copied, and its screen, keyboard and slot follow it.`;
+    return `Live: ${g.name} keeps running while its ${copyStorage ? 'disks and memory are' : 'memory is'} copied, and its screen, keyboard and slot follow it.`;
   if (mode === 'offline') return `Offline: ${g.name} is off, so only its definition moves.`;
   return `${g.name} is ${g.state}: it can move once it runs or is shut off.`;
 }
+
+/** What "copy storage" asks of the target, shown while it is ticked. */
+const COPY_STORAGE_HINT =
+  'Each disk is copied to the same path on the target, into a storage pool there that holds that folder.';
 
 /** The fields for slow or unusual links, folded away. */
 function tuning(live: boolean): { element: HTMLElement; read: () => Partial<MoveForm> } {
@@ -66,6 +70,14 @@ export function moveDialog(g: GuestInfo, hosts: readonly HostInfo[], move: (o: M
   const undefineSource = check(defaults.undefineSource);
   const more = tuning(mode === 'live');
   const problem = h('p', { className: 'error-text', role: 'alert', hidden: true });
+  const modeLine = h('p', { className: 'hint move-mode', 'data-mode': mode ?? 'none' });
+  const copyHint = h('p', { className: 'hint move-copy-hint' }, COPY_STORAGE_HINT);
+  const showCopy = (): void => {
+    modeLine.textContent = modeHint(g, mode, copyStorage.checked);
+    copyHint.hidden = !copyStorage.checked;
+  };
+  copyStorage.addEventListener('change', showCopy);
+  showCopy();
   const go = h('button', { type: 'submit', className: 'primary', disabled: !targets.length || !mode }, 'Move');
   const form = h(
     'form',
@@ -73,8 +85,9 @@ export function moveDialog(g: GuestInfo, hosts: readonly HostInfo[], move: (o: M
     targets.length
       ? field('Target host', target)
       : h('p', { className: 'hint' }, 'No other host is connected. Add one in Settings, then move the guest there.'),
-    h('p', { className: 'hint move-mode', 'data-mode': mode ?? 'none' }, modeHint(g, mode)),
+    modeLine,
     h('label', { className: 'check' }, copyStorage, 'Copy storage (the hosts share no storage)'),
+    copyHint,
     h('label', { className: 'check' }, persistent, 'Keep the definition on the target'),
     h('label', { className: 'check' }, undefineSource, `Remove it from ${hostLabel(g.host)}`),
     more.element,
