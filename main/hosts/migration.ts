@@ -106,6 +106,15 @@ export function moveError(e: unknown, g: GuestInfo, target: string): ApiError {
   if (e.code === ErrorCode.DOM_EXIST || /already exists/i.test(m)) {
     return fail('conflict', g, `a guest of that name or UUID is already defined on ${target} (${m})`);
   }
+  // A target whose QEMU lacks the guest's CPU model (an older QEMU) refuses it while preparing.
+  const model = /CPU model (\S+) is not supported by (?:the )?hypervisor/i.exec(m);
+  if (model) {
+    return fail(
+      'unsupported',
+      g,
+      `${target} can't run its CPU: the QEMU there does not offer the CPU model ${model[1]} (${m}); give the guest a CPU model both hosts offer${stays}`,
+    );
+  }
   if (/cpu/i.test(m) && /incompatib|not compatible|missing|does ?n.t match|unsupported|not supported/i.test(m)) {
     return fail('unsupported', g, `the CPU of ${target} can't run this guest (${m})${stays}`);
   }

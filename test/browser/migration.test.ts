@@ -2,9 +2,10 @@
  * "Move to host…" in Chromium through the serve shell, connected to this machine's libvirtd and to
  * the rig's second host over qemu+ssh: a running guest that counts on its serial port moves A → B
  * and its screen, keyboard and slot follow it with no click; a slowed move is cancelled and the
- * guest stays on A; a move that can't happen says why in words; a second guest, with a qcow2 disk
- * in a directory pool both hosts have, moves with "copy storage", and the keys typed meanwhile are
- * counted on the screen's "moving…" mark and typed once when it arrives.
+ * guest stays on A; a move that can't happen (a name taken on B, a CPU model B lacks) says why in
+ * words; a second guest, with a qcow2 disk in a directory pool both hosts have, moves with "copy
+ * storage", and the keys typed meanwhile are counted on the screen's "moving…" mark and typed once
+ * when it arrives.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,9 @@ interface ConsoleInfo {
   frozen: boolean;
   handover?: { lastSourceData: number; firstTargetFrame: number };
 }
+
+/** A CPU model the rig's second host lacks; the first runs it under TCG. */
+const MISSING_MODEL = 'Westmere';
 
 describe('moving a guest between hosts in Chromium, the console following it', () => {
   let second: SecondHost;
@@ -61,7 +65,8 @@ describe('moving a guest between hosts in Chromium, the console following it', (
   };
 
   before(async () => {
-    second = await startSecondHost();
+    // B's QEMU lacks one CPU model (as an older QEMU does); the guests here use QEMU's default CPU.
+    second = await startSecondHost({ cpuModelsMissing: [MISSING_MODEL] });
     dir = mkdtempSync(join(tmpdir(), 'vs-mig-browser-'));
     try {
       r = await openSwitcher([{ name: 'mv' }], () => stage, {
@@ -261,6 +266,25 @@ describe('moving a guest between hosts in Chromium, the console following it', (
       at = log.indexOf(`${line}\r\n`);
     }
   });
+  // After the moves of the first guest, which rely on it being alone on A; before anything sits on B.
+  it('says in words that B can’t run a guest’s CPU model, and leaves it running on A', async () => {
+    const c = await r.rig.define({ name: 'mv-cpu', cpuModel: MISSING_MODEL });
+    await r.page.waitForSelector(`${guestCard(c)}[data-state="running"]`);
+    await r.select(c);
+    const dialog = await openMoveDialog();
+    await dialog.getByRole('button', { name: 'Move' }).click();
+    const error = r.page.locator(`.move-panel[data-uuid="${c.uuid}"] [data-testid="error"]`);
+    await error.waitFor();
+    assert.match(
+      (await error.textContent()) ?? '',
+      new RegExp(`can't run its CPU: the QEMU there does not offer the CPU model ${MISSING_MODEL} .*; it stays on`),
+    );
+    await r.screenshot('move-error-cpu');
+    assert.equal(await r.rig.domstate(c), 'running');
+    assert.equal(await r.page.getAttribute(stage, 'data-active-host'), SYSTEM_URI);
+    assert.equal((await second.virsh('list', '--all', '--name')).trim(), '', 'nothing on B');
+  });
+
   it('moves a guest with a qcow2 disk to B with "copy storage"; keys typed meanwhile are counted on the mark and typed once on B', async () => {
     pool = await mirroredPool(r.rig.prefix, r.rig, second);
     const volume = `${r.rig.prefix}disk.qcow2`;

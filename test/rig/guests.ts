@@ -42,6 +42,8 @@ export interface GuestOptions {
   agent?: boolean;
   /** A network card on this libvirt network (virtio). */
   network?: string;
+  /** A named CPU model (custom mode, no fallback) instead of QEMU's default CPU. */
+  cpuModel?: string;
 }
 
 export interface TestGuest {
@@ -100,13 +102,16 @@ export function testDomainXml(
   const nic = o.network
     ? `<interface type='network'><source network='${xmlEscape(o.network)}'/><model type='virtio'/></interface>`
     : '';
+  const cpu = o.cpuModel
+    ? `<cpu mode='custom' match='exact' check='partial'><model fallback='forbid'>${xmlEscape(o.cpuModel)}</model></cpu>`
+    : '';
   return `<domain type='qemu'>
   <name>${xmlEscape(g.name)}</name>
   <uuid>${g.uuid}</uuid>
   <metadata><virtswitch-test xmlns='https://virtswitch.invalid/test'/></metadata>
   <memory unit='MiB'>${maxMem}</memory>
   <currentMemory unit='MiB'>${mem}</currentMemory>
-  <vcpu current='${vcpus}'>${maxVcpus}</vcpu>
+  <vcpu current='${vcpus}'>${maxVcpus}</vcpu>${cpu}
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>${xmlEscape(image.kernel)}</kernel>

@@ -19,6 +19,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { MigrateOptions } from '../../common/contract.js';
+import { assertCpuModelsMissing, seedCapabilitiesWithout } from './cpu-models.js';
 import { RigError } from './errors.js';
 import { run, runSync, type ExecResult } from './exec.js';
 import { rigCacheDir } from './image.js';
@@ -63,6 +64,8 @@ export interface SecondHostOptions {
   qemuConf?: string[];
   /** Run the second host's QEMUs as root, so that they can take a post-copy move without a sysctl change. */
   postCopy?: boolean;
+  /** CPU models the second host's QEMU lacks (as QEMU names them, e.g. 'Westmere'), as on a target with an older QEMU. */
+  cpuModelsMissing?: string[];
 }
 
 interface Layout {
@@ -131,6 +134,7 @@ function keygen(dir: string, name: string): void {
 /** libvirtd.conf, qemu.conf, sshd and ssh client configs, keys, and the script run inside the namespaces. */
 function writeConfigs(l: Layout, o: SecondHostOptions): string {
   for (const d of ['run', 'lib', 'etc', 'log', 'cache', 'bin']) mkdirSync(join(l.dir, d), { mode: 0o755 });
+  if (o.cpuModelsMissing?.length) seedCapabilitiesWithout(join(l.dir, 'cache'), o.cpuModelsMissing);
   writeFileSync(
     join(l.dir, 'etc', 'libvirtd.conf'),
     [
@@ -301,11 +305,13 @@ export async function startSecondHost(o: SecondHostOptions = {}): Promise<Second
   removeStale();
   const l = layout();
   const teardown = (): void => teardownSync(l.netns, l.vethHost, l.id, l.dir);
+  const handle = makeHandle(l, teardown);
   process.once('exit', teardown);
   try {
     startNamespaces(l, writeConfigs(l, o));
     await waitFor(`the second libvirtd on ${l.address}:16509`, () => portOpen(l.address, 16509), 20_000, 100);
     await waitFor(`the second host's sshd on ${l.address}:22`, () => portOpen(l.address, 22), 20_000, 100);
+    if (o.cpuModelsMissing?.length) await assertCpuModelsMissing(handle.virsh, o.cpuModelsMissing);
   } catch (e) {
     const log = join(l.dir, 'log', 'libvirtd.log');
     const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-1000) : '';
@@ -313,7 +319,7 @@ export async function startSecondHost(o: SecondHostOptions = {}): Promise<Second
     process.removeListener('exit', teardown);
     throw tail ? new RigError(`${(e as Error).message}; libvirtd.log ends: ${tail}`) : e;
   }
-  return makeHandle(l, teardown);
+  return handle;
 }
 
 function makeHandle(l: Layout, teardown: () => void): SecondHost {
