@@ -39,6 +39,8 @@ describe('the Hardware dialog in Chromium, with a real guest', () => {
     r = await openSwitcher([{ name: 'hw-a', cdrom: true }], () => '[data-testid="stage"]', {
       uris: [SYSTEM_URI, usbHost],
     });
+    // Other guests on the shared daemon may push its card out of the built part of the strip.
+    await r.page.fill('[aria-label="Filter guests"]', r.guests[0]!.name);
     await r.page.waitForSelector(`${guestCard(r.guests[0]!)}[data-state="running"]`, {
       state: 'attached',
       timeout: 60_000,
@@ -133,6 +135,11 @@ describe('the Hardware dialog in Chromium, with a real guest', () => {
     await r.page.waitForSelector(`${dlg} [data-disk="vdb"][data-place="next-boot"]:has-text("at next boot")`);
     assert.match(await r.rig.virsh('domblklist', '--inactive', g.uuid), new RegExp(`vdb\\s+${later}`));
     assert.doesNotMatch(await r.rig.virsh('domblklist', g.uuid), /vdb/);
+    // Changed from outside while the dialog is open, for next boot only: the dialog shows it.
+    const outside = join(r.rig.runDir, 'hw-outside.img');
+    writeFileSync(outside, Buffer.alloc(2 * 1024 * 1024));
+    await r.rig.virsh('attach-disk', g.uuid, outside, 'vdc', '--config');
+    await r.page.waitForSelector(`${dlg} [data-disk="vdc"][data-place="next-boot"]:has-text("at next boot")`);
     await r.screenshot('hardware-now-and-next-boot');
   });
 

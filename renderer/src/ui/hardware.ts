@@ -25,6 +25,9 @@ type Run = <T>(what: string, p: Promise<T>, said?: (r: T) => string) => void;
 const live = (g: GuestInfo): boolean => g.state === 'running' || g.state === 'paused' || g.state === 'blocked';
 
 /** The two "when" checkboxes every change honours, kept in step with the guest's state. */
+/** How often an open dialog reads the definitions again, for changes no event announces. */
+const REREAD_MS = 2000;
+
 function applyChoice(g: GuestInfo): { element: HTMLElement; value(): DeviceApply; sync(v: HardwareView): void } {
   const now = h('input', { type: 'checkbox', checked: live(g), disabled: !live(g), 'data-apply': 'now' });
   const boot = h('input', { type: 'checkbox', checked: g.persistent, disabled: !g.persistent, 'data-apply': 'boot' });
@@ -130,12 +133,15 @@ class HardwareDialog {
       seen = now;
       this.refresh();
     });
+    // libvirt announces no event when only the stored definition changes (virsh attach-disk
+    // --config), so while open the dialog also reads both definitions every few seconds.
+    const poll = setInterval(() => this.refresh(false, true), REREAD_MS);
     const run: Run = (what, p, said) => this.run(what, p, said);
     const modal = showModal({
       title: `Hardware of ${this.first.name}`,
       wide: true,
       testid: 'hardware',
-      onClose: unsubscribe,
+      onClose: () => (unsubscribe(), clearInterval(poll)),
       body: [
         this.when.element,
         h(
@@ -186,10 +192,11 @@ class HardwareDialog {
   }
 
   /**
-   * Reads both definitions again; an older answer arriving late is dropped. After a change the
-   * button used is kept in view, as the redrawn lists above it may have grown.
+   * Reads both definitions again; an older answer arriving late is dropped, and a `quiet` one says
+   * nothing when it fails. After a change the button used is kept in view, as the redrawn lists
+   * above it may have grown.
    */
-  private refresh(afterChange = false): void {
+  private refresh(afterChange = false, quiet = false): void {
     const n = ++this.asked;
     this.bridge.invoke('guest.hardware', this.ref).then(
       (v) => {
@@ -198,7 +205,8 @@ class HardwareDialog {
         this.draw();
         if (afterChange) this.keepButtonInView();
       },
-      (e: unknown) => n === this.asked && this.fail(e, 'Could not read the hardware'),
+      // A failed re-read on the timer is not news: the first read or a change already said so.
+      (e: unknown) => n === this.asked && !quiet && this.fail(e, 'Could not read the hardware'),
     );
   }
 
