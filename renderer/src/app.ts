@@ -348,6 +348,7 @@ export class VirtSwitch {
   }
 
   private onConsoleStatus(c: ScreenConsole): void {
+    this.strip.screenElsewhere(c.key, c.status === 'disconnected' && !!c.waitsForUser);
     if (c.key === this.switcher.activeKey) {
       this.renderStage();
       this.bridge.setActiveGuest?.(c.ref, c.status === 'connected');

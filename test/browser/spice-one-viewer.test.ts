@@ -7,7 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { guestCard, startSwitcherRig, waitActive, type SwitcherRig } from './switcher-harness.js';
+import { join } from 'node:path';
+import { SCREENSHOTS, guestCard, startSwitcherRig, waitActive, type SwitcherRig } from './switcher-harness.js';
 import type { TestGuest } from '../rig/guests.js';
 
 interface ConsoleInfo {
@@ -63,6 +64,8 @@ describe('a SPICE display shown by two pages of the app', () => {
     };
     await Promise.all(r.guests.map((g) => r.rig.waitForBoot(g)));
     await r.page.goto(r.shell.url);
+    // Other guests on a shared daemon may push these cards out of the built part of the strip.
+    await r.page.fill('[aria-label="Filter guests"]', r.rig.prefix);
     await r.page.click(guestCard(vnc));
     await waitActive(r.page, vnc);
     // The SPICE guest's console connects in the background of the first page.
@@ -77,11 +80,17 @@ describe('a SPICE display shown by two pages of the app', () => {
     second = await r.browser.newPage({ viewport: { width: 1360, height: 820 } });
     await second.addInitScript('window.__name = (f) => f');
     await second.goto(r.shell.url);
+    await second.fill('[aria-label="Filter guests"]', r.rig.prefix);
     await second.click(guestCard(spice));
     await waitActive(second, spice);
 
     await waitConsole(r.page, { status: 'disconnected', waitsForUser: true });
     assert.equal((await spiceConsole(r.page))?.reason, TAKEN);
+    // Its card in the strip says so too, in words read out with it.
+    const card = r.page.locator(`${guestCard(spice)}.screen-elsewhere`);
+    await card.waitFor();
+    assert.match((await card.getAttribute('aria-label')) ?? '', /shown elsewhere/);
+    await r.page.screenshot({ path: join(SCREENSHOTS, 'spice-taken-card.png') });
     const opens = spiceOpens;
     // A negative claim needs a window: no channel opened, and the second page keeps its screen.
     await new Promise((done) => setTimeout(done, QUIET_MS));
@@ -105,6 +114,9 @@ describe('a SPICE display shown by two pages of the app', () => {
     assert.equal(spiceOpens, opens, 'the second page took the display back by itself');
     assert.equal((await spiceConsole(r.page))?.status, 'connected', "the first page's session held");
 
+    // The first page took it back: its card no longer says the screen is elsewhere; the second's does.
+    await r.page.waitForSelector(`${guestCard(spice)}:not(.screen-elsewhere)[data-state="running"]`);
+    await second.waitForSelector(`${guestCard(spice)}.screen-elsewhere`);
     await stage.getByRole('button', { name: 'Take it back' }).click();
     await waitActive(second, spice);
     await waitConsole(r.page, { status: 'disconnected', waitsForUser: true });

@@ -86,8 +86,11 @@ export function updateCard(
   slot: number | undefined,
   cpuPercent: number | undefined,
   onAction: (a: GuestAction, key: string) => void,
-  /** Whether it is moving to another host, and "Move to host…" when it can. */
-  move: { moving: boolean; onMove: ((key: string) => void) | undefined } = { moving: false, onMove: undefined },
+  /** Whether it is moving to another host, "Move to host…" when it can, and whether another viewer holds its screen. */
+  move: { moving: boolean; onMove: ((key: string) => void) | undefined; screenElsewhere?: boolean } = {
+    moving: false,
+    onMove: undefined,
+  },
 ): void {
   const d = c.el.dataset;
   if (d.uuid !== g.uuid) d.uuid = g.uuid;
@@ -103,7 +106,8 @@ export function updateCard(
   c.slot.hidden = !slot;
   if (c.name.textContent !== g.name) c.name.textContent = g.name;
   c.name.title = g.name;
-  const label = stateLabel(g, move.moving);
+  const elsewhere = !!move.screenElsewhere && g.state === 'running' && !move.moving;
+  const label = elsewhere ? 'shown elsewhere' : stateLabel(g, move.moving);
   // A line has room for one word: for a running guest without a screen, the green dot says running.
   const shown = g.refreshError
     ? 'not current'
@@ -113,6 +117,7 @@ export function updateCard(
   if (c.stateLabel.textContent !== shown) c.stateLabel.textContent = shown;
   c.el.classList.toggle('busy', !!g.busy || move.moving);
   c.el.classList.toggle('refresh-error', !!g.refreshError);
+  c.el.classList.toggle('screen-elsewhere', elsewhere);
   // A failed re-read is said in words on the card: the whole message on hover and to screen readers.
   if (g.refreshError) c.stateLabel.title = g.refreshError;
   else c.stateLabel.removeAttribute('title');

@@ -57,6 +57,8 @@ export class Strip {
   });
   private readonly modeButton: HTMLButtonElement;
   private readonly cards = new Map<string, Card>();
+  /** Guests whose screen another viewer holds (a SPICE display lets one viewer in). */
+  private readonly elsewhere = new Set<string>();
   private readonly headers = new Map<string, HTMLElement>();
   private readonly prefs = new StripPrefs();
   private layout: Layout = { rows: [], tops: [0] };
@@ -113,6 +115,14 @@ export class Strip {
   /** The thumbnail canvas of a guest's card, while its card is built, for the painter. */
   thumbnail(key: string): HTMLCanvasElement | undefined {
     return this.cards.get(key)?.thumb;
+  }
+
+  /** Marks the card of a guest whose screen another viewer took (or no longer). */
+  screenElsewhere(key: string, yes: boolean): void {
+    if (yes === this.elsewhere.has(key)) return;
+    if (yes) this.elsewhere.add(key);
+    else this.elsewhere.delete(key);
+    this.render();
   }
 
   setActive(key: string | undefined): void {
@@ -208,6 +218,7 @@ export class Strip {
     const stats = this.store.stats.get(row.key)?.at(-1);
     updateCard(card, row.guest, this.slotOf.get(row.key), stats?.cpuPercent, (a, k) => this.hooks.action(a, k), {
       moving: !!this.store.moving(row.key),
+      screenElsewhere: this.elsewhere.has(row.key),
       onMove: this.canMove ? (k) => this.hooks.move(k) : undefined,
     });
     card.el.setAttribute('aria-posinset', String(this.shown.indexOf(row.guest) + 1));
