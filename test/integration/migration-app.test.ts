@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type AppSession } from '../../main/app/api.js';
+import type { App, AppSession } from '../../main/app/api.js';
 import type { MigrationProgress } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../rig/guests.js';
 import { LIVE_MOVE, startSecondHost, type SecondHost } from '../rig/second-host.js';
 import { startCounter, ticks } from '../rig/serial-counter.js';
 import { waitFor } from '../rig/wait.js';
+import { twoHostApp } from '../rig/two-host-app.js';
 
 describe('app: moving a guest between hosts', () => {
   let rig: TestRig;
@@ -47,17 +48,7 @@ describe('app: moving a guest between hosts', () => {
     g = await rig.define({ name: 'mig-app' });
     await rig.waitForBoot(g);
     await startCounter(SYSTEM_URI, g.name);
-    app = new App({
-      configDir: dir,
-      uris: [SYSTEM_URI, second.sshUri],
-      host: { client: { sshPath: second.sshPath, connectTimeoutMs: 20_000 } },
-    });
-    app.on('event', (e) => {
-      if (e.type === 'migration') progress.push(e.migration);
-    });
-    app.start();
-    s = app.session();
-    await waitFor('both hosts connected', () => app.state().hosts.every((h) => h.status === 'connected'), 30_000);
+    ({ app, s } = await twoHostApp(second, dir, progress));
     await waitFor('the guest on A', () => guestOn(SYSTEM_URI, g.uuid)?.state === 'running', 30_000);
   });
   after(async () => {

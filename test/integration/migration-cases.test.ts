@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type AppSession } from '../../main/app/api.js';
+import type { App, AppSession } from '../../main/app/api.js';
 import type { MigrationProgress } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import { run } from '../rig/exec.js';
@@ -18,6 +18,7 @@ import { mirroredPool, type MirroredPool } from '../rig/mirrored-pool.js';
 import { LIVE_MOVE, startSecondHost, type SecondHost } from '../rig/second-host.js';
 import { startCounter, ticks } from '../rig/serial-counter.js';
 import { waitFor } from '../rig/wait.js';
+import { twoHostApp } from '../rig/two-host-app.js';
 
 describe('app: moves with copied storage, post-copy, and refusals', () => {
   let rig: TestRig;
@@ -63,17 +64,7 @@ describe('app: moves with copied storage, post-copy, and refusals', () => {
     rig = await TestRig.start();
     second = await startSecondHost({ postCopy: true });
     pool = await mirroredPool(rig.prefix, rig, second);
-    app = new App({
-      configDir: rig.runDir,
-      uris: [SYSTEM_URI, second.sshUri],
-      host: { client: { sshPath: second.sshPath, connectTimeoutMs: 20_000 } },
-    });
-    app.on('event', (e) => {
-      if (e.type === 'migration') progress.push(e.migration);
-    });
-    app.start();
-    s = app.session();
-    await waitFor('both hosts connected', () => app.state().hosts.every((h) => h.status === 'connected'), 30_000);
+    ({ app, s } = await twoHostApp(second, rig.runDir, progress));
   });
   after(async () => {
     s?.close();

@@ -6,13 +6,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, type AppSession } from '../../main/app/api.js';
+import type { App, AppSession } from '../../main/app/api.js';
 import type { MigrationProgress } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import { SYSTEM_URI, TestRig, type TestGuest } from '../rig/guests.js';
 import { LIVE_MOVE, startSecondHost, type SecondHost } from '../rig/second-host.js';
 import { startCounter, ticks } from '../rig/serial-counter.js';
 import { waitFor } from '../rig/wait.js';
+import { twoHostApp } from '../rig/two-host-app.js';
 
 /** A model QEMU's TCG runs on any host; newer QEMUs keep it, an older target may lack it. */
 const MODEL = 'Westmere';
@@ -39,17 +40,7 @@ describe('app: a move to a host whose QEMU lacks the guest’s CPU model', () =>
     g = await rig.define({ name: 'mig-cpu', cpuModel: MODEL });
     await rig.waitForBoot(g);
     await startCounter(SYSTEM_URI, g.name);
-    app = new App({
-      configDir: rig.runDir,
-      uris: [SYSTEM_URI, second.sshUri],
-      host: { client: { sshPath: second.sshPath, connectTimeoutMs: 20_000 } },
-    });
-    app.on('event', (e) => {
-      if (e.type === 'migration') progress.push(e.migration);
-    });
-    app.start();
-    s = app.session();
-    await waitFor('both hosts connected', () => app.state().hosts.every((h) => h.status === 'connected'), 30_000);
+    ({ app, s } = await twoHostApp(second, rig.runDir, progress));
     await waitFor('the guest on A', () => guestOn(SYSTEM_URI, g.uuid)?.state === 'running', 30_000);
     await counting('the counter going, on A');
   });
