@@ -2,8 +2,9 @@
  * Moves through the app's API between the rig's two hosts (the second over qemu+ssh) beyond the
  * plain live move: "copy storage" for a qcow2 disk in a directory pool both hosts have, the switch
  * to post-copy for a move slowed below the guest's dirtying rate, and the refusals a person can read
- * (a disk missing on the target, a UUID already defined there, not enough memory there), each with
- * the guest left where it was.
+ * (a CPU model the target's QEMU lacks, a disk missing on the target, a UUID already defined
+ * there, not enough memory there), each with the guest left where it was. The second host's QEMU
+ * lacks one CPU model, as a target with an older QEMU does (the rig's `cpuModelsMissing`).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,9 @@ import { LIVE_MOVE, startSecondHost, type SecondHost } from '../rig/second-host.
 import { startCounter, ticks } from '../rig/serial-counter.js';
 import { waitFor } from '../rig/wait.js';
 import { twoHostApp } from '../rig/two-host-app.js';
+
+/** A model QEMU's TCG runs on any host; newer QEMUs keep it, an older target may lack it. */
+const MODEL = 'Westmere';
 
 describe('app: moves with copied storage, post-copy, and refusals', () => {
   let rig: TestRig;
@@ -41,8 +45,8 @@ describe('app: moves with copied storage, post-copy, and refusals', () => {
     const last = ticks(rig.serial(g)).at(-1) ?? 0;
     await waitFor(what, () => ticks(rig.serial(g)).some((n) => n >= last + 3), 30_000);
   };
-  const runningCountingGuest = async (name: string, diskPath?: string): Promise<TestGuest> => {
-    const g = await rig.define({ name, diskPath });
+  const runningCountingGuest = async (name: string, diskPath?: string, cpuModel?: string): Promise<TestGuest> => {
+    const g = await rig.define({ name, diskPath, cpuModel });
     await rig.waitForBoot(g);
     await startCounter(SYSTEM_URI, g.name);
     await waitFor(`${g.name} in the app`, () => guestOn(SYSTEM_URI, g.uuid)?.state === 'running', 30_000);
@@ -62,7 +66,7 @@ describe('app: moves with copied storage, post-copy, and refusals', () => {
 
   before(async () => {
     rig = await TestRig.start();
-    second = await startSecondHost({ postCopy: true });
+    second = await startSecondHost({ postCopy: true, cpuModelsMissing: [MODEL] });
     pool = await mirroredPool(rig.prefix, rig, second);
     ({ app, s } = await twoHostApp(second, rig.runDir, progress));
   });
@@ -72,6 +76,42 @@ describe('app: moves with copied storage, post-copy, and refusals', () => {
     await second?.stop();
     await pool?.remove();
     await rig?.cleanup();
+  });
+
+  it('a CPU model B’s QEMU lacks is refused in words before anything moves; the guest keeps running on A', async () => {
+    const onA = await rig.virsh('domcapabilities', '--virttype', 'qemu', '--arch', 'x86_64');
+    assert.match(onA, new RegExp(`<model usable='yes'[^>]*>${MODEL}</model>`), `host A runs ${MODEL} under TCG`);
+    const g = await runningCountingGuest('mig-cpu', undefined, MODEL);
+    const words = new RegExp(
+      `^Can't move ${g.name}: ${second.sshUri.replace(/[.+]/g, '\\$&')} can't run its CPU: the QEMU there does not offer the CPU model ${MODEL} \\(.*CPU model ${MODEL} is not supported by hypervisor\\); give the guest a CPU model both hosts offer; it stays on ${SYSTEM_URI}$`,
+    );
+    // Twice: the refusal ends the job the source began, so trying again meets the same refusal,
+    // not a guest still locked in a migration job.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      progress.length = 0;
+      await assert.rejects(
+        s.invoke('guest.migrate', { host: SYSTEM_URI, uuid: g.uuid, target: second.sshUri, ...LIVE_MOVE }),
+        (e: unknown) => {
+          assert.ok(e instanceof ApiError, String(e));
+          assert.equal(e.code, 'unsupported', e.message);
+          assert.match(e.message, words);
+          return true;
+        },
+      );
+      const last = progress.at(-1);
+      assert.equal(last?.phase, 'failed', JSON.stringify(progress));
+      assert.match(last?.error ?? '', words);
+      assert.match(await rig.virsh('domjobinfo', g.uuid), /Job type:\s+None/, 'no job left on A');
+    }
+
+    assert.equal(await rig.domstate(g), 'running');
+    assert.match(await rig.virsh('dumpxml', g.uuid), new RegExp(`<model fallback='forbid'>${MODEL}</model>`));
+    await counting(g, 'the counter going on, on A');
+    assert.equal(rig.serial(g).split(`virtswitch test guest: ${g.name}`).length, 2, 'never rebooted');
+    await notOnB(g);
+    await waitFor('the app to see it on A only', () => guestOn(SYSTEM_URI, g.uuid) && !guestOn(second.sshUri, g.uuid));
+    assert.equal(guestOn(SYSTEM_URI, g.uuid)?.state, 'running');
+    await rig.virsh('destroy', g.uuid); // one TCG guest fewer for the moves below
   });
 
   it('a qcow2 disk missing on B is refused in words; "copy storage" moves guest and disk to B', async () => {
