@@ -78,6 +78,27 @@ export class GuestModel {
     return rec;
   }
 
+  /**
+   * A guest one of our moves has just handed to this host, known at once as its source knew it and
+   * in the state the move leaves it in, so the consoles follow it without waiting for this host's
+   * events and a re-read over a slow link; the re-read comes after and corrects what differs.
+   */
+  arrived(dom: DomainRef, as: GuestInfo): void {
+    const rec = this.guests.get(dom.uuid);
+    const info: GuestInfo = {
+      ...(rec?.info ?? as),
+      host: this.uri,
+      uuid: dom.uuid,
+      name: dom.name,
+      // A live move ends with the guest as it was: running, or still paused if it was paused.
+      state: as.state === 'paused' ? 'paused' : 'running',
+      reason: 'migrated',
+    };
+    this.guests.set(dom.uuid, { dom, info, xml: rec?.xml });
+    this.events.emit('guest', info);
+    void this.scheduleRefresh(dom.uuid);
+  }
+
   /** Re-reads every guest: the whole model after a (re)connect. */
   async resync(): Promise<void> {
     const c = this.client()!;

@@ -215,6 +215,11 @@ export class Host extends EventEmitter<HostEvents> {
     return this.model.scheduleRefresh(uuid);
   }
 
+  /** A guest a move of ours has just handed to this host: see GuestModel.arrived. */
+  arrived(dom: DomainRef, as: GuestInfo): void {
+    this.model.arrived(dom, as);
+  }
+
   /** The domain handle of a known guest, for callers outside the model (consoles). */
   domain(uuid: string): DomainRef {
     return this.model.record(uuid).dom;

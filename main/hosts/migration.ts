@@ -249,6 +249,7 @@ export async function migrateGuest(
       () =>
         migrateManaged(c, dst.libvirt(), dom, flagsFor(o), params, {
           onPerform: () => (stop = watchJob(c, dom, o, report)),
+          onFinished: (t) => o.mode === 'live' && dst.arrived(t, g),
         }).catch((e: unknown) => {
           throw moveError(e, g, dst.uri);
         }),

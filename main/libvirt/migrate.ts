@@ -40,6 +40,8 @@ function hasParam(params: readonly TypedParam[], field: string): boolean {
 export interface ManagedMigrationHooks {
   /** Called when the source starts sending the guest (the perform step), e.g. to poll job statistics. */
   onPerform?: () => void;
+  /** Called when the target has taken the guest (the finish step; a live guest runs there now), before the source lets go. */
+  onFinished?: (target: DomainRef) => void;
 }
 
 interface Sides {
@@ -152,6 +154,7 @@ export async function migrateManaged(
     });
     target = f.dom;
     cookie = f.cookieOut;
+    hooks.onFinished?.(target);
   } catch (e) {
     finishError = e as Error;
     cookie = NO_COOKIE;

@@ -186,8 +186,9 @@ export class ConsolePool {
     } else if (moving && g.state === 'paused') {
       // Paused for the switch-over: its screen no longer changes and QEMU drops keys; keep them.
       c.freeze?.();
-    } else if (moving) {
+    } else if (moving && this.targets.get(c.key)?.host !== c.ref.host) {
       // Running on the source, which will pause without notice: keys wait for the move's end.
+      // Once the console is on the target the guest runs there, and keys go to it.
       c.holdKeys?.();
     } else if (wasMoving && !moving) {
       if (c.status === 'connected') c.unfreeze?.();
