@@ -84,7 +84,7 @@ if (existsSync('renderer/src/main.ts')) {
       // Minified, the page has half the script to fetch and parse before it can show a guest.
       minify: !watch,
       logLevel: 'warning',
-      entryPoints: { app: 'renderer/src/main.ts', styles: 'renderer/src/styles.css' },
+      entryPoints: { app: 'renderer/src/main.ts', early: 'renderer/src/early.ts', styles: 'renderer/src/styles.css' },
       outdir: `${out}/renderer`,
       loader: { '.woff2': 'file', '.svg': 'file' },
       plugins: [spiceSocket, novncProbeInBackground],

@@ -1,0 +1,4 @@
+/** early.js: the part of the start that need not wait for app.js (see bridge/early.ts). */
+import { startEarly } from './bridge/early.js';
+
+startEarly();
