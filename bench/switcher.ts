@@ -5,7 +5,7 @@
  * and 16 guests connected (and a plain noVNC page holding the same 8, and 500 guests listed); the
  * traffic of a throttled background console; thumbnail age with 16 guests; cold start.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { startSwitcherRig } from '../test/browser/switcher-harness.js';
 import { SYSTEM_URI, type TestGuest } from '../test/rig/guests.js';
@@ -19,6 +19,13 @@ const COUNTS = (process.env.VIRTSWITCH_BENCH_SWITCHER_GUESTS ?? '8,16').split(',
 const SCALE_500 = process.env.VIRTSWITCH_BENCH_SWITCHER_500 !== '0';
 const COLD_RUNS = Number(process.env.VIRTSWITCH_BENCH_SWITCHER_COLD_RUNS ?? 3);
 const SKIP = new Set((process.env.VIRTSWITCH_BENCH_SWITCHER_SKIP ?? '').split(','));
+/**
+ * For working on the cold start: after the cold starts, keep the guests running and run the cold
+ * starts again each time this file appears (it is then removed), until `FILE.stop` appears; so a
+ * rebuilt dist/ can be measured without booting the guests again. The reported figure comes from
+ * a normal run.
+ */
+const COLD_AGAIN = process.env.VIRTSWITCH_BENCH_SWITCHER_COLD_AGAIN;
 
 /** The time from a hotkey's keydown to the next frame in which the target is shown and focused. */
 const PROBE = `
@@ -217,6 +224,7 @@ async function measure(count: number, full: boolean): Promise<void> {
         'MB',
       );
     if (!SKIP.has('cold')) await coldStarts();
+    if (COLD_AGAIN) await coldStartsOnRequest(COLD_AGAIN);
   } finally {
     await r.close();
   }
@@ -258,7 +266,15 @@ async function switching(page: Page, guests: readonly TestGuest[]): Promise<void
 /** Process start → first frame, a few times, with where the time went. */
 async function coldStarts(): Promise<void> {
   const starts: ColdStart[] = [];
-  for (let i = 0; i < COLD_RUNS; i++) starts.push(await coldStart());
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const s = await coldStart();
+    starts.push(s);
+    console.log(
+      `cold start ${i + 1}: ${Object.entries(s)
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(', ')}`,
+    );
+  }
   const median = (k: keyof ColdStart): number =>
     percentile(
       starts.map((s) => s[k]),
@@ -268,6 +284,18 @@ async function coldStarts(): Promise<void> {
     report(`cold_start_${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_ms`, median(k), 'ms');
   report('cold_start_to_first_frame_ms', median('total'), 'ms');
   report('cold_start_to_first_frame_max_ms', Math.max(...starts.map((s) => s.total)), 'ms');
+}
+
+async function coldStartsOnRequest(file: string): Promise<void> {
+  for (;;) {
+    if (existsSync(`${file}.stop`)) return;
+    if (existsSync(file)) {
+      rmSync(file, { force: true });
+      console.log(`bench: cold starts again (${new Date().toISOString()})`);
+      await coldStarts();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export async function run(): Promise<void> {

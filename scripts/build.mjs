@@ -84,7 +84,7 @@ if (existsSync('renderer/src/main.ts')) {
       // Minified, the page has half the script to fetch and parse before it can show a guest.
       minify: !watch,
       logLevel: 'warning',
-      entryPoints: { app: 'renderer/src/main.ts', styles: 'renderer/src/styles.css' },
+      entryPoints: { app: 'renderer/src/main.ts', early: 'renderer/src/early.ts', styles: 'renderer/src/styles.css' },
       outdir: `${out}/renderer`,
       loader: { '.woff2': 'file', '.svg': 'file' },
       plugins: [spiceSocket, novncProbeInBackground],
@@ -95,16 +95,20 @@ if (existsSync('renderer/src/main.ts')) {
 await Promise.all(jobs);
 
 /**
- * index.html, with a modulepreload link for each chunk app.js imports: the browser fetches them
- * beside app.js instead of only once app.js has been parsed (one round trip less at start).
+ * index.html, with a modulepreload link for each chunk app.js and early.js import: the browser
+ * fetches them beside early.js instead of only once the script naming them has been parsed (one
+ * round trip less at start). early.js runs app.js, which index.html preloads.
  */
 function pageWithPreloads(html) {
-  const app = renderer?.metafile.outputs[`${out}/renderer/app.js`];
-  const chunks = (app?.imports ?? []).filter((i) => i.kind === 'import-statement').map((i) => basename(i.path));
-  const script = '<script type="module" src="app.js"></script>';
+  const chunks = new Set();
+  for (const entry of ['app.js', 'early.js']) {
+    const meta = renderer?.metafile.outputs[`${out}/renderer/${entry}`];
+    for (const i of meta?.imports ?? []) if (i.kind === 'import-statement') chunks.add(basename(i.path));
+  }
+  const script = '<script type="module" src="early.js" async></script>';
   if (!html.includes(script)) throw new Error(`renderer/index.html: no ${script}`);
-  const links = chunks.map((c) => `<link rel="modulepreload" href="${c}" />`).join('\n    ');
-  return chunks.length ? html.replace(script, `${links}\n    ${script}`) : html;
+  const links = [...chunks].map((c) => `<link rel="modulepreload" href="${c}" />`).join('\n    ');
+  return chunks.size ? html.replace(script, `${links}\n    ${script}`) : html;
 }
 if (existsSync('renderer/index.html'))
   writeFileSync(`${out}/renderer/index.html`, pageWithPreloads(readFileSync('renderer/index.html', 'utf8')));

@@ -3,12 +3,15 @@ import '@xterm/xterm/css/xterm.css';
 import RFB from '@novnc/novnc';
 import { VirtSwitch } from './app.js';
 import { browserBridge } from './bridge/browser.js';
+import { startEarly } from './bridge/early.js';
 import { electronBridge } from './bridge/electron.js';
 import { showError } from './ui/errors.js';
 import { setGuestLife } from './ui/guest-life-hub.js';
 
 function main(): void {
   const root = document.getElementById('app')!;
+  // Normally early.js has run already; if app.js got here first, the same start happens now.
+  startEarly();
   const bridge = electronBridge() ?? browserBridge();
   if (!bridge) {
     root.classList.add('locked');

@@ -24,21 +24,17 @@ import { BridgeError } from '../../../common/bridge-error.js';
 import { API_RECONNECT, backoffDelay } from '../../../common/backoff.js';
 import { BaseBridge } from './base.js';
 import { wsProtocols } from '../../../common/ws-secret.js';
+import {
+  channelUrl,
+  parseApiMessage,
+  takeEarlyApi,
+  takeEarlyConsole,
+  takeToken,
+  type ApiMessage,
+  type EarlyApi,
+} from './early.js';
 
-export { BridgeError };
-
-const TOKEN_KEY = 'virtswitch.token';
-
-export function takeToken(loc: Location = location, store: Storage = sessionStorage): string | undefined {
-  const m = /(?:^|[#&])token=([^&]+)/.exec(loc.hash);
-  if (m) {
-    const token = decodeURIComponent(m[1]!);
-    store.setItem(TOKEN_KEY, token);
-    history.replaceState(null, '', loc.pathname + loc.search);
-    return token;
-  }
-  return store.getItem(TOKEN_KEY) ?? undefined;
-}
+export { BridgeError, takeToken };
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -54,6 +50,8 @@ export class BrowserBridge extends BaseBridge implements Bridge {
   private failures = 0;
   /** Calls while the socket is (re)connecting wait here. */
   private queue: string[] = [];
+  /** The socket early.ts opened, until the first subscriber is there to hear what it kept. */
+  private early: EarlyApi | undefined;
 
   constructor(
     private readonly token: string,
@@ -64,20 +62,25 @@ export class BrowserBridge extends BaseBridge implements Bridge {
   }
 
   private url(path: string, params: Record<string, string> = {}): string {
-    const q = new URLSearchParams(params).toString();
-    return `${this.base}${path}${q ? `?${q}` : ''}`;
+    return channelUrl(this.base, path, params);
   }
 
   private connect(): void {
-    const ws = new WebSocket(this.url('/api'), wsProtocols(this.token));
+    const url = this.url('/api');
+    // The first connection may have been opened already, while the bundle loaded (early.ts).
+    const early = this.ws ? undefined : takeEarlyApi(url, this.token);
+    const ws = early ? (early.ws as WebSocket) : new WebSocket(url, wsProtocols(this.token));
     this.ws = ws;
-    ws.onopen = () => {
+    this.early = early;
+    const opened = (): void => {
       this.failures = 0;
       for (const m of this.queue) ws.send(m);
       this.queue = [];
       this.connectionChanged(true);
     };
-    ws.onmessage = (ev) => this.onMessage(String(ev.data));
+    ws.onopen = opened;
+    if (!early) ws.onmessage = (ev) => this.onMessage(String(ev.data));
+    else if (ws.readyState === WebSocket.OPEN) opened();
     ws.onclose = (ev) => {
       for (const p of this.pending.values())
         p.reject(new BridgeError({ code: 'host-unavailable', message: 'Lost the connection to virtswitch' }));
@@ -91,20 +94,21 @@ export class BrowserBridge extends BaseBridge implements Bridge {
     };
   }
 
+  /** The kept messages of an early socket go out once someone listens (a late subscriber gets only the last state). */
+  override subscribe(onState: (state: AppState) => void, onEvent: (event: AppEvent) => void): () => void {
+    const off = super.subscribe(onState, onEvent);
+    const early = this.early;
+    this.early = undefined;
+    early?.drainTo((m) => this.handle(m));
+    return off;
+  }
+
   private onMessage(text: string): void {
-    let msg: {
-      type?: string;
-      state?: AppState;
-      event?: AppEvent;
-      id?: number;
-      result?: unknown;
-      error?: { code: string; message: string; host?: string; guest?: string };
-    };
-    try {
-      msg = JSON.parse(text) as typeof msg;
-    } catch {
-      return;
-    }
+    const msg = parseApiMessage(text);
+    if (msg) this.handle(msg);
+  }
+
+  private handle(msg: ApiMessage): void {
     if (msg.type === 'state' && msg.state) {
       this.publishState(msg.state);
     } else if (msg.type === 'event' && msg.event) {
@@ -129,7 +133,11 @@ export class BrowserBridge extends BaseBridge implements Bridge {
   }
 
   openConsole(ref: GuestRef, kind: ConsoleKind): ConsoleChannel {
-    const ws = new WebSocket(this.url('/console', { host: ref.host, uuid: ref.uuid, kind }), wsProtocols(this.token));
+    const url = this.url('/console', { host: ref.host, uuid: ref.uuid, kind });
+    // The first guest's console may be open already (early.ts).
+    const early = takeEarlyConsole(url, this.token);
+    if (early) return early;
+    const ws = new WebSocket(url, wsProtocols(this.token));
     ws.binaryType = 'arraybuffer';
     return ws as unknown as ConsoleChannel;
   }
