@@ -105,7 +105,7 @@ function pageWithPreloads(html) {
     const meta = renderer?.metafile.outputs[`${out}/renderer/${entry}`];
     for (const i of meta?.imports ?? []) if (i.kind === 'import-statement') chunks.add(basename(i.path));
   }
-  const script = '<script type="module" src="early.js" async></script>';
+  const script = '<script type="module" src="early.js" async fetchpriority="high"></script>';
   if (!html.includes(script)) throw new Error(`renderer/index.html: no ${script}`);
   const links = [...chunks].map((c) => `<link rel="modulepreload" href="${c}" />`).join('\n    ');
   return chunks.size ? html.replace(script, `${links}\n    ${script}`) : html;

@@ -13,6 +13,7 @@ import { Host, type HostOptions } from './host.js';
 import type { LifecycleNotice } from './guest-model.js';
 import { configDir, loadJson, saveJson } from '../platform/json-file.js';
 import { readHostFacts } from './facts.js';
+import { compareNames } from '../../common/order.js';
 
 export interface ManagerEvents {
   host: [HostInfo];
@@ -132,9 +133,7 @@ export class HostManager extends EventEmitter<ManagerEvents> {
 
   /** Every guest of every host: hosts in the order added, guests by name within a host. */
   guests(): GuestInfo[] {
-    return this.list().flatMap((h) =>
-      h.guestList().sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })),
-    );
+    return this.list().flatMap((h) => h.guestList().sort((a, b) => compareNames(a.name, b.name)));
   }
 
   add(uri: string): HostInfo {
