@@ -7,18 +7,8 @@ import type { ConsoleChannel } from '../../../common/contract.js';
 
 type Held = { kind: 'message'; ev: { data: ArrayBuffer | string } } | { kind: 'close' | 'error'; ev: unknown };
 
-/** The part of a WebSocket an early channel needs (a fake in tests). */
-export interface SocketLike {
-  binaryType: string;
-  readonly readyState: number;
-  readonly protocol: string;
-  send(data: ArrayBuffer | ArrayBufferView | string): void;
-  close(): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: ArrayBuffer | string }) => void) | null;
-  onclose: ((ev: never) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-}
+/** The part of a WebSocket an early channel needs (a fake in tests): a channel whose close event it only passes on. */
+export type SocketLike = Omit<ConsoleChannel, 'onclose'> & { onclose: ((ev: never) => void) | null };
 
 export class EarlyChannel implements ConsoleChannel {
   onopen: ((ev: unknown) => void) | null = null;
