@@ -349,10 +349,9 @@ export class VirtSwitch {
 
   private onConsoleStatus(c: ScreenConsole): void {
     this.strip.screenElsewhere(c.key, c.status === 'disconnected' && !!c.waitsForUser);
-    if (c.key === this.switcher.activeKey) {
-      this.renderStage();
-      this.bridge.setActiveGuest?.(c.ref, c.status === 'connected');
-    }
+    if (c.key !== this.switcher.activeKey) return;
+    this.renderStage();
+    this.bridge.setActiveGuest?.(c.ref, c.status === 'connected');
   }
 
   private onGuestClipboard(c: ScreenConsole, text: string): void {
