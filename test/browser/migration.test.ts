@@ -285,6 +285,32 @@ describe('moving a guest between hosts in Chromium, the console following it', (
     assert.equal((await second.virsh('list', '--all', '--name')).trim(), '', 'nothing on B');
   });
 
+  it('moves a stopped guest offline to B and back: only its definition moves, and it stays off', async () => {
+    const off = await r.rig.define({ name: 'mv-off', start: false });
+    await r.page.fill('[aria-label="Filter guests"]', off.name);
+    const card = (host: string): string => `${guestCard(off)}[data-host="${host}"][data-state="shutoff"]`;
+    await r.page.waitForSelector(card(SYSTEM_URI));
+    // An off guest has no screen to wait for: the stage names it.
+    await r.page.click(card(SYSTEM_URI));
+    await r.page.waitForSelector(`${stage}[data-active-uuid="${off.uuid}"]`);
+    for (const [from, to] of [
+      [r.rig, second],
+      [second, r.rig],
+    ] as const) {
+      const dialog = await openMoveDialog();
+      assert.match(
+        (await dialog.textContent()) ?? '',
+        new RegExp(`Offline: ${off.name} is off, so only its definition moves`),
+      );
+      await dialog.getByRole('button', { name: 'Move' }).click();
+      await r.page.waitForSelector(card(to === second ? second.sshUri : SYSTEM_URI), { timeout: 60_000 });
+      assert.equal((await to.virsh('domstate', off.uuid)).trim(), 'shut off', 'defined, off, on the target');
+      assert.notEqual((await from.virshResult('dominfo', off.uuid)).code, 0, 'gone from the source');
+      assert.equal(await r.page.getAttribute(stage, 'data-active-uuid'), off.uuid, 'still the guest on the stage');
+    }
+    await r.screenshot('move-offline-back');
+  });
+
   it('moves a guest with a qcow2 disk to B with "copy storage"; keys typed meanwhile are counted on the mark and typed once on B', async () => {
     pool = await mirroredPool(r.rig.prefix, r.rig, second);
     const volume = `${r.rig.prefix}disk.qcow2`;
