@@ -131,8 +131,12 @@ export class LibvirtClient extends EventEmitter<ClientEvents> {
   }
 
   /** Calls a stream procedure; the reply and the stream both come back. */
-  callStream<K extends ProcedureName>(name: K, args: ArgsOf<K>): { reply: Promise<RetOf<K>>; stream: LibvirtStream } {
-    return this.conn.callStream(name, args);
+  callStream<K extends ProcedureName>(
+    name: K,
+    args: ArgsOf<K>,
+    opts: { holdConnection?: boolean } = {},
+  ): { reply: Promise<RetOf<K>>; stream: LibvirtStream } {
+    return this.conn.callStream(name, args, opts);
   }
 
   /**

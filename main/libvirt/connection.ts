@@ -104,6 +104,19 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     transport.resume();
   }
 
+  /**
+   * Stops (or restarts) reading from the daemon, for a stream whose reader is behind: every call
+   * on the connection waits meanwhile. Silence while held is ours, so it is not the peer's.
+   */
+  private holdTransport(on: boolean): void {
+    if (this.closedWith) return;
+    if (on) this.transport.pause();
+    else {
+      this.keepalive.heard();
+      this.transport.resume();
+    }
+  }
+
   get closed(): boolean {
     return this.closedWith !== undefined;
   }
@@ -162,7 +175,11 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
    * Calls a stream procedure (screenshot, console). The stream is registered before the call is
    * sent, since the daemon may send data before its reply.
    */
-  callStream<K extends ProcedureName>(name: K, args: ArgsOf<K>): { reply: Promise<RetOf<K>>; stream: LibvirtStream } {
+  callStream<K extends ProcedureName>(
+    name: K,
+    args: ArgsOf<K>,
+    opts: { holdConnection?: boolean } = {},
+  ): { reply: Promise<RetOf<K>>; stream: LibvirtStream } {
     const def = procedures[name] as { proc: number; stream?: 'read' | 'duplex' };
     if (!def.stream) throw new TypeError(`${name} is not a stream procedure`);
     const serial = this.nextSerial();
@@ -178,6 +195,7 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
       release: () => {
         this.streams.delete(serial);
       },
+      ...(opts.holdConnection ? { hold: (on: boolean) => this.holdTransport(on) } : {}),
     });
     if (!this.closedWith) this.streams.set(serial, stream);
     const reply = this.send(name, args, serial);

@@ -13,10 +13,18 @@ import { MessageStatus, STREAM_CHUNK_MAX } from './protocol.js';
 /** The most one stream buffers for a reader that does not keep up (a console flood, a big screenshot). */
 export const STREAM_BUFFER_MAX = 16 << 20;
 
+/** Unread bytes past which a stream that may hold its connection does so. */
+const HOLD_AT = 4 << 20;
+
 export interface StreamHooks {
   label: string;
   sendPacket(status: MessageStatus, data: Buffer | undefined, cb: (e?: Error | null) => void): void;
   release(): void;
+  /**
+   * For a transfer the user waits for (a volume download): instead of losing the stream to a
+   * slow reader, stop reading the whole connection (true) until the reader catches up (false).
+   */
+  hold?(on: boolean): void;
 }
 
 export class LibvirtStream extends Duplex {
@@ -37,6 +45,10 @@ export class LibvirtStream extends Duplex {
       return;
     }
     this.push(data);
+    if (this.hooks.hold && !this.holding && this.readableLength > HOLD_AT) {
+      this.holding = true;
+      this.hooks.hold(true);
+    }
     // libvirt has no per-stream flow control: holding the socket for one slow reader would stop
     // every call on the host. So each stream buffers on its own, up to a bound, and a reader that
     // falls further behind loses its stream rather than the whole connection.
@@ -84,6 +96,13 @@ export class LibvirtStream extends Duplex {
     this.destroy(err);
   }
   private quiet = false;
+  private holding = false;
+
+  private letGo(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.hooks.hold?.(false);
+  }
 
   /** @internal a STREAM ERROR from the daemon (or a REPLY error to our finish). */
   receiveError(err: Error): void {
@@ -93,11 +112,14 @@ export class LibvirtStream extends Duplex {
   private settle(): void {
     if (this.settled) return;
     this.settled = true;
+    this.letGo();
     this.hooks.release();
   }
 
   override _read(): void {
-    // Data is pushed as it arrives (see receiveData); there is nothing to ask for.
+    // Data is pushed as it arrives (see receiveData). Node asks for more once what is buffered
+    // falls below the high-water mark: the reader has caught up, so a held connection is let go.
+    this.letGo();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
@@ -144,6 +166,7 @@ export class LibvirtStream extends Duplex {
       this.hooks.sendPacket(MessageStatus.Error, undefined, () => undefined);
       this.settle();
     }
+    this.letGo();
     const pendingFinish = this.finishCallback;
     this.finishCallback = undefined;
     pendingFinish?.(err ?? new Error(`${this.hooks.label}: aborted`));

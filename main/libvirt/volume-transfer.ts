@@ -67,12 +67,12 @@ export async function downloadFromVolume(
   vol: StorageVolRef,
   opts: { offset?: number; length?: number } = {},
 ): Promise<LibvirtStream> {
-  const { reply, stream } = client.callStream('storageVolDownload', {
-    vol,
-    offset: opts.offset ?? 0,
-    length: opts.length ?? 0,
-    flags: 0,
-  });
+  // A download is read as fast as its reader goes (a browser, a disk): held back, not aborted.
+  const { reply, stream } = client.callStream(
+    'storageVolDownload',
+    { vol, offset: opts.offset ?? 0, length: opts.length ?? 0, flags: 0 },
+    { holdConnection: true },
+  );
   await streamOpened(reply, stream);
   return stream;
 }

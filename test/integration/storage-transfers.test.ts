@@ -25,6 +25,7 @@ import { App, type AppSession } from '../../main/app/api.js';
 import type { AppEvent, JobInfo } from '../../common/contract.js';
 import { ApiError } from '../../common/api-error.js';
 import { ISO_PVD_END } from '../../common/iso9660.js';
+import { downloadFromVolume } from '../../main/libvirt/index.js';
 import { TestRig } from '../rig/guests.js';
 import { storageFixture, type StorageFixture } from '../rig/storage.js';
 import { waitFor } from '../rig/wait.js';
@@ -153,6 +154,26 @@ describe('volumes to and from local files through the App', () => {
       assert.equal(last.done, got.length);
       assert.ok(!existsSync(`${out}.part`));
     }
+  });
+
+  it('a reader slower than the disk gets the whole volume: the connection waits for it, and the host still answers after', async () => {
+    const c = app.hosts.get(HOST).libvirt();
+    const { pool } = await c.call('storagePoolLookupByName', { name: fx.pool });
+    const { vol } = await c.call('storageVolLookupByName', { pool, name: 'disk.img' });
+    const stream = await downloadFromVolume(c, vol);
+    const chunks: Buffer[] = [];
+    let sinceNap = 0;
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      sinceNap += (chunk as Buffer).length;
+      // Far slower than the disk: without waiting for the reader, libvirt's 24 MiB would pile up.
+      if (sinceNap >= 2 << 20) {
+        sinceNap = 0;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    }
+    assert.ok(Buffer.concat(chunks).equals(readFileSync(join(fx.dir, 'disk.img'))), 'every byte, in order');
+    assert.equal((await c.call('connectGetHostname', undefined)).hostname.length > 0, true);
   });
 
   it('a cancelled download leaves no file; a bad path or volume is refused before any file is made', async () => {
