@@ -31,7 +31,7 @@ import {
   type ProcedureName,
   type RetOf,
 } from './procedures.js';
-import { LibvirtStream } from './stream.js';
+import { holdReading, LibvirtStream } from './stream.js';
 import { XdrError, XdrReader } from './xdr.js';
 
 interface PendingCall {
@@ -102,19 +102,6 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     // A transport that was read with 'readable' before (the TLS confirmation byte) may be left in
     // paused mode, where adding a 'data' listener does not start the flow.
     transport.resume();
-  }
-
-  /**
-   * Stops (or restarts) reading from the daemon, for a stream whose reader is behind: every call
-   * on the connection waits meanwhile. Silence while held is ours, so it is not the peer's.
-   */
-  private holdTransport(on: boolean): void {
-    if (this.closedWith) return;
-    if (on) this.transport.pause();
-    else {
-      this.keepalive.heard();
-      this.transport.resume();
-    }
   }
 
   get closed(): boolean {
@@ -195,7 +182,13 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
       release: () => {
         this.streams.delete(serial);
       },
-      ...(opts.holdConnection ? { hold: (on: boolean) => this.holdTransport(on) } : {}),
+      ...(opts.holdConnection
+        ? {
+            hold: (on: boolean) => {
+              if (!this.closedWith) holdReading(this.transport, on, this.keepalive);
+            },
+          }
+        : {}),
     });
     if (!this.closedWith) this.streams.set(serial, stream);
     const reply = this.send(name, args, serial);

@@ -27,6 +27,18 @@ export interface StreamHooks {
   hold?(on: boolean): void;
 }
 
+/**
+ * Stops (or restarts) reading a connection's transport, for a stream whose reader is behind: every
+ * call on the connection waits meanwhile. The silence while held is ours, not the peer's.
+ */
+export function holdReading(transport: Duplex, on: boolean, keepalive: { heard(): void }): void {
+  if (on) transport.pause();
+  else {
+    keepalive.heard();
+    transport.resume();
+  }
+}
+
 export class LibvirtStream extends Duplex {
   private finishCallback: ((e?: Error | null) => void) | undefined;
   private settled = false;
