@@ -51,6 +51,8 @@ export async function openConsoleChannel(
   head: Buffer,
   url: URL,
   upgraded: () => void,
+  /** A text message sent ahead of the console's bytes (a first console's naming). */
+  announce?: string,
 ): Promise<void> {
   const kind = url.searchParams.get('kind');
   const reader = new RelayReader();
@@ -75,6 +77,7 @@ export async function openConsoleChannel(
     wss.handleUpgrade(req, socket, head, (ws) => {
       taken = true;
       upgraded();
+      if (announce !== undefined) ws.send(announce);
       relayConsole({
         ws,
         socket,

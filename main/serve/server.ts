@@ -14,7 +14,11 @@ import { WebSocketServer } from 'ws';
 import type { App } from '../app/api.js';
 import { handleApi } from './api-channel.js';
 import { openConsoleChannel } from './console-channel.js';
-import { handshakeRefusal, refuse, type Listener } from './handshake.js';
+import { handshakeRefusal, refuse, STATUS_FOR, type Listener } from './handshake.js';
+import { asksForFirstConsole, firstConsoleGuest } from './first-console.js';
+import { ApiError } from '../../common/api-error.js';
+import type { GuestInfo } from '../../common/contract.js';
+import { firstConsoleName } from '../../common/first-console.js';
 import { relayUpload } from './upload.js';
 import { relayDownload } from './download.js';
 import { serveStatic } from './static.js';
@@ -90,10 +94,7 @@ function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buf
         handleApi(e.app, ws);
       });
     } else if (url.pathname === '/console') {
-      const slot = e.consoles.take(req.socket.remoteAddress ?? '', url.searchParams.get('host') ?? '');
-      if ('refused' in slot) return refuse(socket, 429, { code: 'access-denied', message: slot.refused });
-      socket.once('close', slot.release);
-      await openConsoleChannel(e.app, e.consoleWss, req, socket, head, url, upgraded);
+      await consoleUpgrade(e, req, socket, head, url, upgraded);
     } else if (url.pathname === '/upload') {
       e.transferWss.handleUpgrade(req, socket, head, (ws) => {
         upgraded();
@@ -111,6 +112,33 @@ function onUpgrade(e: Endpoints, req: IncomingMessage, socket: Duplex, head: Buf
     e.log(`upgrade failed: ${err instanceof Error ? err.message : String(err)}`);
     socket.destroy();
   });
+}
+
+/** A handshake to /console: the console it names, or the first guest's (first-console.ts). */
+async function consoleUpgrade(
+  e: Endpoints,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  url: URL,
+  upgraded: () => void,
+): Promise<void> {
+  let announce: string | undefined;
+  if (asksForFirstConsole(url)) {
+    let g: GuestInfo;
+    try {
+      g = await firstConsoleGuest(e.app, url, () => socket.destroyed);
+    } catch (err) {
+      const a = err instanceof ApiError ? err : new ApiError('internal', String(err));
+      return refuse(socket, STATUS_FOR[a.code] ?? 500, a.toJSON());
+    }
+    for (const [k, v] of Object.entries({ host: g.host, uuid: g.uuid, kind: 'vnc' })) url.searchParams.set(k, v);
+    announce = firstConsoleName(g);
+  }
+  const slot = e.consoles.take(req.socket.remoteAddress ?? '', url.searchParams.get('host') ?? '');
+  if ('refused' in slot) return refuse(socket, 429, { code: 'access-denied', message: slot.refused });
+  socket.once('close', slot.release);
+  await openConsoleChannel(e.app, e.consoleWss, req, socket, head, url, upgraded, announce);
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -209,7 +209,7 @@ export class VirtSwitch {
 
   private chooseInitial(ordered: readonly GuestInfo[]): void {
     const launch = { domain: this.launchDomain, remembered: this.store.settings.lastActive };
-    const c = initialGuest(this.switcher, ordered, this.store.hosts, launch);
+    const c = initialGuest(ordered, this.store.hosts, launch);
     if (c?.missing) this.fail(`No guest named ${c.missing}`, 'Cannot open that guest');
     if (!c?.key) return;
     this.chosenAtStart = true;

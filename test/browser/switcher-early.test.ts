@@ -2,7 +2,9 @@
  * The page's early start in Chromium (renderer/src/bridge/early.ts): while app.js is still on its
  * way (held back here, so the state surely comes first), early.js has opened the API socket and the
  * first guest's console; the app then shows that guest over that very console, opened once. The
- * first guest is the remembered one, or the first running one when the remembered guest is gone.
+ * first guest is the remembered one, or the first running one when the remembered guest is gone
+ * (the server picks it, by the page's rule, before the page knows the guests), or the one the
+ * page's URL names.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +21,8 @@ describe('early start: the first console opens before app.js has run', () => {
   let opened: { uuid: string; at: number }[] = [];
   /** When app.js was let through. */
   let appReleasedAt = 0;
+  /** Whether app.js is held back (else it races the first console's naming, as on a fast start). */
+  let hold = true;
 
   before(async () => {
     r = await startSwitcherRig([{ name: 'early-a' }, { name: 'early-b' }]);
@@ -29,7 +33,7 @@ describe('early start: the first console opens before app.js has run', () => {
       return open(ref, kind, opts);
     };
     await r.page.route('**/app.js', async (route) => {
-      await new Promise((res) => setTimeout(res, HOLD_APP_MS));
+      if (hold) await new Promise((res) => setTimeout(res, HOLD_APP_MS));
       appReleasedAt = performance.now();
       await route.continue();
     });
@@ -40,11 +44,11 @@ describe('early start: the first console opens before app.js has run', () => {
   });
 
   /** Loads the page afresh and waits until `expected` (or whichever guest the app shows) is live. */
-  async function load(expected?: TestGuest): Promise<string> {
+  async function load(expected?: TestGuest, query = ''): Promise<string> {
     // Away first: the same URL again would only change the fragment, not load the page.
     await r.page.goto('about:blank');
     opened = [];
-    await r.page.goto(r.shell.url);
+    await r.page.goto(r.shell.url.replace('/#', `/${query}#`));
     await r.page.waitForFunction(() => {
       const v = (window as unknown as { virtswitch?: { debugInfo(): { active?: string } } }).virtswitch;
       return !!v?.debugInfo().active;
@@ -61,10 +65,11 @@ describe('early start: the first console opens before app.js has run', () => {
   async function assertEarly(active: string): Promise<void> {
     assert.ok(opened.length > 0, 'a console was opened');
     assert.equal(opened[0]!.uuid, active, "the first console opened is the active guest's");
-    assert.ok(
-      opened[0]!.at < appReleasedAt,
-      `opened ${(appReleasedAt - opened[0]!.at).toFixed(0)} ms before app.js was let through`,
-    );
+    if (hold)
+      assert.ok(
+        opened[0]!.at < appReleasedAt,
+        `opened ${(appReleasedAt - opened[0]!.at).toFixed(0)} ms before app.js was let through`,
+      );
     // The others connect after its first frame; give them the time to, then count.
     await r.page.waitForTimeout(500);
     assert.equal(opened.filter((o) => o.uuid === active).length, 1, 'opened once: the app used the early console');
@@ -90,5 +95,28 @@ describe('early start: the first console opens before app.js has run', () => {
     const active = await load();
     assert.notEqual(active, '00000000-0000-4000-8000-00000000dead');
     await assertEarly(active);
+  });
+
+  it('opens the guest the page’s URL names (?domain=) early', async () => {
+    const [a, b] = r.guests as [TestGuest, TestGuest];
+    r.app.settings.update({ lastActive: b.uuid });
+    const active = await load(a, `?domain=${encodeURIComponent(a.name)}`);
+    assert.equal(active, a.uuid);
+    await assertEarly(active);
+  });
+
+  it('uses the early console also when app.js runs before the server has named its guest', async () => {
+    const b = r.guests[1]!;
+    r.app.settings.update({ lastActive: b.uuid });
+    hold = false;
+    try {
+      for (let round = 0; round < 3; round++) {
+        const active = await load(b);
+        assert.equal(active, b.uuid);
+        await assertEarly(active);
+      }
+    } finally {
+      hold = true;
+    }
   });
 });

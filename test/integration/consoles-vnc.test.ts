@@ -150,6 +150,36 @@ describe('consoles: VNC through the serve shell, real guests', () => {
     assert.equal(s.app.consoles.openCount, 0);
   });
 
+  it('opens the first guest’s console for a page that does not know the guests yet, naming it first', async () => {
+    const first = (query: string): string =>
+      `${s.shell.origin.replace(/^http/, 'ws')}/console?${query}#token=${encodeURIComponent(s.shell.token)}`;
+    const named = async (query: string): Promise<{ host: string; uuid: string }> => {
+      const { ws, reader } = await openWs(first(query), { origin: s.shell.origin });
+      const naming = JSON.parse(await reader.until('}')) as { host: string; uuid: string };
+      // Then the display itself, as for any console.
+      assert.equal((await rfbHandshake(reader)).version, 'RFB 003.008\n');
+      await closeWs(ws);
+      return naming;
+    };
+    s.app.settings.update({ lastActive: tcp.uuid });
+    assert.deepEqual(await named('first=vnc'), { host: HOST, uuid: tcp.uuid }, 'the remembered guest');
+    assert.deepEqual(
+      await named(`first=vnc&domain=${unix.name}`),
+      { host: HOST, uuid: unix.uuid },
+      'the guest the page’s URL names',
+    );
+
+    s.app.settings.update({ lastActive: headless.uuid });
+    const none = await rawUpgrade(first('first=vnc'), { Origin: s.shell.origin });
+    assert.equal(none.status, 404, 'the first guest has no display: the page opens its own console');
+    assert.match((JSON.parse(none.body) as { error: { message: string } }).error.message, /no running guest/);
+    const spice = await rawUpgrade(first('first=spice'), { Origin: s.shell.origin });
+    assert.equal(spice.status, 400);
+    const noSecret = await rawUpgrade(first('first=vnc').replace(/#.*/, ''), { Origin: s.shell.origin });
+    assert.equal(noSecret.status, 401);
+    await waitFor('every channel to close', () => s.app.consoles.openCount === 0);
+  });
+
   it('keeps the channel through a reboot inside QEMU', async () => {
     const { ws, reader } = await openWs(consoleUrl(s.shell, tcp), { origin: s.shell.origin });
     await rfbInit(reader);

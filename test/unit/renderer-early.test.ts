@@ -17,6 +17,7 @@ import { wsProtocols } from '../../common/ws-secret.js';
 import { guestInfo } from '../fixtures/guest-info.js';
 import { EarlyChannel } from '../../renderer/src/bridge/early-channel.js';
 import { EarlyStart, type ApiMessage } from '../../renderer/src/bridge/early.js';
+import { firstVncGuest } from '../../common/first-guest.js';
 import { ThrottledChannel } from '../../renderer/src/consoles/throttled-channel.js';
 
 /** A WebSocket as far as the page uses one; every one made is in `FakeSocket.made`. */
@@ -86,92 +87,118 @@ beforeEach(() => {
 describe('early start: the first guest’s console', () => {
   const alpha = guestInfo({ name: 'alpha' });
   const beta = guestInfo({ name: 'beta' });
-  const off = guestInfo({ name: 'aaa-off', state: 'shutoff' });
+  const FIRST = `${BASE}/console?first=vnc`;
+  const name = (g: GuestInfo): string => JSON.stringify({ host: g.host, uuid: g.uuid });
 
-  it('opens the API socket at once, with the secret in the protocol header', () => {
+  it('opens the API socket and the first guest’s console at once, both with the secret in the protocol header', () => {
     start();
-    assert.equal(FakeSocket.made.length, 1);
-    assert.deepEqual(api().protocols, wsProtocols(TOKEN));
-  });
-
-  it('opens the remembered guest’s console as soon as the state names it', () => {
-    start();
-    api().open();
-    api().receive({ type: 'state', state: state([off, alpha, beta], undefined, beta.uuid) });
     assert.deepEqual(
-      consoles().map((s) => s.url),
-      [consoleUrl(beta)],
+      FakeSocket.made.map((s) => s.url),
+      [`${BASE}/api`, FIRST],
     );
-    assert.deepEqual(consoles()[0]!.protocols, wsProtocols(TOKEN));
+    for (const s of FakeSocket.made) assert.deepEqual(s.protocols, wsProtocols(TOKEN));
     assert.equal(consoles()[0]!.binaryType, 'arraybuffer');
   });
 
-  it('falls back to the first running guest when the remembered one is gone', () => {
-    start();
-    api().receive({
-      type: 'state',
-      state: state([off, alpha, beta], undefined, '00000000-0000-4000-8000-999999999999'),
-    });
+  it('asks for the guest named in the page’s URL', () => {
+    start('beta web');
     assert.deepEqual(
       consoles().map((s) => s.url),
-      [consoleUrl(alpha)],
+      [`${FIRST}&domain=beta+web`],
     );
   });
 
-  it('opens the guest named in the page’s URL', () => {
-    start('beta');
-    api().receive({ type: 'state', state: state([alpha, beta]) });
-    assert.deepEqual(
-      consoles().map((s) => s.url),
-      [consoleUrl(beta)],
-    );
-  });
-
-  it('waits while the hosts are still listing their guests, then opens the first one reported', () => {
-    start();
-    api().receive({ type: 'state', state: state([], [{ uri: A, status: 'connecting' }]) });
-    assert.equal(consoles().length, 0);
-    api().receive({ type: 'event', event: { type: 'guest', guest: alpha } satisfies AppEvent });
-    assert.deepEqual(
-      consoles().map((s) => s.url),
-      [consoleUrl(alpha)],
-    );
-    api().receive({ type: 'event', event: { type: 'guest', guest: beta } satisfies AppEvent });
-    assert.equal(consoles().length, 1, 'one console, once');
-  });
-
-  it('opens nothing for a first guest without a VNC display, or one that is not running', () => {
-    start();
-    api().receive({ type: 'state', state: state([guestInfo({ name: 'serial-only', hasVnc: false })]) });
-    start();
-    api().receive({ type: 'state', state: state([off]) });
-    assert.equal(consoles().length, 0);
-  });
-
-  it('hands the console to the bridge that asks for it, once; another guest’s request closes it', () => {
+  it('hands the console to the bridge that asks for the guest the server named, once, without the naming', async () => {
     const early = start();
-    api().receive({ type: 'state', state: state([alpha, beta]) });
-    assert.equal(early.takeConsole(consoleUrl(alpha), 'other-secret'), undefined, 'a different secret');
-    assert.equal(consoles()[0]!.readyState, 3, 'closed');
+    const ws = consoles()[0]!;
+    ws.open();
+    ws.receive(name(alpha));
+    ws.receive('RFB 003.008\n');
+    assert.equal(early.takeConsole(consoleUrl(beta), TOKEN), undefined, 'another guest');
+    assert.equal(ws.readyState, 3, 'the unused console is closed');
 
     FakeSocket.made = [];
     const again = start();
-    api().receive({ type: 'state', state: state([alpha, beta]) });
-    assert.ok(again.takeConsole(consoleUrl(alpha), TOKEN) instanceof EarlyChannel);
-    assert.equal(again.takeConsole(consoleUrl(alpha), TOKEN), undefined, 'only once');
+    consoles()[0]!.open();
+    consoles()[0]!.receive(name(alpha));
+    consoles()[0]!.receive('RFB 003.008\n');
+    assert.equal(again.takeConsole(consoleUrl(alpha), 'other-secret'), undefined, 'a different secret');
+    assert.equal(consoles()[0]!.readyState, 3);
 
     FakeSocket.made = [];
     const third = start();
-    api().receive({ type: 'state', state: state([alpha, beta]) });
-    assert.equal(third.takeConsole(consoleUrl(beta), TOKEN), undefined);
-    assert.equal(consoles()[0]!.readyState, 3, 'the unused console is closed');
+    consoles()[0]!.open();
+    consoles()[0]!.receive(name(alpha));
+    consoles()[0]!.receive('RFB 003.008\n');
+    const ch = third.takeConsole(consoleUrl(alpha), TOKEN);
+    assert.ok(ch instanceof EarlyChannel);
+    assert.equal(third.takeConsole(consoleUrl(alpha), TOKEN), undefined, 'only once');
+    const got: string[] = [];
+    ch.onmessage = (ev) => got.push(String(ev.data));
+    await Promise.resolve();
+    assert.deepEqual(got, ['RFB 003.008\n'], 'the naming is not the display’s');
   });
 
-  it('does not hand over a console that has closed meanwhile', () => {
+  it('hands over a console not named yet, and closes it if the naming then names another guest', async () => {
     const early = start();
-    api().receive({ type: 'state', state: state([alpha]) });
-    consoles()[0]!.end(1011);
+    const ws = consoles()[0]!;
+    ws.open();
+    const ch = early.takeConsole(consoleUrl(alpha), TOKEN)!;
+    assert.ok(ch instanceof EarlyChannel);
+    const closes: (number | undefined)[] = [];
+    ch.onclose = (ev) => closes.push(ev.code);
+    ch.onmessage = () => undefined;
+    ws.receive(name(alpha));
+    assert.notEqual(ws.readyState, 3, 'the guest it was taken for');
+
+    FakeSocket.made = [];
+    const other = start();
+    consoles()[0]!.open();
+    const wrong = other.takeConsole(consoleUrl(alpha), TOKEN)!;
+    consoles()[0]!.receive(name(beta));
+    assert.equal(consoles()[0]!.readyState, 3, 'named another guest: closed');
+    assert.ok(wrong);
+  });
+
+  it('closes a console whose first message names no guest', () => {
+    start();
+    consoles()[0]!.open();
+    consoles()[0]!.receive('RFB 003.008\n');
+    assert.equal(consoles()[0]!.readyState, 3);
+  });
+
+  it('does not hand over a console that has closed meanwhile (the server had no guest to show)', () => {
+    const early = start();
+    consoles()[0]!.end(1006);
     assert.equal(early.takeConsole(consoleUrl(alpha), TOKEN), undefined);
+  });
+});
+
+describe('the first guest, as page and server pick it', () => {
+  const alpha = guestInfo({ name: 'alpha' });
+  const beta = guestInfo({ name: 'beta' });
+  const off = guestInfo({ name: 'aaa-off', state: 'shutoff' });
+
+  it('is the remembered guest, else the first running one', () => {
+    assert.equal(firstVncGuest(state([off, alpha, beta], undefined, beta.uuid), undefined)?.uuid, beta.uuid);
+    const gone = '00000000-0000-4000-8000-999999999999';
+    assert.equal(firstVncGuest(state([off, alpha, beta], undefined, gone), undefined)?.uuid, alpha.uuid);
+  });
+
+  it('is the guest named in the page’s URL', () => {
+    assert.equal(firstVncGuest(state([alpha, beta]), 'beta')?.uuid, beta.uuid);
+  });
+
+  it('is not known while the hosts are still listing their guests', () => {
+    assert.equal(firstVncGuest(state([], [{ uri: A, status: 'connecting' }]), undefined), undefined);
+    assert.equal(firstVncGuest(state([alpha], [{ uri: A, status: 'connecting' }]), undefined)?.uuid, alpha.uuid);
+    assert.equal(firstVncGuest(state([alpha], [{ uri: A, status: 'connecting' }]), 'beta'), undefined);
+  });
+
+  it('is none for a first guest without a VNC display, or one that is not running', () => {
+    assert.equal(firstVncGuest(state([guestInfo({ name: 'serial-only', hasVnc: false })]), undefined), null);
+    assert.equal(firstVncGuest(state([off]), undefined), null);
+    assert.equal(firstVncGuest(state([]), undefined), null);
   });
 });
 
@@ -311,13 +338,15 @@ describe('BrowserBridge with an early start', () => {
     ws.receive({ id: JSON.parse(String(ws.sent[0])).id, result: state([alpha]) });
     assert.equal((await reply).guests.length, 1);
 
+    consoles()[0]!.open();
+    consoles()[0]!.receive(JSON.stringify({ host: alpha.host, uuid: alpha.uuid }));
     const first = bridge.openConsole({ host: alpha.host, uuid: alpha.uuid }, 'vnc');
     assert.ok(first instanceof EarlyChannel, 'the early console');
     assert.equal(consoles().length, 1, 'not opened again');
     bridge.openConsole({ host: beta.host, uuid: beta.uuid }, 'vnc');
     assert.deepEqual(
       consoles().map((s) => s.url),
-      [consoleUrl(alpha), consoleUrl(beta)],
+      [`${BASE}/console?first=vnc`, consoleUrl(beta)],
     );
   });
 });

@@ -17,10 +17,19 @@ export class EarlyChannel implements ConsoleChannel {
   private listener: ((ev: { data: ArrayBuffer | string }) => void) | null = null;
   private readonly held: Held[] = [];
 
-  constructor(private readonly ws: SocketLike) {
+  constructor(
+    private readonly ws: SocketLike,
+    /** Takes the channel's first message when that is text (a first console's naming), instead of the listener. */
+    private named?: (text: string) => void,
+  ) {
     ws.binaryType = 'arraybuffer';
     ws.onopen = (ev) => this.onopen?.(ev);
-    ws.onmessage = (ev) => this.arrive({ kind: 'message', ev });
+    ws.onmessage = (ev) => {
+      const named = this.named;
+      this.named = undefined;
+      if (named && typeof ev.data === 'string') named(ev.data);
+      else this.arrive({ kind: 'message', ev });
+    };
     ws.onclose = ((ev: unknown) => this.arrive({ kind: 'close', ev })) as (ev: never) => void;
     ws.onerror = (ev) => this.arrive({ kind: 'error', ev });
   }

@@ -1,20 +1,20 @@
 /**
  * The page's start, begun before the whole bundle has arrived and run (serve shell only): early.js
  * is a few KB and runs while app.js is still loading and being parsed. It opens the API socket and
- * keeps what the server sends; as soon as that says which guest the switcher will show first (the
- * same choice the switcher makes: initialGuest, the remembered guest else the first running one),
- * it opens that guest's console too. The bridge takes both over when it gets there
- * (BrowserBridge); a console nobody takes (the app chose another guest after all) is closed.
+ * keeps what the server sends, and at the same moment the first guest's console: the page does not
+ * know the guests yet, so it asks the server for the console of the guest the switcher will show
+ * first (`/console?first=vnc`, with the page's ?domain=); the server picks it by the switcher's own
+ * rule (common/first-guest.ts) and names it in the channel's first message. The bridge takes both
+ * over when it gets there (BrowserBridge); a console nobody takes (the app chose another guest
+ * after all) is closed.
  *
- * Nothing here is trusted more than the bridge's own sockets: the same URLs, the same secret in
- * the same header, and the same server checks.
+ * Nothing here is trusted more than the bridge's own sockets: the same secret in the same header,
+ * and the same server checks.
  */
 import type { AppEvent, AppState } from '../../../common/contract.js';
 import { DESKTOP_API_NAME } from '../../../common/desktop-api.js';
-import { isRunning } from '../../../common/guest-state.js';
+import { FIRST_CONSOLE_PARAM, parseFirstConsoleName } from '../../../common/first-console.js';
 import { wsProtocols } from '../../../common/ws-secret.js';
-import { Store } from '../state/store.js';
-import { initialGuest, Switcher } from '../state/switcher.js';
 import { EarlyChannel, type SocketLike } from './early-channel.js';
 
 /** One message of the API channel, as the server sends it. */
@@ -64,17 +64,12 @@ export class EarlyApi {
   private readonly held: ApiMessage[] = [];
   private sink: ((m: ApiMessage) => void) | undefined;
 
-  constructor(
-    readonly ws: SocketLike,
-    /** Sees each message kept (not those after drainTo). */
-    private readonly watch: (m: ApiMessage) => void,
-  ) {
+  constructor(readonly ws: SocketLike) {
     ws.onmessage = (ev) => {
       const m = parseApiMessage(String(ev.data));
       if (!m) return;
       if (this.sink) return this.sink(m);
       this.held.push(m);
-      this.watch(m);
     };
   }
 
@@ -97,36 +92,32 @@ export interface EarlyEnv {
 /** A socket still usable: connecting or open. */
 const usable = (ws: { readyState: number }): boolean => ws.readyState <= 1;
 
+/** The first guest's console: its URL (as the bridge would open it) once the server has named the guest. */
+interface FirstConsole {
+  channel: EarlyChannel;
+  url?: string | undefined;
+  /** The URL it was handed over for. */
+  taken?: string;
+}
+
 export class EarlyStart {
   private api: EarlyApi | undefined;
-  private console: { url: string; channel: EarlyChannel } | undefined;
-  private readonly store = new Store();
-  private chosen = false;
+  private console: FirstConsole | undefined;
 
   constructor(private readonly env: EarlyEnv) {
-    const ws = new env.WebSocket(channelUrl(env.base, '/api'), wsProtocols(env.token));
-    this.api = new EarlyApi(ws, (m) => this.watch(m));
-  }
-
-  /** Follows the kept messages until the first guest is known, then opens its console. */
-  private watch(m: ApiMessage): void {
-    if (this.chosen) return;
-    if (m.type === 'state' && m.state) this.store.applyState(m.state);
-    else if (m.type === 'event' && m.event) this.store.applyEvent(m.event);
-    else return;
-    if (!this.store.loaded) return;
-    const launch = {
-      ...(this.env.domain ? { domain: this.env.domain } : {}),
-      remembered: this.store.settings.lastActive,
+    this.api = new EarlyApi(new env.WebSocket(channelUrl(env.base, '/api'), wsProtocols(env.token)));
+    const query = { [FIRST_CONSOLE_PARAM]: 'vnc', ...(env.domain ? { domain: env.domain } : {}) };
+    const ws = new env.WebSocket(channelUrl(env.base, '/console', query), wsProtocols(env.token));
+    const first: FirstConsole = {
+      channel: new EarlyChannel(ws, (text) => {
+        const g = parseFirstConsoleName(text);
+        // As the console pool names a running guest's VNC display.
+        first.url = g && channelUrl(env.base, '/console', { host: g.host, uuid: g.uuid, kind: 'vnc' });
+        // Taken before it was named, for a guest the server did not pick after all: its new owner sees it close.
+        if (!first.url || (first.taken !== undefined && first.url !== first.taken)) first.channel.close();
+      }),
     };
-    const c = initialGuest(new Switcher(), this.store.ordered(), this.store.hosts, launch);
-    if (!c) return;
-    this.chosen = true;
-    const g = this.store.guest(c.key);
-    // As the console pool does: a running guest's VNC display (SPICE opens several channels later).
-    if (!g || !isRunning(g) || !g.hasVnc) return;
-    const url = channelUrl(this.env.base, '/console', { host: g.host, uuid: g.uuid, kind: 'vnc' });
-    this.console = { url, channel: new EarlyChannel(new this.env.WebSocket(url, wsProtocols(this.env.token))) };
+    this.console = first;
   }
 
   /** The API socket for the bridge that would open `url` with `token`; once. */
@@ -139,13 +130,20 @@ export class EarlyStart {
     return undefined;
   }
 
-  /** The console the bridge would open at `url` with `token`, if that is the one opened early; once. */
+  /**
+   * The console the bridge would open at `url` with `token`, if that is the one opened early; once.
+   * Not named yet (its naming message still queued behind the bundle's start), it is handed over
+   * all the same: the server picked by the same rule from the same guests, and on the rare
+   * mismatch the naming closes it, which its new owner takes as a dropped connection.
+   */
   takeConsole(url: string, token: string): EarlyChannel | undefined {
     const c = this.console;
     this.console = undefined;
-    this.chosen = true;
     if (!c) return undefined;
-    if (c.url === url && token === this.env.token && usable(c.channel)) return c.channel;
+    if (token === this.env.token && usable(c.channel) && (c.url === url || c.url === undefined)) {
+      c.taken = url;
+      return c.channel;
+    }
     // The app went for another guest (or it closed meanwhile): nobody will use this one.
     c.channel.close();
     return undefined;

@@ -3,10 +3,9 @@
  * UUID, so a guest that moves to another host stays the active one. Pure: it knows the order and
  * the states, nothing of the DOM or the consoles.
  */
-import type { GuestInfo, HostInfo } from '../../../common/contract.js';
-import { resolveDomain } from '../../../common/desktop-api.js';
+import type { GuestInfo } from '../../../common/contract.js';
+import { initialGuest, rememberedOrFirst } from '../../../common/first-guest.js';
 import { isRunning } from '../../../common/guest-state.js';
-import { orderKey } from '../../../common/order.js';
 
 const uuidOf = (g: GuestInfo): string => g.uuid;
 
@@ -23,10 +22,7 @@ export class Switcher {
 
   /** Picks the guest to show at start: the remembered one if it still exists, else the first running one. */
   initial(order: readonly GuestInfo[], remembered: string | undefined): string | undefined {
-    // Older settings remember `uuid@host`; the UUID alone names the guest wherever it is.
-    const uuid = remembered ? orderKey(remembered) : undefined;
-    if (uuid && order.some((g) => g.uuid === uuid)) return uuid;
-    return (order.find(isRunning) ?? order[0])?.uuid;
+    return rememberedOrFirst(order, remembered);
   }
 
   /** Makes `key` active; returns the previously active key (or undefined when nothing changed). */
@@ -71,30 +67,7 @@ export class Switcher {
   }
 }
 
-/**
- * The guest to show first: the one named at launch, else the one remembered, else the first running.
- * Undefined while hosts are still connecting and could yet list it; `missing` names a launch guest
- * that no host has.
- */
-export function initialGuest(
-  switcher: Switcher,
-  ordered: readonly GuestInfo[],
-  hosts: readonly HostInfo[],
-  launch: { domain?: string; remembered?: string },
-): { key?: string; missing?: string } | undefined {
-  const connecting = hosts.some((h) => h.status === 'connecting');
-  // Wait until every host has had its say, or the remembered guest may not be listed yet.
-  if (connecting && ordered.length === 0) return undefined;
-  let missing: string | undefined;
-  if (launch.domain) {
-    const g = resolveDomain(ordered, launch.domain);
-    if (g) return { key: g.uuid };
-    if (connecting) return undefined;
-    missing = launch.domain;
-  }
-  const key = switcher.initial(ordered, launch.remembered);
-  return { ...(key ? { key } : {}), ...(missing ? { missing } : {}) };
-}
+export { initialGuest };
 
 /** The guests' keys with the active one first (the console pool connects in this order). */
 export function activeFirst(ordered: readonly GuestInfo[], active: string | undefined): string[] {
