@@ -44,16 +44,26 @@ export function channelUrl(base: string, path: string, params: Record<string, st
 
 const TOKEN_KEY = 'virtswitch.token';
 
+/** The secret in the page's fragment (#token=…), if there is one. */
+function tokenInHash(loc: Location): string | undefined {
+  const m = /(?:^|[#&])token=([^&]+)/.exec(loc.hash);
+  return m ? decodeURIComponent(m[1]!) : undefined;
+}
+
+/** Keeps the fragment's secret in sessionStorage for reloads and clears it from the address bar and the history. */
+function keepToken(token: string, loc: Location, store: Storage): void {
+  store.setItem(TOKEN_KEY, token);
+  history.replaceState(null, '', loc.pathname + loc.search);
+}
+
 /**
  * The serve shell's secret: from the page's fragment (#token=…), which is then cleared so it does not
  * linger in the address bar or the history, and kept in sessionStorage for reloads.
  */
 export function takeToken(loc: Location = location, store: Storage = sessionStorage): string | undefined {
-  const m = /(?:^|[#&])token=([^&]+)/.exec(loc.hash);
-  if (m) {
-    const token = decodeURIComponent(m[1]!);
-    store.setItem(TOKEN_KEY, token);
-    history.replaceState(null, '', loc.pathname + loc.search);
+  const token = tokenInHash(loc);
+  if (token) {
+    keepToken(token, loc, store);
     return token;
   }
   return store.getItem(TOKEN_KEY) ?? undefined;
@@ -155,7 +165,9 @@ let started: EarlyStart | undefined;
 /** Starts early when this is the serve shell's page with its secret (never in the desktop app). */
 export function startEarly(): void {
   if (started || DESKTOP_API_NAME in window) return;
-  const token = takeToken();
+  // The sockets first: the first touch of sessionStorage and history costs the page's start ~5-15 ms.
+  const inHash = tokenInHash(location);
+  const token = inHash ?? sessionStorage.getItem(TOKEN_KEY) ?? undefined;
   if (!token) return;
   const domain = new URLSearchParams(location.search).get('domain');
   started = new EarlyStart({
@@ -165,6 +177,7 @@ export function startEarly(): void {
     token,
     ...(domain ? { domain } : {}),
   });
+  if (inHash) keepToken(inHash, location, sessionStorage);
 }
 
 export const takeEarlyApi = (url: string, token: string): EarlyApi | undefined => started?.takeApi(url, token);

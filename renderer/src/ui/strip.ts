@@ -46,6 +46,12 @@ const OVERSCAN_PX = 600;
 export class Strip {
   readonly element = h('aside', { className: 'strip', 'aria-label': 'Guests' });
   private readonly scroller = h('div', { className: 'host-groups' });
+  /**
+   * The scroller's position and height, as its scroll events and resize observer last said: painting
+   * reads these rather than the element, whose scrollTop and clientHeight would force a layout of
+   * the whole page in the middle of building it (at start, before the first guest's frame).
+   */
+  private readonly view = { top: 0, height: 0 };
   private readonly rowsEl = h('div', { className: 'strip-rows', role: 'listbox', 'aria-label': 'Guests' });
   private readonly filterBox = h('input', {
     type: 'search',
@@ -78,7 +84,10 @@ export class Strip {
     this.modeButton = iconButton('strip', 'Dense list', () => this.toggleMode(), { 'aria-pressed': 'false' });
     this.filterBox.addEventListener('input', () => this.render());
     this.filterBox.addEventListener('keydown', (ev) => this.onFilterKey(ev));
-    this.scroller.addEventListener('scroll', () => this.schedulePaint());
+    this.scroller.addEventListener('scroll', () => {
+      this.view.top = this.scroller.scrollTop;
+      this.schedulePaint();
+    });
     this.rowsEl.addEventListener('dragover', (ev) => {
       if (this.dragKey) ev.preventDefault();
     });
@@ -86,7 +95,11 @@ export class Strip {
       ev.preventDefault();
       if (this.dragKey && ev.target === this.rowsEl) this.hooks.reorder(this.dragKey, undefined);
     });
-    new ResizeObserver(() => this.schedulePaint()).observe(this.scroller);
+    new ResizeObserver(() => {
+      // Laid out already when this runs: reading the size forces nothing.
+      this.view.height = this.scroller.clientHeight;
+      this.schedulePaint();
+    }).observe(this.scroller);
     this.scroller.append(this.rowsEl);
     const footer = h(
       'div',
@@ -172,8 +185,8 @@ export class Strip {
 
   /** Builds the rows in (and near) view, drops the rest. */
   private paint(): void {
-    const top = this.scroller.scrollTop;
-    const bottom = top + (this.scroller.clientHeight || window.innerHeight);
+    const top = this.view.top;
+    const bottom = top + (this.view.height || window.innerHeight);
     const [start, end] = visibleRange(this.layout, Math.max(0, top - OVERSCAN_PX), bottom + OVERSCAN_PX);
     const keep = new Set<HTMLElement>();
     for (let i = start; i < end; i++) {
@@ -284,6 +297,7 @@ export class Strip {
     const view = this.scroller.clientHeight;
     if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
     else if (bottom > this.scroller.scrollTop + view) this.scroller.scrollTop = bottom - view;
+    this.view.top = this.scroller.scrollTop;
     this.paint();
     this.cards.get(key)?.el.focus({ preventScroll: true });
   }
