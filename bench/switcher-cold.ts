@@ -114,3 +114,13 @@ export async function coldStart(serve = 'dist/main/serve.cjs'): Promise<ColdStar
     rmSync(config, { recursive: true, force: true });
   }
 }
+
+/** A bare `node` started and printing a line, timed the same way as the server's start (a reference for the machine's speed). */
+export function nodeStart(): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['-e', 'console.log(1)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', () => resolve(performance.now() - t0));
+    child.on('error', reject);
+  });
+}

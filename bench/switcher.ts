@@ -11,13 +11,14 @@ import { startSwitcherRig } from '../test/browser/switcher-harness.js';
 import { SYSTEM_URI, type TestGuest } from '../test/rig/guests.js';
 import { percentile, report } from './report.js';
 import { spiceBackground } from './spice.js';
-import { coldStart, type ColdStart } from './switcher-cold.js';
+import { coldStart, nodeStart, type ColdStart } from './switcher-cold.js';
 import { novncPeerMemoryMb, scale500, thumbnailAgeMax } from './switcher-scale.js';
 
 /** Knobs for development runs on a busy machine: which guest counts (the first does the full set), how many cold starts, what to skip (switch, peer, cold, spice), and whether the 500-guest part runs. */
 const COUNTS = (process.env.VIRTSWITCH_BENCH_SWITCHER_GUESTS ?? '8,16').split(',').map(Number);
 const SCALE_500 = process.env.VIRTSWITCH_BENCH_SWITCHER_500 !== '0';
-const COLD_RUNS = Number(process.env.VIRTSWITCH_BENCH_SWITCHER_COLD_RUNS ?? 3);
+// Seven: a start varies by ±60 ms from run to run on this machine; the median of three did not hold still.
+const COLD_RUNS = Number(process.env.VIRTSWITCH_BENCH_SWITCHER_COLD_RUNS ?? 7);
 const SKIP = new Set((process.env.VIRTSWITCH_BENCH_SWITCHER_SKIP ?? '').split(','));
 /**
  * For working on the cold start: after the cold starts, keep the guests running and run the cold
@@ -266,9 +267,11 @@ async function switching(page: Page, guests: readonly TestGuest[]): Promise<void
 /** Process start → first frame, a few times, with where the time went. */
 async function coldStarts(): Promise<void> {
   const starts: ColdStart[] = [];
+  const nodeAlone: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     const s = await coldStart();
     starts.push(s);
+    nodeAlone.push(await nodeStart());
     console.log(
       `cold start ${i + 1}: ${Object.entries(s)
         .map(([k, v]) => `${k} ${v.toFixed(0)}`)
@@ -284,6 +287,8 @@ async function coldStarts(): Promise<void> {
     report(`cold_start_${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_ms`, median(k), 'ms');
   report('cold_start_to_first_frame_ms', median('total'), 'ms');
   report('cold_start_to_first_frame_max_ms', Math.max(...starts.map((s) => s.total)), 'ms');
+  // How fast this machine is right now: the part of `url` that is Node itself.
+  report('cold_start_node_alone_ms', percentile(nodeAlone, 50), 'ms');
 }
 
 async function coldStartsOnRequest(file: string): Promise<void> {
