@@ -2,17 +2,19 @@
  * A second host whose QEMU lacks some CPU models, as a target with an older QEMU does. Both rig
  * hosts run the same QEMU on the same machine, so the difference is made where libvirt learns what
  * its QEMU can do: the capabilities cache (/var/cache/libvirt/qemu/capabilities, one file per QEMU
- * binary). libvirt trusts a cache file while the QEMU and libvirtd binaries, the kernel and the
- * host CPU are those it was probed with, which holds for a copy of the first daemon's files on this
- * machine; the second daemon then refuses a guest with such a model ("CPU model X is not supported
- * by hypervisor") exactly as a real host without it does, and never probes QEMU itself.
+ * binary). The second daemon probes its QEMU into its own cache; the rig stops it, leaves the models
+ * out of that file and starts it again, and it then refuses a guest with such a model ("CPU model X
+ * is not supported by hypervisor") exactly as a real host without it does.
+ *
+ * libvirt trusts a cache file only while the host's CPUID reads as it did at the probe, and some
+ * leaves (the x2APIC ID) differ between the CPUs of one machine: a copy of the first daemon's files
+ * was stale whenever the second daemon read CPUID on another CPU than the first had. So the second
+ * daemon runs pinned to one CPU (its QEMUs are not: libvirt gives them every CPU), probing and
+ * reading on the same one.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RigError } from './errors.js';
-
-/** The first (system) daemon's cache, probed by it from the QEMU binaries both hosts run. */
-const FIRST_HOST_CACHE = '/var/cache/libvirt/qemu/capabilities';
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -32,36 +34,28 @@ export function withoutCpuModels(xml: string, models: readonly string[]): string
 }
 
 /**
- * Fills the second host's cache folder (its /var/cache/libvirt, before its daemon starts) with the
- * first daemon's capabilities of every QEMU binary, these CPU models left out.
+ * Leaves these models out of the qemu-system-x86_64 file in a daemon's own cache folder (its
+ * /var/cache/libvirt), written by its probe; the daemon must be stopped, and reads it when started.
  */
-export function seedCapabilitiesWithout(cacheDir: string, models: readonly string[]): void {
-  const files = existsSync(FIRST_HOST_CACHE) ? readdirSync(FIRST_HOST_CACHE).filter((f) => f.endsWith('.xml')) : [];
-  const x86 = files.filter((f) =>
-    readFileSync(join(FIRST_HOST_CACHE, f), 'utf8').includes('<emulator>/usr/bin/qemu-system-x86_64</emulator>'),
-  );
-  if (x86.length === 0) {
-    throw new RigError(
-      `no capabilities of qemu-system-x86_64 in ${FIRST_HOST_CACHE}: the system libvirtd has not probed it`,
-    );
-  }
+export function leaveOutCpuModels(cacheDir: string, models: readonly string[]): void {
   const dir = join(cacheDir, 'qemu', 'capabilities');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const f of files) {
-    const xml = readFileSync(join(FIRST_HOST_CACHE, f), 'utf8');
-    const edited = withoutCpuModels(xml, models);
-    if (x86.includes(f)) {
-      const kept = models.filter((m) => edited.includes(`name='${m}'`) || !xml.includes(` name='${m}' `));
-      if (kept.length > 0)
-        throw new RigError(`qemu-system-x86_64 has no CPU model to leave out named ${kept.join(', ')}`);
-    }
-    writeFileSync(join(dir, f), edited, { mode: 0o600 });
+  const x86 = readdirSync(dir)
+    .filter((f) => f.endsWith('.xml'))
+    .map((f) => ({ path: join(dir, f), xml: readFileSync(join(dir, f), 'utf8') }))
+    .filter((c) => c.xml.includes('<emulator>/usr/bin/qemu-system-x86_64</emulator>'));
+  if (x86.length === 0) throw new RigError(`the second libvirtd has not probed qemu-system-x86_64 into ${dir}`);
+  for (const c of x86) {
+    const edited = withoutCpuModels(c.xml, models);
+    const absent = models.filter((m) => !c.xml.includes(` name='${m}' `));
+    if (absent.length > 0)
+      throw new RigError(`qemu-system-x86_64 has no CPU model to leave out named ${absent.join(', ')}`);
+    writeFileSync(c.path, edited, { mode: 0o600 });
   }
 }
 
 /**
- * Throws unless the running second daemon really lacks the models: had it found the copied cache
- * stale (the first daemon's QEMU or libvirt changed since it probed them), it probed QEMU itself.
+ * Throws unless the running second daemon really lacks the models: had it found its edited cache
+ * stale, it probed QEMU again.
  */
 export async function assertCpuModelsMissing(
   virsh: (...args: string[]) => Promise<string>,
@@ -72,7 +66,7 @@ export async function assertCpuModelsMissing(
   const offered = models.filter((m) => custom.includes(`>${m}</model>`));
   if (offered.length > 0) {
     throw new RigError(
-      `the second host still offers CPU model ${offered.join(', ')}: its libvirtd found the first daemon's capabilities cache stale and probed QEMU itself (restart the system libvirtd so that it re-probes)`,
+      `the second host still offers CPU model ${offered.join(', ')}: its libvirtd found its edited capabilities cache stale and probed QEMU again`,
     );
   }
 }

@@ -19,7 +19,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { MigrateOptions } from '../../common/contract.js';
-import { assertCpuModelsMissing, seedCapabilitiesWithout } from './cpu-models.js';
+import { assertCpuModelsMissing, leaveOutCpuModels } from './cpu-models.js';
 import { RigError } from './errors.js';
 import { run, runSync, type ExecResult } from './exec.js';
 import { rigCacheDir } from './image.js';
@@ -78,6 +78,8 @@ interface Layout {
   address: string;
   localAddress: string;
   dir: string;
+  /** The one CPU the second libvirtd runs on, when its CPUID must read the same at every start. */
+  pinnedCpu?: number;
 }
 
 /** True while the process runs; a zombie (exited, not yet reaped by PID 1) counts as gone. */
@@ -108,7 +110,13 @@ function pickSubnet(): { local: string; remote: string } {
   throw new RigError('second host: no free /30 in 10.254.0.0/16');
 }
 
-function layout(): Layout {
+/** The first CPU this process may run on (a child pinned there can run). */
+function firstAllowedCpu(): number {
+  const list = /^Cpus_allowed_list:\s*(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return list ? Number(list[1]) : 0;
+}
+
+function layout(o: SecondHostOptions): Layout {
   const id = String(process.pid);
   const { local, remote } = pickSubnet();
   mkdirSync(rigCacheDir(), { recursive: true });
@@ -124,6 +132,7 @@ function layout(): Layout {
     address: remote,
     localAddress: local,
     dir,
+    ...(o.cpuModelsMissing?.length ? { pinnedCpu: firstAllowedCpu() } : {}),
   };
 }
 
@@ -134,7 +143,6 @@ function keygen(dir: string, name: string): void {
 /** libvirtd.conf, qemu.conf, sshd and ssh client configs, keys, and the script run inside the namespaces. */
 function writeConfigs(l: Layout, o: SecondHostOptions): string {
   for (const d of ['run', 'lib', 'etc', 'log', 'cache', 'bin']) mkdirSync(join(l.dir, d), { mode: 0o755 });
-  if (o.cpuModelsMissing?.length) seedCapabilitiesWithout(join(l.dir, 'cache'), o.cpuModelsMissing);
   writeFileSync(
     join(l.dir, 'etc', 'libvirtd.conf'),
     [
@@ -199,7 +207,8 @@ function writeConfigs(l: Layout, o: SecondHostOptions): string {
 }
 
 function libvirtdCommand(l: Layout): string {
-  return `/usr/sbin/libvirtd -d -l -p ${join(l.dir, 'libvirtd.pid')} -f /etc/libvirt/libvirtd.conf`;
+  const pin = l.pinnedCpu === undefined ? '' : `taskset -c ${l.pinnedCpu} `;
+  return `${pin}/usr/sbin/libvirtd -d -l -p ${join(l.dir, 'libvirtd.pid')} -f /etc/libvirt/libvirtd.conf`;
 }
 
 function portOpen(host: string, port: number): Promise<boolean> {
@@ -303,7 +312,7 @@ function startNamespaces(l: Layout, inner: string): void {
 export async function startSecondHost(o: SecondHostOptions = {}): Promise<SecondHost> {
   preflight();
   removeStale();
-  const l = layout();
+  const l = layout(o);
   const teardown = (): void => teardownSync(l.netns, l.vethHost, l.id, l.dir);
   const handle = makeHandle(l, teardown);
   process.once('exit', teardown);
@@ -311,7 +320,14 @@ export async function startSecondHost(o: SecondHostOptions = {}): Promise<Second
     startNamespaces(l, writeConfigs(l, o));
     await waitFor(`the second libvirtd on ${l.address}:16509`, () => portOpen(l.address, 16509), 20_000, 100);
     await waitFor(`the second host's sshd on ${l.address}:22`, () => portOpen(l.address, 22), 20_000, 100);
-    if (o.cpuModelsMissing?.length) await assertCpuModelsMissing(handle.virsh, o.cpuModelsMissing);
+    if (o.cpuModelsMissing?.length) {
+      // Its probe at start is saved by the time it answers for the capabilities.
+      await handle.virsh('domcapabilities', '--virttype', 'qemu', '--arch', 'x86_64');
+      await stopDaemon(l, 'SIGTERM');
+      leaveOutCpuModels(join(l.dir, 'cache'), o.cpuModelsMissing);
+      await startDaemonAgain(l);
+      await assertCpuModelsMissing(handle.virsh, o.cpuModelsMissing);
+    }
   } catch (e) {
     const log = join(l.dir, 'log', 'libvirtd.log');
     const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-1000) : '';
@@ -320,6 +336,19 @@ export async function startSecondHost(o: SecondHostOptions = {}): Promise<Second
     throw tail ? new RigError(`${(e as Error).message}; libvirtd.log ends: ${tail}`) : e;
   }
   return handle;
+}
+
+async function stopDaemon(l: Layout, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  const pid = Number(readFileSync(join(l.dir, 'libvirtd.pid'), 'utf8').trim());
+  process.kill(pid, signal);
+  await waitFor(`the second libvirtd (pid ${pid}) gone`, () => !alive(pid), 10_000, 20);
+}
+
+async function startDaemonAgain(l: Layout): Promise<void> {
+  // Its virtlogd lives on in the namespaces the daemon needs (network, mount, hostname).
+  const logd = readFileSync(join(l.dir, 'virtlogd.pid'), 'utf8').trim();
+  must('nsenter', ['-t', logd, '-n', '-m', '-u', 'sh', '-c', libvirtdCommand(l)]);
+  await waitFor(`the second libvirtd on ${l.address}:16509`, () => portOpen(l.address, 16509), 20_000, 50);
 }
 
 function makeHandle(l: Layout, teardown: () => void): SecondHost {
@@ -341,17 +370,8 @@ function makeHandle(l: Layout, teardown: () => void): SecondHost {
       if (r.code !== 0) throw new Error(`virsh -c ${tcpUri} ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
       return r.stdout;
     },
-    async killDaemon() {
-      const pid = Number(readFileSync(join(l.dir, 'libvirtd.pid'), 'utf8').trim());
-      process.kill(pid, 'SIGKILL');
-      await waitFor(`the second libvirtd (pid ${pid}) gone`, () => !alive(pid), 10_000, 20);
-    },
-    async restartDaemon() {
-      // Its virtlogd lives on in the namespaces the daemon needs (network, mount, hostname).
-      const logd = readFileSync(join(l.dir, 'virtlogd.pid'), 'utf8').trim();
-      must('nsenter', ['-t', logd, '-n', '-m', '-u', 'sh', '-c', libvirtdCommand(l)]);
-      await waitFor(`the second libvirtd on ${l.address}:16509`, () => portOpen(l.address, 16509), 20_000, 50);
-    },
+    killDaemon: () => stopDaemon(l, 'SIGKILL'),
+    restartDaemon: () => startDaemonAgain(l),
     async stop() {
       // Guests first, through their daemon, so QEMU shuts down the way libvirt expects.
       const names = await virshResult('list', '--all', '--name');
