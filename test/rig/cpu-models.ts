@@ -7,10 +7,10 @@
  * is not supported by hypervisor") exactly as a real host without it does.
  *
  * libvirt trusts a cache file only while the host's CPUID reads as it did at the probe, and some
- * leaves (the x2APIC ID) differ between the CPUs of one machine: a copy of the first daemon's files
- * was stale whenever the second daemon read CPUID on another CPU than the first had. So the second
- * daemon runs pinned to one CPU (its QEMUs are not: libvirt gives them every CPU), probing and
- * reading on the same one.
+ * leaves (the x2APIC ID) differ between the CPUs of one machine, so a cache probed on one CPU is
+ * stale for a daemon that reads CPUID on another (a copy of the first daemon's would be, at random).
+ * The second daemon therefore runs pinned to one CPU (its QEMUs are not: libvirt gives them every
+ * CPU), probing and reading on the same one.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,11 +45,10 @@ export function leaveOutCpuModels(cacheDir: string, models: readonly string[]): 
     .filter((c) => c.xml.includes('<emulator>/usr/bin/qemu-system-x86_64</emulator>'));
   if (x86.length === 0) throw new RigError(`the second libvirtd has not probed qemu-system-x86_64 into ${dir}`);
   for (const c of x86) {
-    const edited = withoutCpuModels(c.xml, models);
     const absent = models.filter((m) => !c.xml.includes(` name='${m}' `));
     if (absent.length > 0)
       throw new RigError(`qemu-system-x86_64 has no CPU model to leave out named ${absent.join(', ')}`);
-    writeFileSync(c.path, edited, { mode: 0o600 });
+    writeFileSync(c.path, withoutCpuModels(c.xml, models), { mode: 0o600 });
   }
 }
 
